@@ -1,0 +1,1 @@
+# owned by the core/auth area; filled in by its author

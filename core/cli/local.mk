@@ -1,0 +1,1 @@
+# owned by the core/cli area; filled in by its author

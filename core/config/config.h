@@ -1,0 +1,62 @@
+/* The server configuration: Vault's HCL/JSON schema for one node. Unknown
+ * keys are errors naming file:line and the closest known key. */
+#ifndef CF_CONFIG_H
+#define CF_CONFIG_H
+
+#include <stddef.h>
+#include "hcl.h"
+
+struct cf_listener_cfg {
+    int line;
+    char *address;              /* "127.0.0.1:8200" */
+    char *cluster_address;      /* default: address with port + 1 */
+    int tls_disable;
+    char *tls_cert_file;
+    char *tls_key_file;
+    char *tls_client_ca_file;
+    char *tls_min_version;      /* "tls12" default; tls10..tls13 */
+    char *tls_max_version;      /* "tls13" */
+    int tls_require_and_verify_client_cert;
+    int tls_disable_client_certs;
+    long long max_request_size;         /* bytes; default 32 MiB; 0 = default */
+    long long max_request_duration;     /* seconds; default 90 */
+};
+
+struct cf_storage_cfg {
+    int line;
+    char *type;                 /* plugin name: "bdb", "inmem", ... */
+    struct cf_hcl_node *params; /* the block's object node, owned */
+};
+
+struct cf_config {
+    char *file;                 /* path it came from, for messages */
+    struct cf_listener_cfg *listeners;
+    size_t nlisteners;
+    struct cf_storage_cfg *storage;       /* required unless dev */
+    struct cf_storage_cfg *ha_storage;    /* optional */
+    char *api_addr;             /* VAULT_API_ADDR wins over the file */
+    char *cluster_addr;         /* VAULT_CLUSTER_ADDR wins over the file */
+    char *cluster_name;
+    char *plugin_directory;
+    char *log_level;            /* "info" default */
+    long long default_lease_ttl;    /* seconds, default 768h */
+    long long max_lease_ttl;        /* seconds, default 768h */
+    int disable_clustering;
+    int disable_mlock;
+    int disable_cache;
+    int ui;
+    char *pid_file;
+};
+
+/* Parses and validates; env overrides applied. On error: CF_ECONFIG and
+ * err = "<file>:<line>: <message>" saying what to change. */
+int cf_config_parse(const char *text, size_t len, const char *name,
+                    struct cf_config **out, char *err, size_t errlen);
+/* Reads the file (CF_EIO with the reason when it cannot). */
+int cf_config_load(const char *path, struct cf_config **out, char *err,
+                   size_t errlen);
+/* A config with defaults only (for -dev). */
+int cf_config_default(struct cf_config **out);
+void cf_config_free(struct cf_config *c);
+
+#endif

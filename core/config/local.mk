@@ -1,0 +1,1 @@
+# owned by the core/config area; filled in by its author

@@ -1,0 +1,1 @@
+# owned by the core/engines area; filled in by its author

@@ -1,0 +1,1 @@
+# owned by the core/http area; filled in by its author

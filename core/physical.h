@@ -1,0 +1,31 @@
+/* The physical layer: a storage plugin instance behind core-friendly calls.
+ * Values here are ciphertext; the barrier sits above. Thread-safe. */
+#ifndef CF_PHYSICAL_H
+#define CF_PHYSICAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <coffer/errors.h>
+#include <coffer/storage.h>
+
+struct cf_physical;
+
+/* *val is malloc'd, owned by the caller (free with cf_free_secret).
+ * CF_ENOENT when missing. */
+int cf_physical_get(struct cf_physical *p, const char *key, uint8_t **val,
+                    size_t *len);
+int cf_physical_put(struct cf_physical *p, const char *key, const uint8_t *val,
+                    size_t len);
+int cf_physical_delete(struct cf_physical *p, const char *key);
+/* Children of prefix (folders end in '/'), sorted. *keys is a malloc'd
+ * array of malloc'd strings, free with cf_strv_free. */
+int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
+                     size_t *n);
+/* Atomic if the plugin offers txn; CF_ENOTSUP otherwise. */
+int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops,
+                    size_t n);
+/* Plugin name ("bdb", "inmem"...), borrowed. */
+const char *cf_physical_name(const struct cf_physical *p);
+void cf_physical_free(struct cf_physical *p);
+
+#endif

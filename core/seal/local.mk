@@ -1,0 +1,1 @@
+# owned by the core/seal area; filled in by its author

@@ -1,0 +1,21 @@
+/* Hex and base64 (standard and URL alphabets) codecs. */
+#ifndef CF_ENCODE_H
+#define CF_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Outputs are malloc'd, NUL-terminated, owned by the caller. 0 or CF_E*. */
+int cf_hex_encode(const uint8_t *in, size_t n, char **out);
+/* CF_EINVAL on odd length or a non-hex digit. */
+int cf_hex_decode(const char *in, uint8_t **out, size_t *outlen);
+int cf_b64_encode(const uint8_t *in, size_t n, char **out);
+/* Accepts padded or unpadded standard base64; CF_EINVAL on bad input. */
+int cf_b64_decode(const char *in, uint8_t **out, size_t *outlen);
+/* Random base62 string of n characters from the system RNG. */
+int cf_random_base62(size_t n, char **out);
+/* RFC 4122 v4 UUID text (36 chars + NUL) into out. */
+int cf_uuid(char out[37]);
+int cf_random_bytes(void *p, size_t n);
+
+#endif

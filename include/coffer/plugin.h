@@ -1,0 +1,58 @@
+/* The plugin contract: one exported function, coffer_plugin_entry, returns a
+ * static const descriptor. Nothing else happens in it.
+ *
+ * ABI log (a minor only appends; a major breaks):
+ *   1.0  2026-11-22  descriptor, config-key table, coffer_host, storage
+ *                    vtable (get/put/del/list/txn). ha and transport
+ *                    pointers reserved (must be NULL until their vtables
+ *                    land under this same major).
+ */
+#ifndef COFFER_PLUGIN_H
+#define COFFER_PLUGIN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "errors.h"
+#include "host.h"
+#include "storage.h"
+#include "version.h"
+
+#define COFFER_PLUGIN_MAGIC 0x43465047u   /* "CFPG" */
+
+#define COFFER_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+enum coffer_config_type {
+    CF_CFG_STRING = 1,
+    CF_CFG_INT = 2,
+    CF_CFG_BOOL = 3,
+    CF_CFG_DURATION = 4    /* "15s", "2m" or an integer of seconds */
+};
+
+struct coffer_config_key {
+    const char *name;       /* NULL name ends the table */
+    enum coffer_config_type type;
+    int required;
+    const char *help;       /* one line, shown when the key is wrong */
+};
+
+struct coffer_plugin {
+    /* These four never move: the host reads them before trusting the rest. */
+    uint32_t magic;         /* COFFER_PLUGIN_MAGIC */
+    uint16_t abi_major;     /* COFFER_PLUGIN_ABI_MAJOR the plugin was built with */
+    uint16_t abi_minor;
+    uint32_t struct_size;   /* sizeof(struct coffer_plugin) at build time */
+
+    const char *name;       /* must equal the name in the config */
+    const char *version;    /* the plugin's own version, free text */
+    const struct coffer_config_key *config_keys;
+
+    const struct coffer_storage *storage;   /* NULL: not offered */
+    const void *ha;                         /* reserved, NULL in ABI 1.0 */
+    const void *transport;                  /* reserved, NULL in ABI 1.0 */
+};
+
+typedef const struct coffer_plugin *(*coffer_plugin_entry_fn)(void);
+
+#define COFFER_PLUGIN_ENTRY_SYMBOL "coffer_plugin_entry"
+
+#endif

@@ -1,0 +1,1 @@
+# owned by the plugins area; filled in by its author

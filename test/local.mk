@@ -1,0 +1,1 @@
+# owned by the test area; filled in by its author
