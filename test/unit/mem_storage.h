@@ -1,0 +1,12 @@
+/* An in-process storage backend for unit tests of the layers above the
+ * physical one (barrier, engines, token store). The storage plugins
+ * themselves are tested through the conformance suite. */
+#ifndef CF_TEST_MEM_STORAGE_H
+#define CF_TEST_MEM_STORAGE_H
+
+#include "physical.h"
+
+/* A fresh, empty physical store; free with cf_physical_free. */
+int cf_test_mem_physical(struct cf_physical **out);
+
+#endif
