@@ -1,0 +1,64 @@
+/* The core instance. Only core/*.c and core/sys/*.c see its fields;
+ * backends use the accessors of core.h. */
+#ifndef CF_CORE_INTERNAL_H
+#define CF_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "core.h"
+#include "barrier.h"
+#include "mounts.h"
+#include "physical.h"
+#include "seal/seal.h"
+
+struct cf_core {
+    const struct cf_config *cfg;        /* borrowed */
+    struct cf_logger log;
+    struct cf_physical *phys;           /* borrowed */
+    struct cf_barrier *barrier;
+    struct cf_seal *seal;
+    const char *storage_type;
+
+    /* Held shared by every request past the seal gate and exclusively while
+     * the unsealed state below is built or torn down. */
+    pthread_rwlock_t state;
+    int ready;                          /* unsealed state built */
+    struct cf_view *sys_view;           /* "sys/" */
+    struct cf_view *token_view;         /* "sys/token/" */
+    struct cf_view *policy_view;        /* "sys/policy/" */
+    struct cf_token_store *tokens;
+    struct cf_policy_store *policies;
+    struct cf_mount_table *mounts;
+    char cluster_name[128];
+    char cluster_id[37];
+    int64_t unsealed_at_ns;
+
+    pthread_mutex_t unseal_mu;          /* serializes unseal/seal transitions */
+    int dev;                            /* dev mode: no sudo shortcuts, just labels */
+};
+
+/* Creates the core over an open physical store (borrowed). Sealed. */
+int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
+                struct cf_physical *phys, const char *storage_type,
+                struct cf_core **out);
+void cf_core_free(struct cf_core *c);
+
+/* Builds the unsealed state (mounts, tokens, policies) after the barrier
+ * was unsealed. Takes the state lock exclusively. */
+int cf_core_post_unseal(struct cf_core *c, struct coffer_err *err);
+/* Tears it down and seals the barrier. */
+int cf_core_seal(struct cf_core *c);
+/* Initializes with shares/threshold; fills the keys and the root token
+ * (caller frees both with their free functions). Leaves the core sealed. */
+int cf_core_initialize(struct cf_core *c, int shares, int threshold,
+                       const char *root_token_id, struct cf_seal_keys **keys,
+                       char **root_token, struct coffer_err *err);
+/* Unseals with one key share; *unsealed set when the threshold was met and
+ * the unsealed state is up. */
+int cf_core_unseal(struct cf_core *c, const char *key, int *unsealed,
+                   struct coffer_err *err);
+
+/* State for the auth/token/ mount (called by the mount table). */
+int cf_core_token_mount_state(struct cf_core *c, struct cf_mount *m, void **state);
+
+#endif

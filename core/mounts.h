@@ -1,0 +1,52 @@
+/* The mount table: which backend serves which path prefix. Persisted
+ * through the barrier at "core/mounts"; read-mostly, behind a rwlock. */
+#ifndef CF_MOUNTS_H
+#define CF_MOUNTS_H
+
+#include <pthread.h>
+#include <yajl/yajl_tree.h>
+#include "engines/backend.h"
+
+struct cf_mount_table {
+    pthread_rwlock_t lock;
+    struct cf_mount **m;        /* sorted by path length, longest first */
+    size_t n;
+    struct cf_barrier *barrier; /* borrowed */
+    struct cf_core *core;       /* borrowed; handed to backend init */
+};
+
+/* Loads the persisted table, or writes the defaults (sys/, cubbyhole/,
+ * auth/token/) when there is none. */
+int cf_mounts_load(struct cf_core *core, struct cf_barrier *b,
+                   struct cf_mount_table **out, struct coffer_err *err);
+void cf_mounts_free(struct cf_mount_table *t);
+
+/* The backend registered for a type name ("kv", "kv-v2", "cubbyhole",
+ * "token", "system"), or NULL. *kv_version gets 2 for "kv-v2", 1 for
+ * "kv-v1", else is left alone. */
+const struct cf_backend *cf_backend_find(const char *type, int *kv_version);
+
+/* Mounts type at path (normalized to end in '/'). CF_EEXIST when the path
+ * or a parent/child of it is mounted, CF_EINVAL for an unknown type or a
+ * reserved path. options: the request body ("description", "config",
+ * "options"), borrowed. */
+int cf_mounts_enable(struct cf_mount_table *t, const char *path,
+                     const char *type, yajl_val options,
+                     struct coffer_err *err);
+/* CF_ENOENT when nothing is mounted there; CF_EINVAL for sys/ etc. */
+int cf_mounts_disable(struct cf_mount_table *t, const char *path,
+                      struct coffer_err *err);
+int cf_mounts_tune(struct cf_mount_table *t, const char *path, yajl_val body,
+                   struct coffer_err *err);
+
+/* Longest-prefix match of path; returns the mount with the table read-locked:
+ * call cf_mounts_release when done with it. NULL (and no lock) if none. */
+struct cf_mount *cf_mounts_match(struct cf_mount_table *t, const char *path);
+void cf_mounts_release(struct cf_mount_table *t);
+
+/* Serializes one mount's public description as Vault's sys/mounts entry. */
+struct cf_json;
+void cf_mount_describe(const struct cf_mount *m, long long sys_default_ttl,
+                       long long sys_max_ttl, struct cf_json *j);
+
+#endif

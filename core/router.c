@@ -1,0 +1,229 @@
+/* One request through the layers: seal gate → token → mount → ACL →
+ * backend. Data flows down only; results come back in cf_result. */
+#include "core_internal.h"
+#include "auth/auth.h"
+#include "sys/sys.h"
+#include "util/errors.h"
+#include "util/secret.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CUBBY_HEADER "x-coffer-cubbyhole-id"
+
+static void map_rc(int rc, struct cf_result *res, const struct cf_logger *log,
+                   const char *path)
+{
+    cf_result_free(res);
+    switch (rc) {
+    case CF_ENOENT:
+        cf_result_error(res, 404, NULL);
+        break;
+    case CF_EINVAL:
+        cf_result_error(res, 400, "invalid request");
+        break;
+    case CF_EDENIED:
+        cf_result_error(res, 403, "permission denied");
+        break;
+    case CF_ESEALED:
+        cf_result_error(res, 503, "Vault is sealed");
+        break;
+    case CF_EEXIST:
+        cf_result_error(res, 400, "already exists");
+        break;
+    default:
+        cf_log(log, CF_LOG_ERROR, "request to %s failed: %s", path, cf_strerror(rc));
+        cf_result_error(res, 500, "internal error");
+    }
+}
+
+/* Whether rel matches a backend's special-path list (trailing '*' = prefix). */
+static int path_in(const char *const *list, const char *rel)
+{
+    for (; list && *list; list++) {
+        size_t n = strlen(*list);
+        if (n && (*list)[n - 1] == '*') {
+            if (!strncmp(rel, *list, n - 1))
+                return 1;
+        } else if (!strcmp(rel, *list)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Drops any client-sent copy of a header the router sets itself, then sets it. */
+static int set_internal_header(struct cf_request *req, const char *name,
+                               const char *value)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (!strcmp(req->headers[i].key, name)) {
+            char *v = strdup(value);
+            if (!v)
+                return CF_ENOMEM;
+            free(req->headers[i].value);
+            req->headers[i].value = v;
+            return 0;
+        }
+    struct cf_pair *h = realloc(req->headers, (req->nheaders + 1) * sizeof *h);
+    if (!h)
+        return CF_ENOMEM;
+    req->headers = h;
+    h[req->nheaders].key = strdup(name);
+    h[req->nheaders].value = strdup(value);
+    if (!h[req->nheaders].key || !h[req->nheaders].value) {
+        free(h[req->nheaders].key);
+        free(h[req->nheaders].value);
+        return CF_ENOMEM;
+    }
+    req->nheaders++;
+    return 0;
+}
+
+static void strip_internal_headers(struct cf_request *req)
+{
+    for (size_t i = 0; i < req->nheaders;) {
+        if (!strncmp(req->headers[i].key, "x-coffer-", 9)) {
+            free(req->headers[i].key);
+            free(req->headers[i].value);
+            memmove(&req->headers[i], &req->headers[i + 1],
+                    (req->nheaders - i - 1) * sizeof *req->headers);
+            req->nheaders--;
+        } else {
+            i++;
+        }
+    }
+}
+
+/* Checks the token and the ACL. Returns 0 when allowed; otherwise fills res.
+ * *tok is the caller's token (free with cf_token_free). */
+static int authorize(struct cf_core *c, struct cf_request *req, int needs_sudo,
+                     struct cf_token **tok, struct cf_result *res)
+{
+    if (!req->token || !*req->token)
+        return cf_result_error(res, 403, "permission denied"), CF_EDENIED;
+    int rc = cf_token_lookup(c->tokens, req->token, tok);
+    if (rc == CF_ENOENT)
+        return cf_result_error(res, 403, "permission denied"), CF_EDENIED;
+    if (rc) {
+        map_rc(rc, res, &c->log, req->path);
+        return rc;
+    }
+    struct cf_acl *acl;
+    rc = cf_acl_new(c->policies, (*tok)->policies, (*tok)->npolicies, &acl);
+    if (rc) {
+        map_rc(rc, res, &c->log, req->path);
+        return rc;
+    }
+    int ok = cf_acl_allowed(acl, req->path, req->op, needs_sudo);
+    cf_acl_free(acl);
+    if (!ok)
+        return cf_result_error(res, 403, "permission denied"), CF_EDENIED;
+    req->auth = *tok;
+    rc = cf_token_use(c->tokens, *tok);
+    if (rc) {
+        map_rc(rc, res, &c->log, req->path);
+        return rc;
+    }
+    return 0;
+}
+
+static void handle_sys(struct cf_core *c, struct cf_request *req,
+                       const char *rel, struct cf_result *res)
+{
+    struct cf_token *tok = NULL;
+    if (req->op == CF_OP_CREATE)
+        req->op = CF_OP_UPDATE;
+    if (authorize(c, req, cf_sys_needs_sudo(rel), &tok, res) == 0) {
+        int rc = cf_sys_handle(c, req, rel, res);
+        if (rc)
+            map_rc(rc, res, &c->log, req->path);
+    }
+    cf_token_free(tok);
+}
+
+static void handle_mount(struct cf_core *c, struct cf_request *req,
+                         struct cf_result *res)
+{
+    struct cf_mount *m = cf_mounts_match(c->mounts, req->path);
+    if (!m) {
+        cf_result_error(res, 404, "no handler for route \"%s\". route entry not found.",
+                        req->path);
+        return;
+    }
+    size_t ml = strlen(m->path);
+    req->mount_path = m->path;
+    req->rel = strlen(req->path) >= ml ? req->path + ml : "";
+    const struct cf_backend *be = m->backend;
+    int rc = 0;
+    if (req->op == CF_OP_UPDATE && be->exists) {
+        int ex = 1;
+        rc = be->exists(c, m, req, &ex);
+        if (!rc && !ex)
+            req->op = CF_OP_CREATE;
+    }
+    struct cf_token *tok = NULL;
+    if (!rc && !path_in(be->unauth_paths, req->rel)) {
+        if (authorize(c, req, path_in(be->sudo_paths, req->rel), &tok, res)) {
+            cf_mounts_release(c->mounts);
+            cf_token_free(tok);
+            return;
+        }
+    }
+    if (!rc && tok && tok->cubbyhole_id && !strcmp(m->type, "cubbyhole"))
+        rc = set_internal_header(req, CUBBY_HEADER, tok->cubbyhole_id);
+    if (!rc)
+        rc = be->handle(c, m, req, res);
+    if (rc)
+        map_rc(rc, res, &c->log, req->path);
+    if (!res->mount_type && res->nerrors == 0)
+        res->mount_type = !strcmp(m->type, "kv") ? "kv" : NULL;
+    cf_mounts_release(c->mounts);
+    cf_token_free(tok);
+}
+
+/* sys/seal needs the state lock exclusively, so it runs outside the
+ * shared section once the token and sudo have been checked. */
+static int wants_seal(const struct cf_request *req)
+{
+    return !strcmp(req->path, "sys/seal") &&
+           (req->op == CF_OP_UPDATE || req->op == CF_OP_CREATE);
+}
+
+void cf_core_handle(struct cf_core *c, struct cf_request *req,
+                    struct cf_result *res)
+{
+    strip_internal_headers(req);
+    const char *rel = !strncmp(req->path, "sys/", 4) ? req->path + 4 : NULL;
+    if (rel && cf_sys_is_unauth(rel)) {
+        int rc = cf_sys_unauth_handle(c, req, rel, res);
+        if (rc)
+            map_rc(rc, res, &c->log, req->path);
+        return;
+    }
+    pthread_rwlock_rdlock(&c->state);
+    if (!c->ready) {
+        pthread_rwlock_unlock(&c->state);
+        cf_result_error(res, 503, "Vault is sealed");
+        return;
+    }
+    int seal = 0;
+    if (rel && wants_seal(req)) {
+        struct cf_token *tok = NULL;
+        req->op = CF_OP_UPDATE;
+        seal = authorize(c, req, 1, &tok, res) == 0;
+        cf_token_free(tok);
+        req->auth = NULL;
+    } else if (rel) {
+        handle_sys(c, req, rel, res);
+    } else {
+        handle_mount(c, req, res);
+    }
+    req->auth = NULL;   /* the token it pointed to is freed */
+    pthread_rwlock_unlock(&c->state);
+    if (seal) {
+        int rc = cf_core_seal(c);
+        if (rc)
+            map_rc(rc, res, &c->log, req->path);
+    }
+}

@@ -1,0 +1,247 @@
+/* `coffer server`: reads flags and config, loads the storage plugin, builds
+ * the core, opens the listeners (only after every check passed) and runs
+ * until SIGINT/SIGTERM. */
+#include "server.h"
+#include "core_internal.h"
+#include "dev.h"
+#include "plugin_dir.h"
+#include "plugin_loader.h"
+#include "http/listener.h"
+#include "util/errors.h"
+#include "util/secret.h"
+#include <coffer/version.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct server_opts {
+    const char *config;
+    int dev;
+    struct cf_dev_opts devo;
+    const char *log_level;
+};
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "Usage: coffer server [options]\n\n"
+            "  -config=FILE                 configuration file (HCL or JSON)\n"
+            "  -dev                         in-memory, initialized and unsealed dev server\n"
+            "  -dev-listen-address=ADDR     dev listener (default 127.0.0.1:8200)\n"
+            "  -dev-root-token-id=ID        dev root token (default: random)\n"
+            "  -dev-kv-v1                   mount KV version 1 at secret/ in dev mode\n"
+            "  -dev-no-store-token          do not write ~/.vault-token in dev mode\n"
+            "  -log-level=LEVEL             trace, debug, info, warn, error\n");
+    return 1;
+}
+
+/* Accepts -flag=value, -flag value, and --flag forms like Vault's CLI. */
+static int parse(int argc, char **argv, struct server_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            fprintf(stderr, "unexpected argument \"%s\"\n", a);
+            return -1;
+        }
+        a += a[1] == '-' ? 2 : 1;
+        const char *eq = strchr(a, '=');
+        size_t n = eq ? (size_t)(eq - a) : strlen(a);
+        const char *val = eq ? eq + 1 : NULL;
+#define IS(f) (n == strlen(f) && !strncmp(a, f, n))
+#define NEEDVAL() do { if (!val) { if (i + 1 >= argc) { \
+            fprintf(stderr, "flag -%.*s needs a value\n", (int)n, a); return -1; } \
+            val = argv[++i]; } } while (0)
+        if (IS("h") || IS("help")) {
+            return -1;
+        } else if (IS("dev")) {
+            o->dev = 1;
+        } else if (IS("dev-kv-v1")) {
+            o->devo.kv_v1 = 1;
+        } else if (IS("dev-no-store-token")) {
+            o->devo.no_store_token = 1;
+        } else if (IS("config")) {
+            NEEDVAL();
+            o->config = val;
+        } else if (IS("dev-listen-address")) {
+            NEEDVAL();
+            o->devo.listen_address = val;
+        } else if (IS("dev-root-token-id")) {
+            NEEDVAL();
+            o->devo.root_token_id = val;
+        } else if (IS("log-level")) {
+            NEEDVAL();
+            o->log_level = val;
+        } else {
+            fprintf(stderr, "flag provided but not defined: -%.*s\n", (int)n, a);
+            return -1;
+        }
+#undef IS
+#undef NEEDVAL
+    }
+    if (!o->dev && !o->config) {
+        fprintf(stderr, "Error: no configuration files found: use -config=FILE or -dev\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void handler(void *arg, struct cf_request *req, struct cf_result *res)
+{
+    cf_core_handle(arg, req, res);
+}
+
+static void print_banner(const struct cf_config *cfg, const char *storage,
+                         const char *api_addr, const char *log_level)
+{
+    printf("==> Coffer server configuration:\n\n");
+    printf("%24s: %s\n", "Api Address", api_addr);
+    printf("%24s: %s\n", "Cluster Address",
+           cfg->cluster_addr ? cfg->cluster_addr : "(clustering disabled)");
+    for (size_t i = 0; i < cfg->nlisteners; i++) {
+        const struct cf_listener_cfg *l = &cfg->listeners[i];
+        char label[32];
+        snprintf(label, sizeof label, "Listener %zu", i + 1);
+        printf("%24s: tcp (addr: \"%s\", cluster address: \"%s\", max_request_duration: \"%llds\", "
+               "max_request_size: \"%lld\", tls: \"%s\")\n",
+               label, l->address, l->cluster_address ? l->cluster_address : "",
+               l->max_request_duration, l->max_request_size,
+               l->tls_disable ? "disabled" : "enabled");
+    }
+    printf("%24s: %s\n", "Log Level", log_level);
+    /* No HA vtable exists in plugin ABI 1.0 yet, so every storage is non-HA. */
+    printf("%24s: %s (HA disabled)\n", "Storage", storage);
+    printf("%24s: Coffer v%s\n", "Version", COFFER_VERSION);
+    printf("\n==> Coffer server started! Log data will stream in below:\n\n");
+    fflush(stdout);
+}
+
+static void default_api_addr(const struct cf_config *cfg, char *out, size_t n)
+{
+    if (cfg->api_addr) {
+        snprintf(out, n, "%s", cfg->api_addr);
+        return;
+    }
+    const struct cf_listener_cfg *l = cfg->nlisteners ? &cfg->listeners[0] : NULL;
+    const char *addr = l ? l->address : "127.0.0.1:8200";
+    if (!strncmp(addr, "0.0.0.0:", 8))
+        addr += 7, snprintf(out, n, "%s://127.0.0.1%s", l && !l->tls_disable ? "https" : "http", addr);
+    else
+        snprintf(out, n, "%s://%s", l && !l->tls_disable ? "https" : "http", addr);
+}
+
+int cf_server_main(int argc, char **argv)
+{
+    struct server_opts o = {0};
+    if (parse(argc, argv, &o))
+        return usage();
+
+    char err[1024] = "";
+    struct cf_config *cfg = NULL;
+    int rc = o.dev ? cf_dev_config(&o.devo, &cfg, err, sizeof err)
+                   : cf_config_load(o.config, &cfg, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "Error loading configuration from %s: %s\n",
+                o.config ? o.config : "-dev", err);
+        return 1;
+    }
+    struct cf_logger log = {CF_LOG_INFO, stderr};
+    const char *lvl = o.log_level ? o.log_level : cfg->log_level ? cfg->log_level : "info";
+    if (cf_log_level_parse(lvl, &log.level)) {
+        fprintf(stderr, "Error: unknown log level \"%s\" (use trace, debug, info, warn or error)\n", lvl);
+        cf_config_free(cfg);
+        return 1;
+    }
+    if (cfg->ha_storage) {
+        fprintf(stderr, "Error: %s:%d: ha_storage \"%s\": HA is not available in this "
+                "build of coffer (plugin ABI %d.%d has no ha vtable yet)\n",
+                cfg->file ? cfg->file : "config", cfg->ha_storage->line,
+                cfg->ha_storage->type, COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        cf_config_free(cfg);
+        return 1;
+    }
+
+    char dir[PATH_MAX];
+    cf_plugin_dir(cfg->plugin_directory, dir, sizeof dir);
+    struct cf_plugin *plugin = NULL;
+    struct cf_physical *phys = NULL;
+    struct cf_core *core = NULL;
+    struct cf_http_listener **ls = NULL;
+    size_t nls = 0;
+    struct coffer_err cerr = {""};
+    char *dev_token = NULL, *dev_key = NULL;
+    int code = 1;
+
+    rc = cf_plugin_load(dir, cfg->storage->type, CF_KIND_STORAGE, cfg->storage->params,
+                        &plugin, &cerr);
+    if (!rc)
+        rc = cf_physical_open(plugin, cfg->storage->params, &log, &phys, &cerr);
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", cerr.msg);
+        goto out;
+    }
+    rc = cf_core_new(cfg, &log, phys, cfg->storage->type, &core);
+    if (rc) {
+        fprintf(stderr, "Error: cannot start the core: %s\n", cf_strerror(rc));
+        goto out;
+    }
+    if (o.dev && (rc = cf_dev_setup(core, &o.devo, &dev_key, &dev_token, &cerr))) {
+        fprintf(stderr, "Error: dev mode setup failed: %s\n", cerr.msg);
+        goto out;
+    }
+
+    /* Signals are taken synchronously by the main thread below; block them
+     * before any listener thread exists so they inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    ls = calloc(cfg->nlisteners ? cfg->nlisteners : 1, sizeof *ls);
+    for (size_t i = 0; ls && i < cfg->nlisteners; i++) {
+        rc = cf_http_listener_start(&cfg->listeners[i], handler, core, &log, &ls[i], &cerr);
+        if (rc) {
+            fprintf(stderr, "Error: %s\n", cerr.msg);
+            goto out;
+        }
+        nls++;
+    }
+    char api[512];
+    default_api_addr(cfg, api, sizeof api);
+    print_banner(cfg, cfg->storage->type, api, lvl);
+    if (o.dev) {
+        cf_dev_print(api, dev_key, dev_token, &o.devo);
+        cf_free_secret_str(dev_key);
+        cf_free_secret_str(dev_token);
+        dev_key = dev_token = NULL;
+    }
+    for (;;) {
+        int sig;
+        if (sigwait(&set, &sig))
+            continue;
+        if (sig == SIGHUP) {
+            cf_log(&log, CF_LOG_INFO, "SIGHUP received: nothing to reload");
+            continue;
+        }
+        cf_log(&log, CF_LOG_INFO, "==> Coffer shutdown triggered");
+        break;
+    }
+    code = 0;
+out:
+    cf_free_secret_str(dev_key);
+    cf_free_secret_str(dev_token);
+    for (size_t i = nls; i-- > 0;)
+        cf_http_listener_stop(ls[i]);
+    free(ls);
+    cf_core_free(core);
+    cf_physical_free(phys);
+    cf_plugin_free(plugin);
+    cf_config_free(cfg);
+    return code;
+}

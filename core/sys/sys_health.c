@@ -1,0 +1,102 @@
+/* sys/health and sys/leader: what load balancers and clients poll. */
+#include "sys.h"
+#include "../core_internal.h"
+#include "../util/json.h"
+#include "../util/timeutil.h"
+#include <coffer/version.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads an HTTP status code parameter; 0 absent, -1 malformed. */
+static int code_param(const struct cf_request *req, const char *name, int def)
+{
+    const char *v = cf_req_query(req, name);
+    if (!v)
+        return def;
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || x < 1 || x > 999)
+        return -1;
+    return (int)x;
+}
+
+int cf_sys_health(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op != CF_OP_READ)
+        return cf_result_error(res, 405, NULL);
+    static const struct { const char *name; int def; } P[] = {
+        {"activecode", 200}, {"standbycode", 429}, {"drsecondarycode", 472},
+        {"performancestandbycode", 473}, {"sealedcode", 503},
+        {"uninitcode", 501}, {"removedcode", 530}, {"haunhealthycode", 474}};
+    int codes[8];
+    for (int i = 0; i < 8; i++) {
+        codes[i] = code_param(req, P[i].name, P[i].def);
+        if (codes[i] < 0)
+            return cf_result_error(res, 400, "unable to parse %s code: %s",
+                                   P[i].name, cf_req_query(req, P[i].name));
+    }
+    int standbyok = 0, perfok = 0;
+    if (cf_req_param_bool(req, "standbyok", &standbyok) == CF_EINVAL ||
+        cf_req_param_bool(req, "perfstandbyok", &perfok) == CF_EINVAL)
+        return cf_result_error(res, 400, "standbyok and perfstandbyok must be booleans");
+    struct cf_seal_status st;
+    int rc = cf_seal_status(c->seal, &st);
+    if (rc)
+        return rc;
+    pthread_rwlock_rdlock(&c->state);
+    int ready = c->ready;
+    char name[128], id[37];
+    memcpy(name, c->cluster_name, sizeof name);
+    memcpy(id, c->cluster_id, sizeof id);
+    pthread_rwlock_unlock(&c->state);
+    int sealed = st.sealed || !ready;
+    /* Order as Vault: uninitialized, sealed, (standby: none without HA), active. */
+    res->status = !st.initialized ? codes[5] : sealed ? codes[4] : codes[0];
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    cf_json_obj_open(&j);
+    cf_json_kbool(&j, "initialized", st.initialized);
+    cf_json_kbool(&j, "sealed", sealed);
+    cf_json_kbool(&j, "standby", 0);
+    cf_json_kbool(&j, "performance_standby", 0);
+    cf_json_kstr(&j, "replication_performance_mode", "disabled");
+    cf_json_kstr(&j, "replication_dr_mode", "disabled");
+    cf_json_kint(&j, "server_time_utc", cf_now_ms() / 1000);
+    cf_json_kstr(&j, "version", COFFER_VERSION);
+    cf_json_kbool(&j, "enterprise", 0);
+    if (ready) {
+        cf_json_kstr(&j, "cluster_name", name);
+        cf_json_kstr(&j, "cluster_id", id);
+    }
+    cf_json_kint(&j, "echo_duration_ms", 0);
+    cf_json_kint(&j, "clock_skew_ms", 0);
+    cf_json_kint(&j, "replication_primary_canary_age_ms", 0);
+    cf_json_obj_close(&j);
+    return cf_json_finish(&j, &res->raw);
+}
+
+int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op != CF_OP_READ)
+        return cf_result_error(res, 405, NULL);
+    pthread_rwlock_rdlock(&c->state);
+    int ready = c->ready;
+    pthread_rwlock_unlock(&c->state);
+    if (!ready)
+        return cf_result_error(res, 503, "Vault is sealed");
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    cf_json_obj_open(&j);
+    cf_json_kbool(&j, "ha_enabled", 0);
+    cf_json_kbool(&j, "is_self", 0);
+    cf_json_kstr(&j, "active_time", "0001-01-01T00:00:00Z");
+    cf_json_kstr(&j, "leader_address", "");
+    cf_json_kstr(&j, "leader_cluster_address", "");
+    cf_json_kbool(&j, "performance_standby", 0);
+    cf_json_kint(&j, "performance_standby_last_remote_wal", 0);
+    cf_json_kint(&j, "last_wal", 0);
+    cf_json_obj_close(&j);
+    return cf_json_finish(&j, &res->raw);
+}

@@ -1,0 +1,125 @@
+/* sys/mounts and sys/auth: list, enable, disable and tune mounts. */
+#include "sys.h"
+#include "../core_internal.h"
+#include "../util/json.h"
+#include <stdio.h>
+#include <string.h>
+
+static int list(struct cf_core *c, int auth, struct cf_result *res)
+{
+    struct cf_mount_table *t = c->mounts;
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    cf_json_obj_open(&j);
+    pthread_rwlock_rdlock(&t->lock);
+    for (size_t i = t->n; i-- > 0;) {
+        const struct cf_mount *m = t->m[i];
+        int is_auth = !strncmp(m->path, "auth/", 5);
+        if (is_auth != auth)
+            continue;
+        cf_json_key(&j, auth ? m->path + 5 : m->path);
+        cf_mount_describe(m, c->cfg->default_lease_ttl, c->cfg->max_lease_ttl, &j);
+    }
+    pthread_rwlock_unlock(&t->lock);
+    cf_json_obj_close(&j);
+    res->inject = 1;
+    return cf_json_finish(&j, &res->data);
+}
+
+static int read_one(struct cf_core *c, const char *path, int tune,
+                    struct cf_result *res)
+{
+    struct cf_mount_table *t = c->mounts;
+    char want[512];
+    snprintf(want, sizeof want, "%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/");
+    int rc = CF_ENOENT;
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    pthread_rwlock_rdlock(&t->lock);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct cf_mount *m = t->m[i];
+        if (strcmp(m->path, want))
+            continue;
+        if (tune) {
+            cf_json_obj_open(&j);
+            cf_json_kint(&j, "default_lease_ttl",
+                         m->default_lease_ttl ? m->default_lease_ttl : c->cfg->default_lease_ttl);
+            cf_json_kint(&j, "max_lease_ttl",
+                         m->max_lease_ttl ? m->max_lease_ttl : c->cfg->max_lease_ttl);
+            cf_json_kbool(&j, "force_no_cache", 0);
+            cf_json_kstr(&j, "description", m->description);
+            if (!strcmp(m->type, "kv")) {
+                cf_json_key(&j, "options");
+                cf_json_obj_open(&j);
+                cf_json_kstr(&j, "version", m->kv_version == 2 ? "2" : "1");
+                cf_json_obj_close(&j);
+            }
+            cf_json_obj_close(&j);
+        } else {
+            cf_mount_describe(m, c->cfg->default_lease_ttl, c->cfg->max_lease_ttl, &j);
+        }
+        rc = 0;
+        break;
+    }
+    pthread_rwlock_unlock(&t->lock);
+    if (rc) {
+        cf_json_abort(&j);
+        return cf_result_error(res, 400, "cannot fetch sysview for path \"%s\"", want);
+    }
+    res->inject = 1;
+    return cf_json_finish(&j, &res->data);
+}
+
+static int errmap(int rc, const struct coffer_err *err, struct cf_result *res)
+{
+    if (rc == CF_EINVAL || rc == CF_EEXIST || rc == CF_ENOENT)
+        return cf_result_error(res, 400, "%s", err->msg);
+    return rc;
+}
+
+int cf_sys_mounts(struct cf_core *c, struct cf_request *req, const char *rel,
+                  struct cf_result *res)
+{
+    int auth = !strncmp(rel, "auth", 4);
+    const char *p = rel + (auth ? 4 : 6);
+    if (*p == '/')
+        p++;
+    if (!*p) {
+        if (req->op != CF_OP_READ)
+            return cf_result_error(res, 405, NULL);
+        return list(c, auth, res);
+    }
+    char path[512];
+    size_t n = strlen(p);
+    int tune = n > 5 && !strcmp(p + n - 5, "/tune");
+    snprintf(path, sizeof path, "%s%.*s", auth ? "auth/" : "", (int)(tune ? n - 5 : n), p);
+    struct coffer_err err = {""};
+    int rc;
+    switch (req->op) {
+    case CF_OP_READ:
+        return read_one(c, path, tune, res);
+    case CF_OP_CREATE:
+    case CF_OP_UPDATE:
+        if (tune)
+            rc = cf_mounts_tune(c->mounts, path, req->data, &err);
+        else
+            rc = cf_mounts_enable(c->mounts, path, cf_json_get_str(req->data, "type"),
+                                  req->data, &err);
+        if (!rc)
+            cf_log(&c->log, CF_LOG_INFO, "core: %s %s", tune ? "tuned" : "mounted", path);
+        return errmap(rc, &err, res);
+    case CF_OP_DELETE:
+        if (tune)
+            return cf_result_error(res, 405, NULL);
+        rc = cf_mounts_disable(c->mounts, path, &err);
+        if (rc == CF_ENOENT)
+            return 0;   /* Vault answers 204 for a path with nothing mounted */
+        if (!rc)
+            cf_log(&c->log, CF_LOG_INFO, "core: unmounted %s", path);
+        return errmap(rc, &err, res);
+    default:
+        return cf_result_error(res, 405, NULL);
+    }
+}

@@ -1,0 +1,195 @@
+/* sys/init, sys/seal-status, sys/unseal, sys/key-status, sys/rotate. */
+#include "sys.h"
+#include "../core_internal.h"
+#include "../util/encode.h"
+#include "../util/errors.h"
+#include "../util/json.h"
+#include "../util/secret.h"
+#include "../util/timeutil.h"
+#include <coffer/version.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int finish_raw(struct cf_json *j, struct cf_result *res)
+{
+    int rc = cf_json_finish(j, &res->raw);
+    return rc;
+}
+
+int cf_sys_seal_status(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op != CF_OP_READ)
+        return cf_result_error(res, 405, NULL);
+    struct cf_seal_status st;
+    int rc = cf_seal_status(c->seal, &st);
+    if (rc)
+        return rc;
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    cf_json_obj_open(&j);
+    cf_json_kstr(&j, "type", "shamir");
+    cf_json_kbool(&j, "initialized", st.initialized);
+    cf_json_kbool(&j, "sealed", st.sealed);
+    cf_json_kint(&j, "t", st.t);
+    cf_json_kint(&j, "n", st.n);
+    cf_json_kint(&j, "progress", st.progress);
+    cf_json_kstr(&j, "nonce", st.nonce);
+    cf_json_kstr(&j, "version", COFFER_VERSION);
+    cf_json_kstr(&j, "build_date", __DATE__);
+    cf_json_kbool(&j, "migration", 0);
+    pthread_rwlock_rdlock(&c->state);
+    if (c->ready) {
+        cf_json_kstr(&j, "cluster_name", c->cluster_name);
+        cf_json_kstr(&j, "cluster_id", c->cluster_id);
+    }
+    pthread_rwlock_unlock(&c->state);
+    cf_json_kbool(&j, "recovery_seal", 0);
+    cf_json_kstr(&j, "storage_type", c->storage_type);
+    cf_json_obj_close(&j);
+    return finish_raw(&j, res);
+}
+
+int cf_sys_init(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op == CF_OP_READ) {
+        struct cf_seal_status st;
+        int rc = cf_seal_status(c->seal, &st);
+        if (rc)
+            return rc;
+        struct cf_json j;
+        if (cf_json_init(&j))
+            return CF_ENOMEM;
+        cf_json_obj_open(&j);
+        cf_json_kbool(&j, "initialized", st.initialized);
+        cf_json_obj_close(&j);
+        return finish_raw(&j, res);
+    }
+    if (req->op != CF_OP_UPDATE && req->op != CF_OP_CREATE)
+        return cf_result_error(res, 405, NULL);
+    long long shares = 0, threshold = 0;
+    if (cf_json_get_int(req->data, "secret_shares", &shares) == CF_EINVAL ||
+        cf_json_get_int(req->data, "secret_threshold", &threshold) == CF_EINVAL)
+        return cf_result_error(res, 400, "secret_shares and secret_threshold must be integers");
+    if (cf_json_get(req->data, "pgp_keys") || cf_json_get(req->data, "root_token_pgp_key")) {
+        yajl_val pk = cf_json_get(req->data, "pgp_keys");
+        const char *rk = cf_json_get_str(req->data, "root_token_pgp_key");
+        if ((pk && pk->type == yajl_t_array && pk->u.array.len) || (rk && *rk))
+            return cf_result_error(res, 400, "PGP-encrypted key shares are not supported");
+    }
+    if (shares > 255 || shares < 0 || threshold < 0 || threshold > 255)
+        return cf_result_error(res, 400, "invalid seal configuration: shares and threshold must be between 1 and 255");
+    struct cf_seal_keys *keys = NULL;
+    char *root = NULL;
+    struct coffer_err err = {""};
+    int rc = cf_core_initialize(c, (int)shares, (int)threshold, NULL, &keys, &root, &err);
+    if (rc == CF_EEXIST)
+        return cf_result_error(res, 400, "Vault is already initialized");
+    if (rc == CF_EINVAL)
+        return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg : "invalid seal configuration");
+    if (rc) {
+        cf_log(&c->log, CF_LOG_ERROR, "init failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
+        return cf_result_error(res, 500, "initialization failed: %s", cf_strerror(rc));
+    }
+    struct cf_json j;
+    if (cf_json_init(&j)) {
+        cf_seal_keys_free(keys);
+        cf_free_secret_str(root);
+        return CF_ENOMEM;
+    }
+    cf_json_obj_open(&j);
+    for (int pass = 0; pass < 2; pass++) {
+        cf_json_key(&j, pass ? "keys_base64" : "keys");
+        cf_json_arr_open(&j);
+        for (size_t i = 0; i < keys->n; i++) {
+            char *s = NULL;
+            if (pass ? cf_b64_encode(keys->keys[i], keys->len, &s)
+                     : cf_hex_encode(keys->keys[i], keys->len, &s))
+                j.err = CF_ENOMEM;
+            cf_json_str(&j, s ? s : "");
+            cf_free_secret_str(s);
+        }
+        cf_json_arr_close(&j);
+    }
+    cf_json_kstr(&j, "root_token", root);
+    cf_json_obj_close(&j);
+    cf_seal_keys_free(keys);
+    cf_free_secret_str(root);
+    cf_log(&c->log, CF_LOG_INFO, "core: initialized with %lld shares, threshold %lld",
+           shares, threshold);
+    return finish_raw(&j, res);
+}
+
+int cf_sys_unseal(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op != CF_OP_UPDATE && req->op != CF_OP_CREATE)
+        return cf_result_error(res, 405, NULL);
+    int reset = 0;
+    if (cf_json_get_bool(req->data, "reset", &reset) == CF_EINVAL)
+        return cf_result_error(res, 400, "'reset' must be a boolean");
+    const char *key = cf_json_get_str(req->data, "key");
+    struct cf_seal_status st;
+    int rc = cf_seal_status(c->seal, &st);
+    if (rc)
+        return rc;
+    if (!st.initialized)
+        return cf_result_error(res, 400, "Vault is not initialized");
+    if (reset) {
+        if (!st.sealed)
+            return cf_result_error(res, 400, "vault is unsealed");
+        cf_seal_reset(c->seal);
+        return cf_sys_seal_status(c, req, res);
+    }
+    if (!key || !*key)
+        return cf_result_error(res, 400,
+            "'key' must be specified in request body as JSON, or 'reset' set to true");
+    int unsealed = 0;
+    struct coffer_err err = {""};
+    rc = cf_core_unseal(c, key, &unsealed, &err);
+    if (rc == CF_EINVAL)
+        return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg : "invalid key");
+    if (rc == CF_EDENIED)
+        return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg
+                               : "Error unsealing: cipher: message authentication failed");
+    if (rc) {
+        cf_log(&c->log, CF_LOG_ERROR, "unseal failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
+        return cf_result_error(res, 500, "unseal failed: %s", cf_strerror(rc));
+    }
+    req->op = CF_OP_READ;
+    return cf_sys_seal_status(c, req, res);
+}
+
+int cf_sys_key_status(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op != CF_OP_READ)
+        return cf_result_error(res, 405, NULL);
+    unsigned term;
+    int64_t installed;
+    unsigned long long enc;
+    int rc = cf_barrier_key_status(c->barrier, &term, &installed, &enc);
+    if (rc)
+        return rc;
+    char when[40];
+    cf_time_rfc3339nano(installed, when);
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    cf_json_obj_open(&j);
+    cf_json_kint(&j, "term", term);
+    cf_json_kstr(&j, "install_time", when);
+    cf_json_kint(&j, "encryptions", (long long)enc);
+    cf_json_obj_close(&j);
+    res->inject = 1;
+    return cf_json_finish(&j, &res->data);
+}
+
+int cf_sys_rotate(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op != CF_OP_UPDATE && req->op != CF_OP_CREATE)
+        return cf_result_error(res, 405, NULL);
+    int rc = cf_barrier_rotate(c->barrier);
+    if (!rc)
+        cf_log(&c->log, CF_LOG_INFO, "core: barrier key rotated");
+    return rc;
+}
