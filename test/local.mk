@@ -1,1 +1,7 @@
-# owned by the test area; filled in by its author
+# Integration tests: the real binary, real plugins, real clients.
+TESTS += test/integration/api_dev.sh test/integration/bdb_durability.sh \
+	test/integration/config_errors.sh test/integration/hvac_client.sh
+EXTRA_DIST += test/integration/lib.sh test/integration/api_dev.sh \
+	test/integration/bdb_durability.sh test/integration/config_errors.sh \
+	test/integration/hvac_client.sh test/unit/cf_test.h test/unit/mem_storage.c \
+	test/unit/mem_storage.h
