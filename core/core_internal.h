@@ -1,4 +1,4 @@
-/* The core instance. Only core/*.c and core/sys/*.c see its fields;
+/* The core instance. Only the files of core/ and core/sys/ see its fields;
  * backends use the accessors of core.h. */
 #ifndef CF_CORE_INTERNAL_H
 #define CF_CORE_INTERNAL_H

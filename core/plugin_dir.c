@@ -31,11 +31,13 @@ int cf_plugin_dir(const char *configured, char *out, size_t n)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            char cand[PATH_MAX + 16];
+            char cand[PATH_MAX + 32];
             struct stat st;
             snprintf(cand, sizeof cand, "%s/plugins/inmem.so", exe);
-            if (stat(cand, &st) == 0) {
-                snprintf(out, n, "%s/plugins", exe);
+            size_t el = strlen(exe);
+            if (stat(cand, &st) == 0 && el + sizeof "/plugins" <= n) {
+                memcpy(out, exe, el);
+                memcpy(out + el, "/plugins", sizeof "/plugins");
                 return 0;
             }
         }

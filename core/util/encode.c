@@ -1,6 +1,7 @@
 /* Hex/base64 codecs and random identifiers (GnuTLS RNG). */
 #include "encode.h"
 #include <coffer/errors.h>
+#include "secret.h"
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ int cf_hex_decode(const char *in, uint8_t **out, size_t *outlen)
     for (size_t i = 0; i < n / 2; i++) {
         int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
         if (hi < 0 || lo < 0) {
-            free(b);
+            cf_free_secret(b, n / 2 + 1);
             return CF_EINVAL;
         }
         b[i] = (uint8_t)(hi << 4 | lo);
@@ -110,7 +111,7 @@ int cf_b64_decode(const char *in, uint8_t **out, size_t *outlen)
     for (size_t i = 0; i < n; i++) {
         int v = b64val(in[i]);
         if (v < 0) {
-            free(b);
+            cf_free_secret(b, n * 3 / 4 + 1);
             return CF_EINVAL;
         }
         acc = acc << 6 | (uint32_t)v;

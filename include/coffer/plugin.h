@@ -15,7 +15,7 @@
 #include "errors.h"
 #include "host.h"
 #include "storage.h"
-#include "version.h"
+#include <coffer/version.h>
 
 #define COFFER_PLUGIN_MAGIC 0x43465047u   /* "CFPG" */
 
