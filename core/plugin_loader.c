@@ -1,0 +1,490 @@
+/* The host side of the plugin ABI: dlopen a plugin, check its descriptor and
+ * config block in the order STYLE.md §4 gives, and open storage instances
+ * with a per-instance struct coffer_host. Every refusal is one line that
+ * names the file (and both ABI versions where they matter). */
+#include "plugin_loader.h"
+#include "physical.h"
+#include "util/secret.h"
+#include "util/timeutil.h"
+#include <coffer/version.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct cf_plugin {
+    void *dl;
+    const struct coffer_plugin *desc;
+    char *path;
+    char *name;
+};
+
+/* The host-side state behind one instance's struct coffer_host. */
+struct host_ctx {
+    struct coffer_host host;
+    const struct cf_plugin *plugin;
+    const struct cf_hcl_node *cfg;
+    const struct cf_logger *log;
+    atomic_int cancelled;
+};
+
+/* The smallest descriptor and storage vtable an ABI 1.x plugin may have:
+ * every member ABI 1.0 defines (storage: up to the last required one). */
+#define END_OF(type, m) (offsetof(type, m) + sizeof(((type *)0)->m))
+#define DESC_MIN_1_0 END_OF(struct coffer_plugin, transport)
+#define STORAGE_MIN_1_0 END_OF(struct coffer_storage, list)
+
+static void fail(struct coffer_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void fail(struct coffer_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* A name becomes a file name in the plugin directory: keep it a plain word
+ * so that `storage "../x"` cannot reach outside it. */
+static int valid_name(const char *name)
+{
+    if (!name || !*name || strlen(name) > 64)
+        return 0;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+            return 0;
+    return 1;
+}
+
+static const char *type_name(enum coffer_config_type t)
+{
+    switch (t) {
+    case CF_CFG_STRING: return "a string";
+    case CF_CFG_INT: return "an integer";
+    case CF_CFG_BOOL: return "a boolean";
+    case CF_CFG_DURATION: return "a duration such as \"15s\"";
+    }
+    return "of an unknown type";
+}
+
+static const struct coffer_config_key *find_key(const struct coffer_plugin *d,
+                                                const char *name)
+{
+    for (const struct coffer_config_key *k = d->config_keys; k && k->name; k++)
+        if (!strcmp(k->name, name))
+            return k;
+    return NULL;
+}
+
+/* Duration values: an integer of seconds, or a string cf_duration_parse
+ * takes ("15s", "2m", "3600"). */
+static int as_duration(const struct cf_hcl_node *n, long long *secs)
+{
+    const char *s;
+    if (n->type == CF_HCL_NUMBER)
+        return cf_hcl_as_int(n, secs) == 0 && *secs >= 0 ? 0 : CF_EINVAL;
+    if (cf_hcl_as_string(n, &s))
+        return CF_EINVAL;
+    return cf_duration_parse(s, secs);
+}
+
+static int check_type(const struct coffer_config_key *k,
+                      const struct cf_hcl_node *n)
+{
+    const char *s;
+    long long i;
+    int b;
+    switch (k->type) {
+    case CF_CFG_STRING: return cf_hcl_as_string(n, &s);
+    case CF_CFG_INT: return cf_hcl_as_int(n, &i);
+    case CF_CFG_BOOL: return cf_hcl_as_bool(n, &b);
+    case CF_CFG_DURATION: return as_duration(n, &i);
+    }
+    return CF_EINVAL;
+}
+
+/* Appends ", " separated declared key names to buf for error hints. */
+static void key_names(const struct coffer_plugin *d, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (const struct coffer_config_key *k = d->config_keys; k && k->name; k++) {
+        int n = snprintf(buf + off, len - off, "%s%s", off ? ", " : "", k->name);
+        if (n < 0 || (size_t)n >= len - off)
+            break;
+        off += (size_t)n;
+    }
+}
+
+static int check_config(const struct cf_plugin *p,
+                        const struct cf_hcl_node *cfg, struct coffer_err *err)
+{
+    const struct coffer_plugin *d = p->desc;
+    if (cfg && cfg->type != CF_HCL_OBJECT) {
+        fail(err, "plugin \"%s\" (%s): config line %d: the block must be an "
+             "object of key = value", p->name, p->path, cfg->line);
+        return CF_ECONFIG;
+    }
+    for (size_t i = 0; cfg && i < cfg->nentries; i++) {
+        const struct cf_hcl_entry *e = &cfg->entries[i];
+        const struct coffer_config_key *k = find_key(d, e->key);
+        if (!k) {
+            const char *cands[64];
+            size_t n = 0;
+            for (const struct coffer_config_key *c = d->config_keys;
+                 c && c->name && n < 63; c++)
+                cands[n++] = c->name;
+            cands[n] = NULL;
+            const char *near = cf_hcl_suggest(e->key, cands);
+            char names[256];
+            key_names(d, names, sizeof names);
+            if (near)
+                fail(err, "plugin \"%s\" (%s): config line %d: unknown key "
+                     "\"%s\" (did you mean \"%s\"?)", p->name, p->path,
+                     e->line, e->key, near);
+            else if (n)
+                fail(err, "plugin \"%s\" (%s): config line %d: unknown key "
+                     "\"%s\" (accepted keys: %s)", p->name, p->path, e->line,
+                     e->key, names);
+            else
+                fail(err, "plugin \"%s\" (%s): config line %d: unknown key "
+                     "\"%s\" (the plugin accepts no keys)", p->name, p->path,
+                     e->line, e->key);
+            return CF_ECONFIG;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(cfg->entries[j].key, e->key)) {
+                fail(err, "plugin \"%s\" (%s): config line %d: key \"%s\" is "
+                     "set twice (first on line %d)", p->name, p->path,
+                     e->line, e->key, cfg->entries[j].line);
+                return CF_ECONFIG;
+            }
+        if (check_type(k, e->value)) {
+            fail(err, "plugin \"%s\" (%s): config line %d: key \"%s\" must be "
+                 "%s%s%s", p->name, p->path, e->line, e->key,
+                 type_name(k->type), k->help ? " — " : "",
+                 k->help ? k->help : "");
+            return CF_ECONFIG;
+        }
+    }
+    for (const struct coffer_config_key *k = d->config_keys; k && k->name; k++)
+        if (k->required && !(cfg && cf_hcl_get(cfg, k->name))) {
+            fail(err, "plugin \"%s\" (%s): required config key \"%s\" is not "
+                 "set%s%s", p->name, p->path, k->name,
+                 k->help ? " — " : "", k->help ? k->help : "");
+            return CF_ECONFIG;
+        }
+    return 0;
+}
+
+static int check_storage(const struct cf_plugin *p, struct coffer_err *err)
+{
+    const struct coffer_storage *s = p->desc->storage;
+    if (s->struct_size < STORAGE_MIN_1_0) {
+        fail(err, "plugin \"%s\" (%s): storage vtable is %zu bytes, plugin ABI "
+             "%d.%d needs at least %zu (this coffer provides %d.%d) — rebuild "
+             "it against coffer-plugin %d.x", p->name, p->path, s->struct_size,
+             p->desc->abi_major, p->desc->abi_minor, STORAGE_MIN_1_0,
+             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
+             COFFER_PLUGIN_ABI_MAJOR);
+        return CF_ECONFIG;
+    }
+    const char *missing = !s->open ? "open" : !s->close ? "close"
+        : !s->get ? "get" : !s->put ? "put" : !s->del ? "del"
+        : !s->list ? "list" : NULL;
+    if (missing) {
+        fail(err, "plugin \"%s\" (%s): storage vtable lacks the required "
+             "member %s()", p->name, p->path, missing);
+        return CF_ECONFIG;
+    }
+    return 0;
+}
+
+static int check_descriptor(struct cf_plugin *p, unsigned kinds,
+                            const struct cf_hcl_node *cfg,
+                            struct coffer_err *err)
+{
+    const struct coffer_plugin *d = p->desc;
+    const int hmaj = COFFER_PLUGIN_ABI_MAJOR, hmin = COFFER_PLUGIN_ABI_MINOR;
+    if (d->magic != COFFER_PLUGIN_MAGIC) {
+        fail(err, "plugin \"%s\" (%s): bad descriptor magic 0x%08x (expected "
+             "0x%08x) — not a Coffer plugin, or built against a broken SDK",
+             p->name, p->path, (unsigned)d->magic, COFFER_PLUGIN_MAGIC);
+        return CF_ECONFIG;
+    }
+    if (d->abi_major != hmaj) {
+        fail(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; this coffer "
+             "provides %d.%d — rebuild it against coffer-plugin %d.x", p->name,
+             p->path, d->abi_major, d->abi_minor, hmaj, hmin, hmaj);
+        return CF_ECONFIG;
+    }
+    if (d->abi_minor > hmin) {
+        fail(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; this coffer "
+             "provides %d.%d — upgrade coffer or rebuild the plugin against "
+             "coffer-plugin %d.%d", p->name, p->path, d->abi_major,
+             d->abi_minor, hmaj, hmin, hmaj, hmin);
+        return CF_ECONFIG;
+    }
+    if (d->struct_size < DESC_MIN_1_0) {
+        fail(err, "plugin \"%s\" (%s): descriptor is %u bytes, plugin ABI "
+             "%u.%u needs at least %zu (this coffer provides %d.%d) — rebuild "
+             "it against coffer-plugin %d.x", p->name, p->path,
+             (unsigned)d->struct_size, d->abi_major, d->abi_minor,
+             DESC_MIN_1_0, hmaj, hmin, hmaj);
+        return CF_ECONFIG;
+    }
+    if (!d->name || strcmp(d->name, p->name)) {
+        fail(err, "plugin \"%s\" (%s): the plugin calls itself \"%s\" — name "
+             "it \"%s\" in the config, or install it as %s.so",
+             p->name, p->path, d->name ? d->name : "(null)",
+             d->name ? d->name : "?", d->name ? d->name : "?");
+        return CF_ECONFIG;
+    }
+    static const struct { unsigned kind; const char *what; size_t off; } K[] = {
+        {CF_KIND_STORAGE, "storage", offsetof(struct coffer_plugin, storage)},
+        {CF_KIND_HA, "ha", offsetof(struct coffer_plugin, ha)},
+        {CF_KIND_TRANSPORT, "transport", offsetof(struct coffer_plugin, transport)},
+    };
+    for (size_t i = 0; i < sizeof K / sizeof K[0]; i++) {
+        const void *vt;
+        memcpy(&vt, (const char *)d + K[i].off, sizeof vt);
+        if ((kinds & K[i].kind) && !vt) {
+            fail(err, "plugin \"%s\" (%s, version %s): does not offer %s",
+                 p->name, p->path, d->version ? d->version : "?", K[i].what);
+            return CF_ECONFIG;
+        }
+    }
+    int rc;
+    if ((kinds & CF_KIND_STORAGE) && (rc = check_storage(p, err)))
+        return rc;
+    return check_config(p, cfg, err);
+}
+
+void cf_plugin_free(struct cf_plugin *p)
+{
+    if (!p)
+        return;
+    if (p->dl)
+        dlclose(p->dl);
+    free(p->path);
+    free(p->name);
+    free(p);
+}
+
+int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
+                        const struct cf_hcl_node *cfg, struct cf_plugin **out,
+                        struct coffer_err *err)
+{
+    struct stat st;
+    if (stat(path, &st)) {
+        int e = errno;
+        fail(err, "plugin \"%s\" (%s): %s", name, path, strerror(e));
+        return e == ENOENT ? CF_ENOENT : CF_ECONFIG;
+    }
+    struct cf_plugin *p = calloc(1, sizeof *p);
+    if (!p || !(p->path = strdup(path)) || !(p->name = strdup(name))) {
+        cf_plugin_free(p);
+        fail(err, "plugin \"%s\" (%s): out of memory", name, path);
+        return CF_ENOMEM;
+    }
+    /* A path without '/' would make dlopen search the library path. */
+    char *dlpath = NULL;
+    if (!strchr(path, '/') && asprintf(&dlpath, "./%s", path) < 0) {
+        cf_plugin_free(p);
+        fail(err, "plugin \"%s\" (%s): out of memory", name, path);
+        return CF_ENOMEM;
+    }
+    dlerror();
+    p->dl = dlopen(dlpath ? dlpath : path, RTLD_NOW | RTLD_LOCAL);
+    free(dlpath);
+    if (!p->dl) {
+        const char *e = dlerror();
+        fail(err, "plugin \"%s\" (%s): cannot load: %s — is it a shared object "
+             "built for this system? (`ldd %s` lists what it needs)", name,
+             path, e ? e : "unknown error", path);
+        cf_plugin_free(p);
+        return CF_ECONFIG;
+    }
+    coffer_plugin_entry_fn entry;
+    void *sym = dlsym(p->dl, COFFER_PLUGIN_ENTRY_SYMBOL);
+    memcpy(&entry, &sym, sizeof entry);   /* object → function pointer */
+    if (!sym) {
+        fail(err, "plugin \"%s\" (%s): not a Coffer plugin (no %s symbol; this "
+             "coffer provides plugin ABI %d.%d)", name, path,
+             COFFER_PLUGIN_ENTRY_SYMBOL, COFFER_PLUGIN_ABI_MAJOR,
+             COFFER_PLUGIN_ABI_MINOR);
+        cf_plugin_free(p);
+        return CF_ECONFIG;
+    }
+    if (!(p->desc = entry())) {
+        fail(err, "plugin \"%s\" (%s): %s() returned NULL — the plugin is "
+             "broken", name, path, COFFER_PLUGIN_ENTRY_SYMBOL);
+        cf_plugin_free(p);
+        return CF_ECONFIG;
+    }
+    int rc = check_descriptor(p, kinds, cfg, err);
+    if (rc) {
+        cf_plugin_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
+                   const struct cf_hcl_node *cfg, struct cf_plugin **out,
+                   struct coffer_err *err)
+{
+    if (!valid_name(name)) {
+        fail(err, "invalid plugin name \"%s\": use only letters, digits, '_' "
+             "and '-'", name ? name : "");
+        return CF_ECONFIG;
+    }
+    char *path;
+    if (asprintf(&path, "%s/%s.so", dir, name) < 0) {
+        fail(err, "plugin \"%s\": out of memory", name);
+        return CF_ENOMEM;
+    }
+    struct stat st;
+    int rc;
+    if (stat(path, &st) && errno == ENOENT) {
+        fail(err, "no plugin \"%s\" in %s (looked for %s)", name, dir, path);
+        rc = CF_ENOENT;
+    } else {
+        rc = cf_plugin_load_file(path, name, kinds, cfg, out, err);
+    }
+    free(path);
+    return rc;
+}
+
+const struct coffer_plugin *cf_plugin_descriptor(const struct cf_plugin *p)
+{
+    return p->desc;
+}
+
+/* ---- struct coffer_host for one instance ---- */
+
+static void host_log(void *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void host_log(void *ctx, int level, const char *fmt, ...)
+{
+    struct host_ctx *h = ctx;
+    va_list ap;
+    va_start(ap, fmt);
+    cf_vlog(h->log, level, h->plugin->name, fmt, ap);
+    va_end(ap);
+}
+
+static const struct cf_hcl_node *host_value(struct host_ctx *h, const char *key)
+{
+    const struct cf_hcl_entry *e = h->cfg ? cf_hcl_get(h->cfg, key) : NULL;
+    return e ? e->value : NULL;
+}
+
+static int host_string(void *ctx, const char *key, const char **out)
+{
+    const struct cf_hcl_node *n = host_value(ctx, key);
+    if (!n)
+        return CF_ENOENT;
+    return cf_hcl_as_string(n, out) ? CF_EINVAL : 0;
+}
+
+/* A DURATION key read as an int gives seconds, so "15s" works too. */
+static int host_int(void *ctx, const char *key, long long *out)
+{
+    struct host_ctx *h = ctx;
+    const struct cf_hcl_node *n = host_value(h, key);
+    if (!n)
+        return CF_ENOENT;
+    const struct coffer_config_key *k = find_key(h->plugin->desc, key);
+    long long v;
+    int rc = k && k->type == CF_CFG_DURATION ? as_duration(n, &v)
+                                             : cf_hcl_as_int(n, &v);
+    if (rc)
+        return CF_EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int host_bool(void *ctx, const char *key, int *out)
+{
+    const struct cf_hcl_node *n = host_value(ctx, key);
+    if (!n)
+        return CF_ENOENT;
+    return cf_hcl_as_bool(n, out) ? CF_EINVAL : 0;
+}
+
+static void host_free_secret(void *p, size_t n) { cf_free_secret(p, n); }
+static uint64_t host_mono(void) { return cf_mono_ms(); }
+static int64_t host_wall(void) { return cf_now_ms(); }
+
+static int host_cancelled(void *ctx)
+{
+    struct host_ctx *h = ctx;
+    return atomic_load(&h->cancelled);
+}
+
+static void host_ctx_free(void *arg) { free(arg); }
+
+int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
+                     const struct cf_logger *log, struct cf_physical **out,
+                     struct coffer_err *err)
+{
+    const struct coffer_storage *vt = p->desc->storage;
+    if (!vt) {
+        fail(err, "plugin \"%s\" (%s): does not offer storage", p->name,
+             p->path);
+        return CF_ENOTSUP;
+    }
+    struct host_ctx *h = calloc(1, sizeof *h);
+    if (!h) {
+        fail(err, "storage \"%s\": out of memory", p->name);
+        return CF_ENOMEM;
+    }
+    h->plugin = p;
+    h->cfg = cfg;
+    h->log = log;
+    atomic_init(&h->cancelled, 0);
+    h->host = (struct coffer_host){
+        .struct_size = sizeof(struct coffer_host),
+        .ctx = h,
+        .log = host_log,
+        .config_string = host_string,
+        .config_int = host_int,
+        .config_bool = host_bool,
+        .alloc = malloc,
+        .realloc = realloc,
+        .free = free,
+        .free_secret = host_free_secret,
+        .monotonic_ms = host_mono,
+        .wall_ms = host_wall,
+        .cancelled = host_cancelled,
+    };
+    void *inst = NULL;
+    struct coffer_err perr = {{0}};
+    int rc = vt->open(&h->host, &inst, &perr);
+    if (rc) {
+        fail(err, "storage \"%s\": %s", p->name,
+             perr.msg[0] ? perr.msg : "open failed without a message");
+        free(h);
+        return rc > 0 ? CF_EIO : rc;
+    }
+    struct cf_physical *ph;
+    if ((rc = cf_physical_new(vt, inst, p->desc->name, host_ctx_free, h, &ph))) {
+        vt->close(inst);
+        free(h);
+        fail(err, "storage \"%s\": out of memory", p->name);
+        return rc;
+    }
+    *out = ph;
+    return 0;
+}

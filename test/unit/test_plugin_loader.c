@@ -1,0 +1,472 @@
+/* Tests of core/plugin_loader.c: each refusal against its fixture plugin
+ * (exact text, naming the file and both ABI versions), config-key checks,
+ * the host table a plugin sees, and loading the bundled plugins. */
+#include "cf_test.h"
+#include "plugin_loader.h"
+#include "physical.h"
+#include "util/json.h"
+#include "util/secret.h"
+#include <coffer/version.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HMAJ COFFER_PLUGIN_ABI_MAJOR
+#define HMIN COFFER_PLUGIN_ABI_MINOR
+
+static char fixdir[400], plugdir[400];
+
+static void init_dirs(void)
+{
+    const char *b = getenv("top_builddir");
+    const char *p = getenv("COFFER_PLUGIN_DIR");
+    snprintf(fixdir, sizeof fixdir, "%s/test/fixtures", b ? b : ".");
+    snprintf(plugdir, sizeof plugdir, "%s", p ? p : "plugins");
+}
+
+static char *fixture(const char *name)
+{
+    static char path[512];   /* test-only scratch */
+    snprintf(path, sizeof path, "%s/%s.so", fixdir, name);
+    return path;
+}
+
+static struct cf_hcl_node *parse(const char *text)
+{
+    struct cf_hcl_node *n = NULL;
+    char e[256];
+    int rc = cf_hcl_parse(text, strlen(text), "test.hcl", &n, e, sizeof e);
+    CF_ASSERT_INT_EQ(rc, 0);
+    return n;
+}
+
+/* Loads fixture name expecting refusal rc, and compares err to want. */
+static void refuse(const char *name, unsigned kinds, const char *cfgtext,
+                   int want_rc, const char *want)
+{
+    struct cf_hcl_node *cfg = cfgtext ? parse(cfgtext) : NULL;
+    struct cf_plugin *p = (void *)0x1;
+    struct coffer_err err = {{0}};
+    int rc = cf_plugin_load_file(fixture(name), name, kinds, cfg, &p, &err);
+    CF_ASSERT_INT_EQ(rc, want_rc);
+    CF_ASSERT_STR_EQ(err.msg, want);
+    CF_ASSERT_INT_EQ(p == (void *)0x1, 1);   /* *out untouched */
+    CU_ASSERT_EQUAL(strchr(err.msg, '\n'), NULL);
+    cf_hcl_free(cfg);
+}
+
+static void test_bad_magic(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"bad_magic\" (%s): bad descriptor "
+             "magic 0xdeadbeef (expected 0x43465047) — not a Coffer plugin, "
+             "or built against a broken SDK", fixture("bad_magic"));
+    refuse("bad_magic", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_wrong_major(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"wrong_major\" (%s): targets plugin "
+             "ABI %d.0; this coffer provides %d.%d — rebuild it against "
+             "coffer-plugin %d.x", fixture("wrong_major"), HMAJ + 1, HMAJ,
+             HMIN, HMAJ);
+    refuse("wrong_major", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_newer_minor(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"newer_minor\" (%s): targets plugin "
+             "ABI %d.%d; this coffer provides %d.%d — upgrade coffer or "
+             "rebuild the plugin against coffer-plugin %d.%d",
+             fixture("newer_minor"), HMAJ, HMIN + 1, HMAJ, HMIN, HMAJ, HMIN);
+    refuse("newer_minor", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_short_struct(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"short_struct\" (%s): descriptor is "
+             "16 bytes, plugin ABI %d.%d needs at least %zu (this coffer "
+             "provides %d.%d) — rebuild it against coffer-plugin %d.x",
+             fixture("short_struct"), HMAJ, HMIN,
+             sizeof(struct coffer_plugin), HMAJ, HMIN, HMAJ);
+    refuse("short_struct", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_wrong_name(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"wrong_name\" (%s): the plugin calls "
+             "itself \"someone_else\" — name it \"someone_else\" in the "
+             "config, or install it as someone_else.so", fixture("wrong_name"));
+    refuse("wrong_name", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_no_storage(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"no_storage\" (%s, version "
+             "0.0-fixture): does not offer storage", fixture("no_storage"));
+    refuse("no_storage", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_no_ha(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"keys\" (%s, version 0.0-fixture): "
+             "does not offer ha", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE | CF_KIND_HA, "path = \"x\"", CF_ECONFIG,
+           want);
+}
+
+static void test_short_storage(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"short_storage\" (%s): storage vtable "
+             "is %zu bytes, plugin ABI %d.%d needs at least %zu (this coffer "
+             "provides %d.%d) — rebuild it against coffer-plugin %d.x",
+             fixture("short_storage"), offsetof(struct coffer_storage, get),
+             HMAJ, HMIN, offsetof(struct coffer_storage, list) + sizeof(void *),
+             HMAJ, HMIN, HMAJ);
+    refuse("short_storage", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_no_get(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"no_get\" (%s): storage vtable lacks "
+             "the required member get()", fixture("no_get"));
+    refuse("no_get", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_no_entry(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"no_entry\" (%s): not a Coffer plugin "
+             "(no coffer_plugin_entry symbol; this coffer provides plugin ABI "
+             "%d.%d)", fixture("no_entry"), HMAJ, HMIN);
+    refuse("no_entry", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_null_entry(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"null_entry\" (%s): "
+             "coffer_plugin_entry() returned NULL — the plugin is broken",
+             fixture("null_entry"));
+    refuse("null_entry", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+}
+
+static void test_garbage(void)
+{
+    char dir[] = "/tmp/cf-loader-XXXXXX", path[256];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/garbage.so", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("this is not a shared object\n", f);
+    fclose(f);
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "garbage", CF_KIND_STORAGE, NULL, &p,
+                                    &err), CF_ECONFIG);
+    char want[512];
+    snprintf(want, sizeof want, "plugin \"garbage\" (%s): cannot load: ", path);
+    CF_ASSERT_CONTAINS(err.msg, want);
+    CF_ASSERT_CONTAINS(err.msg, "— is it a shared object built for this "
+                       "system? (`ldd ");
+    CU_ASSERT_PTR_NULL(p);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_missing(void)
+{
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    char want[9000];
+    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "etcd2", CF_KIND_STORAGE, NULL, &p,
+                                    &err), CF_ENOENT);
+    snprintf(want, sizeof want, "no plugin \"etcd2\" in %s (looked for "
+             "%s/etcd2.so)", fixdir, fixdir);
+    CF_ASSERT_STR_EQ(err.msg, want);
+    CF_ASSERT_INT_EQ(cf_plugin_load_file("/nonexistent/x.so", "x",
+                                         CF_KIND_STORAGE, NULL, &p, &err),
+                     CF_ENOENT);
+    CF_ASSERT_STR_EQ(err.msg, "plugin \"x\" (/nonexistent/x.so): No such file "
+                     "or directory");
+    CU_ASSERT_PTR_NULL(p);
+}
+
+static void test_bad_name(void)
+{
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "../fixtures/keys",
+                                    CF_KIND_STORAGE, NULL, &p, &err),
+                     CF_ECONFIG);
+    CF_ASSERT_STR_EQ(err.msg, "invalid plugin name \"../fixtures/keys\": use "
+                     "only letters, digits, '_' and '-'");
+    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "", CF_KIND_STORAGE, NULL, &p,
+                                    &err), CF_ECONFIG);
+    CU_ASSERT_PTR_NULL(p);
+}
+
+static void test_config_unknown_key(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 2: unknown "
+             "key \"pth\" (did you mean \"path\"?)", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\npth = \"b\"", CF_ECONFIG,
+           want);
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: unknown "
+             "key \"zzzzzzzz\" (accepted keys: path, size, verbose, timeout)",
+             fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "zzzzzzzz = 1\npath = \"a\"", CF_ECONFIG,
+           want);
+}
+
+static void test_config_required(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): required config key "
+             "\"path\" is not set — where the data goes", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
+    refuse("keys", CF_KIND_STORAGE, "size = 3", CF_ECONFIG, want);
+}
+
+static void test_config_types(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 2: key "
+             "\"size\" must be an integer — a size in bytes", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\nsize = \"big\"", CF_ECONFIG,
+           want);
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: key "
+             "\"verbose\" must be a boolean — log more", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "verbose = \"maybe\"\npath = \"a\"",
+           CF_ECONFIG, want);
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: key "
+             "\"timeout\" must be a duration such as \"15s\" — how long to "
+             "wait", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "timeout = \"soon\"\npath = \"a\"",
+           CF_ECONFIG, want);
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: key "
+             "\"path\" must be a string — where the data goes", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "path = true", CF_ECONFIG, want);
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 2: key "
+             "\"path\" is set twice (first on line 1)", fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\npath = \"b\"", CF_ECONFIG,
+           want);
+}
+
+/* A logger writing into a temporary file we can read back. */
+static char *read_all(FILE *f)
+{
+    fflush(f);
+    long n = ftell(f);
+    char *s = calloc(1, (size_t)n + 1);
+    rewind(f);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n)
+        s[0] = '\0';
+    return s;
+}
+
+static void test_host_table(void)
+{
+    struct cf_hcl_node *cfg = parse("path = \"/data\"\nsize = 4096\n"
+                                    "verbose = true\ntimeout = \"2m\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
+                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CF_ASSERT_STR_EQ(cf_plugin_descriptor(p)->name, "keys");
+    FILE *f = tmpfile();
+    struct cf_logger log = {CF_LOG_INFO, f};
+    struct cf_physical *ph = NULL;
+    CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(ph);
+    char *out = read_all(f);
+    CF_ASSERT_CONTAINS(out, "[info] keys: path=/data timeout=120(0) verbose=1");
+    free(out);
+    CF_ASSERT_STR_EQ(cf_physical_name(ph), "keys");
+    cf_physical_free(ph);
+    cf_plugin_free(p);
+    fclose(f);
+    cf_hcl_free(cfg);
+}
+
+static void test_open_failure(void)
+{
+    struct cf_hcl_node *cfg = parse("path = \"fail\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
+                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_physical *ph = NULL;
+    CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), CF_EIO);
+    CF_ASSERT_STR_EQ(err.msg, "storage \"keys\": refusing path \"fail\"");
+    CU_ASSERT_PTR_NULL(ph);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+static void roundtrip(struct cf_physical *ph)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    CF_ASSERT_INT_EQ(cf_physical_put(ph, "a/b", (const uint8_t *)"xy", 2), 0);
+    CF_ASSERT_INT_EQ(cf_physical_put(ph, "c", (const uint8_t *)"z", 1), 0);
+    CF_ASSERT_INT_EQ(cf_physical_get(ph, "a/b", &v, &n), 0);
+    CF_ASSERT_INT_EQ(n, 2);
+    if (v)
+        CU_ASSERT(memcmp(v, "xy", 2) == 0);
+    cf_free_secret(v, n);
+    char **keys = NULL;
+    size_t nk = 0;
+    CF_ASSERT_INT_EQ(cf_physical_list(ph, "", &keys, &nk), 0);
+    CF_ASSERT_INT_EQ(nk, 2);
+    if (nk == 2) {
+        CF_ASSERT_STR_EQ(keys[0], "a/");
+        CF_ASSERT_STR_EQ(keys[1], "c");
+    }
+    cf_strv_free(keys, nk);
+    CF_ASSERT_INT_EQ(cf_physical_get(ph, "nope", &v, &n), CF_ENOENT);
+}
+
+static void test_inmem(void)
+{
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, NULL,
+                                    &p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_physical *ph = NULL;
+    CF_ASSERT_INT_EQ(cf_physical_open(p, NULL, &log, &ph, &err), 0);
+    if (ph) {
+        roundtrip(ph);
+        cf_physical_free(ph);
+    }
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, cfg, &p,
+                                    &err), CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg, "config line 1: unknown key \"path\" (the "
+                       "plugin accepts no keys)");
+    cf_hcl_free(cfg);
+    cf_plugin_free(p);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CF_ASSERT_INT_EQ(system(cmd), 0);
+}
+
+static void test_bdb(void)
+{
+    char dir[] = "/tmp/cf-loader-bdb-XXXXXX", text[256];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(text, sizeof text, "path = \"%s/env\"\ncache_size = 1048576", dir);
+    struct cf_hcl_node *cfg = parse(text);
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, &p,
+                                    &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_physical *ph = NULL;
+    CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), 0);
+    if (ph) {
+        roundtrip(ph);
+        cf_physical_free(ph);
+    }
+    /* The home was created private to the server. */
+    char env[300];
+    struct stat st;
+    snprintf(env, sizeof env, "%s/env", dir);
+    CF_ASSERT_INT_EQ(stat(env, &st), 0);
+    CF_ASSERT_INT_EQ(st.st_mode & 0777, 0700);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+
+    /* Key checks come from bdb's own table. */
+    cfg = parse("path = \"/x\"\ncache = 5");
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, &p,
+                                    &err), CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg, "unknown key \"cache\" (accepted keys: path, "
+                       "cache_size)");
+    cf_hcl_free(cfg);
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, NULL, &p,
+                                    &err), CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg, "required config key \"path\" is not set");
+    rm_rf(dir);
+}
+
+/* A path under a regular file, or a regular file: a clear error at open. */
+static void test_bdb_bad_path(void)
+{
+    char dir[] = "/tmp/cf-loader-bdb-XXXXXX", file[300], text[400], want[700];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/file", dir);
+    FILE *f = fopen(file, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fclose(f);
+    const char *paths[] = {"%s/sub", "%s"};
+    for (int i = 0; i < 2; i++) {
+        char path[350];
+        snprintf(path, sizeof path, paths[i], file);
+        snprintf(text, sizeof text, "path = \"%s\"", path);
+        struct cf_hcl_node *cfg = parse(text);
+        struct cf_plugin *p = NULL;
+        struct coffer_err err = {{0}};
+        CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg,
+                                        &p, &err), 0);
+        struct cf_logger log = {CF_LOG_ERROR, NULL};
+        struct cf_physical *ph = NULL;
+        CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), CF_ECONFIG);
+        snprintf(want, sizeof want, "storage \"bdb\": bdb: cannot open "
+                 "environment \"%s\": Not a directory", path);
+        CF_ASSERT_STR_EQ(err.msg, want);
+        CU_ASSERT_PTR_NULL(ph);
+        cf_plugin_free(p);
+        cf_hcl_free(cfg);
+    }
+    rm_rf(dir);
+}
+
+int main(void)
+{
+    init_dirs();
+    static const struct cf_test_case cases[] = {
+        {"bad magic", test_bad_magic},
+        {"wrong major", test_wrong_major},
+        {"newer minor", test_newer_minor},
+        {"short descriptor", test_short_struct},
+        {"wrong name", test_wrong_name},
+        {"no storage vtable", test_no_storage},
+        {"no ha vtable", test_no_ha},
+        {"short storage vtable", test_short_storage},
+        {"storage without get", test_no_get},
+        {"no entry symbol", test_no_entry},
+        {"entry returns NULL", test_null_entry},
+        {"not a shared object", test_garbage},
+        {"missing file", test_missing},
+        {"bad plugin name", test_bad_name},
+        {"unknown config key", test_config_unknown_key},
+        {"required config key", test_config_required},
+        {"config key types", test_config_types},
+        {"host table", test_host_table},
+        {"open failure", test_open_failure},
+        {"inmem", test_inmem},
+        {"bdb", test_bdb},
+        {"bdb bad path", test_bdb_bad_path},
+        {NULL, NULL},
+    };
+    return cf_test_run("plugin_loader", cases);
+}
