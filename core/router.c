@@ -95,22 +95,28 @@ static void strip_internal_headers(struct cf_request *req)
     }
 }
 
-/* Checks the token and the ACL. Returns 0 when allowed; otherwise fills res.
- * *tok is the caller's token (free with cf_token_free). */
-static int authorize(struct cf_core *c, struct cf_request *req, int needs_sudo,
-                     struct cf_token **tok, struct cf_result *res)
+/* Looks up the caller's token. Returns 0, or fills res (403 for a missing,
+ * unknown or expired token). *tok is freed with cf_token_free. */
+static int lookup_token(struct cf_core *c, struct cf_request *req,
+                        struct cf_token **tok, struct cf_result *res)
 {
     if (!req->token || !*req->token)
         return cf_result_error(res, 403, "permission denied"), CF_EDENIED;
     int rc = cf_token_lookup(c->tokens, req->token, tok);
     if (rc == CF_ENOENT)
         return cf_result_error(res, 403, "permission denied"), CF_EDENIED;
-    if (rc) {
+    if (rc)
         map_rc(rc, res, &c->log, req->path);
-        return rc;
-    }
+    return rc;
+}
+
+/* Checks the ACL of tok for req (its op is final by now) and counts one
+ * use of the token. Returns 0 when allowed; otherwise fills res. */
+static int check_acl(struct cf_core *c, struct cf_request *req, int needs_sudo,
+                     struct cf_token *tok, struct cf_result *res)
+{
     struct cf_acl *acl;
-    rc = cf_acl_new(c->policies, (*tok)->policies, (*tok)->npolicies, &acl);
+    int rc = cf_acl_new(c->policies, tok->policies, tok->npolicies, &acl);
     if (rc) {
         map_rc(rc, res, &c->log, req->path);
         return rc;
@@ -119,13 +125,18 @@ static int authorize(struct cf_core *c, struct cf_request *req, int needs_sudo,
     cf_acl_free(acl);
     if (!ok)
         return cf_result_error(res, 403, "permission denied"), CF_EDENIED;
-    req->auth = *tok;
-    rc = cf_token_use(c->tokens, *tok);
-    if (rc) {
+    req->auth = tok;
+    rc = cf_token_use(c->tokens, tok);
+    if (rc)
         map_rc(rc, res, &c->log, req->path);
-        return rc;
-    }
-    return 0;
+    return rc;
+}
+
+static int authorize(struct cf_core *c, struct cf_request *req, int needs_sudo,
+                     struct cf_token **tok, struct cf_result *res)
+{
+    int rc = lookup_token(c, req, tok, res);
+    return rc ? rc : check_acl(c, req, needs_sudo, *tok, res);
 }
 
 static void handle_sys(struct cf_core *c, struct cf_request *req,
@@ -155,23 +166,28 @@ static void handle_mount(struct cf_core *c, struct cf_request *req,
     req->mount_path = m->path;
     req->rel = strlen(req->path) >= ml ? req->path + ml : "";
     const struct cf_backend *be = m->backend;
+    int unauth = path_in(be->unauth_paths, req->rel);
+    struct cf_token *tok = NULL;
     int rc = 0;
-    if (req->op == CF_OP_UPDATE && be->exists) {
+    /* The token comes first: the cubbyhole's existence check needs its id. */
+    if (!unauth && lookup_token(c, req, &tok, res)) {
+        cf_mounts_release(c->mounts);
+        return;
+    }
+    if (tok && tok->cubbyhole_id && !strcmp(m->type, "cubbyhole"))
+        rc = set_internal_header(req, CUBBY_HEADER, tok->cubbyhole_id);
+    if (!rc && req->op == CF_OP_UPDATE && be->exists) {
         int ex = 1;
         rc = be->exists(c, m, req, &ex);
         if (!rc && !ex)
             req->op = CF_OP_CREATE;
     }
-    struct cf_token *tok = NULL;
-    if (!rc && !path_in(be->unauth_paths, req->rel)) {
-        if (authorize(c, req, path_in(be->sudo_paths, req->rel), &tok, res)) {
-            cf_mounts_release(c->mounts);
-            cf_token_free(tok);
-            return;
-        }
+    if (!rc && !unauth &&
+        check_acl(c, req, path_in(be->sudo_paths, req->rel), tok, res)) {
+        cf_mounts_release(c->mounts);
+        cf_token_free(tok);
+        return;
     }
-    if (!rc && tok && tok->cubbyhole_id && !strcmp(m->type, "cubbyhole"))
-        rc = set_internal_header(req, CUBBY_HEADER, tok->cubbyhole_id);
     if (!rc)
         rc = be->handle(c, m, req, res);
     if (rc)

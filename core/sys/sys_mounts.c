@@ -31,8 +31,8 @@ static int read_one(struct cf_core *c, const char *path, int tune,
                     struct cf_result *res)
 {
     struct cf_mount_table *t = c->mounts;
-    char want[512];
-    snprintf(want, sizeof want, "%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/");
+    char want[600];
+    snprintf(want, sizeof want, "%.512s%s", path, path[strlen(path) - 1] == '/' ? "" : "/");
     int rc = CF_ENOENT;
     struct cf_json j;
     if (cf_json_init(&j))

@@ -1,0 +1,85 @@
+/* The "cubbyhole" backend: a KV v1-like store private to each token. The
+ * router names the caller's cubbyhole in a request header; its data lives
+ * under "<cubbyhole id>/" in the mount view and dies with the token. */
+#include "engines.h"
+#include "kv_internal.h"
+#include "../util/buf.h"
+#include <coffer/errors.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "<id>/" for a usable id, else NULL (*rc says why). */
+static char *id_prefix(const char *id, int *rc)
+{
+    *rc = CF_EINVAL;
+    if (!id || !*id || strchr(id, '/'))
+        return NULL;
+    struct cf_buf b = {0};
+    if (cf_buf_puts(&b, id) || cf_buf_puts(&b, "/")) {
+        cf_buf_free(&b);
+        *rc = CF_ENOMEM;
+        return NULL;
+    }
+    *rc = 0;
+    return cf_buf_take(&b);
+}
+
+static int cubby_exists(struct cf_core *core, struct cf_mount *m,
+                        struct cf_request *req, int *exists)
+{
+    (void)core;
+    int rc;
+    char *prefix = id_prefix(cf_req_header(req, CF_CUBBYHOLE_ID_HEADER), &rc);
+    if (!prefix) {
+        /* handle() will refuse the request; call it an update. */
+        *exists = 1;
+        return rc == CF_ENOMEM ? rc : 0;
+    }
+    rc = cf_kv1_exists(m->view, prefix, req->rel ? req->rel : "", exists);
+    free(prefix);
+    return rc;
+}
+
+static int cubby_handle(struct cf_core *core, struct cf_mount *m,
+                        struct cf_request *req, struct cf_result *res)
+{
+    (void)core;
+    int rc;
+    char *prefix = id_prefix(cf_req_header(req, CF_CUBBYHOLE_ID_HEADER), &rc);
+    if (!prefix) {
+        if (rc == CF_ENOMEM)
+            return rc;
+        return cf_result_error(res, 400, "cubbyhole operations are only "
+                               "supported by tokens");
+    }
+    struct cf_kv_passthrough o = {
+        .prefix = prefix,
+        .lease = 0,
+        .default_ttl = 0,
+        .mount_type = "cubbyhole",
+    };
+    rc = cf_kv1_serve(m->view, &o, req, res);
+    free(prefix);
+    return rc;
+}
+
+const struct cf_backend cf_cubbyhole_backend = {
+    .type = "cubbyhole",
+    .init = NULL,
+    .cleanup = NULL,
+    .exists = cubby_exists,
+    .handle = cubby_handle,
+    .sudo_paths = NULL,
+    .unauth_paths = NULL,
+};
+
+int cf_cubbyhole_destroy(struct cf_mount *m, const char *cubbyhole_id)
+{
+    int rc;
+    char *prefix = id_prefix(cubbyhole_id, &rc);
+    if (!prefix)
+        return rc;
+    rc = cf_view_clear(m->view, prefix);
+    free(prefix);
+    return rc == CF_ENOENT ? 0 : rc;
+}
