@@ -15,7 +15,7 @@
 } while (0)
 
 #define CF_ASSERT_STR_EQ(a, b) do { \
-    const char *a_ = (a), *b_ = (b); char m_[512]; \
+    const char *a_ = (a), *b_ = (b); char m_[1024]; \
     snprintf(m_, sizeof m_, "%s == %s (\"%.200s\" vs \"%.200s\")", #a, #b, \
              a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
     CU_assertImplementation(a_ && b_ && strcmp(a_, b_) == 0, __LINE__, m_, \

@@ -1,0 +1,560 @@
+/* The MHD daemon behind the API: one thread per connection (handlers block
+ * on storage fsyncs), per-request state in *con_cls, and the response always
+ * queued on the body-complete call, never the first one, or MHD 0.9.75 turns
+ * keep-alive off. The only early reply is a 413 for a declared
+ * Content-Length over the limit, which closes on purpose. */
+#include "http/listener.h"
+#include "http/envelope.h"
+#include "http/request_parse.h"
+#include "http/tls.h"
+#include "util/secret.h"
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_BODY (32LL << 20)
+#define DEFAULT_TIMEOUT 90
+#define CONNECTION_LIMIT 1024
+#define MSG_TOO_LARGE "http: request body too large"
+/* How much of an oversized chunked body is skipped to reply 413 before the
+ * connection is dropped instead. */
+#define DISCARD_MAX (4u << 20)
+
+struct cf_http_listener {
+    struct MHD_Daemon *d;
+    cf_http_handler h;
+    void *arg;
+    const struct cf_logger *log;
+    size_t max_body;
+    uint16_t port;
+    struct cf_http_tls *tls;    /* NULL: plain HTTP */
+    char *where;                /* the configured address, for messages */
+    unsigned timeout;           /* seconds: idle limit and stop's grace */
+    pthread_mutex_t mu;         /* guards inflight and stopping */
+    pthread_cond_t idle;        /* signalled when inflight drops to 0 */
+    unsigned inflight;          /* requests between first call and completion */
+    int stopping;               /* replies say Connection: close */
+};
+
+/* One per request, in *con_cls, from the first handler call to
+ * MHD_OPTION_NOTIFY_COMPLETED. */
+struct req_state {
+    struct cf_request *req;     /* NULL once handled or when err_status set */
+    int err_status;             /* decided early; answered when the body is in */
+    const char *err_msg;        /* static, or NULL for {"errors":[]} */
+    char *body;
+    size_t len, cap;
+    unsigned long long received;    /* counts discarded bytes too */
+    int status;                 /* sent, for the log line */
+    uint64_t t0_us;
+    char method[16];
+    char *url;                  /* raw path without the query, for the log */
+};
+
+/* Per TLS connection: the client-certificate verdict, checked once. */
+struct conn_state {
+    int checked;
+    int denied;
+    const char *msg;
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct cf_http_listener *l = cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    /* Handshake failures from scanners are routine: debug, not warn. */
+    cf_log(l->log, CF_LOG_DEBUG, "http: %s: %s", l->where, line);
+}
+
+static void free_body_cb(void *p)
+{
+    cf_free_secret_str(p);
+}
+
+/* Queues status + body (taken over; NULL for none) with Vault's headers. */
+static enum MHD_Result send_reply(struct cf_http_listener *l, struct MHD_Connection *c,
+                                  struct req_state *st, int status, char *body,
+                                  size_t len, const struct cf_result *res,
+                                  int close_after)
+{
+    pthread_mutex_lock(&l->mu);
+    close_after |= l->stopping;     /* let keep-alive clients go */
+    pthread_mutex_unlock(&l->mu);
+    struct MHD_Response *r;
+    if (body) {
+        r = MHD_create_response_from_buffer_with_free_callback(len, body, free_body_cb);
+        if (!r)
+            cf_free_secret_str(body);
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r)
+        return MHD_NO;
+    if (body)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (size_t i = 0; res && i < res->nheaders; i++)
+        MHD_add_response_header(r, res->headers[i].key, res->headers[i].value);
+    if (close_after)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    st->status = status;
+    return ok;
+}
+
+static enum MHD_Result send_result(struct cf_http_listener *l, struct MHD_Connection *c,
+                                   struct req_state *st,
+                                   const struct cf_result *res, const char *id,
+                                   int close_after)
+{
+    int status;
+    char *body = NULL;
+    size_t len = 0;
+    if (cf_envelope_render(res, id, &status, &body, &len)) {
+        static const char FAIL[] = "{\"errors\":[\"internal error: cannot render response\"]}";
+        body = strdup(FAIL);
+        if (!body)
+            return MHD_NO;
+        len = sizeof FAIL - 1;
+        status = 500;
+        res = NULL;
+    }
+    return send_reply(l, c, st, status, body, len, res, close_after);
+}
+
+static enum MHD_Result send_error(struct cf_http_listener *l, struct MHD_Connection *c,
+                                  struct req_state *st, int status, const char *msg,
+                                  int close_after)
+{
+    struct cf_result res = {0};
+    if (msg)
+        cf_result_error(&res, status, "%s", msg);
+    else
+        res.status = status;
+    enum MHD_Result ok = send_result(l, c, st, &res, NULL, close_after);
+    cf_result_free(&res);
+    return ok;
+}
+
+static int body_append(struct req_state *st, const char *p, size_t n)
+{
+    if (st->len + n + 1 > st->cap) {
+        size_t cap = st->cap ? st->cap : 4096;
+        while (cap < st->len + n + 1)
+            cap *= 2;
+        char *nb = malloc(cap);
+        if (!nb)
+            return CF_ENOMEM;
+        if (st->body) {
+            memcpy(nb, st->body, st->len);
+            cf_free_secret(st->body, st->cap);  /* bodies carry secrets */
+        }
+        st->body = nb;
+        st->cap = cap;
+    }
+    memcpy(st->body + st->len, p, n);
+    st->len += n;
+    st->body[st->len] = '\0';
+    return 0;
+}
+
+static void check_client_cert(struct MHD_Connection *c, struct req_state *st)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_state *cs = ci ? ci->socket_context : NULL;
+    if (!cs) {
+        st->err_status = 403;
+        st->err_msg = "client certificate required";
+        return;
+    }
+    if (!cs->checked) {
+        cs->denied = cf_http_tls_check_client(c, &cs->msg) != 0;
+        cs->checked = 1;
+    }
+    if (cs->denied) {
+        st->err_status = 403;
+        st->err_msg = cs->msg;
+    }
+}
+
+/* First call: headers only. Decide everything that does not need the body;
+ * an error found here is answered after the body has been read (keeping the
+ * connection alive), except a declared Content-Length over the limit. */
+static enum MHD_Result begin(struct cf_http_listener *l, struct MHD_Connection *c,
+                             const char *url, const char *method, void **con_cls)
+{
+    struct req_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return MHD_NO;
+    st->t0_us = now_us();
+    snprintf(st->method, sizeof st->method, "%s", method);
+    st->url = strdup(url);
+    *con_cls = st;
+    pthread_mutex_lock(&l->mu);
+    l->inflight++;
+    pthread_mutex_unlock(&l->mu);
+    if (!st->url)
+        return MHD_NO;
+
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno == ERANGE || (end != cl && n > l->max_body)) {
+            st->err_status = 413;   /* should MHD call again, send nothing more */
+            return send_error(l, c, st, 413, MSG_TOO_LARGE, 1);
+        }
+    }
+    if (l->tls && l->tls->verify_client) {
+        check_client_cert(c, st);
+        if (st->err_status)
+            return MHD_YES;
+    }
+    int rc = cf_http_request_new(c, method, url, &st->req, &st->err_status,
+                                 &st->err_msg);
+    if (rc == CF_ENOMEM)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static enum MHD_Result finish(struct cf_http_listener *l, struct MHD_Connection *c,
+                              struct req_state *st)
+{
+    if (st->err_status == 413 && st->status)
+        return MHD_YES;     /* answered on the first call */
+    if (st->err_status)
+        return send_error(l, c, st, st->err_status, st->err_msg, st->err_status == 413);
+    struct cf_request *req = st->req;
+    if (!req)
+        return MHD_NO;
+    st->req = NULL;
+    req->body = st->body;
+    req->body_len = st->len;
+    st->body = NULL;
+    st->len = st->cap = 0;
+    char err[300];
+    enum MHD_Result ok;
+    if (cf_http_request_body(req, err, sizeof err)) {
+        ok = send_error(l, c, st, 400, err, 0);
+    } else {
+        struct cf_result res = {0};
+        l->h(l->arg, req, &res);
+        ok = send_result(l, c, st, &res, req->id, 0);
+        cf_result_free(&res);
+    }
+    cf_request_free(req);
+    return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    struct cf_http_listener *l = cls;
+    struct req_state *st = *con_cls;
+    if (!st)
+        return begin(l, c, url, method, con_cls);
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        st->received += n;
+        if (st->received > l->max_body) {
+            /* A chunked body outgrew the limit. MHD 0.9.75 cannot queue a
+             * reply mid-body, so drop what we hold, skip a bounded tail to
+             * still answer 413 at the end, and cut a longer stream off. */
+            if (st->err_status != 413) {
+                st->err_status = 413;
+                st->err_msg = MSG_TOO_LARGE;
+                cf_request_free(st->req);
+                st->req = NULL;
+                if (st->body)
+                    cf_free_secret(st->body, st->cap);
+                st->body = NULL;
+                st->len = st->cap = 0;
+            }
+            return st->received - l->max_body > DISCARD_MAX ? MHD_NO : MHD_YES;
+        }
+        if (!st->err_status && body_append(st, upload_data, n))
+            return MHD_NO;
+        return MHD_YES;
+    }
+    return finish(l, c, st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)c;
+    struct cf_http_listener *l = cls;
+    struct req_state *st = *con_cls;
+    if (!st)
+        return;
+    *con_cls = NULL;
+    uint64_t us = now_us() - st->t0_us;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        cf_log(l->log, CF_LOG_DEBUG, "http: %s %s %d %lluus", st->method,
+               st->url ? st->url : "?", st->status, (unsigned long long)us);
+    else
+        cf_log(l->log, CF_LOG_DEBUG, "http: %s %s aborted (%d) after %lluus",
+               st->method, st->url ? st->url : "?", (int)toe,
+               (unsigned long long)us);
+    cf_request_free(st->req);
+    if (st->body)
+        cf_free_secret(st->body, st->cap);
+    free(st->url);
+    free(st);
+    pthread_mutex_lock(&l->mu);
+    if (--l->inflight == 0)
+        pthread_cond_broadcast(&l->idle);
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)c;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(struct conn_state));
+    } else {
+        free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* "127.0.0.1:8200", "[::1]:8200", ":8200" (all IPv4 interfaces), "host" (8200). */
+static int split_address(const char *addr, char *host, size_t hlen, char *port,
+                         size_t plen)
+{
+    const char *colon, *h = addr;
+    size_t n;
+    if (*addr == '[') {
+        const char *close = strchr(addr, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return CF_ECONFIG;
+        h = addr + 1;
+        n = (size_t)(close - h);
+        colon = close[1] ? close + 1 : NULL;
+    } else {
+        colon = strrchr(addr, ':');
+        if (colon && strchr(addr, ':') != colon)
+            return CF_ECONFIG;  /* bare IPv6 needs brackets */
+        n = colon ? (size_t)(colon - addr) : strlen(addr);
+    }
+    if (n >= hlen)
+        return CF_ECONFIG;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    if (!n)
+        snprintf(host, hlen, "0.0.0.0");
+    const char *p = colon ? colon + 1 : "8200";
+    if (!*p || strlen(p) >= plen || strspn(p, "0123456789") != strlen(p) ||
+        atol(p) > 65535)
+        return CF_ECONFIG;
+    snprintf(port, plen, "%s", p);
+    return 0;
+}
+
+static int open_socket(const char *where, int *fd_out, int *family,
+                       uint16_t *port_out, struct coffer_err *err)
+{
+    char host[256], port[8];
+    if (split_address(where, host, sizeof host, port, sizeof port)) {
+        snprintf(err->msg, sizeof err->msg,
+                 "listener %s: address must be host:port, e.g. 127.0.0.1:8200 "
+                 "or [::1]:8200", where);
+        return CF_ECONFIG;
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int g = getaddrinfo(host, port, &hints, &ai);
+    if (g) {
+        snprintf(err->msg, sizeof err->msg, "listener %s: cannot resolve \"%s\": %s",
+                 where, host, gai_strerror(g));
+        return CF_ECONFIG;
+    }
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    ai->ai_protocol);
+    int one = 1, rc = 0;
+    const char *what = "cannot bind";
+    if (fd < 0) {
+        what = "cannot create socket";
+        rc = CF_EIO;
+    } else {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ai->ai_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen))
+            rc = CF_EIO;
+        else if (listen(fd, SOMAXCONN)) {
+            what = "cannot listen";
+            rc = CF_EIO;
+        }
+    }
+    if (rc) {
+        int e = errno;
+        snprintf(err->msg, sizeof err->msg, "listener %s: %s: %s", where, what,
+                 strerror(e));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return rc;
+    }
+    *family = ai->ai_family;
+    freeaddrinfo(ai);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *port_out = ntohs(ss.ss_family == AF_INET6
+                          ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                          : ((struct sockaddr_in *)&ss)->sin_port);
+    *fd_out = fd;
+    return 0;
+}
+
+static void listener_free(struct cf_http_listener *l)
+{
+    pthread_cond_destroy(&l->idle);
+    pthread_mutex_destroy(&l->mu);
+    cf_http_tls_free(l->tls);
+    free(l->where);
+    free(l);
+}
+
+int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
+                           void *arg, const struct cf_logger *log,
+                           struct cf_http_listener **out, struct coffer_err *err)
+{
+    err->msg[0] = '\0';
+    struct cf_http_listener *l = calloc(1, sizeof *l);
+    const char *addr = cfg->address && *cfg->address ? cfg->address : "127.0.0.1:8200";
+    if (!l || !(l->where = strdup(addr))) {
+        free(l);
+        snprintf(err->msg, sizeof err->msg, "listener %s: out of memory", addr);
+        return CF_ENOMEM;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->idle, &ca);
+    pthread_condattr_destroy(&ca);
+    l->h = h;
+    l->arg = arg;
+    l->log = log;
+    l->max_body = (size_t)(cfg->max_request_size > 0 ? cfg->max_request_size
+                                                      : DEFAULT_MAX_BODY);
+    unsigned timeout = cfg->max_request_duration > 0
+                           ? (unsigned)cfg->max_request_duration : DEFAULT_TIMEOUT;
+    l->timeout = timeout;
+    int rc;
+    if (!cfg->tls_disable &&
+        (rc = cf_http_tls_load(cfg, l->where, &l->tls, err))) {
+        listener_free(l);
+        return rc;
+    }
+    int fd, family;
+    if ((rc = open_socket(l->where, &fd, &family, &l->port, err))) {
+        listener_free(l);
+        return rc;
+    }
+
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem tls_opts[6] = {{MHD_OPTION_END, 0, NULL}};
+    if (l->tls) {
+        int i = 0;
+        flags |= MHD_USE_TLS;
+        tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, l->tls->cert_pem};
+        tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, l->tls->key_pem};
+        tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                                l->tls->priorities};
+        if (l->tls->ca_pem)
+            tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                    l->tls->ca_pem};
+        tls_opts[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    }
+    l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
+                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+                            MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+                            MHD_OPTION_UNESCAPE_CALLBACK, cf_http_unescape_none, NULL,
+                            MHD_OPTION_ARRAY, tls_opts,
+                            MHD_OPTION_END);
+    if (!l->d) {
+        close(fd);
+        snprintf(err->msg, sizeof err->msg,
+                 "listener %s: cannot start the HTTP server (libmicrohttpd refused "
+                 "the settings; see the debug log)", l->where);
+        listener_free(l);
+        return CF_EIO;
+    }
+    cf_log(log, CF_LOG_INFO, "listener %s: serving %s on port %u", l->where,
+           l->tls ? "https" : "http", (unsigned)l->port);
+    *out = l;
+    return 0;
+}
+
+uint16_t cf_http_listener_port(const struct cf_http_listener *l)
+{
+    return l->port;
+}
+
+void cf_http_listener_stop(struct cf_http_listener *l)
+{
+    if (!l)
+        return;
+    /* Stop accepting, let requests already in (handlers, bodies arriving)
+     * finish and be answered, bounded by the request timeout; then
+     * MHD_stop_daemon shuts the idle keep-alive connections and joins every
+     * connection thread, so no handler runs once l is gone. */
+    pthread_mutex_lock(&l->mu);
+    l->stopping = 1;
+    pthread_mutex_unlock(&l->mu);
+    MHD_socket fd = MHD_quiesce_daemon(l->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);      /* quiesced: ours to close now */
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += l->timeout;
+    pthread_mutex_lock(&l->mu);
+    while (l->inflight > 0 &&
+           pthread_cond_timedwait(&l->idle, &l->mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&l->mu);
+    MHD_stop_daemon(l->d);
+    listener_free(l);
+}

@@ -1,0 +1,36 @@
+/* The API listener: libmicrohttpd (+ GnuTLS) serving /v1/... One thread
+ * per connection, so a handler may block on storage I/O without holding up
+ * other clients. */
+#ifndef CF_HTTP_LISTENER_H
+#define CF_HTTP_LISTENER_H
+
+#include <stdint.h>
+#include <coffer/errors.h>
+#include "request.h"
+#include "config/config.h"
+#include "util/log.h"
+
+struct cf_http_listener;
+
+/* Called on a listener thread, concurrently with other requests; may block.
+ * req is borrowed (freed after the call); the handler fills res (zeroed
+ * before the call) and the listener frees it after sending. */
+typedef void (*cf_http_handler)(void *arg, struct cf_request *req,
+                                struct cf_result *res);
+
+/* Binds cfg->address and starts serving; cfg and log are borrowed (log must
+ * outlive the listener; NULL: no logging). *out is the caller's
+ * (cf_http_listener_stop). On failure err says what to change, e.g.
+ * "listener 127.0.0.1:8200: cannot bind: Address already in use" (CF_EIO) or
+ * a bad TLS file (CF_EIO unreadable, CF_ECONFIG invalid). */
+int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
+                           void *arg, const struct cf_logger *log,
+                           struct cf_http_listener **out, struct coffer_err *err);
+
+/* The bound port (the real one when cfg->address asked for port 0). */
+uint16_t cf_http_listener_port(const struct cf_http_listener *l);
+
+/* Stops accepting, waits for in-flight requests to finish, frees l. */
+void cf_http_listener_stop(struct cf_http_listener *l);
+
+#endif

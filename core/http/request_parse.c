@@ -1,0 +1,447 @@
+/* HTTP → cf_request: the listener hands over what MHD parsed (raw URL,
+ * raw query pairs, headers, body) and this file decodes and checks it the
+ * way Vault's http/logical.go does. */
+#include "http/request_parse.h"
+#include "util/buf.h"
+#include "util/encode.h"
+#include "util/json.h"
+#include "util/secret.h"
+#include <coffer/errors.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+size_t cf_http_unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = tolower(ch);
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+/* %XX decoding; plus: '+' is a space (query strings). strict: a malformed
+ * escape is an error (paths, as Go's URL parser), else it stays literal
+ * (query strings, as Go's Query() keeps going). A decoded NUL is always an
+ * error: every consumer treats these as C strings. */
+static int pct_decode(const char *s, size_t n, int plus, int strict, char **out)
+{
+    char *d = malloc(n + 1), *p = d;
+    if (!d)
+        return CF_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n &&
+            (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
+            (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+            *p = (char)(hi << 4 | lo);
+            if (!*p) {
+                free(d);
+                return CF_EINVAL;
+            }
+            p++;
+            i += 2;
+        } else if (s[i] == '%' && strict) {
+            free(d);
+            return CF_EINVAL;
+        } else if (s[i] == '+' && plus) {
+            *p++ = ' ';
+        } else if (!s[i]) {
+            free(d);
+            return CF_EINVAL;
+        } else {
+            *p++ = s[i];
+        }
+    }
+    *p = '\0';
+    *out = d;
+    return 0;
+}
+
+int cf_http_route(const char *url, char **path)
+{
+    if (strncmp(url, "/v1/", 4))
+        return CF_ENOENT;
+    char *p;
+    int rc = pct_decode(url + 4, strlen(url + 4), 0, 1, &p);
+    if (rc)
+        return rc;
+    /* ".." would let a path climb out of a mount's storage view. */
+    for (const char *seg = p; seg; ) {
+        const char *end = strchr(seg, '/');
+        size_t n = end ? (size_t)(end - seg) : strlen(seg);
+        if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+            free(p);
+            return CF_EINVAL;
+        }
+        seg = end ? end + 1 : NULL;
+    }
+    *path = p;
+    return 0;
+}
+
+/* Go's strconv.ParseBool true forms, which Vault uses for ?list=. */
+static int truthy(const char *v)
+{
+    static const char *const T[] = {"1", "t", "T", "TRUE", "true", "True", NULL};
+    for (const char *const *t = T; *t; t++)
+        if (!strcmp(v, *t))
+            return 1;
+    return 0;
+}
+
+int cf_http_method_op(const char *method, const char *list_param, enum cf_op *op)
+{
+    if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+        *op = list_param && truthy(list_param) ? CF_OP_LIST : CF_OP_READ;
+    else if (!strcmp(method, "LIST"))
+        *op = CF_OP_LIST;
+    else if (!strcmp(method, "POST") || !strcmp(method, "PUT"))
+        *op = CF_OP_UPDATE;     /* the core turns it into CREATE */
+    else if (!strcmp(method, "PATCH"))
+        *op = CF_OP_PATCH;
+    else if (!strcmp(method, "DELETE"))
+        *op = CF_OP_DELETE;
+    else
+        return CF_ENOTSUP;
+    return 0;
+}
+
+/* A growing pair vector; takes ownership of what is pushed. */
+struct pairs {
+    struct cf_pair *p;
+    size_t n, cap;
+    int err;
+};
+
+static void push(struct pairs *v, char *k, char *val)
+{
+    if (!v->err && (!k || !val))
+        v->err = CF_ENOMEM;
+    if (!v->err && v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 16;
+        struct cf_pair *np = realloc(v->p, cap * sizeof *np);
+        if (np) {
+            v->p = np;
+            v->cap = cap;
+        } else {
+            v->err = CF_ENOMEM;
+        }
+    }
+    if (v->err) {
+        free(k);
+        free(val);
+        return;
+    }
+    v->p[v->n].key = k;
+    v->p[v->n].value = val;
+    v->n++;
+}
+
+static void pairs_free(struct pairs *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->p[i].key);
+        cf_free_secret_str(v->p[i].value);
+    }
+    free(v->p);
+    memset(v, 0, sizeof *v);
+}
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, size_t klen,
+                                 const char *value, size_t vlen)
+{
+    (void)kind;
+    struct pairs *v = cls;
+    /* The token travels in req->token only (zeroed on free); keeping a
+     * second copy among plain headers would leak it into anything that
+     * dumps headers. */
+    if (!strcasecmp(key, "x-vault-token") || !strcasecmp(key, "authorization"))
+        return MHD_YES;
+    char *k = strndup(key, klen);
+    if (k)
+        for (char *p = k; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    push(v, k, strndup(value ? value : "", value ? vlen : 0));
+    return v->err ? MHD_NO : MHD_YES;
+}
+
+struct query_ctx {
+    struct pairs v;
+    struct cf_buf raw;
+    int bad;
+};
+
+static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind,
+                              const char *key, size_t klen,
+                              const char *value, size_t vlen)
+{
+    (void)kind;
+    struct query_ctx *q = cls;
+    if (q->raw.len && cf_buf_puts(&q->raw, "&"))
+        q->v.err = CF_ENOMEM;
+    size_t start = q->raw.len;
+    if (cf_buf_append(&q->raw, key, klen) ||
+        (value && (cf_buf_puts(&q->raw, "=") || cf_buf_append(&q->raw, value, vlen))))
+        q->v.err = CF_ENOMEM;
+    /* MHD turns '+' into ' ' even without unescaping; a raw query cannot
+     * hold a space, so this restores the original text. */
+    for (size_t i = start; !q->v.err && i < q->raw.len; i++)
+        if (q->raw.data[i] == ' ')
+            q->raw.data[i] = '+';
+    char *k = NULL, *val = NULL;
+    int rc = pct_decode(key, klen, 1, 0, &k);
+    if (!rc)
+        rc = pct_decode(value ? value : "", value ? vlen : 0, 1, 0, &val);
+    if (rc == CF_EINVAL) {
+        free(k);
+        q->bad = 1;
+        return MHD_NO;
+    }
+    push(&q->v, k, val);
+    return q->v.err ? MHD_NO : MHD_YES;
+}
+
+static char *remote_addr(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char host[NI_MAXHOST], serv[NI_MAXSERV], *out = NULL;
+    if (!ci || !ci->client_addr)
+        return strdup("");
+    const struct sockaddr *sa = ci->client_addr;
+    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                               : sizeof(struct sockaddr_in);
+    if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
+                    NI_NUMERICHOST | NI_NUMERICSERV))
+        return strdup("");
+    if (asprintf(&out, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv) < 0)
+        return NULL;
+    return out;
+}
+
+/* X-Vault-Token, else "Authorization: Bearer <t>" (Vault's order). */
+static char *find_token(struct MHD_Connection *c)
+{
+    const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vault-Token");
+    if (t && *t)
+        return strdup(t);
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (a && !strncasecmp(a, "Bearer ", 7)) {
+        a += 7;
+        while (*a == ' ')
+            a++;
+        if (*a)
+            return strdup(a);
+    }
+    return NULL;
+}
+
+int cf_http_request_new(struct MHD_Connection *c, const char *method,
+                        const char *url, struct cf_request **out, int *status,
+                        const char **msg)
+{
+    char *path = NULL;
+    int rc = cf_http_route(url, &path);
+    if (rc == CF_ENOENT) {
+        *status = 404;
+        *msg = NULL;
+        return CF_EINVAL;
+    }
+    if (rc == CF_EINVAL) {
+        *status = 400;
+        *msg = "invalid request path";
+        return CF_EINVAL;
+    }
+    if (rc)
+        return rc;
+
+    struct query_ctx q = {0};
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_arg, &q);
+    if (q.bad || q.v.err) {
+        free(path);
+        pairs_free(&q.v);
+        cf_buf_free(&q.raw);
+        if (!q.bad)
+            return CF_ENOMEM;
+        *status = 400;
+        *msg = "invalid query string: NUL byte";
+        return CF_EINVAL;
+    }
+
+    enum cf_op op;
+    const char *list = NULL;
+    for (size_t i = 0; i < q.v.n; i++)
+        if (!strcmp(q.v.p[i].key, "list")) {
+            list = q.v.p[i].value;
+            break;
+        }
+    if (cf_http_method_op(method, list, &op)) {
+        free(path);
+        pairs_free(&q.v);
+        cf_buf_free(&q.raw);
+        *status = 405;
+        *msg = NULL;
+        return CF_EINVAL;
+    }
+
+    struct cf_request *r = calloc(1, sizeof *r);
+    struct pairs h = {0};
+    if (!r)
+        goto nomem;
+    r->op = op;
+    r->path = path;
+    path = NULL;
+    r->query = q.v.p;
+    r->nquery = q.v.n;
+    q.v.p = NULL;
+    r->query_raw = q.raw.len ? cf_buf_take(&q.raw) : NULL;
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_header, &h);
+    r->headers = h.p;
+    r->nheaders = h.n;
+    if (h.err)
+        goto nomem;
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (ct && !(r->content_type = strdup(ct)))
+        goto nomem;
+    r->token = find_token(c);
+    r->method = strdup(method);
+    r->remote_addr = remote_addr(c);
+    if (!r->method || !r->remote_addr || cf_uuid(r->id))
+        goto nomem;
+    *out = r;
+    return 0;
+nomem:
+    free(path);
+    pairs_free(&q.v);
+    cf_buf_free(&q.raw);
+    cf_request_free(r);
+    return CF_ENOMEM;
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(" \t\r\n", s[i]) || !s[i])
+            return 0;
+    return 1;
+}
+
+static int is_form(const char *ct)
+{
+    static const char F[] = "application/x-www-form-urlencoded";
+    if (!ct || strncasecmp(ct, F, sizeof F - 1))
+        return 0;
+    char next = ct[sizeof F - 1];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Form fields → a JSON object text; repeated keys are joined with commas
+ * as Vault's parseFormRequest does. */
+static int form_to_json(const char *body, size_t len, char **json)
+{
+    struct pairs v = {0};
+    const char *p = body, *end = body + len;
+    while (p < end && !v.err) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        char *k = NULL, *val = NULL;
+        if (stop > p) {
+            const char *kend = eq ? eq : stop;
+            int rc = pct_decode(p, (size_t)(kend - p), 1, 0, &k);
+            if (!rc)
+                rc = eq ? pct_decode(eq + 1, (size_t)(stop - eq - 1), 1, 0, &val)
+                        : ((val = strdup("")) ? 0 : CF_ENOMEM);
+            if (rc) {
+                free(k);
+                pairs_free(&v);
+                return rc;
+            }
+            push(&v, k, val);
+        }
+        p = stop + 1;
+    }
+    if (v.err) {
+        pairs_free(&v);
+        return CF_ENOMEM;
+    }
+    struct cf_json j;
+    if (cf_json_init(&j)) {
+        pairs_free(&v);
+        return CF_ENOMEM;
+    }
+    cf_json_obj_open(&j);
+    for (size_t i = 0; i < v.n; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(v.p[k].key, v.p[i].key);
+        if (seen)
+            continue;
+        struct cf_buf joined = {0};
+        int rc = cf_buf_puts(&joined, v.p[i].value);
+        for (size_t k = i + 1; k < v.n && !rc; k++)
+            if (!strcmp(v.p[k].key, v.p[i].key))
+                rc = cf_buf_puts(&joined, ",") || cf_buf_puts(&joined, v.p[k].value);
+        cf_json_key(&j, v.p[i].key);
+        cf_json_strn(&j, joined.data ? joined.data : "", joined.len);
+        if (joined.data)
+            cf_free_secret(joined.data, joined.len);
+        if (rc)
+            j.err = CF_ENOMEM;
+    }
+    cf_json_obj_close(&j);
+    pairs_free(&v);
+    return cf_json_finish(&j, json);
+}
+
+int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
+{
+    if (!r->body || blank(r->body, r->body_len))
+        return 0;
+    char perr[256] = "";
+    yajl_val v;
+    if (is_form(r->content_type)) {
+        char *json = NULL;
+        int rc = form_to_json(r->body, r->body_len, &json);
+        if (rc) {
+            snprintf(err, errlen, "failed to parse form input: %s",
+                     rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
+            return rc;
+        }
+        v = cf_json_parse(json, strlen(json), perr, sizeof perr);
+        cf_free_secret_str(json);
+    } else {
+        v = cf_json_parse(r->body, r->body_len, perr, sizeof perr);
+    }
+    if (!v) {
+        snprintf(err, errlen, "failed to parse JSON input: %s", perr);
+        return CF_EINVAL;
+    }
+    if (v->type == yajl_t_null) {
+        /* Go decodes null into a nil map without complaint. */
+        yajl_tree_free(v);
+        return 0;
+    }
+    if (v->type != yajl_t_object) {
+        yajl_tree_free(v);
+        snprintf(err, errlen, "failed to parse JSON input: body must be a JSON object");
+        return CF_EINVAL;
+    }
+    r->data = v;
+    return 0;
+}

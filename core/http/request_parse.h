@@ -1,0 +1,35 @@
+/* HTTP → cf_request for the listener: route and method checks, headers,
+ * query, token and body. Private to core/http. */
+#ifndef CF_HTTP_REQUEST_PARSE_H
+#define CF_HTTP_REQUEST_PARSE_H
+
+#include <stddef.h>
+#include <microhttpd.h>
+#include "request.h"
+
+/* MHD_OPTION_UNESCAPE_CALLBACK that leaves URL and query text raw, so that
+ * this file decodes them (and can see %00 and '+'). */
+size_t cf_http_unescape_none(void *cls, struct MHD_Connection *c, char *s);
+
+/* "/v1/a%2Fb" → "a/b" (malloc'd, caller frees). CF_ENOENT when url is not
+ * under /v1/; CF_EINVAL for a bad escape, a NUL byte or a ".." segment. */
+int cf_http_route(const char *url, char **path);
+
+/* Method name → operation; list_param is the decoded ?list= value or NULL.
+ * CF_ENOTSUP for a method Vault does not serve. */
+int cf_http_method_op(const char *method, const char *list_param, enum cf_op *op);
+
+/* Builds the request from the headers MHD has parsed (everything but the
+ * body). On success *out is the caller's (cf_request_free). On a request
+ * the client got wrong: CF_EINVAL with *status (400/404/405) and *msg (static
+ * text, or NULL for Vault's empty {"errors":[]}). CF_ENOMEM otherwise. */
+int cf_http_request_new(struct MHD_Connection *c, const char *method,
+                        const char *url, struct cf_request **out, int *status,
+                        const char **msg);
+
+/* Parses r->body into r->data: a JSON object, or form fields when the
+ * Content-Type says application/x-www-form-urlencoded. An empty or blank
+ * body leaves data NULL. CF_EINVAL with the client-facing message in err. */
+int cf_http_request_body(struct cf_request *r, char *err, size_t errlen);
+
+#endif
