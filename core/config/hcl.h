@@ -57,7 +57,8 @@ int cf_hcl_as_int(const struct cf_hcl_node *n, long long *out);
 int cf_hcl_as_bool(const struct cf_hcl_node *n, int *out);
 
 /* Levenshtein-closest of candidates (NULL-terminated) to word when the
- * distance is at most 2, else NULL; for "did you mean" hints. */
+ * distance is at most 2 (and less than word's length), else NULL; for
+ * "did you mean" hints. */
 const char *cf_hcl_suggest(const char *word, const char *const *candidates);
 
 #endif

@@ -1,1 +1,22 @@
-# owned by the core/config area; filled in by its author
+# The config layer: HCL/JSON parser and the server config schema.
+noinst_LIBRARIES += libcfconfig.a
+libcfconfig_a_SOURCES = core/config/hcl.c core/config/hcl.h \
+	core/config/config.c core/config/config.h
+
+check_PROGRAMS += test/unit/test_hcl test/unit/test_config test/fuzz/fuzz_hcl
+TESTS += test/unit/test_hcl test/unit/test_config test/fuzz/fuzz_hcl
+
+test_unit_test_hcl_SOURCES = test/unit/test_hcl.c
+test_unit_test_hcl_LDADD = libcfconfig.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_hcl_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+
+test_unit_test_config_SOURCES = test/unit/test_config.c
+test_unit_test_config_LDADD = libcfconfig.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+
+# Standalone replay of the seeds plus deterministic mutations; for libFuzzer
+# build test/fuzz/fuzz_hcl.c alone with clang -fsanitize=fuzzer instead.
+test_fuzz_fuzz_hcl_SOURCES = test/fuzz/fuzz_hcl.c
+test_fuzz_fuzz_hcl_LDADD = libcfconfig.a libcfutil.a $(CF_CORE_LIBS)
+test_fuzz_fuzz_hcl_CFLAGS = $(AM_CFLAGS) -DCF_FUZZ_STANDALONE
+EXTRA_DIST += test/fuzz/seeds

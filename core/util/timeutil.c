@@ -66,6 +66,9 @@ int cf_duration_parse(const char *s, long long *secs)
     double total = 0;
     const char *p = s;
     while (*p) {
+        /* Only plain decimals: strtod would also take "inf", "nan", "0x". */
+        if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return CF_EINVAL;
         double v = strtod(p, &end);
         if (end == p || v < 0)
             return CF_EINVAL;
@@ -78,6 +81,9 @@ int cf_duration_parse(const char *s, long long *secs)
         else if (*p == 'd') { mult = 86400; p++; }
         else return CF_EINVAL;
         total += v * mult;
+        /* Bound before converting: an out-of-range double is UB. */
+        if (!(total < 9.0e18))
+            return CF_EINVAL;
     }
     *secs = (long long)total;
     return 0;
