@@ -210,6 +210,11 @@ int cf_core_initialize(struct cf_core *c, int shares, int threshold,
     struct cf_seal_keys *k = NULL;
     char *tok = NULL;
     int rc = cf_seal_initialize(c->seal, shares, threshold, &k, err);
+    if (rc) {
+        /* Nothing was written: above all, a running node stays unsealed. */
+        pthread_mutex_unlock(&c->unseal_mu);
+        return rc;
+    }
     /* Unseal once with the new shares to write the first mount table and the
      * root token, then seal again: the operator unseals for real. */
     for (size_t i = 0; !rc && i < (size_t)threshold; i++) {

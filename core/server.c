@@ -155,6 +155,12 @@ int cf_server_main(int argc, char **argv)
         cf_config_free(cfg);
         return 1;
     }
+    if (!cfg->nlisteners) {
+        fprintf(stderr, "Error: %s: no listener configured: add a listener \"tcp\" { address = \"127.0.0.1:8200\" } block\n",
+                cfg->file ? cfg->file : "config");
+        cf_config_free(cfg);
+        return 1;
+    }
     if (cfg->ha_storage) {
         fprintf(stderr, "Error: %s:%d: ha_storage \"%s\": HA is not available in this "
                 "build of coffer (plugin ABI %d.%d has no ha vtable yet)\n",

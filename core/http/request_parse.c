@@ -415,7 +415,12 @@ int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
         return 0;
     char perr[256] = "";
     yajl_val v;
-    if (is_form(r->content_type)) {
+    /* curl sends bodies as form-urlencoded by default; Vault treats a form
+     * body that starts with '{' as JSON, so `curl --data '{...}'` works. */
+    const char *first = r->body;
+    while (first < r->body + r->body_len && strchr(" \t\r\n", *first))
+        first++;
+    if (is_form(r->content_type) && *first != '{') {
         char *json = NULL;
         int rc = form_to_json(r->body, r->body_len, &json);
         if (rc) {

@@ -1,0 +1,40 @@
+/* Named ACL policies kept in a barrier view (sys/policy/), with Vault's
+ * built-ins: "root" (implicit, never stored, immutable) and "default"
+ * (written on first start, editable, never deletable). Parsed policies are
+ * cached in memory behind a rwlock and dropped on every write. */
+#ifndef CF_POLICY_STORE_H
+#define CF_POLICY_STORE_H
+
+#include <stddef.h>
+#include "policy.h"
+#include "view.h"
+
+struct cf_policy_store;
+
+/* Vault's default policy text. */
+extern const char cf_default_policy_text[];
+
+/* view is borrowed and must outlive the store; the barrier must be
+ * unsealed (the "default" policy is created if missing). */
+int cf_policy_store_new(struct cf_view *view, struct cf_policy_store **out);
+void cf_policy_store_free(struct cf_policy_store *ps);
+
+/* A parsed policy by name (any case). *out is a new reference, release with
+ * cf_policy_free. CF_ENOENT when absent, and for "root" (never stored). */
+int cf_policy_store_get(struct cf_policy_store *ps, const char *name,
+                        struct cf_policy **out);
+/* Parses and stores text under the lower-cased name. CF_EINVAL with a
+ * message in err (a 400 for the user): parse errors, empty name, root. */
+int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
+                        const char *text, size_t len, char *err, size_t errlen);
+/* Deletes (absent is fine). CF_EINVAL + err for "root" and "default". */
+int cf_policy_store_delete(struct cf_policy_store *ps, const char *name,
+                           char *err, size_t errlen);
+/* Stored policy names, sorted ("root" not included). *names: malloc'd strv,
+ * free with cf_strv_free. */
+int cf_policy_store_list(struct cf_policy_store *ps, char ***names, size_t *n);
+/* Forgets every cached policy (after storage changed underneath, e.g. on a
+ * node that just became active). */
+void cf_policy_store_invalidate(struct cf_policy_store *ps);
+
+#endif
