@@ -510,12 +510,11 @@ void cf_mounts_release(struct cf_mount_table *t)
     pthread_rwlock_unlock(&t->lock);
 }
 
-void cf_mount_describe(const struct cf_mount *m, long long sys_default_ttl,
-                       long long sys_max_ttl, struct cf_json *j)
+void cf_mount_describe(const struct cf_mount *m, int with_path, struct cf_json *j)
 {
-    (void)sys_default_ttl;
-    (void)sys_max_ttl;
     cf_json_obj_open(j);
+    if (with_path)
+        cf_json_kstr(j, "path", m->path);
     cf_json_kstr(j, "type", m->type);
     cf_json_kstr(j, "description", m->description);
     cf_json_kstr(j, "accessor", m->accessor);

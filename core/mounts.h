@@ -44,9 +44,9 @@ int cf_mounts_tune(struct cf_mount_table *t, const char *path, yajl_val body,
 struct cf_mount *cf_mounts_match(struct cf_mount_table *t, const char *path);
 void cf_mounts_release(struct cf_mount_table *t);
 
-/* Serializes one mount's public description as Vault's sys/mounts entry. */
+/* Serializes one mount's public description as Vault's sys/mounts entry;
+ * with_path adds its "path" (sys/internal/ui/mounts). */
 struct cf_json;
-void cf_mount_describe(const struct cf_mount *m, long long sys_default_ttl,
-                       long long sys_max_ttl, struct cf_json *j);
+void cf_mount_describe(const struct cf_mount *m, int with_path, struct cf_json *j);
 
 #endif

@@ -145,7 +145,10 @@ static void handle_sys(struct cf_core *c, struct cf_request *req,
     struct cf_token *tok = NULL;
     if (req->op == CF_OP_CREATE)
         req->op = CF_OP_UPDATE;
-    if (authorize(c, req, cf_sys_needs_sudo(rel), &tok, res) == 0) {
+    int rc0 = cf_sys_token_only(rel) ? lookup_token(c, req, &tok, res)
+                                     : authorize(c, req, cf_sys_needs_sudo(rel), &tok, res);
+    if (rc0 == 0) {
+        req->auth = tok;
         int rc = cf_sys_handle(c, req, rel, res);
         if (rc)
             map_rc(rc, res, &c->log, req->path);

@@ -1,7 +1,7 @@
 # Integration tests: the real binary, real plugins, real clients.
-TESTS += test/integration/api_dev.sh test/integration/bdb_durability.sh \
+TESTS += test/integration/api_dev.sh test/integration/cli.sh test/integration/bdb_durability.sh \
 	test/integration/config_errors.sh test/integration/hvac_client.sh
-EXTRA_DIST += test/integration/lib.sh test/integration/api_dev.sh \
+EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/unit/cf_test.h test/unit/mem_storage.c \
 	test/unit/mem_storage.h

@@ -525,3 +525,33 @@ int cf_acl_allowed_params(const struct cf_acl *a, const char *path,
 {
     return allowed(a, path, op, needs_sudo, 1, data);
 }
+
+/* Whether any rule grants something at or below prefix: Vault's
+ * hasMountAccess, used by sys/internal/ui/mounts. A rule counts when its
+ * literal part (up to the first wildcard) and prefix agree. */
+static int table_reaches(const struct table *t, const char *prefix, int exact)
+{
+    size_t pl = strlen(prefix);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct entry *e = &t->e[i];
+        if (!e->caps || (e->caps & CF_CAP_DENY))
+            continue;
+        size_t lit = exact ? strlen(e->key) : e->first_wc;
+        size_t n = lit < pl ? lit : pl;
+        if (exact && lit < pl)
+            continue;   /* an exact rule above the mount grants nothing in it */
+        if (!strncmp(e->key, prefix, n))
+            return 1;
+    }
+    return 0;
+}
+
+int cf_acl_reaches(const struct cf_acl *a, const char *prefix)
+{
+    if (!a)
+        return 0;
+    if (a->root)
+        return 1;
+    return table_reaches(&a->exact, prefix, 1) || table_reaches(&a->prefix, prefix, 0) ||
+           table_reaches(&a->seg, prefix, 0);
+}

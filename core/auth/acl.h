@@ -36,5 +36,7 @@ int cf_acl_allowed(const struct cf_acl *a, const char *path, enum cf_op op,
 int cf_acl_allowed_params(const struct cf_acl *a, const char *path,
                           enum cf_op op, int needs_sudo, yajl_val data);
 int cf_acl_is_root(const struct cf_acl *a);
+/* 1 if some rule grants a capability at or below prefix (a mount path). */
+int cf_acl_reaches(const struct cf_acl *a, const char *prefix);
 
 #endif

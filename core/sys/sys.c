@@ -25,6 +25,7 @@ static int match(const char *const *list, const char *rel)
 }
 
 int cf_sys_is_unauth(const char *rel) { return match(UNAUTH, rel); }
+int cf_sys_token_only(const char *rel) { return !strncmp(rel, "internal/ui/mounts/", 19); }
 int cf_sys_needs_sudo(const char *rel) { return match(SUDO, rel); }
 
 int cf_sys_unauth_handle(struct cf_core *c, struct cf_request *req,
@@ -58,6 +59,8 @@ int cf_sys_handle(struct cf_core *c, struct cf_request *req, const char *rel,
         return cf_sys_mounts(c, req, rel, res);
     if (prefixed(rel, "policy") || prefixed(rel, "policies"))
         return cf_sys_policy_handle(c->policies, req, rel, res);
+    if (cf_sys_token_only(rel))
+        return cf_sys_ui_mount(c, req, rel, res);
     if (!strcmp(rel, "capabilities-self") || !strcmp(rel, "capabilities") ||
         !strcmp(rel, "capabilities-accessor"))
         return cf_sys_capabilities(c, req, rel, res);

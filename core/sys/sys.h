@@ -14,6 +14,10 @@ int cf_sys_is_unauth(const char *rel);
 /* Whether rel needs the sudo capability. */
 int cf_sys_needs_sudo(const char *rel);
 
+/* Whether rel needs a valid token but no ACL on the sys path itself (the
+ * handler checks the target path instead): sys/internal/ui/mounts/... */
+int cf_sys_token_only(const char *rel);
+
 /* Unauthenticated endpoints: init, seal-status, unseal, health, leader. */
 int cf_sys_unauth_handle(struct cf_core *c, struct cf_request *req,
                          const char *rel, struct cf_result *res);
@@ -32,6 +36,8 @@ int cf_sys_key_status(struct cf_core *c, struct cf_request *req, struct cf_resul
 int cf_sys_rotate(struct cf_core *c, struct cf_request *req, struct cf_result *res);
 int cf_sys_mounts(struct cf_core *c, struct cf_request *req, const char *rel,
                   struct cf_result *res);
+int cf_sys_ui_mount(struct cf_core *c, struct cf_request *req, const char *rel,
+                    struct cf_result *res);
 int cf_sys_capabilities(struct cf_core *c, struct cf_request *req, const char *rel,
                         struct cf_result *res);
 

@@ -2,6 +2,7 @@
 #include "sys.h"
 #include "../core_internal.h"
 #include "../util/json.h"
+#include "../auth/auth.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ static int list(struct cf_core *c, int auth, struct cf_result *res)
         if (is_auth != auth)
             continue;
         cf_json_key(&j, auth ? m->path + 5 : m->path);
-        cf_mount_describe(m, c->cfg->default_lease_ttl, c->cfg->max_lease_ttl, &j);
+        cf_mount_describe(m, 0, &j);
     }
     pthread_rwlock_unlock(&t->lock);
     cf_json_obj_close(&j);
@@ -58,7 +59,7 @@ static int read_one(struct cf_core *c, const char *path, int tune,
             }
             cf_json_obj_close(&j);
         } else {
-            cf_mount_describe(m, c->cfg->default_lease_ttl, c->cfg->max_lease_ttl, &j);
+            cf_mount_describe(m, 0, &j);
         }
         rc = 0;
         break;
@@ -122,4 +123,35 @@ int cf_sys_mounts(struct cf_core *c, struct cf_request *req, const char *rel,
     default:
         return cf_result_error(res, 405, NULL);
     }
+}
+
+/* sys/internal/ui/mounts/<path>: which mount serves a path, for clients
+ * (the CLI's `kv` commands) whose token cannot read sys/mounts. Any token
+ * with some capability on the path may ask, as in Vault. */
+int cf_sys_ui_mount(struct cf_core *c, struct cf_request *req, const char *rel,
+                    struct cf_result *res)
+{
+    if (req->op != CF_OP_READ)
+        return cf_result_error(res, 405, NULL);
+    const char *path = rel + strlen("internal/ui/mounts/");
+    struct cf_mount *m = cf_mounts_match(c->mounts, path);
+    if (!m)
+        return cf_result_error(res, 400, "no mount found for path \"%s\"", path);
+    const struct cf_token *tok = req->auth;
+    struct cf_acl *acl;
+    int rc = cf_acl_new(c->policies, tok->policies, tok->npolicies, &acl);
+    int reach = !rc && cf_acl_reaches(acl, m->path);
+    cf_acl_free(acl);
+    if (rc || !reach) {
+        cf_mounts_release(c->mounts);
+        return rc ? rc : cf_result_error(res, 403, "permission denied");
+    }
+    struct cf_json j;
+    rc = cf_json_init(&j);
+    if (!rc)
+        cf_mount_describe(m, 1, &j);
+    cf_mounts_release(c->mounts);
+    if (rc)
+        return rc;
+    return cf_json_finish(&j, &res->data);
 }

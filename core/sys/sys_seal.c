@@ -139,6 +139,7 @@ int cf_sys_unseal(struct cf_core *c, struct cf_request *req, struct cf_result *r
         if (!st.sealed)
             return cf_result_error(res, 400, "vault is unsealed");
         cf_seal_reset(c->seal);
+        req->op = CF_OP_READ;
         return cf_sys_seal_status(c, req, res);
     }
     if (!key || !*key)

@@ -46,6 +46,26 @@ static void test_exact_beats_glob(void)
     cf_acl_free(a);
 }
 
+static void test_reaches_mount(void)
+{
+    struct cf_acl *a = ACL1(
+        "path \"secret/data/ro\" { capabilities = [\"read\"] }\n"
+        "path \"kv/*\" { capabilities = [\"list\"] }\n"
+        "path \"+/team/x\" { capabilities = [\"read\"] }\n"
+        "path \"closed/*\" { capabilities = [\"deny\"] }\n");
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "secret/"), 1);
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "kv/"), 1);
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "any/"), 1);       /* via "+/team/x" */
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "closed/"), 1);    /* via "+/team/x" */
+    cf_acl_free(a);
+    a = ACL1("path \"secret/data/ro\" { capabilities = [\"read\"] }\n"
+             "path \"closed/*\" { capabilities = [\"deny\"] }\n");
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "closed/"), 0);
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "other/"), 0);
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "secret/data/ro/deeper/"), 0);
+    cf_acl_free(a);
+}
+
 static void test_longest_glob(void)
 {
     struct cf_acl *a = ACL1(
@@ -336,6 +356,7 @@ int main(void)
         {"parameters", test_parameters},
         {"legacy policy shorthand", test_legacy_policy_shorthand},
         {"many exact rules", test_many_rules_exact_lookup},
+        {"rules reaching a mount", test_reaches_mount},
         {NULL, NULL}
     };
     return cf_test_run("acl", cases);

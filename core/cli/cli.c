@@ -1,0 +1,248 @@
+/* The CLI's entry point: picks the command group from argv and holds the
+ * helpers every command uses (common flags, one request with Vault's error
+ * text, printing a secret in table or JSON form). */
+#include "cli/cli.h"
+#include "cli/output.h"
+#include <coffer/errors.h>
+#include <coffer/version.h>
+#include "util/json.h"
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cf_cli_usage(FILE *out)
+{
+    fputs("Usage: coffer <command> [args]\n"
+          "\n"
+          "Common commands:\n"
+          "    read        Read data and retrieve secrets\n"
+          "    write       Write data, configuration, and secrets\n"
+          "    delete      Delete secrets and configuration\n"
+          "    list        List data or secrets\n"
+          "    server      Start a Coffer server\n"
+          "    status      Print seal and HA status\n"
+          "\n"
+          "Other commands:\n"
+          "    kv          Interact with Coffer's Key-Value storage\n"
+          "    operator    Perform operator-specific tasks\n"
+          "    policy      Interact with policies\n"
+          "    secrets     Interact with secrets engines\n"
+          "    token       Interact with tokens\n"
+          "    version     Print the version\n"
+          "\n"
+          "Environment: VAULT_ADDR, VAULT_TOKEN (else ~/.vault-token), VAULT_CACERT,\n"
+          "VAULT_CAPATH, VAULT_SKIP_VERIFY, VAULT_FORMAT, VAULT_CLIENT_TIMEOUT.\n"
+          "Exit codes: 0 success, 1 local or usage error, 2 server error.\n", out);
+}
+
+int cf_cli_flags(struct cf_cli *cli, const struct cf_flag *own, int argc,
+                 char **argv, int *pos, int *code)
+{
+    const struct cf_flag common[] = {
+        {"address", CF_FLAG_STR, &cli->address, NULL},
+        {"ca-cert", CF_FLAG_STR, &cli->cacert, NULL},
+        {"ca-path", CF_FLAG_STR, &cli->capath, NULL},
+        {"tls-skip-verify", CF_FLAG_BOOL, &cli->skip_verify, &cli->skip_verify_set},
+        {"format", CF_FLAG_STR, &cli->format, NULL},
+        {NULL, 0, NULL, NULL},
+    };
+    const struct cf_flag none[] = {{NULL, 0, NULL, NULL}};
+    const struct cf_flag *tables[] = {own ? own : none, common, NULL};
+    char err[512];
+    int help = 0;
+    if (cf_args_parse(tables, argc, argv, pos, &help, err, sizeof err)) {
+        fprintf(cli->err, "%s\n\n%s", err, cli->help ? cli->help : "");
+        *code = CF_EXIT_USAGE;
+        return CF_EINVAL;
+    }
+    if (help) {
+        fputs(cli->help ? cli->help : "", cli->out);
+        *code = CF_EXIT_OK;
+        return CF_EINVAL;
+    }
+    const char *fmt = cli->format;
+    if (!fmt || !*fmt)
+        fmt = getenv("VAULT_FORMAT");
+    if (!fmt || !*fmt || !strcasecmp(fmt, "table"))
+        cli->json = 0;
+    else if (!strcasecmp(fmt, "json"))
+        cli->json = 1;
+    else {
+        fprintf(cli->err, "Invalid output format: %s\n", fmt);
+        *code = CF_EXIT_USAGE;
+        return CF_EINVAL;
+    }
+    return 0;
+}
+
+int cf_cli_nargs(struct cf_cli *cli, int got, int min, int max)
+{
+    if (got < min) {
+        fprintf(cli->err, "Not enough arguments (expected %d, got %d)\n", min, got);
+        return CF_EINVAL;
+    }
+    if (max >= 0 && got > max) {
+        fprintf(cli->err, "Too many arguments (expected %d, got %d)\n", max, got);
+        return CF_EINVAL;
+    }
+    return 0;
+}
+
+int cf_cli_client(struct cf_cli *cli)
+{
+    if (cli->have_client)
+        return CF_EXIT_OK;
+    struct cf_client_opts o = {
+        .address = cli->address, .cacert = cli->cacert, .capath = cli->capath,
+        .skip_verify = cli->skip_verify_set ? cli->skip_verify : -1,
+    };
+    char err[256];
+    if (cf_client_init(&cli->client, &o, err, sizeof err)) {
+        fprintf(cli->err, "Error initializing client: %s\n", err);
+        return CF_EXIT_USAGE;
+    }
+    cli->have_client = 1;
+    return CF_EXIT_OK;
+}
+
+int cf_cli_call(struct cf_cli *cli, const char *what, const char *method,
+                const char *path, const char *query, const char *body,
+                const char *ctype, int ok404, struct cf_resp *r)
+{
+    memset(r, 0, sizeof *r);
+    if (cf_cli_client(cli))
+        return CF_EXIT_USAGE;
+    int rc = cf_client_do(&cli->client, method, path, query, body, ctype, r);
+    if (rc == CF_ENOMEM) {
+        fprintf(cli->err, "%s: out of memory\n", what);
+        return CF_EXIT_USAGE;
+    }
+    if (rc || r->status >= 400 || r->status < 200) {
+        if (!rc && ok404 && r->status == 404)
+            return CF_EXIT_OK;
+        cf_client_print_error(cli->err, what, r);
+        return CF_EXIT_API;
+    }
+    return CF_EXIT_OK;
+}
+
+int cf_cli_emit(struct cf_cli *cli, int rc, struct cf_buf *b)
+{
+    if (!rc && b->data)
+        fputs(b->data, cli->out);
+    cf_buf_free(b);
+    if (rc) {
+        fprintf(cli->err, "Error formatting output: %s\n",
+                rc == CF_ENOMEM ? "out of memory" : "bad value");
+        return CF_EXIT_USAGE;
+    }
+    return CF_EXIT_OK;
+}
+
+int cf_cli_print_json(struct cf_cli *cli, yajl_val v)
+{
+    struct cf_buf b = {0};
+    return cf_cli_emit(cli, cf_format_json(v, &b), &b);
+}
+
+int cf_cli_print_secret(struct cf_cli *cli, yajl_val secret, yajl_val data,
+                        const char *field)
+{
+    struct cf_buf b = {0};
+    if (!data)
+        data = cf_json_get(secret, "data");
+    if (field && *field) {
+        if (cli->json) {
+            yajl_val v = cf_json_get(data, field);
+            if (!v) {
+                fprintf(cli->err, "Field \"%s\" not present in secret\n", field);
+                return CF_EXIT_USAGE;
+            }
+            return cf_cli_print_json(cli, v);
+        }
+        int rc = cf_render_field(secret, data, field, &b);
+        if (rc == CF_ENOENT) {
+            cf_buf_free(&b);
+            fprintf(cli->err, "Field \"%s\" not present in secret\n", field);
+            return CF_EXIT_USAGE;
+        }
+        /* Like Vault: no newline when piped, so $(...) and files get the
+         * bare value. */
+        if (!rc && isatty(fileno(cli->out)))
+            rc = cf_buf_puts(&b, "\n");
+        return cf_cli_emit(cli, rc, &b);
+    }
+    if (cli->json)
+        return cf_cli_print_json(cli, secret);
+    return cf_cli_emit(cli, cf_render_secret(secret, &b), &b);
+}
+
+static int is_help(const char *s)
+{
+    return !strcmp(s, "-h") || !strcmp(s, "-help") || !strcmp(s, "--help") ||
+           !strcmp(s, "help");
+}
+
+typedef int (*group_fn)(struct cf_cli *, const char *, int, char **);
+
+static int run(struct cf_cli *cli, int argc, char **argv)
+{
+    if (argc < 2) {
+        cf_cli_usage(cli->err);
+        return CF_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (is_help(cmd)) {
+        cf_cli_usage(cli->out);
+        return CF_EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "-v") || !strcmp(cmd, "-version") ||
+        !strcmp(cmd, "--version")) {
+        fprintf(cli->out, "Coffer v%s\n", COFFER_VERSION);
+        return CF_EXIT_OK;
+    }
+    if (!strcmp(cmd, "status")) {
+        cli->cmdname = "status";
+        return cf_cmd_status(cli, argc - 2, argv + 2);
+    }
+    static const char *const generic[] = {"read", "write", "delete", "list", NULL};
+    for (int i = 0; generic[i]; i++)
+        if (!strcmp(cmd, generic[i])) {
+            cli->cmdname = cmd;
+            return cf_cmd_generic(cli, cmd, argc - 2, argv + 2);
+        }
+    static const struct {
+        const char *name;
+        group_fn fn;
+    } groups[] = {
+        {"operator", cf_cmd_operator}, {"kv", cf_cmd_kv}, {"token", cf_cmd_token},
+        {"policy", cf_cmd_policy}, {"secrets", cf_cmd_secrets},
+    };
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (!strcmp(cmd, groups[i].name)) {
+            const char *sub = argc > 2 ? argv[2] : NULL;
+            cli->cmdname = cmd;
+            if (sub && is_help(sub))
+                sub = "-h";
+            return groups[i].fn(cli, sub, argc > 2 ? argc - 3 : 0, argv + (argc > 2 ? 3 : 2));
+        }
+    fprintf(cli->err, "Unknown command: %s\n\n", cmd);
+    cf_cli_usage(cli->err);
+    return CF_EXIT_USAGE;
+}
+
+int cf_cli_main(int argc, char **argv)
+{
+    struct cf_cli cli = {0};
+    cli.out = stdout;
+    cli.err = stderr;
+    cli.in = stdin;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int code = run(&cli, argc, argv);
+    if (cli.have_client)
+        cf_client_free(&cli.client);
+    curl_global_cleanup();
+    fflush(cli.out);
+    return code;
+}

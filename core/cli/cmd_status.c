@@ -1,0 +1,156 @@
+/* `coffer status`: sys/seal-status plus sys/leader, printed as Vault's
+ * OutputSealStatus table. Exit 0 unsealed, 1 error, 2 sealed (Vault's
+ * documented codes for this command). */
+#include "cli/cli.h"
+#include "cli/output.h"
+#include <coffer/errors.h>
+#include "util/json.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char status_help[] =
+    "Usage: coffer status [options]\n"
+    "\n"
+    "  Prints the seal status and HA mode of the server. The exit code is 0\n"
+    "  when unsealed, 1 on error and 2 when sealed.\n";
+
+static void str_row(struct cf_table *t, const char *k, yajl_val obj, const char *key)
+{
+    const char *s = cf_json_get_str(obj, key);
+    cf_table_add2(t, k, s ? s : "");
+}
+
+static void bool_row(struct cf_table *t, const char *k, yajl_val obj, const char *key)
+{
+    int b = 0;
+    cf_json_get_bool(obj, key, &b);
+    cf_table_add2(t, k, b ? "true" : "false");
+}
+
+static long long get_int(yajl_val obj, const char *key)
+{
+    long long v = 0;
+    cf_json_get_int(obj, key, &v);
+    return v;
+}
+
+int cf_cli_print_seal_status(struct cf_cli *cli, yajl_val st, yajl_val leader)
+{
+    if (cli->json) {
+        /* Vault's SealStatusOutput: the seal status with the leader
+         * fields folded in. */
+        struct cf_json j;
+        if (cf_json_init(&j))
+            return CF_EXIT_USAGE;
+        cf_json_obj_open(&j);
+        for (size_t i = 0; st && st->type == yajl_t_object && i < st->u.object.len; i++) {
+            cf_json_key(&j, st->u.object.keys[i]);
+            cf_json_value(&j, st->u.object.values[i]);
+        }
+        for (size_t i = 0; leader && leader->type == yajl_t_object && i < leader->u.object.len; i++) {
+            if (cf_json_get(st, leader->u.object.keys[i]))
+                continue;
+            cf_json_key(&j, leader->u.object.keys[i]);
+            cf_json_value(&j, leader->u.object.values[i]);
+        }
+        if (!leader)
+            cf_json_kbool(&j, "ha_enabled", 0);
+        cf_json_obj_close(&j);
+        char *text = NULL;
+        if (cf_json_finish(&j, &text))
+            return CF_EXIT_USAGE;
+        char perr[128];
+        yajl_val v = cf_json_parse(text, strlen(text), perr, sizeof perr);
+        free(text);
+        int code = cf_cli_print_json(cli, v);
+        if (v)
+            yajl_tree_free(v);
+        return code;
+    }
+    struct cf_table t;
+    char num[64];
+    int sealed = 0;
+    cf_json_get_bool(st, "sealed", &sealed);
+    cf_table_init(&t, 2);
+    cf_table_add2(&t, "Key", "Value");
+    str_row(&t, "Seal Type", st, "type");
+    bool_row(&t, "Initialized", st, "initialized");
+    bool_row(&t, "Sealed", st, "sealed");
+    snprintf(num, sizeof num, "%lld", get_int(st, "n"));
+    cf_table_add2(&t, "Total Shares", num);
+    snprintf(num, sizeof num, "%lld", get_int(st, "t"));
+    cf_table_add2(&t, "Threshold", num);
+    if (sealed) {
+        snprintf(num, sizeof num, "%lld/%lld", get_int(st, "progress"), get_int(st, "t"));
+        cf_table_add2(&t, "Unseal Progress", num);
+        str_row(&t, "Unseal Nonce", st, "nonce");
+    }
+    str_row(&t, "Version", st, "version");
+    if (cf_json_get_str(st, "build_date"))
+        str_row(&t, "Build Date", st, "build_date");
+    str_row(&t, "Storage Type", st, "storage_type");
+    const char *cn = cf_json_get_str(st, "cluster_name");
+    const char *cid = cf_json_get_str(st, "cluster_id");
+    if (cn && *cn && cid && *cid) {
+        cf_table_add2(&t, "Cluster Name", cn);
+        cf_table_add2(&t, "Cluster ID", cid);
+    }
+    int ha = 0;
+    cf_json_get_bool(leader, "ha_enabled", &ha);
+    cf_table_add2(&t, "HA Enabled", ha ? "true" : "false");
+    if (ha && !sealed) {
+        int self = 0;
+        cf_json_get_bool(leader, "is_self", &self);
+        str_row(&t, "HA Cluster", leader, "leader_cluster_address");
+        cf_table_add2(&t, "HA Mode", self ? "active" : "standby");
+        const char *at = cf_json_get_str(leader, "active_time");
+        if (self && at && *at && strncmp(at, "0001-01-01", 10))
+            cf_table_add2(&t, "Active Since", at);
+        if (!self) {
+            const char *la = cf_json_get_str(leader, "leader_address");
+            cf_table_add2(&t, "Active Node Address", la && *la ? la : "<none>");
+        }
+    }
+    long long rci = get_int(leader, "raft_committed_index");
+    if (rci > 0) {
+        snprintf(num, sizeof num, "%lld", rci);
+        cf_table_add2(&t, "Raft Committed Index", num);
+        snprintf(num, sizeof num, "%lld", get_int(leader, "raft_applied_index"));
+        cf_table_add2(&t, "Raft Applied Index", num);
+    }
+    struct cf_buf b = {0};
+    int rc = cf_table_render(&t, 1, &b);
+    cf_table_free(&t);
+    return cf_cli_emit(cli, rc, &b);
+}
+
+int cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
+{
+    int pos, code;
+    cli->help = status_help;
+    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+        return code;
+    if (cf_cli_nargs(cli, argc - pos, 0, 0))
+        return CF_EXIT_USAGE;
+    struct cf_resp st, ld;
+    if (cf_cli_call(cli, "Error checking seal status", "GET", "sys/seal-status",
+                    NULL, NULL, NULL, 0, &st)) {
+        cf_resp_free(&st);
+        return CF_EXIT_USAGE;
+    }
+    /* sys/leader may be refused while sealed: report HA off then, as
+     * Vault does when it cannot tell. */
+    yajl_val leader = NULL;
+    struct cf_client *c = &cli->client;
+    if (!cf_client_do(c, "GET", "sys/leader", NULL, NULL, NULL, &ld) &&
+        ld.status == 200 && ld.json)
+        leader = ld.json;
+    int sealed = 1;
+    cf_json_get_bool(st.json, "sealed", &sealed);
+    code = cf_cli_print_seal_status(cli, st.json, leader);
+    cf_resp_free(&st);
+    cf_resp_free(&ld);
+    if (code)
+        return code;
+    return sealed ? CF_EXIT_API : CF_EXIT_OK;
+}
