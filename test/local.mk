@@ -5,3 +5,6 @@ EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/a
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/unit/cf_test.h test/unit/mem_storage.c \
 	test/unit/mem_storage.h
+# The benchmark harness ships in the tarball but is not part of `make check`.
+EXTRA_DIST += test/bench/run test/bench/README.md test/bench/bare_server.c \
+	test/bench/fsync_loop.c test/bench/kv2_read.lua test/bench/kv2_write.lua

@@ -19,7 +19,7 @@ api_addr = "$A"
 HCL
 
 start_cfg s "$TMP/coffer.hcl"
-wait_up "$A"
+wait_up "$A" s
 grep -q "Storage: bdb (HA disabled)" "$TMP/s.out" && ok || fail "storage banner line: $(cat "$TMP/s.out")"
 
 TOKEN=
@@ -70,7 +70,7 @@ kill -9 "$PID_s"
 wait "$PID_s" 2>/dev/null || true
 
 start_cfg s2 "$TMP/coffer.hcl"
-wait_up "$A"
+wait_up "$A" s2
 TOKEN=
 req GET "$A/v1/sys/seal-status"
 assert_eq "restarted sealed" true "$(jq -r .sealed <<<"$BODY")"

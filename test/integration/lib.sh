@@ -44,14 +44,21 @@ assert_contains() {
     if [[ "$3" == *"$2"* ]]; then ok; else fail "$1: [$2] not in [${3:0:400}]"; fi
 }
 
-# wait_up URL [seconds]: until the server answers anything.
+# wait_up URL [NAME]: until the server answers anything. With NAME, stops
+# early (and shows its stderr) if that server's process has exited.
 wait_up() {
-    local deadline=$((SECONDS + ${2:-20}))
+    local deadline=$((SECONDS + 60)) pidvar="PID_${2:-}"
     while [ $SECONDS -lt $deadline ]; do
         curl -s -o /dev/null "$1/v1/sys/seal-status" && return 0
+        if [ -n "${2:-}" ] && ! kill -0 "${!pidvar}" 2>/dev/null; then
+            echo "server $2 exited before answering; its stderr:" >&2
+            cat "$TMP/$2.err" >&2
+            return 1
+        fi
         sleep 0.1
     done
-    echo "server at $1 did not come up" >&2
+    echo "server at $1 did not come up within 60 s; its stderr:" >&2
+    [ -n "${2:-}" ] && cat "$TMP/$2.err" >&2
     return 1
 }
 
@@ -66,7 +73,7 @@ start_dev() {
     PIDS+=($!)
     printf -v "PID_$name" '%s' "$!"
     printf -v "ADDR_$name" '%s' "http://127.0.0.1:$port"
-    wait_up "http://127.0.0.1:$port"
+    wait_up "http://127.0.0.1:$port" "$name"
 }
 
 # start_cfg NAME CONFIG_FILE: a server from a config file.
