@@ -219,6 +219,15 @@ static void sanitize_display(const char *in, char *out, size_t n)
         out[l - 1] = 0;   /* Go's TrimSuffix: one dash only */
 }
 
+static void free_meta(struct cf_pair *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].key);
+        free(p[i].value);
+    }
+    free(p);
+}
+
 static int read_meta(const struct cf_request *req, struct cf_pair **out,
                      size_t *n, struct cf_result *res, int *bad)
 {
@@ -243,37 +252,20 @@ static int read_meta(const struct cf_request *req, struct cf_pair **out,
                         YAJL_IS_NUMBER(v) ? v->u.number.r :
                         YAJL_IS_TRUE(v) ? "true" : YAJL_IS_FALSE(v) ? "false" : NULL;
         if (!s) {
-            for (size_t k = 0; k < i; k++) {
-                free(p[k].key);
-                free(p[k].value);
-            }
-            free(p);
+            free_meta(p, i);
             *bad = 1;
             return cf_result_error(res, 400, "meta must be a map of strings");
         }
         p[i].key = strdup(m->u.object.keys[i]);
         p[i].value = strdup(s);
         if (!p[i].key || !p[i].value) {
-            for (size_t k = 0; k <= i; k++) {
-                free(p[k].key);
-                free(p[k].value);
-            }
-            free(p);
+            free_meta(p, i + 1);
             return CF_ENOMEM;
         }
     }
     *out = p;
     *n = m->u.object.len;
     return 0;
-}
-
-static void free_meta(struct cf_pair *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].key);
-        free(p[i].value);
-    }
-    free(p);
 }
 
 static int subset(char *const *parent, size_t np, char *const *child, size_t nc)
@@ -573,16 +565,29 @@ static int do_lookup(struct tb_state *st, struct cf_request *req,
     return rc;
 }
 
+/* The token an accessor names, with Vault's answers for a missing or
+ * unknown accessor. *t is NULL on every failure (res may hold the answer);
+ * the return is what the handler returns then. */
+static int by_accessor(struct tb_state *st, struct cf_result *res, const char *acc,
+                       struct cf_token **t)
+{
+    *t = NULL;
+    if (!acc)
+        return cf_result_error(res, 400, "missing accessor");
+    int rc = cf_token_lookup_accessor(st->ts, acc, t);
+    if (rc)
+        *t = NULL;
+    if (rc == CF_ENOENT)
+        return cf_result_error(res, 400, "invalid accessor");
+    return rc;
+}
+
 static int do_lookup_accessor(struct tb_state *st, struct cf_result *res,
                               const char *acc)
 {
-    if (!acc)
-        return cf_result_error(res, 400, "missing accessor");
     struct cf_token *t;
-    int rc = cf_token_lookup_accessor(st->ts, acc, &t);
-    if (rc == CF_ENOENT)
-        return cf_result_error(res, 400, "invalid accessor");
-    if (rc)
+    int rc = by_accessor(st, res, acc, &t);
+    if (!t)
         return rc;
     rc = lookup_result(t, 0, res);
     cf_token_free(t);
@@ -624,36 +629,28 @@ static int renew_token(struct tb_state *st, struct cf_mount *m,
     return rc;
 }
 
+/* Renews the token named by id or, with by_acc, by accessor; only the
+ * token's own holder sees it again in the answer. */
 static int do_renew(struct tb_state *st, struct cf_mount *m,
                     struct cf_request *req, struct cf_result *res,
-                    const char *id)
+                    const char *key, int by_acc)
 {
-    if (!id)
-        return cf_result_error(res, 400, "missing token ID");
-    struct cf_token *t;
-    int rc = cf_token_lookup(st->ts, id, &t);
-    if (rc == CF_ENOENT)
-        return cf_result_error(res, 400, "token not found");
-    if (rc)
+    struct cf_token *t = NULL;
+    int rc;
+    if (by_acc) {
+        rc = by_accessor(st, res, key, &t);
+    } else if (!key) {
+        rc = cf_result_error(res, 400, "missing token ID");
+    } else {
+        rc = cf_token_lookup(st->ts, key, &t);
+        if (rc)
+            t = NULL;
+        if (rc == CF_ENOENT)
+            rc = cf_result_error(res, 400, "token not found");
+    }
+    if (!t)
         return rc;
-    rc = renew_token(st, m, req, res, t, 1);
-    cf_token_free(t);
-    return rc;
-}
-
-static int do_renew_accessor(struct tb_state *st, struct cf_mount *m,
-                             struct cf_request *req, struct cf_result *res,
-                             const char *acc)
-{
-    if (!acc)
-        return cf_result_error(res, 400, "missing accessor");
-    struct cf_token *t;
-    int rc = cf_token_lookup_accessor(st->ts, acc, &t);
-    if (rc == CF_ENOENT)
-        return cf_result_error(res, 400, "invalid accessor");
-    if (rc)
-        return rc;
-    rc = renew_token(st, m, req, res, t, 0);
+    rc = renew_token(st, m, req, res, t, !by_acc);
     cf_token_free(t);
     return rc;
 }
@@ -673,20 +670,12 @@ static int do_revoke(struct tb_state *st, struct cf_result *res, const char *id)
 static int do_revoke_accessor(struct tb_state *st, struct cf_result *res,
                               const char *acc)
 {
-    if (!acc)
-        return cf_result_error(res, 400, "missing accessor");
     struct cf_token *t;
-    int rc = cf_token_lookup_accessor(st->ts, acc, &t);
-    if (rc == CF_ENOENT)
-        return cf_result_error(res, 400, "invalid accessor");
-    if (rc)
+    int rc = by_accessor(st, res, acc, &t);
+    if (!t)
         return rc;
-    rc = cf_token_revoke(st->ts, t->id);
+    rc = do_revoke(st, res, t->id);
     cf_token_free(t);
-    if (rc == CF_ENOENT)
-        rc = 0;
-    if (!rc)
-        res->status = 204;
     return rc;
 }
 
@@ -774,13 +763,13 @@ static int handle(struct cf_core *core, struct cf_mount *m,
         return do_lookup(st, req, res, id, id == NULL);
     }
     if ((sfx = route(rel, "renew-self")) && !*sfx)
-        return w ? do_renew(st, m, req, res, req->auth ? req->auth->id : NULL)
+        return w ? do_renew(st, m, req, res, req->auth ? req->auth->id : NULL, 0)
                  : unsupported(res);
     if ((sfx = route(rel, "renew-accessor")))
-        return w ? do_renew_accessor(st, m, req, res, target(req, "accessor", sfx))
+        return w ? do_renew(st, m, req, res, target(req, "accessor", sfx), 1)
                  : unsupported(res);
     if ((sfx = route(rel, "renew")))
-        return w ? do_renew(st, m, req, res, target(req, "token", sfx))
+        return w ? do_renew(st, m, req, res, target(req, "token", sfx), 0)
                  : unsupported(res);
     if ((sfx = route(rel, "revoke-self")) && !*sfx)
         return w ? do_revoke(st, res, req->auth ? req->auth->id : NULL)

@@ -238,6 +238,22 @@ static void buf_free_secret(struct cf_buf *b)
     memset(b, 0, sizeof *b);
 }
 
+/* All of in into b, for "-" and k=-: stdin can be read once only. On
+ * failure b is released and err says why. */
+static int read_stdin(FILE *in, int *used, struct cf_buf *b, char *err, size_t errlen)
+{
+    if ((*used)++) {
+        snprintf(err, errlen, "stdin (-) can be used only once");
+        return CF_EINVAL;
+    }
+    int rc = read_stream(in, b);
+    if (rc) {
+        buf_free_secret(b);
+        snprintf(err, errlen, "failed to read stdin");
+    }
+    return rc;
+}
+
 static int kv_push(struct cf_kvdata *d, const char *k, size_t klen, char *v)
 {
     char **nk = realloc(d->keys, (d->n + 1) * sizeof *nk);
@@ -266,16 +282,8 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
         const char *a = args[i];
         struct cf_buf b = {0};
         if (!strcmp(a, "-")) {
-            if (stdin_used++) {
-                snprintf(err, errlen, "stdin (-) can be used only once");
-                rc = CF_EINVAL;
+            if ((rc = read_stdin(in, &stdin_used, &b, err, errlen)))
                 goto fail;
-            }
-            if ((rc = read_stream(in, &b))) {
-                buf_free_secret(&b);
-                snprintf(err, errlen, "failed to read stdin");
-                goto fail;
-            }
             char perr[256];
             yajl_val v = cf_json_parse(b.data, b.len, perr, sizeof perr);
             buf_free_secret(&b);
@@ -313,16 +321,8 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
                 goto fail;
             }
         } else if (!strcmp(val, "-")) {
-            if (stdin_used++) {
-                snprintf(err, errlen, "stdin (-) can be used only once");
-                rc = CF_EINVAL;
+            if ((rc = read_stdin(in, &stdin_used, &b, err, errlen)))
                 goto fail;
-            }
-            if ((rc = read_stream(in, &b))) {
-                buf_free_secret(&b);
-                snprintf(err, errlen, "failed to read stdin");
-                goto fail;
-            }
             /* A value piped with echo carries one trailing newline. */
             if (b.len && b.data[b.len - 1] == '\n')
                 b.data[--b.len] = '\0';

@@ -89,6 +89,18 @@ int cf_cli_nargs(struct cf_cli *cli, int got, int min, int max)
     return 0;
 }
 
+int cf_cli_args(struct cf_cli *cli, const struct cf_flag *own, int argc,
+                char **argv, int min, int max, int *pos, int *code)
+{
+    if (cf_cli_flags(cli, own, argc, argv, pos, code))
+        return CF_EINVAL;
+    if (cf_cli_nargs(cli, argc - *pos, min, max)) {
+        *code = CF_EXIT_USAGE;
+        return CF_EINVAL;
+    }
+    return 0;
+}
+
 int cf_cli_client(struct cf_cli *cli)
 {
     if (cli->have_client)
@@ -125,6 +137,81 @@ int cf_cli_call(struct cf_cli *cli, const char *what, const char *method,
         return CF_EXIT_API;
     }
     return CF_EXIT_OK;
+}
+
+int cf_cli_call_at(struct cf_cli *cli, const char *verb, const char *method,
+                   const char *path, const char *query, const char *body,
+                   const char *ctype, int ok404, struct cf_resp *r)
+{
+    struct cf_buf what = {0};
+    cf_buf_printf(&what, "%s %s", verb, path);
+    int code = cf_cli_call(cli, what.data ? what.data : verb, method, path, query, body,
+                           ctype, ok404, r);
+    cf_buf_free(&what);
+    return code;
+}
+
+int cf_cli_send(struct cf_cli *cli, const char *what, const char *method,
+                const char *path, const char *body)
+{
+    struct cf_resp r;
+    int code = cf_cli_call(cli, what, method, path, NULL, body, NULL, 0, &r);
+    cf_resp_free(&r);
+    return code;
+}
+
+int cf_cli_kvdata(struct cf_cli *cli, char **args, int n, struct cf_kvdata *d)
+{
+    char err[512];
+    if (cf_kvdata_parse(args, n, cli->in, d, err, sizeof err)) {
+        fprintf(cli->err, "Failed to parse K=V data: %s\n", err);
+        return CF_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cf_cli_pairs(struct cf_cli *cli, struct cf_json *j, const char *flag,
+                 const struct cf_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *eq = strchr(l->v[i], '=');
+        if (!eq || eq == l->v[i]) {
+            fprintf(cli->err, "invalid -%s \"%s\": format must be key=value\n", flag,
+                    l->v[i]);
+            return CF_EINVAL;
+        }
+        cf_json_strn(j, l->v[i], (size_t)(eq - l->v[i]));
+        cf_json_str(j, eq + 1);
+    }
+    return 0;
+}
+
+char *cf_cli_json_field(const char *key, const char *value)
+{
+    struct cf_json j;
+    char *out = NULL;
+    if (cf_json_init(&j))
+        return NULL;
+    cf_json_obj_open(&j);
+    if (value)
+        cf_json_kstr(&j, key, value);
+    cf_json_obj_close(&j);
+    if (cf_json_finish(&j, &out))
+        return NULL;
+    return out;
+}
+
+int cf_cli_print_list(struct cf_cli *cli, const struct cf_resp *r, const char *path)
+{
+    yajl_val keys = cf_json_get(cf_json_get(r->json, "data"), "keys");
+    if (r->status == 404 || !keys || keys->type != yajl_t_array) {
+        fprintf(cli->err, "No value found at %s\n", path);
+        return CF_EXIT_API;
+    }
+    if (cli->json)
+        return cf_cli_print_json(cli, keys);
+    struct cf_buf b = {0};
+    return cf_cli_emit(cli, cf_render_keys(keys, &b), &b);
 }
 
 int cf_cli_emit(struct cf_cli *cli, int rc, struct cf_buf *b)

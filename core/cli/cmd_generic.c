@@ -40,6 +40,20 @@ static int query_from(const struct cf_kvdata *d, char **out)
     return 0;
 }
 
+/* The data arguments of read and delete as a query string. 0;
+ * CF_EXIT_USAGE after printing a parse error; CF_ENOMEM (nothing printed,
+ * the callers word it differently). */
+static int args_query(struct cf_cli *cli, char **args, int n, char **query)
+{
+    struct cf_kvdata d;
+    int code = cf_cli_kvdata(cli, args, n, &d);
+    if (code)
+        return code;
+    int rc = query_from(&d, query);
+    cf_kvdata_free(&d);
+    return rc;
+}
+
 static const char *trim_path(const char *p)
 {
     while (*p == '/')
@@ -55,29 +69,17 @@ static int do_read(struct cf_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, fl, argc, argv, 1, -1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, -1))
-        return CF_EXIT_USAGE;
     const char *path = trim_path(argv[pos]);
-    struct cf_kvdata d;
-    char err[512], *query = NULL;
-    if (cf_kvdata_parse(argv + pos + 1, argc - pos - 1, cli->in, &d, err, sizeof err)) {
-        fprintf(cli->err, "Failed to parse K=V data: %s\n", err);
-        return CF_EXIT_USAGE;
-    }
-    int rc = query_from(&d, &query);
-    cf_kvdata_free(&d);
-    if (rc) {
+    char *query = NULL;
+    int rc = args_query(cli, argv + pos + 1, argc - pos - 1, &query);
+    if (rc == CF_ENOMEM)
         fprintf(cli->err, "Error: out of memory\n");
+    if (rc)
         return CF_EXIT_USAGE;
-    }
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error reading %s", path);
     struct cf_resp r;
-    code = cf_cli_call(cli, what.data ? what.data : "Error reading", "GET", path, query,
-                       NULL, NULL, 1, &r);
-    cf_buf_free(&what);
+    code = cf_cli_call_at(cli, "Error reading", "GET", path, query, NULL, NULL, 1, &r);
     cf_free_secret_str(query);
     if (!code && (r.status == 404 || r.status == 204 || !r.json)) {
         fprintf(cli->err, "No value found at %s\n", path);
@@ -100,21 +102,17 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, fl, argc, argv, 1, -1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, -1))
-        return CF_EXIT_USAGE;
     if (argc - pos == 1 && !force) {
         fprintf(cli->err, "Must supply data or use -force\n");
         return CF_EXIT_USAGE;
     }
     const char *path = trim_path(argv[pos]);
     struct cf_kvdata d;
-    char err[512], *body = NULL;
-    if (cf_kvdata_parse(argv + pos + 1, argc - pos - 1, cli->in, &d, err, sizeof err)) {
-        fprintf(cli->err, "Failed to parse K=V data: %s\n", err);
-        return CF_EXIT_USAGE;
-    }
+    char *body = NULL;
+    if ((code = cf_cli_kvdata(cli, argv + pos + 1, argc - pos - 1, &d)))
+        return code;
     struct cf_json j;
     int rc = cf_json_init(&j);
     if (!rc) {
@@ -128,12 +126,8 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
         fprintf(cli->err, "Error encoding data: values must be valid UTF-8\n");
         return CF_EXIT_USAGE;
     }
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error writing data to %s", path);
     struct cf_resp r;
-    code = cf_cli_call(cli, what.data ? what.data : "Error writing data", "PUT", path,
-                       NULL, body, NULL, 0, &r);
-    cf_buf_free(&what);
+    code = cf_cli_call_at(cli, "Error writing data to", "PUT", path, NULL, body, NULL, 0, &r);
     cf_free_secret_str(body);
     if (!code) {
         yajl_val data = cf_json_get(r.json, "data");
@@ -156,27 +150,14 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
 static int do_delete(struct cf_cli *cli, int argc, char **argv)
 {
     int pos, code;
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 1, -1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, -1))
-        return CF_EXIT_USAGE;
     const char *path = trim_path(argv[pos]);
-    struct cf_kvdata d;
-    char err[512], *query = NULL;
-    if (cf_kvdata_parse(argv + pos + 1, argc - pos - 1, cli->in, &d, err, sizeof err)) {
-        fprintf(cli->err, "Failed to parse K=V data: %s\n", err);
+    char *query = NULL;
+    if (args_query(cli, argv + pos + 1, argc - pos - 1, &query))
         return CF_EXIT_USAGE;
-    }
-    int rc = query_from(&d, &query);
-    cf_kvdata_free(&d);
-    if (rc)
-        return CF_EXIT_USAGE;
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error deleting %s", path);
     struct cf_resp r;
-    code = cf_cli_call(cli, what.data ? what.data : "Error deleting", "DELETE", path, query,
-                       NULL, NULL, 0, &r);
-    cf_buf_free(&what);
+    code = cf_cli_call_at(cli, "Error deleting", "DELETE", path, query, NULL, NULL, 0, &r);
     cf_free_secret_str(query);
     if (!code)
         fprintf(cli->out, "Success! Data deleted (if it existed) at: %s\n", path);
@@ -187,29 +168,13 @@ static int do_delete(struct cf_cli *cli, int argc, char **argv)
 static int do_list(struct cf_cli *cli, int argc, char **argv)
 {
     int pos, code;
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 1, 1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, 1))
-        return CF_EXIT_USAGE;
     const char *path = trim_path(argv[pos]);
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error listing %s", path);
     struct cf_resp r;
-    code = cf_cli_call(cli, what.data ? what.data : "Error listing", "LIST", path, NULL,
-                       NULL, NULL, 1, &r);
-    cf_buf_free(&what);
-    if (!code) {
-        yajl_val keys = cf_json_get(cf_json_get(r.json, "data"), "keys");
-        if (r.status == 404 || !keys || keys->type != yajl_t_array) {
-            fprintf(cli->err, "No value found at %s\n", path);
-            code = CF_EXIT_API;
-        } else if (cli->json) {
-            code = cf_cli_print_json(cli, keys);
-        } else {
-            struct cf_buf b = {0};
-            code = cf_cli_emit(cli, cf_render_keys(keys, &b), &b);
-        }
-    }
+    code = cf_cli_call_at(cli, "Error listing", "LIST", path, NULL, NULL, NULL, 1, &r);
+    if (!code)
+        code = cf_cli_print_list(cli, &r, path);
     cf_resp_free(&r);
     return code;
 }

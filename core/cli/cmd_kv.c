@@ -181,17 +181,6 @@ static int path_banner(struct cf_buf *b, const char *title, const char *path)
     return rc ? rc : cf_buf_printf(b, "%s\n\n", path);
 }
 
-static int parse_common(struct cf_cli *cli, const struct cf_flag *fl, int argc,
-                        char **argv, int min, int max, int *pos)
-{
-    int code;
-    if (cf_cli_flags(cli, fl, argc, argv, pos, &code))
-        return code ? code : -1;
-    if (cf_cli_nargs(cli, argc - *pos, min, max))
-        return CF_EXIT_USAGE;
-    return 0;
-}
-
 /* Body for put/patch: v2 wraps the data and adds options.cas. */
 static int write_body(const struct cf_kvdata *d, int v2, int cas_set, long long cas,
                       char **out)
@@ -229,19 +218,15 @@ static int kv_write(struct cf_cli *cli, int patch, int argc, char **argv)
         {"field", CF_FLAG_STR, &field, NULL},
         {NULL, 0, NULL, NULL},
     };
-    if ((code = parse_common(cli, fl, argc, argv, 1, -1, &pos)))
-        return code < 0 ? 0 : code;
+    if (cf_cli_args(cli, fl, argc, argv, 1, -1, &pos, &code))
+        return code;
     if (argc - pos < 2) {
         fprintf(cli->err, "Must supply data\n");
         return CF_EXIT_USAGE;
     }
     struct cf_kvdata d;
-    char err[512];
-    int rc = cf_kvdata_parse(argv + pos + 1, argc - pos - 1, cli->in, &d, err, sizeof err);
-    if (rc) {
-        fprintf(cli->err, "Failed to parse K=V data: %s\n", err);
-        return CF_EXIT_USAGE;
-    }
+    if ((code = cf_cli_kvdata(cli, argv + pos + 1, argc - pos - 1, &d)))
+        return code;
     struct kvloc k;
     if ((code = kv_locate(cli, mount, argv[pos], &k))) {
         cf_kvdata_free(&d);
@@ -255,7 +240,7 @@ static int kv_write(struct cf_cli *cli, int patch, int argc, char **argv)
     }
     char *path = kv_path(&k, "data");
     char *body = NULL;
-    rc = path ? write_body(&d, k.v2, cas_set, cas, &body) : CF_ENOMEM;
+    int rc = path ? write_body(&d, k.v2, cas_set, cas, &body) : CF_ENOMEM;
     cf_kvdata_free(&d);
     if (rc) {
         fprintf(cli->err, "Error encoding data: %s\n", rc == CF_ENOMEM ? "out of memory"
@@ -264,13 +249,10 @@ static int kv_write(struct cf_cli *cli, int patch, int argc, char **argv)
         kvloc_free(&k);
         return CF_EXIT_USAGE;
     }
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error writing data to %s", path);
     struct cf_resp r;
-    code = cf_cli_call(cli, what.data ? what.data : "Error writing data",
-                       patch ? "PATCH" : (k.v2 ? "POST" : "PUT"), path, NULL, body,
-                       patch ? "application/merge-patch+json" : NULL, 0, &r);
-    cf_buf_free(&what);
+    code = cf_cli_call_at(cli, "Error writing data to",
+                          patch ? "PATCH" : (k.v2 ? "POST" : "PUT"), path, NULL, body,
+                          patch ? "application/merge-patch+json" : NULL, 0, &r);
     cf_free_secret_str(body);
     if (!code) {
         yajl_val data = cf_json_get(r.json, "data");
@@ -307,8 +289,8 @@ static int kv_get(struct cf_cli *cli, int argc, char **argv)
         {"field", CF_FLAG_STR, &field, NULL},
         {NULL, 0, NULL, NULL},
     };
-    if ((code = parse_common(cli, fl, argc, argv, 1, 1, &pos)))
-        return code < 0 ? 0 : code;
+    if (cf_cli_args(cli, fl, argc, argv, 1, 1, &pos, &code))
+        return code;
     struct kvloc k;
     if ((code = kv_locate(cli, mount, argv[pos], &k)))
         return code;
@@ -316,17 +298,12 @@ static int kv_get(struct cf_cli *cli, int argc, char **argv)
     char query[64] = "";
     if (k.v2 && version_set)
         snprintf(query, sizeof query, "version=%lld", version);
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error reading %s", path ? path : "");
-    struct cf_resp r;
-    code = path ? cf_cli_call(cli, what.data ? what.data : "Error reading", "GET", path,
-                              query, NULL, NULL, 1, &r)
-                : CF_EXIT_USAGE;
-    cf_buf_free(&what);
     if (!path) {
         kvloc_free(&k);
-        return code;
+        return CF_EXIT_USAGE;
     }
+    struct cf_resp r;
+    code = cf_cli_call_at(cli, "Error reading", "GET", path, query, NULL, NULL, 1, &r);
     yajl_val data = cf_json_get(r.json, "data");
     /* A 404 with a body is a deleted or destroyed v2 version: Vault shows
      * its metadata. A bare 404 means nothing is there. */
@@ -386,6 +363,22 @@ static int versions_body(const struct cf_strlist *l, char **out)
     return cf_json_finish(&j, out);
 }
 
+/* A write or delete whose answer is only success: "Error writing <path>"
+ * or "Error deleting <path>" on failure, Vault's success line otherwise. */
+static int send_done(struct cf_cli *cli, int is_delete, const char *method,
+                     const char *path, const char *body)
+{
+    struct cf_resp r;
+    int code = cf_cli_call_at(cli, is_delete ? "Error deleting" : "Error writing", method,
+                              path, NULL, body, NULL, 0, &r);
+    cf_resp_free(&r);
+    if (!code && is_delete)
+        fprintf(cli->out, "Success! Data deleted (if it existed) at: %s\n", path);
+    else if (!code)
+        fprintf(cli->out, "Success! Data written to: %s\n", path);
+    return code;
+}
+
 /* delete, undelete and destroy share their shape. */
 static int kv_versions_op(struct cf_cli *cli, const char *op, int argc, char **argv)
 {
@@ -397,9 +390,9 @@ static int kv_versions_op(struct cf_cli *cli, const char *op, int argc, char **a
         {"versions", CF_FLAG_STRLIST, &versions, NULL},
         {NULL, 0, NULL, NULL},
     };
-    if ((code = parse_common(cli, fl, argc, argv, 1, 1, &pos))) {
+    if (cf_cli_args(cli, fl, argc, argv, 1, 1, &pos, &code)) {
         cf_strlist_free(&versions);
-        return code < 0 ? 0 : code;
+        return code;
     }
     int is_delete = !strcmp(op, "delete");
     if (!is_delete && !versions.n) {
@@ -435,21 +428,7 @@ static int kv_versions_op(struct cf_cli *cli, const char *op, int argc, char **a
         prefix = op;
     }
     char *path = kv_path(&k, prefix);
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error %s %s", is_delete ? "deleting" : "writing", path ? path : "");
-    struct cf_resp r;
-    code = path ? cf_cli_call(cli, what.data ? what.data : "Error", method, path, NULL, body,
-                              NULL, 0, &r)
-                : CF_EXIT_USAGE;
-    cf_buf_free(&what);
-    if (!code) {
-        if (is_delete)
-            fprintf(cli->out, "Success! Data deleted (if it existed) at: %s\n", path);
-        else
-            fprintf(cli->out, "Success! Data written to: %s\n", path);
-    }
-    if (path)
-        cf_resp_free(&r);
+    code = path ? send_done(cli, is_delete, method, path, body) : CF_EXIT_USAGE;
     free(body);
     free(path);
     kvloc_free(&k);
@@ -464,35 +443,22 @@ static int kv_list(struct cf_cli *cli, int argc, char **argv)
         {"mount", CF_FLAG_STR, &mount, NULL},
         {NULL, 0, NULL, NULL},
     };
-    if ((code = parse_common(cli, fl, argc, argv, 0, 1, &pos)))
-        return code < 0 ? 0 : code;
+    if (cf_cli_args(cli, fl, argc, argv, 0, 1, &pos, &code))
+        return code;
     if (!mount && cf_cli_nargs(cli, argc - pos, 1, 1))
         return CF_EXIT_USAGE;
     struct kvloc k;
     if ((code = kv_locate(cli, mount, argc > pos ? argv[pos] : "", &k)))
         return code;
     char *path = kv_path(&k, "metadata");
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error listing %s", path ? path : "");
-    struct cf_resp r;
-    code = path ? cf_cli_call(cli, what.data ? what.data : "Error listing", "LIST", path,
-                              NULL, NULL, NULL, 1, &r)
-                : CF_EXIT_USAGE;
-    cf_buf_free(&what);
-    if (path && !code) {
-        yajl_val keys = cf_json_get(cf_json_get(r.json, "data"), "keys");
-        if (r.status == 404 || !keys || keys->type != yajl_t_array) {
-            fprintf(cli->err, "No value found at %s\n", path);
-            code = CF_EXIT_API;
-        } else if (cli->json) {
-            code = cf_cli_print_json(cli, keys);
-        } else {
-            struct cf_buf b = {0};
-            code = cf_cli_emit(cli, cf_render_keys(keys, &b), &b);
-        }
-    }
-    if (path)
+    code = CF_EXIT_USAGE;
+    if (path) {
+        struct cf_resp r;
+        code = cf_cli_call_at(cli, "Error listing", "LIST", path, NULL, NULL, NULL, 1, &r);
+        if (!code)
+            code = cf_cli_print_list(cli, &r, path);
         cf_resp_free(&r);
+    }
     free(path);
     kvloc_free(&k);
     return code;
@@ -506,12 +472,8 @@ static int cmp_version(const void *a, const void *b)
 
 static int metadata_get(struct cf_cli *cli, const struct kvloc *k, const char *path)
 {
-    struct cf_buf what = {0};
-    cf_buf_printf(&what, "Error reading %s", path);
     struct cf_resp r;
-    int code = cf_cli_call(cli, what.data ? what.data : "Error reading", "GET", path,
-                           NULL, NULL, NULL, 1, &r);
-    cf_buf_free(&what);
+    int code = cf_cli_call_at(cli, "Error reading", "GET", path, NULL, NULL, NULL, 1, &r);
     yajl_val data = cf_json_get(r.json, "data");
     yajl_val versions = cf_json_get(data, "versions");
     if (!code && (r.status == 404 || !versions || versions->type != yajl_t_object)) {
@@ -548,9 +510,9 @@ static int metadata_get(struct cf_cli *cli, const struct kvloc *k, const char *p
     return code;
 }
 
-static int metadata_put_body(long long maxv, int maxv_set, int casreq, int casreq_set,
-                             const char *dva, const struct cf_strlist *custom,
-                             char **out, char *err, size_t errlen)
+static int metadata_put_body(struct cf_cli *cli, long long maxv, int maxv_set, int casreq,
+                             int casreq_set, const char *dva,
+                             const struct cf_strlist *custom, char **out)
 {
     struct cf_json j;
     if (cf_json_init(&j))
@@ -565,16 +527,9 @@ static int metadata_put_body(long long maxv, int maxv_set, int casreq, int casre
     if (custom->n) {
         cf_json_key(&j, "custom_metadata");
         cf_json_obj_open(&j);
-        for (size_t i = 0; i < custom->n; i++) {
-            const char *eq = strchr(custom->v[i], '=');
-            if (!eq || eq == custom->v[i]) {
-                snprintf(err, errlen, "invalid -custom-metadata \"%s\": format must be key=value",
-                         custom->v[i]);
-                cf_json_abort(&j);
-                return CF_EINVAL;
-            }
-            cf_json_strn(&j, custom->v[i], (size_t)(eq - custom->v[i]));
-            cf_json_str(&j, eq + 1);
+        if (cf_cli_pairs(cli, &j, "custom-metadata", custom)) {
+            cf_json_abort(&j);
+            return CF_EINVAL;
         }
         cf_json_obj_close(&j);
     }
@@ -611,16 +566,14 @@ static int kv_metadata(struct cf_cli *cli, int argc, char **argv)
         {"custom-metadata", CF_FLAG_STRARR, &custom, NULL},
         {NULL, 0, NULL, NULL},
     };
-    if ((code = parse_common(cli, is_put ? put_fl : get_fl, argc - 1, argv + 1, 1, 1, &pos))) {
+    if (cf_cli_args(cli, is_put ? put_fl : get_fl, argc - 1, argv + 1, 1, 1, &pos, &code)) {
         cf_strlist_free(&custom);
-        return code < 0 ? 0 : code;
+        return code;
     }
     pos++;  /* argv[0] was the operation */
     char *body = NULL;
-    char err[256];
-    if (is_put && metadata_put_body(maxv, maxv_set, casreq, casreq_set, dva, &custom,
-                                    &body, err, sizeof err)) {
-        fprintf(cli->err, "%s\n", err);
+    if (is_put && metadata_put_body(cli, maxv, maxv_set, casreq, casreq_set, dva, &custom,
+                                    &body)) {
         cf_strlist_free(&custom);
         return CF_EXIT_USAGE;
     }
@@ -645,17 +598,7 @@ static int kv_metadata(struct cf_cli *cli, int argc, char **argv)
     if (is_get) {
         code = metadata_get(cli, &k, path);
     } else {
-        struct cf_buf what = {0};
-        cf_buf_printf(&what, "Error %s %s", is_put ? "writing" : "deleting", path);
-        struct cf_resp r;
-        code = cf_cli_call(cli, what.data ? what.data : "Error", is_put ? "POST" : "DELETE",
-                           path, NULL, body, NULL, 0, &r);
-        cf_buf_free(&what);
-        if (!code && is_put)
-            fprintf(cli->out, "Success! Data written to: %s\n", path);
-        else if (!code)
-            fprintf(cli->out, "Success! Data deleted (if it existed) at: %s\n", path);
-        cf_resp_free(&r);
+        code = send_done(cli, !is_put, is_put ? "POST" : "DELETE", path, body);
     }
     free(body);
     free(path);

@@ -34,10 +34,8 @@ static int do_init(struct cf_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, fl, argc, argv, 0, 0, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 0, 0))
-        return CF_EXIT_USAGE;
     struct cf_resp r;
     if (status) {
         if ((code = cf_cli_call(cli, "Error checking init status", "GET", "sys/init",
@@ -168,10 +166,8 @@ static int do_unseal(struct cf_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, fl, argc, argv, 0, 1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 0, 1))
-        return CF_EXIT_USAGE;
     char *body = NULL;
     if (reset) {
         body = strdup("{\"reset\":true}");
@@ -182,14 +178,7 @@ static int do_unseal(struct cf_cli *cli, int argc, char **argv)
             fprintf(cli->err, "Error unsealing: no unseal key given\n");
             return CF_EXIT_USAGE;
         }
-        struct cf_json j;
-        if (!cf_json_init(&j)) {
-            cf_json_obj_open(&j);
-            cf_json_kstr(&j, "key", key);
-            cf_json_obj_close(&j);
-            if (cf_json_finish(&j, &body))
-                body = NULL;
-        }
+        body = cf_cli_json_field("key", key);
         cf_free_secret_str(key);
     }
     if (!body) {
@@ -210,10 +199,8 @@ static int simple(struct cf_cli *cli, int argc, char **argv, const char *what,
 {
     int pos, code;
     memset(r, 0, sizeof *r);
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 0, 0, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 0, 0))
-        return CF_EXIT_USAGE;
     return cf_cli_call(cli, what, method, path, NULL, NULL, NULL, 0, r);
 }
 

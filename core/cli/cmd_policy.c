@@ -43,10 +43,8 @@ static int policy_path(const char *name, struct cf_buf *b)
 static int do_write(struct cf_cli *cli, int argc, char **argv)
 {
     int pos, code;
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 2, 2, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 2, 2))
-        return CF_EXIT_USAGE;
     const char *name = argv[pos], *file = argv[pos + 1];
     char *rules;
     if (!strcmp(file, "-")) {
@@ -64,28 +62,17 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
         fprintf(cli->err, "Error reading policy: %s\n", file);
         return CF_EXIT_USAGE;
     }
-    struct cf_json j;
-    char *body = NULL;
-    int rc = cf_json_init(&j);
-    if (!rc) {
-        cf_json_obj_open(&j);
-        cf_json_kstr(&j, "policy", rules);
-        cf_json_obj_close(&j);
-        rc = cf_json_finish(&j, &body);
-    }
+    char *body = cf_cli_json_field("policy", rules);
     free(rules);
-    if (rc) {
+    if (!body) {
         fprintf(cli->err, "Error reading policy: not valid UTF-8\n");
         return CF_EXIT_USAGE;
     }
     struct cf_buf p = {0};
-    struct cf_resp r;
-    memset(&r, 0, sizeof r);
     code = policy_path(name, &p) ? CF_EXIT_USAGE
-        : cf_cli_call(cli, "Error uploading policy", "PUT", p.data, NULL, body, NULL, 0, &r);
+        : cf_cli_send(cli, "Error uploading policy", "PUT", p.data, body);
     cf_buf_free(&p);
     free(body);
-    cf_resp_free(&r);
     if (!code)
         fprintf(cli->out, "Success! Uploaded policy: %s\n", name);
     return code;
@@ -94,10 +81,8 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
 static int do_read(struct cf_cli *cli, int argc, char **argv)
 {
     int pos, code;
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 1, 1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, 1))
-        return CF_EXIT_USAGE;
     const char *name = argv[pos];
     struct cf_buf p = {0};
     struct cf_resp r;
@@ -127,10 +112,8 @@ static int do_read(struct cf_cli *cli, int argc, char **argv)
 static int do_list(struct cf_cli *cli, int argc, char **argv)
 {
     int pos, code;
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 0, 0, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 0, 0))
-        return CF_EXIT_USAGE;
     struct cf_resp r;
     code = cf_cli_call(cli, "Error listing policies", "LIST", "sys/policies/acl", NULL, NULL,
                        NULL, 0, &r);
@@ -155,17 +138,12 @@ static int do_list(struct cf_cli *cli, int argc, char **argv)
 static int do_delete(struct cf_cli *cli, int argc, char **argv)
 {
     int pos, code;
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 1, 1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, 1))
-        return CF_EXIT_USAGE;
     struct cf_buf p = {0};
-    struct cf_resp r;
-    memset(&r, 0, sizeof r);
     code = policy_path(argv[pos], &p) ? CF_EXIT_USAGE
-        : cf_cli_call(cli, "Error deleting", "DELETE", p.data, NULL, NULL, NULL, 0, &r);
+        : cf_cli_send(cli, "Error deleting", "DELETE", p.data, NULL);
     cf_buf_free(&p);
-    cf_resp_free(&r);
     if (!code)
         fprintf(cli->out, "Success! Deleted policy: %s\n", argv[pos]);
     return code;

@@ -28,131 +28,127 @@ static void clean_path(const char *in, char *out, size_t outlen)
         out[--l] = '\0';
 }
 
-/* Shared by enable and tune: config TTLs, description and options. */
-static int options_json(struct cf_cli *cli, struct cf_json *j, const struct cf_strlist *opts,
-                        long long version)
-{
-    if (!opts->n && !version)
-        return 0;
-    cf_json_key(j, "options");
-    cf_json_obj_open(j);
-    for (size_t i = 0; i < opts->n; i++) {
-        const char *eq = strchr(opts->v[i], '=');
-        if (!eq || eq == opts->v[i]) {
-            fprintf(cli->err, "invalid -options \"%s\": format must be key=value\n", opts->v[i]);
-            return CF_EINVAL;
-        }
-        cf_json_strn(j, opts->v[i], (size_t)(eq - opts->v[i]));
-        cf_json_str(j, eq + 1);
-    }
-    if (version) {
-        char v[32];
-        snprintf(v, sizeof v, "%lld", version);
-        cf_json_kstr(j, "version", v);
-    }
-    cf_json_obj_close(j);
-    return 0;
-}
+/* The flags enable and tune share. */
+struct mount_flags {
+    const char *desc, *dttl, *mttl;
+    long long version;
+    struct cf_strlist opts;
+};
 
-static int do_enable(struct cf_cli *cli, int argc, char **argv)
+/* The body of enable (type set: TTLs nested under "config", as
+ * sys/mounts/<path> takes them) or tune (type NULL: TTLs at the top).
+ * f->opts is freed in every case. 0 with *body set, or the exit code. */
+static int mount_body(struct cf_cli *cli, const char *type, int local, int sealwrap,
+                      struct mount_flags *f, char **body)
 {
-    const char *path = NULL, *desc = NULL, *dttl = NULL, *mttl = NULL;
-    long long version = 0;
-    int local = 0, sealwrap = 0;
-    struct cf_strlist opts = {0};
-    const struct cf_flag fl[] = {
-        {"path", CF_FLAG_STR, &path, NULL},
-        {"description", CF_FLAG_STR, &desc, NULL},
-        {"default-lease-ttl", CF_FLAG_DURATION, &dttl, NULL},
-        {"max-lease-ttl", CF_FLAG_DURATION, &mttl, NULL},
-        {"version", CF_FLAG_INT, &version, NULL},
-        {"options", CF_FLAG_STRARR, &opts, NULL},
-        {"local", CF_FLAG_BOOL, &local, NULL},
-        {"seal-wrap", CF_FLAG_BOOL, &sealwrap, NULL},
-        {NULL, 0, NULL, NULL},
-    };
-    int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
-        return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, 1)) {
-        cf_strlist_free(&opts);
-        return CF_EXIT_USAGE;
-    }
-    const char *type = argv[pos];
-    char mount[512];
-    clean_path(path && *path ? path : type, mount, sizeof mount);
     struct cf_json j;
-    char *body = NULL;
     if (cf_json_init(&j)) {
-        cf_strlist_free(&opts);
+        cf_strlist_free(&f->opts);
         return CF_EXIT_USAGE;
     }
+    int nest = type && (f->dttl || f->mttl);
     cf_json_obj_open(&j);
-    cf_json_kstr(&j, "type", type);
-    if (desc)
-        cf_json_kstr(&j, "description", desc);
-    if (dttl || mttl) {
+    if (type)
+        cf_json_kstr(&j, "type", type);
+    if (f->desc)
+        cf_json_kstr(&j, "description", f->desc);
+    if (nest) {
         cf_json_key(&j, "config");
         cf_json_obj_open(&j);
-        if (dttl)
-            cf_json_kstr(&j, "default_lease_ttl", dttl);
-        if (mttl)
-            cf_json_kstr(&j, "max_lease_ttl", mttl);
-        cf_json_obj_close(&j);
     }
+    if (f->dttl)
+        cf_json_kstr(&j, "default_lease_ttl", f->dttl);
+    if (f->mttl)
+        cf_json_kstr(&j, "max_lease_ttl", f->mttl);
+    if (nest)
+        cf_json_obj_close(&j);
     if (local)
         cf_json_kbool(&j, "local", 1);
     if (sealwrap)
         cf_json_kbool(&j, "seal_wrap", 1);
-    int rc = options_json(cli, &j, &opts, version);
-    cf_strlist_free(&opts);
+    int rc = 0;
+    if (f->opts.n || f->version) {
+        cf_json_key(&j, "options");
+        cf_json_obj_open(&j);
+        rc = cf_cli_pairs(cli, &j, "options", &f->opts);
+        if (!rc && f->version) {
+            char v[32];
+            snprintf(v, sizeof v, "%lld", f->version);
+            cf_json_kstr(&j, "version", v);
+        }
+        cf_json_obj_close(&j);
+    }
+    cf_strlist_free(&f->opts);
     if (rc) {
         cf_json_abort(&j);
         return CF_EXIT_USAGE;
     }
     cf_json_obj_close(&j);
-    if (cf_json_finish(&j, &body))
-        return CF_EXIT_USAGE;
-    struct cf_buf p = {0}, what = {0};
-    cf_buf_printf(&p, "sys/mounts/%s", mount);
-    cf_buf_printf(&what, "Error enabling %s secrets engine at %s/", type, mount);
-    struct cf_resp r;
-    memset(&r, 0, sizeof r);
-    code = p.data && what.data
-        ? cf_cli_call(cli, what.data, "POST", p.data, NULL, body, NULL, 0, &r)
-        : CF_EXIT_USAGE;
+    return cf_json_finish(&j, body) ? CF_EXIT_USAGE : 0;
+}
+
+/* One sys/mounts/<mount><suffix> request; frees body and what, the
+ * error prefix (empty when it could not be built: a local failure). */
+static int mounts_call(struct cf_cli *cli, const char *method, const char *mount,
+                       const char *suffix, char *body, struct cf_buf *what)
+{
+    struct cf_buf p = {0};
+    cf_buf_printf(&p, "sys/mounts/%s%s", mount, suffix);
+    int code = p.data && what->data ? cf_cli_send(cli, what->data, method, p.data, body)
+                                    : CF_EXIT_USAGE;
     cf_buf_free(&p);
-    cf_buf_free(&what);
+    cf_buf_free(what);
     free(body);
-    cf_resp_free(&r);
-    if (!code)
-        fprintf(cli->out, "Success! Enabled the %s secrets engine at: %s/\n", type, mount);
     return code;
+}
+
+static int do_enable(struct cf_cli *cli, int argc, char **argv)
+{
+    const char *path = NULL;
+    int local = 0, sealwrap = 0;
+    struct mount_flags f = {0};
+    const struct cf_flag fl[] = {
+        {"path", CF_FLAG_STR, &path, NULL},
+        {"description", CF_FLAG_STR, &f.desc, NULL},
+        {"default-lease-ttl", CF_FLAG_DURATION, &f.dttl, NULL},
+        {"max-lease-ttl", CF_FLAG_DURATION, &f.mttl, NULL},
+        {"version", CF_FLAG_INT, &f.version, NULL},
+        {"options", CF_FLAG_STRARR, &f.opts, NULL},
+        {"local", CF_FLAG_BOOL, &local, NULL},
+        {"seal-wrap", CF_FLAG_BOOL, &sealwrap, NULL},
+        {NULL, 0, NULL, NULL},
+    };
+    int pos, code;
+    if (cf_cli_args(cli, fl, argc, argv, 1, 1, &pos, &code)) {
+        cf_strlist_free(&f.opts);
+        return code;
+    }
+    const char *type = argv[pos];
+    char mount[512], *body;
+    clean_path(path && *path ? path : type, mount, sizeof mount);
+    if ((code = mount_body(cli, type, local, sealwrap, &f, &body)))
+        return code;
+    struct cf_buf what = {0};
+    cf_buf_printf(&what, "Error enabling %s secrets engine at %s/", type, mount);
+    if ((code = mounts_call(cli, "POST", mount, "", body, &what)))
+        return code;
+    fprintf(cli->out, "Success! Enabled the %s secrets engine at: %s/\n", type, mount);
+    return CF_EXIT_OK;
 }
 
 static int do_disable(struct cf_cli *cli, int argc, char **argv)
 {
     int pos, code;
-    if (cf_cli_flags(cli, NULL, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, NULL, argc, argv, 1, 1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, 1))
-        return CF_EXIT_USAGE;
     char mount[512];
     clean_path(argv[pos], mount, sizeof mount);
-    struct cf_buf p = {0}, what = {0};
-    cf_buf_printf(&p, "sys/mounts/%s", mount);
+    struct cf_buf what = {0};
     cf_buf_printf(&what, "Error disabling secrets engine at %s/", mount);
-    struct cf_resp r;
-    memset(&r, 0, sizeof r);
-    code = p.data && what.data
-        ? cf_cli_call(cli, what.data, "DELETE", p.data, NULL, NULL, NULL, 0, &r)
-        : CF_EXIT_USAGE;
-    cf_buf_free(&p);
-    cf_buf_free(&what);
-    cf_resp_free(&r);
-    if (!code)
-        fprintf(cli->out, "Success! Disabled the secrets engine (if it existed) at: %s/\n", mount);
-    return code;
+    if ((code = mounts_call(cli, "DELETE", mount, "", NULL, &what)))
+        return code;
+    fprintf(cli->out, "Success! Disabled the secrets engine (if it existed) at: %s/\n", mount);
+    return CF_EXIT_OK;
 }
 
 /* The mount table: "data" when the server wraps it, else the top-level
@@ -173,10 +169,8 @@ static int do_list(struct cf_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, fl, argc, argv, 0, 0, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 0, 0))
-        return CF_EXIT_USAGE;
     struct cf_resp r;
     code = cf_cli_call(cli, "Error listing secrets engines", "GET", "sys/mounts", NULL, NULL,
                        NULL, 0, &r);
@@ -238,63 +232,30 @@ static int do_list(struct cf_cli *cli, int argc, char **argv)
 
 static int do_tune(struct cf_cli *cli, int argc, char **argv)
 {
-    const char *desc = NULL, *dttl = NULL, *mttl = NULL;
-    long long version = 0;
-    struct cf_strlist opts = {0};
+    struct mount_flags f = {0};
     const struct cf_flag fl[] = {
-        {"description", CF_FLAG_STR, &desc, NULL},
-        {"default-lease-ttl", CF_FLAG_DURATION, &dttl, NULL},
-        {"max-lease-ttl", CF_FLAG_DURATION, &mttl, NULL},
-        {"options", CF_FLAG_STRARR, &opts, NULL},
-        {"version", CF_FLAG_INT, &version, NULL},
+        {"description", CF_FLAG_STR, &f.desc, NULL},
+        {"default-lease-ttl", CF_FLAG_DURATION, &f.dttl, NULL},
+        {"max-lease-ttl", CF_FLAG_DURATION, &f.mttl, NULL},
+        {"options", CF_FLAG_STRARR, &f.opts, NULL},
+        {"version", CF_FLAG_INT, &f.version, NULL},
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, fl, argc, argv, 1, 1, &pos, &code)) {
+        cf_strlist_free(&f.opts);
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 1, 1)) {
-        cf_strlist_free(&opts);
-        return CF_EXIT_USAGE;
     }
-    char mount[512];
+    char mount[512], *body;
     clean_path(argv[pos], mount, sizeof mount);
-    struct cf_json j;
-    char *body = NULL;
-    if (cf_json_init(&j)) {
-        cf_strlist_free(&opts);
-        return CF_EXIT_USAGE;
-    }
-    cf_json_obj_open(&j);
-    if (desc)
-        cf_json_kstr(&j, "description", desc);
-    if (dttl)
-        cf_json_kstr(&j, "default_lease_ttl", dttl);
-    if (mttl)
-        cf_json_kstr(&j, "max_lease_ttl", mttl);
-    int rc = options_json(cli, &j, &opts, version);
-    cf_strlist_free(&opts);
-    if (rc) {
-        cf_json_abort(&j);
-        return CF_EXIT_USAGE;
-    }
-    cf_json_obj_close(&j);
-    if (cf_json_finish(&j, &body))
-        return CF_EXIT_USAGE;
-    struct cf_buf p = {0}, what = {0};
-    cf_buf_printf(&p, "sys/mounts/%s/tune", mount);
+    if ((code = mount_body(cli, NULL, 0, 0, &f, &body)))
+        return code;
+    struct cf_buf what = {0};
     cf_buf_printf(&what, "Error tuning secrets engine %s", mount);
-    struct cf_resp r;
-    memset(&r, 0, sizeof r);
-    code = p.data && what.data
-        ? cf_cli_call(cli, what.data, "POST", p.data, NULL, body, NULL, 0, &r)
-        : CF_EXIT_USAGE;
-    cf_buf_free(&p);
-    cf_buf_free(&what);
-    free(body);
-    cf_resp_free(&r);
-    if (!code)
-        fprintf(cli->out, "Success! Tuned the secrets engine at: %s/\n", mount);
-    return code;
+    if ((code = mounts_call(cli, "POST", mount, "/tune", body, &what)))
+        return code;
+    fprintf(cli->out, "Success! Tuned the secrets engine at: %s/\n", mount);
+    return CF_EXIT_OK;
 }
 
 int cf_cmd_secrets(struct cf_cli *cli, const char *sub, int argc, char **argv)

@@ -19,24 +19,18 @@ static const char token_help[] =
     "    renew     token renew [-increment=D] [TOKEN]\n"
     "    revoke    token revoke [-self] [-accessor] [-mode=orphan] [TOKEN|ACCESSOR]\n";
 
-static int kv_object(struct cf_json *j, const char *key, const struct cf_strlist *l,
-                     struct cf_cli *cli)
+/* Sends a token request and prints the answer as `vault token` does.
+ * body (may be NULL) holds a token, so it is freed zeroed here. */
+static int call_print(struct cf_cli *cli, const char *what, const char *method,
+                      const char *path, char *body, const char *field)
 {
-    if (!l->n)
-        return 0;
-    cf_json_key(j, key);
-    cf_json_obj_open(j);
-    for (size_t i = 0; i < l->n; i++) {
-        const char *eq = strchr(l->v[i], '=');
-        if (!eq || eq == l->v[i]) {
-            fprintf(cli->err, "invalid -metadata \"%s\": format must be key=value\n", l->v[i]);
-            return CF_EINVAL;
-        }
-        cf_json_strn(j, l->v[i], (size_t)(eq - l->v[i]));
-        cf_json_str(j, eq + 1);
-    }
-    cf_json_obj_close(j);
-    return 0;
+    struct cf_resp r;
+    int code = cf_cli_call(cli, what, method, path, NULL, body, NULL, 0, &r);
+    cf_free_secret_str(body);
+    if (!code)
+        code = cf_cli_print_secret(cli, r.json, NULL, field);
+    cf_resp_free(&r);
+    return code;
 }
 
 static int do_create(struct cf_cli *cli, int argc, char **argv)
@@ -64,12 +58,8 @@ static int do_create(struct cf_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
-        return code;
-    if (cf_cli_nargs(cli, argc - pos, 0, 0)) {
-        code = CF_EXIT_USAGE;
+    if (cf_cli_args(cli, fl, argc, argv, 0, 0, &pos, &code))
         goto out;
-    }
     if (uses < 0) {
         fprintf(cli->err, "-use-limit must be 0 or more\n");
         code = CF_EXIT_USAGE;
@@ -106,7 +96,14 @@ static int do_create(struct cf_cli *cli, int argc, char **argv)
         cf_json_kstr(&j, "type", type);
     if (id)
         cf_json_kstr(&j, "id", id);
-    if (kv_object(&j, "meta", &meta, cli)) {
+    int bad = 0;
+    if (meta.n) {
+        cf_json_key(&j, "meta");
+        cf_json_obj_open(&j);
+        bad = cf_cli_pairs(cli, &j, "metadata", &meta);
+        cf_json_obj_close(&j);
+    }
+    if (bad) {
         cf_json_abort(&j);
         code = CF_EXIT_USAGE;
         goto out;
@@ -122,36 +119,17 @@ static int do_create(struct cf_cli *cli, int argc, char **argv)
         cf_buf_printf(&path, "auth/token/create/%s", role);
     else
         cf_buf_puts(&path, orphan ? "auth/token/create-orphan" : "auth/token/create");
-    struct cf_resp r;
-    memset(&r, 0, sizeof r);
-    code = path.data ? cf_cli_call(cli, "Error creating token", "POST", path.data, NULL,
-                                   body, NULL, 0, &r)
-                     : CF_EXIT_USAGE;
+    if (path.data) {
+        code = call_print(cli, "Error creating token", "POST", path.data, body, field);
+    } else {
+        cf_free_secret_str(body);
+        code = CF_EXIT_USAGE;
+    }
     cf_buf_free(&path);
-    cf_free_secret_str(body);
-    if (code == 0)
-        code = cf_cli_print_secret(cli, r.json, NULL, field);
-    cf_resp_free(&r);
 out:
     cf_strlist_free(&policies);
     cf_strlist_free(&meta);
     return code;
-}
-
-/* {"<key>": "<value>"} for the token or accessor bodies. */
-static char *one_field(const char *key, const char *value)
-{
-    struct cf_json j;
-    char *out = NULL;
-    if (cf_json_init(&j))
-        return NULL;
-    cf_json_obj_open(&j);
-    if (value)
-        cf_json_kstr(&j, key, value);
-    cf_json_obj_close(&j);
-    if (cf_json_finish(&j, &out))
-        return NULL;
-    return out;
 }
 
 static int do_lookup(struct cf_cli *cli, int argc, char **argv)
@@ -166,25 +144,18 @@ static int do_lookup(struct cf_cli *cli, int argc, char **argv)
     int pos, code;
     if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
         return code;
+    /* -accessor, known only after parsing, makes the argument required. */
     if (cf_cli_nargs(cli, argc - pos, accessor ? 1 : 0, 1))
         return CF_EXIT_USAGE;
-    struct cf_resp r;
-    if (argc - pos == 0) {
-        code = cf_cli_call(cli, "Error looking up token", "GET", "auth/token/lookup-self",
-                           NULL, NULL, NULL, 0, &r);
-    } else {
-        char *body = one_field(accessor ? "accessor" : "token", argv[pos]);
-        if (!body)
-            return CF_EXIT_USAGE;
-        code = cf_cli_call(cli, "Error looking up token", "POST",
-                           accessor ? "auth/token/lookup-accessor" : "auth/token/lookup",
-                           NULL, body, NULL, 0, &r);
-        cf_free_secret_str(body);
-    }
-    if (!code)
-        code = cf_cli_print_secret(cli, r.json, NULL, field);
-    cf_resp_free(&r);
-    return code;
+    if (argc - pos == 0)
+        return call_print(cli, "Error looking up token", "GET", "auth/token/lookup-self",
+                          NULL, field);
+    char *body = cf_cli_json_field(accessor ? "accessor" : "token", argv[pos]);
+    if (!body)
+        return CF_EXIT_USAGE;
+    return call_print(cli, "Error looking up token", "POST",
+                      accessor ? "auth/token/lookup-accessor" : "auth/token/lookup",
+                      body, field);
 }
 
 static int do_renew(struct cf_cli *cli, int argc, char **argv)
@@ -197,10 +168,8 @@ static int do_renew(struct cf_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, NULL},
     };
     int pos, code;
-    if (cf_cli_flags(cli, fl, argc, argv, &pos, &code))
+    if (cf_cli_args(cli, fl, argc, argv, 0, 1, &pos, &code))
         return code;
-    if (cf_cli_nargs(cli, argc - pos, 0, 1))
-        return CF_EXIT_USAGE;
     struct cf_json j;
     char *body = NULL;
     if (cf_json_init(&j))
@@ -213,15 +182,9 @@ static int do_renew(struct cf_cli *cli, int argc, char **argv)
     cf_json_obj_close(&j);
     if (cf_json_finish(&j, &body))
         return CF_EXIT_USAGE;
-    struct cf_resp r;
-    code = cf_cli_call(cli, "Error renewing token", "POST",
-                       argc - pos == 1 ? "auth/token/renew" : "auth/token/renew-self",
-                       NULL, body, NULL, 0, &r);
-    cf_free_secret_str(body);
-    if (!code)
-        code = cf_cli_print_secret(cli, r.json, NULL, field);
-    cf_resp_free(&r);
-    return code;
+    return call_print(cli, "Error renewing token", "POST",
+                      argc - pos == 1 ? "auth/token/renew" : "auth/token/renew-self",
+                      body, field);
 }
 
 static int do_revoke(struct cf_cli *cli, int argc, char **argv)
@@ -258,18 +221,15 @@ static int do_revoke(struct cf_cli *cli, int argc, char **argv)
         path = "auth/token/revoke-self";
     } else if (accessor) {
         path = "auth/token/revoke-accessor";
-        body = one_field("accessor", argv[pos]);
+        body = cf_cli_json_field("accessor", argv[pos]);
     } else {
         path = mode && !strcmp(mode, "orphan") ? "auth/token/revoke-orphan" : "auth/token/revoke";
-        body = one_field("token", argv[pos]);
+        body = cf_cli_json_field("token", argv[pos]);
     }
     if (!self && !body)
         return CF_EXIT_USAGE;
-    struct cf_resp r;
-    code = cf_cli_call(cli, "Error revoking token", "POST", path, NULL, body,
-                       NULL, 0, &r);
+    code = cf_cli_send(cli, "Error revoking token", "POST", path, body);
     cf_free_secret_str(body);
-    cf_resp_free(&r);
     if (!code)
         fprintf(cli->out, "Success! Revoked token (if it existed)\n");
     return code;

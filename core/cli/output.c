@@ -127,19 +127,31 @@ int cf_sorted_keys(yajl_val obj, const char ***out, size_t *n)
     return 0;
 }
 
+/* Numbers and booleans print alike in Go's %v and in JSON; NULL for the
+ * other types. */
+static const char *scalar_text(yajl_val v)
+{
+    switch (v->type) {
+    case yajl_t_number:
+        return v->u.number.r;
+    case yajl_t_true:
+        return "true";
+    case yajl_t_false:
+        return "false";
+    default:
+        return NULL;
+    }
+}
+
 static int fmt_value(yajl_val v, int top, struct cf_buf *out)
 {
     if (!v)
         return cf_buf_puts(out, "<nil>");
+    if (scalar_text(v))
+        return cf_buf_puts(out, scalar_text(v));
     switch (v->type) {
     case yajl_t_string:
         return cf_buf_puts(out, top && !v->u.string[0] ? "n/a" : v->u.string);
-    case yajl_t_number:
-        return cf_buf_puts(out, v->u.number.r);
-    case yajl_t_true:
-        return cf_buf_puts(out, "true");
-    case yajl_t_false:
-        return cf_buf_puts(out, "false");
     case yajl_t_array: {
         int rc = cf_buf_puts(out, "[");
         for (size_t i = 0; i < v->u.array.len && !rc; i++) {
@@ -212,54 +224,47 @@ static int indent(struct cf_buf *out, int depth)
     return rc;
 }
 
+static int json_value(yajl_val v, int depth, struct cf_buf *out);
+
+/* Arrays and objects share Go's MarshalIndent layout: one member per
+ * line, indented; only the brackets and the "key": prefix differ. */
+static int json_container(yajl_val v, int depth, struct cf_buf *out)
+{
+    int obj = v->type == yajl_t_object;
+    size_t n = obj ? v->u.object.len : v->u.array.len;
+    yajl_val *vals = obj ? v->u.object.values : v->u.array.values;
+    if (!n)
+        return cf_buf_puts(out, obj ? "{}" : "[]");
+    int rc = cf_buf_puts(out, obj ? "{" : "[");
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i)
+            rc = cf_buf_puts(out, ",");
+        if (!rc)
+            rc = indent(out, depth + 1);
+        if (!rc && obj)
+            rc = json_str(v->u.object.keys[i], out);
+        if (!rc && obj)
+            rc = cf_buf_puts(out, ": ");
+        if (!rc)
+            rc = json_value(vals[i], depth + 1, out);
+    }
+    if (!rc)
+        rc = indent(out, depth);
+    return rc ? rc : cf_buf_puts(out, obj ? "}" : "]");
+}
+
 static int json_value(yajl_val v, int depth, struct cf_buf *out)
 {
     if (!v)
         return cf_buf_puts(out, "null");
-    int rc = 0;
+    if (scalar_text(v))
+        return cf_buf_puts(out, scalar_text(v));
     switch (v->type) {
     case yajl_t_string:
         return json_str(v->u.string, out);
-    case yajl_t_number:
-        return cf_buf_puts(out, v->u.number.r);
-    case yajl_t_true:
-        return cf_buf_puts(out, "true");
-    case yajl_t_false:
-        return cf_buf_puts(out, "false");
     case yajl_t_array:
-        if (!v->u.array.len)
-            return cf_buf_puts(out, "[]");
-        rc = cf_buf_puts(out, "[");
-        for (size_t i = 0; i < v->u.array.len && !rc; i++) {
-            if (i)
-                rc = cf_buf_puts(out, ",");
-            if (!rc)
-                rc = indent(out, depth + 1);
-            if (!rc)
-                rc = json_value(v->u.array.values[i], depth + 1, out);
-        }
-        if (!rc)
-            rc = indent(out, depth);
-        return rc ? rc : cf_buf_puts(out, "]");
     case yajl_t_object:
-        if (!v->u.object.len)
-            return cf_buf_puts(out, "{}");
-        rc = cf_buf_puts(out, "{");
-        for (size_t i = 0; i < v->u.object.len && !rc; i++) {
-            if (i)
-                rc = cf_buf_puts(out, ",");
-            if (!rc)
-                rc = indent(out, depth + 1);
-            if (!rc)
-                rc = json_str(v->u.object.keys[i], out);
-            if (!rc)
-                rc = cf_buf_puts(out, ": ");
-            if (!rc)
-                rc = json_value(v->u.object.values[i], depth + 1, out);
-        }
-        if (!rc)
-            rc = indent(out, depth);
-        return rc ? rc : cf_buf_puts(out, "}");
+        return json_container(v, depth, out);
     default:
         return cf_buf_puts(out, "null");
     }

@@ -179,6 +179,46 @@ static int parse_versions(yajl_val v, long long **out, size_t *n)
 
 enum vop { VOP_DELETE, VOP_UNDELETE, VOP_DESTROY };
 
+struct vop_args {
+    enum vop op;
+    const long long *vers;
+    size_t nv;
+    const struct cf_kv2_config *c;   /* for undelete's new deletion time */
+};
+
+static int apply_versions(struct cf_mount *m, const char *path,
+                          struct cf_kv2_meta *meta, void *arg)
+{
+    const struct vop_args *a = arg;
+    int64_t now = cf_now_ns();
+    for (size_t i = 0; i < a->nv; i++) {
+        struct cf_kv2_version *v = a->vers[i] > 0
+            ? cf_kv2_meta_version(meta, (unsigned long long)a->vers[i]) : NULL;
+        if (!v || v->destroyed)
+            continue;
+        switch (a->op) {
+        case VOP_DELETE:
+            if (!cf_kv2_version_deleted(v, now))
+                v->deletion_ns = now;
+            break;
+        case VOP_UNDELETE:
+            v->deletion_ns = cf_kv2_deletion_time(a->c, meta, now);
+            break;
+        case VOP_DESTROY:
+            v->destroyed = 1;
+            break;
+        }
+    }
+    /* Metadata first, so a crash between the two leaves a version marked
+     * destroyed whose data lingers rather than live metadata without data. */
+    int rc = cf_kv2_meta_save(m->view, path, meta);
+    for (size_t i = 0; !rc && a->op == VOP_DESTROY && i < a->nv; i++)
+        if (a->vers[i] > 0)
+            rc = cf_kv2_delete_version(m->view, path,
+                                       (unsigned long long)a->vers[i]);
+    return rc;
+}
+
 static int versions_op(struct cf_mount *m, struct cf_kv_state *s,
                        const char *path, enum vop op, struct cf_request *req,
                        struct cf_result *res)
@@ -204,63 +244,8 @@ static int versions_op(struct cf_mount *m, struct cf_kv_state *s,
         free(vers);
         return rc;
     }
-
-    pthread_rwlock_t *lk = cf_kv_lock(s, path);
-    pthread_rwlock_wrlock(lk);
-    struct cf_kv2_meta *meta = NULL;
-    rc = cf_kv2_meta_load(m->view, path, &meta);
-    if (rc == CF_ENOENT) {
-        rc = 0;
-        goto out;
-    }
-    if (rc)
-        goto out;
-    int64_t now = cf_now_ns();
-    for (size_t i = 0; i < nv; i++) {
-        struct cf_kv2_version *v = vers[i] > 0
-            ? cf_kv2_meta_version(meta, (unsigned long long)vers[i]) : NULL;
-        if (!v || v->destroyed)
-            continue;
-        switch (op) {
-        case VOP_DELETE:
-            if (!cf_kv2_version_deleted(v, now))
-                v->deletion_ns = now;
-            break;
-        case VOP_UNDELETE:
-            v->deletion_ns = 0;
-            if (c.dva >= 0 && (c.dva || meta->dva)) {
-                long long d = meta->dva;
-                if (c.dva && (!d || c.dva < d))
-                    d = c.dva;
-                v->deletion_ns = now + d * 1000000000LL;
-            }
-            break;
-        case VOP_DESTROY:
-            v->destroyed = 1;
-            break;
-        }
-    }
-    /* Metadata first, so a crash between the two leaves a version marked
-     * destroyed whose data lingers rather than live metadata without data. */
-    rc = cf_kv2_meta_save(m->view, path, meta);
-    if (!rc && op == VOP_DESTROY) {
-        for (size_t i = 0; i < nv && !rc; i++) {
-            if (vers[i] <= 0)
-                continue;
-            char *key = cf_kv2_version_key(path, (unsigned long long)vers[i]);
-            if (!key) {
-                rc = CF_ENOMEM;
-                break;
-            }
-            rc = cf_view_delete(m->view, key);
-            if (rc == CF_ENOENT)
-                rc = 0;
-            free(key);
-        }
-    }
-out:
-    pthread_rwlock_unlock(lk);
-    cf_kv2_meta_free(meta);
+    struct vop_args a = {op, vers, nv, &c};
+    rc = cf_kv2_edit_meta(m, s, path, apply_versions, &a);
     free(vers);
     return rc;
 }

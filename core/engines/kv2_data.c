@@ -7,9 +7,7 @@
 #include <coffer/errors.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#define MERGE_PATCH_TYPE "application/merge-patch+json"
 #define MAX_SUBKEYS_DEPTH 100
 
 /* The `version` parameter: 0 (latest) when absent or not positive. */
@@ -230,13 +228,7 @@ static int add_version(struct cf_mount *m, const char *path,
                        struct cf_result *res)
 {
     int64_t now = cf_now_ns();
-    int64_t del = 0;
-    if (c->dva >= 0 && (c->dva || meta->dva)) {
-        long long d = meta->dva;
-        if (c->dva && (!d || c->dva < d))
-            d = c->dva;
-        del = now + d * 1000000000LL;
-    }
+    int64_t del = cf_kv2_deletion_time(c, meta, now);
     char *key = cf_kv2_version_key(path, meta->current + 1);
     if (!key)
         return CF_ENOMEM;
@@ -262,10 +254,7 @@ static int add_version(struct cf_mount *m, const char *path,
      * leaves unreachable data behind, so it is a warning as in Vault. */
     for (unsigned long long i = old_oldest ? old_oldest : 1; trim && i <= trim;
          i++) {
-        char *vk = cf_kv2_version_key(path, i);
-        int d = vk ? cf_view_delete(m->view, vk) : CF_ENOMEM;
-        free(vk);
-        if (d && d != CF_ENOENT) {
+        if (cf_kv2_delete_version(m->view, path, i)) {
             cf_result_warn(res, "error occurred when cleaning up old "
                            "versions, these will be cleaned up on next write");
             break;
@@ -278,17 +267,8 @@ static int data_write(struct cf_mount *m, struct cf_kv_state *s,
                       const char *path, struct cf_request *req,
                       struct cf_result *res, int patch)
 {
-    if (patch) {
-        const char *ct = req->content_type ? req->content_type : "";
-        size_t l = strcspn(ct, ";");
-        while (l && ct[l - 1] == ' ')
-            l--;
-        if (l != strlen(MERGE_PATCH_TYPE) ||
-            strncasecmp(ct, MERGE_PATCH_TYPE, l))
-            return cf_result_error(res, 415, "PATCH requires Content-Type "
-                                   "of %s, provided %.*s", MERGE_PATCH_TYPE,
-                                   (int)l, ct);
-    }
+    if (patch && cf_kv2_bad_patch_type(req, res))
+        return 0;
     yajl_val d = cf_json_get(req->data, "data");
     if (!d || d->type == yajl_t_null)
         return cf_result_error(res, 400, "no data provided");
@@ -363,29 +343,17 @@ out:
     return rc;
 }
 
-static int data_delete(struct cf_mount *m, struct cf_kv_state *s,
-                       const char *path)
+/* Soft-deletes the latest version unless it is already gone. */
+static int delete_latest(struct cf_mount *m, const char *path,
+                         struct cf_kv2_meta *meta, void *arg)
 {
-    pthread_rwlock_t *lk = cf_kv_lock(s, path);
-    pthread_rwlock_wrlock(lk);
-    struct cf_kv2_meta *meta = NULL;
-    int rc = cf_kv2_meta_load(m->view, path, &meta);
-    if (rc == CF_ENOENT) {
-        rc = 0;
-        goto out;
-    }
-    if (rc)
-        goto out;
+    (void)arg;
     struct cf_kv2_version *v = cf_kv2_meta_version(meta, meta->current);
     int64_t now = cf_now_ns();
     if (!v || v->destroyed || cf_kv2_version_deleted(v, now))
-        goto out;
+        return 0;
     v->deletion_ns = now;
-    rc = cf_kv2_meta_save(m->view, path, meta);
-out:
-    pthread_rwlock_unlock(lk);
-    cf_kv2_meta_free(meta);
-    return rc;
+    return cf_kv2_meta_save(m->view, path, meta);
 }
 
 int cf_kv2_data(struct cf_mount *m, struct cf_kv_state *s, const char *path,
@@ -400,7 +368,7 @@ int cf_kv2_data(struct cf_mount *m, struct cf_kv_state *s, const char *path,
     case CF_OP_PATCH:
         return data_write(m, s, path, req, res, 1);
     case CF_OP_DELETE:
-        return data_delete(m, s, path);
+        return cf_kv2_edit_meta(m, s, path, delete_latest, NULL);
     default:
         return cf_kv_unsupported_op(res);
     }

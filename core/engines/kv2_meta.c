@@ -1,5 +1,6 @@
 /* KV v2's per-key metadata record: (de)serialization, the max_versions
- * window and the JSON shapes Vault returns for a version's metadata. */
+ * window, the locked edit of an existing record, and the JSON shapes Vault
+ * returns for a version's metadata. */
 #include "kv_internal.h"
 #include "../util/buf.h"
 #include "../util/secret.h"
@@ -8,13 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#define MERGE_PATCH_TYPE "application/merge-patch+json"
 
 struct cf_kv2_meta *cf_kv2_meta_new(void)
 {
     return calloc(1, sizeof(struct cf_kv2_meta));
 }
 
-static void free_pairs(struct cf_pair *p, size_t n)
+void cf_kv2_pairs_free(struct cf_pair *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(p[i].key);
@@ -27,12 +31,12 @@ void cf_kv2_meta_free(struct cf_kv2_meta *m)
 {
     if (!m)
         return;
-    free_pairs(m->custom, m->ncustom);
+    cf_kv2_pairs_free(m->custom, m->ncustom);
     free(m->v);
     free(m);
 }
 
-static char *meta_key(const char *path)
+char *cf_kv2_meta_key(const char *path)
 {
     struct cf_buf b = {0};
     if (cf_buf_puts(&b, "metadata/") || cf_buf_puts(&b, path)) {
@@ -50,6 +54,57 @@ char *cf_kv2_version_key(const char *path, unsigned long long n)
         return NULL;
     }
     return cf_buf_take(&b);
+}
+
+int cf_kv2_delete_version(const struct cf_view *v, const char *path,
+                          unsigned long long n)
+{
+    char *key = cf_kv2_version_key(path, n);
+    if (!key)
+        return CF_ENOMEM;
+    int rc = cf_view_delete(v, key);
+    free(key);
+    return rc == CF_ENOENT ? 0 : rc;
+}
+
+int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c,
+                             const struct cf_kv2_meta *m, int64_t now)
+{
+    if (c->dva < 0 || (!c->dva && !m->dva))
+        return 0;
+    long long d = m->dva;
+    if (c->dva && (!d || c->dva < d))
+        d = c->dva;
+    return now + d * 1000000000LL;
+}
+
+int cf_kv2_edit_meta(struct cf_mount *m, struct cf_kv_state *s,
+                     const char *path, cf_kv2_edit_fn fn, void *arg)
+{
+    pthread_rwlock_t *lk = cf_kv_lock(s, path);
+    pthread_rwlock_wrlock(lk);
+    struct cf_kv2_meta *meta = NULL;
+    int rc = cf_kv2_meta_load(m->view, path, &meta);
+    if (rc == CF_ENOENT)
+        rc = 0;
+    else if (!rc)
+        rc = fn(m, path, meta, arg);
+    pthread_rwlock_unlock(lk);
+    cf_kv2_meta_free(meta);
+    return rc;
+}
+
+int cf_kv2_bad_patch_type(const struct cf_request *req, struct cf_result *res)
+{
+    const char *ct = req->content_type ? req->content_type : "";
+    size_t l = strcspn(ct, ";");
+    while (l && ct[l - 1] == ' ')
+        l--;
+    if (l == strlen(MERGE_PATCH_TYPE) && !strncasecmp(ct, MERGE_PATCH_TYPE, l))
+        return 0;
+    cf_result_error(res, 415, "PATCH requires Content-Type of %s, provided %.*s",
+                    MERGE_PATCH_TYPE, (int)l, ct);
+    return 1;
 }
 
 static long long get_ll(yajl_val o, const char *k)
@@ -109,7 +164,7 @@ static int parse_record(yajl_val r, struct cf_kv2_meta *m)
 int cf_kv2_meta_load(const struct cf_view *v, const char *path,
                      struct cf_kv2_meta **out)
 {
-    char *key = meta_key(path);
+    char *key = cf_kv2_meta_key(path);
     if (!key)
         return CF_ENOMEM;
     yajl_val r;
@@ -164,7 +219,7 @@ int cf_kv2_meta_save(const struct cf_view *v, const char *path,
     int rc = cf_json_finish(&j, &text);
     if (rc)
         return rc;
-    char *key = meta_key(path);
+    char *key = cf_kv2_meta_key(path);
     if (!key) {
         cf_free_secret_str(text);
         return CF_ENOMEM;
@@ -248,13 +303,13 @@ int cf_kv2_meta_set_custom(struct cf_kv2_meta *m, struct cf_pair *pairs,
             c[i].key = strdup(pairs[i].key);
             c[i].value = strdup(pairs[i].value);
             if (!c[i].key || !c[i].value) {
-                free_pairs(c, i + 1);
+                cf_kv2_pairs_free(c, i + 1);
                 return CF_ENOMEM;
             }
         }
         qsort(c, n, sizeof *c, cmp_pair);
     }
-    free_pairs(m->custom, m->ncustom);
+    cf_kv2_pairs_free(m->custom, m->ncustom);
     m->custom = c;
     m->ncustom = n;
     return 0;

@@ -8,22 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MAX_CM_KEYS 64
 #define MAX_CM_KEY_LEN 128
 #define MAX_CM_VALUE_LEN 512
 #define CM_PREFIX "custom_metadata validation failed"
-#define MERGE_PATCH_TYPE "application/merge-patch+json"
-
-static void free_pairs(struct cf_pair *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].key);
-        free(p[i].value);
-    }
-    free(p);
-}
 
 static int printable(const char *s)
 {
@@ -79,7 +68,7 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
         } else if (v->type == yajl_t_true || v->type == yajl_t_false) {
             s = v->type == yajl_t_true ? "1" : "0";   /* WeakDecode */
         } else {
-            free_pairs(p, cnt);
+            cf_kv2_pairs_free(p, cnt);
             cf_result_error(res, 400, CM_PREFIX ": value for key \"%s\" "
                             "must be a string", obj->u.object.keys[i]);
             return 1;
@@ -118,7 +107,7 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
                           nerr++ ? "\n" : "", p[i].key);
     }
     if (nerr) {
-        free_pairs(p, cnt);
+        cf_kv2_pairs_free(p, cnt);
         if (multierror(res, &items, nerr))
             return CF_ENOMEM;
         return 1;
@@ -127,7 +116,7 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
     *n = cnt;
     return 0;
 nomem:
-    free_pairs(p, cnt);
+    cf_kv2_pairs_free(p, cnt);
     return CF_ENOMEM;
 }
 
@@ -251,17 +240,8 @@ static int meta_write(struct cf_mount *m, struct cf_kv_state *s,
                       const char *path, struct cf_request *req,
                       struct cf_result *res, int patch)
 {
-    if (patch) {
-        const char *ct = req->content_type ? req->content_type : "";
-        size_t l = strcspn(ct, ";");
-        while (l && ct[l - 1] == ' ')
-            l--;
-        if (l != strlen(MERGE_PATCH_TYPE) ||
-            strncasecmp(ct, MERGE_PATCH_TYPE, l))
-            return cf_result_error(res, 415, "PATCH requires Content-Type "
-                                   "of %s, provided %.*s", MERGE_PATCH_TYPE,
-                                   (int)l, ct);
-    }
+    if (patch && cf_kv2_bad_patch_type(req, res))
+        return 0;
     if (!*path)
         return cf_result_error(res, 400, "missing path");
     struct settings st;
@@ -305,45 +285,26 @@ static int meta_write(struct cf_mount *m, struct cf_kv_state *s,
     pthread_rwlock_unlock(lk);
     cf_kv2_meta_free(meta);
 done:
-    free_pairs(st.custom, st.ncustom);
+    cf_kv2_pairs_free(st.custom, st.ncustom);
     return rc;
 }
 
-static int meta_delete(struct cf_mount *m, struct cf_kv_state *s,
-                       const char *path)
+/* Every version's data, then the record: the key is gone for good. */
+static int delete_all(struct cf_mount *m, const char *path,
+                      struct cf_kv2_meta *meta, void *arg)
 {
-    pthread_rwlock_t *lk = cf_kv_lock(s, path);
-    pthread_rwlock_wrlock(lk);
-    struct cf_kv2_meta *meta = NULL;
-    int rc = cf_kv2_meta_load(m->view, path, &meta);
-    if (rc == CF_ENOENT) {
-        rc = 0;
-        goto out;
-    }
+    (void)arg;
+    int rc = 0;
+    for (size_t i = 0; i < meta->nv && !rc; i++)
+        rc = cf_kv2_delete_version(m->view, path, meta->v[i].num);
     if (rc)
-        goto out;
-    for (size_t i = 0; i < meta->nv && !rc; i++) {
-        char *key = cf_kv2_version_key(path, meta->v[i].num);
-        rc = key ? cf_view_delete(m->view, key) : CF_ENOMEM;
-        if (rc == CF_ENOENT)
-            rc = 0;
-        free(key);
-    }
-    if (!rc) {
-        struct cf_buf b = {0};
-        if (cf_buf_puts(&b, "metadata/") || cf_buf_puts(&b, path)) {
-            rc = CF_ENOMEM;
-        } else {
-            rc = cf_view_delete(m->view, b.data);
-            if (rc == CF_ENOENT)
-                rc = 0;
-        }
-        cf_buf_free(&b);
-    }
-out:
-    pthread_rwlock_unlock(lk);
-    cf_kv2_meta_free(meta);
-    return rc;
+        return rc;
+    char *key = cf_kv2_meta_key(path);
+    if (!key)
+        return CF_ENOMEM;
+    rc = cf_view_delete(m->view, key);
+    free(key);
+    return rc == CF_ENOENT ? 0 : rc;
 }
 
 static int meta_list(struct cf_mount *m, const char *path,
@@ -376,7 +337,7 @@ int cf_kv2_metadata(struct cf_mount *m, struct cf_kv_state *s,
     case CF_OP_PATCH:
         return meta_write(m, s, path, req, res, 1);
     case CF_OP_DELETE:
-        return meta_delete(m, s, path);
+        return cf_kv2_edit_meta(m, s, path, delete_all, NULL);
     default:
         return cf_kv_unsupported_op(res);
     }

@@ -113,6 +113,29 @@ int cf_kv2_meta_set_custom(struct cf_kv2_meta *m, struct cf_pair *pairs,
                            size_t n);
 /* "versions/<path>/<n>", malloc'd; NULL on allocation failure. */
 char *cf_kv2_version_key(const char *path, unsigned long long n);
+/* "metadata/<path>", malloc'd; NULL on allocation failure. */
+char *cf_kv2_meta_key(const char *path);
+/* Removes version n's data; 0 also when it was already gone. */
+int cf_kv2_delete_version(const struct cf_view *v, const char *path,
+                          unsigned long long n);
+/* When a version written (or undeleted) at now is to be deleted by
+ * delete_version_after: the shorter of the mount's and the key's, 0 for
+ * never (unset, or disabled by the mount). */
+int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c,
+                             const struct cf_kv2_meta *m, int64_t now);
+/* Frees n pairs and the array (borrowed strings must not be in it). */
+void cf_kv2_pairs_free(struct cf_pair *p, size_t n);
+
+/* Changes an existing key's metadata: fn runs under the key's write lock
+ * with the loaded record (borrowed). A key without metadata is left alone
+ * and the call succeeds, as Vault's deletes of a missing key do. */
+typedef int (*cf_kv2_edit_fn)(struct cf_mount *m, const char *path,
+                              struct cf_kv2_meta *meta, void *arg);
+int cf_kv2_edit_meta(struct cf_mount *m, struct cf_kv_state *s,
+                     const char *path, cf_kv2_edit_fn fn, void *arg);
+/* PATCH needs Vault's merge-patch Content-Type: 0 when req has it, else 1
+ * with res filled (415). */
+int cf_kv2_bad_patch_type(const struct cf_request *req, struct cf_result *res);
 
 /* JSON writers for the response shapes. */
 void cf_kv2_write_time(struct cf_json *j, const char *key, int64_t ns);
