@@ -6,6 +6,10 @@
  *                    vtable (get/put/del/list/txn). ha and transport
  *                    pointers reserved (must be NULL until their vtables
  *                    land under this same major).
+ *   1.1  2026-11-22  ha vtable (coffer/ha.h): lock/unlock/value/wait_change
+ *                    with cancellation and an at-most-once on_lost. The
+ *                    descriptor's ha pointer is now typed; layout unchanged.
+ *                    transport still reserved.
  */
 #ifndef COFFER_PLUGIN_H
 #define COFFER_PLUGIN_H
@@ -15,6 +19,7 @@
 #include "errors.h"
 #include "host.h"
 #include "storage.h"
+#include "ha.h"
 #include <coffer/version.h>
 
 #define COFFER_PLUGIN_MAGIC 0x43465047u   /* "CFPG" */
@@ -47,8 +52,8 @@ struct coffer_plugin {
     const struct coffer_config_key *config_keys;
 
     const struct coffer_storage *storage;   /* NULL: not offered */
-    const void *ha;                         /* reserved, NULL in ABI 1.0 */
-    const void *transport;                  /* reserved, NULL in ABI 1.0 */
+    const struct coffer_ha *ha;             /* NULL: not offered (ABI >= 1.1) */
+    const void *transport;                  /* reserved, NULL until ABI 1.2 */
 };
 
 typedef const struct coffer_plugin *(*coffer_plugin_entry_fn)(void);

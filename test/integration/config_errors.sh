@@ -56,7 +56,7 @@ if [ -d "$FIX" ]; then
     for f in "$FIX"/*.so; do cp "$f" "$TMP/plugins/"; done
 fi
 echo "this is not an ELF shared object" >"$TMP/plugins/garbage.so"
-for case in wrong_major:"1.0" no_entry:"not a Coffer plugin" garbage:"garbage.so"; do
+for case in wrong_major:"coffer-plugin 1.x" no_entry:"not a Coffer plugin" garbage:"garbage.so"; do
     name=${case%%:*} needle=${case#*:}
     if [ ! -f "$TMP/plugins/$name.so" ]; then fail "fixture $name.so missing in $FIX"; continue; fi
     cat >"$TMP/$name.hcl" <<HCL
