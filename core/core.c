@@ -1,6 +1,7 @@
 /* Core lifecycle: sealed → unsealed (mounts, tokens, policies built) → sealed. */
 #include "core_internal.h"
 #include "auth/auth.h"
+#include "ha/ha.h"
 #include "engines/engines.h"
 #include "util/buf.h"
 #include "util/encode.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CLUSTER_INFO_KEY "core/cluster/local/info"
 
@@ -66,6 +68,7 @@ void cf_core_free(struct cf_core *c)
 {
     if (!c)
         return;
+    cf_ha_free(c->ha);
     teardown(c);
     cf_seal_free(c->seal);
     cf_barrier_free(c->barrier);
@@ -180,6 +183,8 @@ int cf_core_post_unseal(struct cf_core *c, struct coffer_err *err)
 int cf_core_seal(struct cf_core *c)
 {
     pthread_mutex_lock(&c->unseal_mu);
+    if (c->ha)
+        cf_ha_stop(c->ha);   /* leaves active mode and unlocks first */
     pthread_rwlock_wrlock(&c->state);
     teardown(c);
     int rc = cf_seal_seal(c->seal);
@@ -194,8 +199,22 @@ int cf_core_unseal(struct cf_core *c, const char *key, int *unsealed,
 {
     pthread_mutex_lock(&c->unseal_mu);
     int rc = cf_seal_submit(c->seal, key, unsealed, err);
-    if (!rc && *unsealed && !c->ready)
+    if (!rc && *unsealed && c->ha) {
+        /* A standby builds nothing; the HA threads decide who is active. */
+        pthread_rwlock_wrlock(&c->state);
+        rc = cluster_info(c);
+        pthread_rwlock_unlock(&c->state);
+        if (!rc)
+            rc = cf_ha_start(c->ha);
+        if (rc) {
+            snprintf(err->msg, sizeof err->msg, "cannot start HA: %s", cf_strerror(rc));
+            cf_seal_seal(c->seal);
+        } else {
+            cf_log(&c->log, CF_LOG_INFO, "core: vault is unsealed; entering standby mode");
+        }
+    } else if (!rc && *unsealed && !c->ready) {
         rc = cf_core_post_unseal(c, err);
+    }
     if (rc && unsealed)
         *unsealed = 0;
     pthread_mutex_unlock(&c->unseal_mu);
@@ -248,4 +267,51 @@ int cf_core_initialize(struct cf_core *c, int shares, int threshold,
     *keys = k;
     *root_token = tok;
     return 0;
+}
+
+int cf_core_unsealed(struct cf_core *c)
+{
+    return !cf_barrier_sealed(c->barrier);
+}
+
+static int ha_activate(void *arg, struct coffer_err *err)
+{
+    struct cf_core *c = arg;
+    pthread_rwlock_wrlock(&c->state);
+    /* Build from storage afresh: the previous active may have changed it. */
+    teardown(c);
+    int rc = build_state(c, err);
+    if (rc)
+        teardown(c);
+    pthread_rwlock_unlock(&c->state);
+    if (!rc)
+        cf_log(&c->log, CF_LOG_INFO, "core: entering active mode");
+    return rc;
+}
+
+static void ha_deactivate(void *arg)
+{
+    struct cf_core *c = arg;
+    /* The write lock waits for every request still served as active. */
+    pthread_rwlock_wrlock(&c->state);
+    teardown(c);
+    pthread_rwlock_unlock(&c->state);
+    cf_log(&c->log, CF_LOG_INFO, "core: entering standby mode");
+}
+
+int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
+                      const char *api_addr, const char *cluster_addr)
+{
+    if (cf_uuid(c->node_id))
+        return CF_EIO;
+    if (gethostname(c->hostname, sizeof c->hostname - 1))
+        snprintf(c->hostname, sizeof c->hostname, "localhost");
+    struct cf_ha_cfg cfg = {
+        .api_addr = api_addr,
+        .cluster_addr = cluster_addr,
+        .node_id = c->node_id,
+        .hostname = c->hostname,
+    };
+    struct cf_ha_hooks hooks = {c, ha_activate, ha_deactivate};
+    return cf_ha_new(be, c->barrier, &cfg, &hooks, &c->log, &c->ha);
 }

@@ -34,6 +34,13 @@ struct cf_core {
     int64_t unsealed_at_ns;
 
     pthread_mutex_t unseal_mu;          /* serializes unseal/seal transitions */
+
+    /* HA (NULL without an HA backend): the node is active only while
+     * cf_ha_serving() says so; standbys keep the barrier unsealed to read
+     * the leader's advertisement but build no active state. */
+    struct cf_ha *ha;
+    char node_id[37];
+    char hostname[256];
     int dev;                            /* dev mode: no sudo shortcuts, just labels */
 };
 
@@ -57,6 +64,14 @@ int cf_core_initialize(struct cf_core *c, int shares, int threshold,
  * the unsealed state is up. */
 int cf_core_unseal(struct cf_core *c, const char *key, int *unsealed,
                    struct coffer_err *err);
+
+/* Turns on HA over an open backend (borrowed; must outlive the core).
+ * api_addr/cluster_addr are this node's (borrowed). Call before unsealing. */
+struct cf_ha_backend;
+int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
+                      const char *api_addr, const char *cluster_addr);
+/* Whether the barrier is unsealed (a standby is unsealed but not ready). */
+int cf_core_unsealed(struct cf_core *c);
 
 /* State for the auth/token/ mount (called by the mount table). */
 int cf_core_token_mount_state(struct cf_core *c, struct cf_mount *m, void **state);

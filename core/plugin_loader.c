@@ -4,6 +4,7 @@
  * names the file (and both ABI versions where they matter). */
 #include "plugin_loader.h"
 #include "physical.h"
+#include "ha_backend.h"
 #include "util/secret.h"
 #include "util/timeutil.h"
 #include <coffer/version.h>
@@ -37,6 +38,8 @@ struct host_ctx {
 #define END_OF(type, m) (offsetof(type, m) + sizeof(((type *)0)->m))
 #define DESC_MIN_1_0 END_OF(struct coffer_plugin, transport)
 #define STORAGE_MIN_1_0 END_OF(struct coffer_storage, list)
+/* The ha vtable arrived in 1.1; wait_change is its only optional member. */
+#define HA_MIN_1_1 END_OF(struct coffer_ha, value)
 
 static void fail(struct coffer_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -208,6 +211,41 @@ static int check_storage(const struct cf_plugin *p, struct coffer_err *err)
     return 0;
 }
 
+static int check_ha(const struct cf_plugin *p, struct coffer_err *err)
+{
+    const struct coffer_ha *h = p->desc->ha;
+    if (p->desc->abi_minor < 1) {
+        fail(err, "plugin \"%s\" (%s): offers ha but targets plugin ABI "
+             "%u.%u, where the ha pointer is reserved; the ha vtable needs "
+             "%d.1 (this coffer provides %d.%d) — rebuild it against "
+             "coffer-plugin %d.%d", p->name, p->path, p->desc->abi_major,
+             p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
+             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
+             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        return CF_ECONFIG;
+    }
+    if (h->struct_size < HA_MIN_1_1) {
+        fail(err, "plugin \"%s\" (%s): ha vtable is %zu bytes, plugin ABI "
+             "%d.%d needs at least %zu (this coffer provides %d.%d) — rebuild "
+             "it against coffer-plugin %d.x", p->name, p->path, h->struct_size,
+             p->desc->abi_major, p->desc->abi_minor, HA_MIN_1_1,
+             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
+             COFFER_PLUGIN_ABI_MAJOR);
+        return CF_ECONFIG;
+    }
+    const char *missing = !h->open ? "open" : !h->close ? "close"
+        : !h->lock ? "lock" : !h->unlock ? "unlock" : !h->value ? "value"
+        : NULL;
+    if (missing) {
+        fail(err, "plugin \"%s\" (%s): ha vtable lacks the required member "
+             "%s() (plugin ABI %d.%d, this coffer provides %d.%d)", p->name,
+             p->path, missing, p->desc->abi_major, p->desc->abi_minor,
+             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        return CF_ECONFIG;
+    }
+    return 0;
+}
+
 static int check_descriptor(struct cf_plugin *p, unsigned kinds,
                             const struct cf_hcl_node *cfg,
                             struct coffer_err *err)
@@ -264,6 +302,8 @@ static int check_descriptor(struct cf_plugin *p, unsigned kinds,
     }
     int rc;
     if ((kinds & CF_KIND_STORAGE) && (rc = check_storage(p, err)))
+        return rc;
+    if ((kinds & CF_KIND_HA) && (rc = check_ha(p, err)))
         return rc;
     return check_config(p, cfg, err);
 }
@@ -435,21 +475,14 @@ static int host_cancelled(void *ctx)
 
 static void host_ctx_free(void *arg) { free(arg); }
 
-int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-                     const struct cf_logger *log, struct cf_physical **out,
-                     struct coffer_err *err)
+/* A host table for one instance of p; NULL when out of memory. */
+static struct host_ctx *host_ctx_new(const struct cf_plugin *p,
+                                     const struct cf_hcl_node *cfg,
+                                     const struct cf_logger *log)
 {
-    const struct coffer_storage *vt = p->desc->storage;
-    if (!vt) {
-        fail(err, "plugin \"%s\" (%s): does not offer storage", p->name,
-             p->path);
-        return CF_ENOTSUP;
-    }
     struct host_ctx *h = calloc(1, sizeof *h);
-    if (!h) {
-        fail(err, "storage \"%s\": out of memory", p->name);
-        return CF_ENOMEM;
-    }
+    if (!h)
+        return NULL;
     h->plugin = p;
     h->cfg = cfg;
     h->log = log;
@@ -469,6 +502,24 @@ int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
         .wall_ms = host_wall,
         .cancelled = host_cancelled,
     };
+    return h;
+}
+
+int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
+                     const struct cf_logger *log, struct cf_physical **out,
+                     struct coffer_err *err)
+{
+    const struct coffer_storage *vt = p->desc->storage;
+    if (!vt) {
+        fail(err, "plugin \"%s\" (%s): does not offer storage", p->name,
+             p->path);
+        return CF_ENOTSUP;
+    }
+    struct host_ctx *h = host_ctx_new(p, cfg, log);
+    if (!h) {
+        fail(err, "storage \"%s\": out of memory", p->name);
+        return CF_ENOMEM;
+    }
     void *inst = NULL;
     struct coffer_err perr = {{0}};
     int rc = vt->open(&h->host, &inst, &perr);
@@ -486,5 +537,43 @@ int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
         return rc;
     }
     *out = ph;
+    return 0;
+}
+
+int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
+               const struct cf_logger *log, struct cf_ha_backend **out,
+               struct coffer_err *err)
+{
+    const struct coffer_ha *vt = p->desc->ha;
+    if (!vt) {
+        fail(err, "plugin \"%s\" (%s): does not offer ha", p->name, p->path);
+        return CF_ENOTSUP;
+    }
+    int rc = check_ha(p, err);
+    if (rc)
+        return rc;
+    struct host_ctx *h = host_ctx_new(p, cfg, log);
+    if (!h) {
+        fail(err, "ha \"%s\": out of memory", p->name);
+        return CF_ENOMEM;
+    }
+    void *inst = NULL;
+    struct coffer_err perr = {{0}};
+    rc = vt->open(&h->host, &inst, &perr);
+    if (rc) {
+        fail(err, "ha \"%s\": %s", p->name,
+             perr.msg[0] ? perr.msg : "open failed without a message");
+        free(h);
+        return rc > 0 ? CF_EIO : rc;
+    }
+    struct cf_ha_backend *b;
+    if ((rc = cf_ha_backend_new(vt, inst, p->desc->name, &h->cancelled,
+                                host_ctx_free, h, &b))) {
+        vt->close(inst);
+        free(h);
+        fail(err, "ha \"%s\": out of memory", p->name);
+        return rc;
+    }
+    *out = b;
     return 0;
 }

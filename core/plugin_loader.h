@@ -10,6 +10,7 @@
 
 struct cf_plugin;
 struct cf_physical;
+struct cf_ha_backend;
 
 #define CF_KIND_STORAGE   0x1u
 #define CF_KIND_HA        0x2u
@@ -36,5 +37,12 @@ void cf_plugin_free(struct cf_plugin *p);
 int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
                      const struct cf_logger *log, struct cf_physical **out,
                      struct coffer_err *err);
+
+/* Opens an ha instance of p with cfg (borrowed; must outlive the
+ * instance). *out is freed with cf_ha_backend_free, which also sets the
+ * instance's host->cancelled so that blocked calls end. */
+int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
+               const struct cf_logger *log, struct cf_ha_backend **out,
+               struct coffer_err *err);
 
 #endif

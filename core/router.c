@@ -2,6 +2,8 @@
  * backend. Data flows down only; results come back in cf_result. */
 #include "core_internal.h"
 #include "auth/auth.h"
+#include "ha/ha.h"
+#include "util/buf.h"
 #include "sys/sys.h"
 #include "util/errors.h"
 #include "util/secret.h"
@@ -201,11 +203,57 @@ static void handle_mount(struct cf_core *c, struct cf_request *req,
     cf_token_free(tok);
 }
 
+/* Percent-encodes a decoded path for a Location header; '/' stays. */
+static void encode_path(struct cf_buf *b, const char *p)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9') || strchr("-._~/", ch)) {
+            cf_buf_append(b, p, 1);
+        } else {
+            char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
+            cf_buf_append(b, e, 3);
+        }
+    }
+}
+
+/* A standby's answer: 307 to the active node's api_addr with the same
+ * path and query (307 keeps the method and body), or Vault's 500 when no
+ * active node is known. Request forwarding replaces this in a later step. */
+static void standby_answer(struct cf_core *c, const struct cf_request *req,
+                           struct cf_result *res)
+{
+    struct cf_ha_view v;
+    cf_ha_view(c->ha, &v);
+    if (!v.leader_known || !v.leader_api[0] || !strcmp(v.leader_node_id, c->node_id)) {
+        cf_result_error(res, 500, "local node not active but active cluster node not found");
+        return;
+    }
+    struct cf_buf loc = {0};
+    size_t n = strlen(v.leader_api);
+    while (n && v.leader_api[n - 1] == '/')
+        n--;
+    cf_buf_append(&loc, v.leader_api, n);
+    cf_buf_puts(&loc, "/v1/");
+    encode_path(&loc, req->path);
+    if (req->query_raw && *req->query_raw) {
+        cf_buf_puts(&loc, "?");
+        cf_buf_puts(&loc, req->query_raw);
+    }
+    if (loc.data && cf_result_header(res, "Location", loc.data) == 0)
+        res->status = 307;
+    else
+        cf_result_error(res, 500, "internal error");
+    cf_buf_free(&loc);
+}
+
 /* sys/seal needs the state lock exclusively, so it runs outside the
  * shared section once the token and sudo have been checked. */
-static int wants_seal(const struct cf_request *req)
+static int wants(const struct cf_request *req, const char *path)
 {
-    return !strcmp(req->path, "sys/seal") &&
+    return !strcmp(req->path, path) &&
            (req->op == CF_OP_UPDATE || req->op == CF_OP_CREATE);
 }
 
@@ -220,19 +268,35 @@ void cf_core_handle(struct cf_core *c, struct cf_request *req,
             map_rc(rc, res, &c->log, req->path);
         return;
     }
-    pthread_rwlock_rdlock(&c->state);
-    if (!c->ready) {
-        pthread_rwlock_unlock(&c->state);
+    if (!cf_core_unsealed(c)) {
         cf_result_error(res, 503, "Vault is sealed");
         return;
     }
-    int seal = 0;
-    if (rel && wants_seal(req)) {
+    if (c->ha && !cf_ha_serving(c->ha)) {
+        standby_answer(c, req, res);
+        return;
+    }
+    pthread_rwlock_rdlock(&c->state);
+    /* Re-check under the lock: a deactivation may have just run. */
+    if (!c->ready || (c->ha && !cf_ha_serving(c->ha))) {
+        pthread_rwlock_unlock(&c->state);
+        if (c->ha)
+            standby_answer(c, req, res);
+        else
+            cf_result_error(res, 503, "Vault is sealed");
+        return;
+    }
+    int seal = 0, step_down = 0;
+    if (rel && (wants(req, "sys/seal") || wants(req, "sys/step-down"))) {
         struct cf_token *tok = NULL;
         req->op = CF_OP_UPDATE;
-        seal = authorize(c, req, 1, &tok, res) == 0;
+        int ok = authorize(c, req, 1, &tok, res) == 0;
         cf_token_free(tok);
         req->auth = NULL;
+        if (ok && !strcmp(rel, "seal"))
+            seal = 1;
+        else if (ok)
+            step_down = 1;
     } else if (rel) {
         handle_sys(c, req, rel, res);
     } else {
@@ -244,5 +308,10 @@ void cf_core_handle(struct cf_core *c, struct cf_request *req,
         int rc = cf_core_seal(c);
         if (rc)
             map_rc(rc, res, &c->log, req->path);
+    }
+    if (step_down) {
+        /* Without HA there is nothing to step down from: Vault answers 204. */
+        if (c->ha && cf_ha_step_down(c->ha) == 0)
+            cf_log(&c->log, CF_LOG_INFO, "core: stepped down from active duty");
     }
 }

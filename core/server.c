@@ -6,6 +6,7 @@
 #include "dev.h"
 #include "plugin_dir.h"
 #include "plugin_loader.h"
+#include "ha_backend.h"
 #include "http/listener.h"
 #include "util/errors.h"
 #include "util/secret.h"
@@ -89,13 +90,53 @@ static int parse(int argc, char **argv, struct server_opts *o)
     return 0;
 }
 
+struct opener {
+    struct cf_plugin *plugin;
+    const struct cf_hcl_node *params;
+    const struct cf_logger *log;
+    struct cf_physical **phys;
+    struct cf_ha_backend **ha;
+};
+
+static int open_storage(struct opener *o, struct coffer_err *err)
+{
+    return cf_physical_open(o->plugin, o->params, o->log, o->phys, err);
+}
+
+static int open_ha(struct opener *o, struct coffer_err *err)
+{
+    return cf_ha_open(o->plugin, o->params, o->log, o->ha, err);
+}
+
+/* Opens a backend; while it is unreachable (CF_EUNAVAIL, e.g. ZooKeeper
+ * down) keeps retrying with backoff up to 10 s, until SIGINT/SIGTERM
+ * (then CF_ECANCELED). */
+static int open_retrying(const sigset_t *set, const struct cf_logger *log,
+                         const char *what, struct coffer_err *err,
+                         int (*fn)(struct opener *, struct coffer_err *),
+                         struct opener *o)
+{
+    int delay = 1;
+    for (;;) {
+        int rc = fn(o, err);
+        if (rc != CF_EUNAVAIL)
+            return rc;
+        cf_log(log, CF_LOG_ERROR, "%s unavailable: %s (retrying in %d s)", what, err->msg, delay);
+        struct timespec ts = {delay, 0};
+        int sig = sigtimedwait(set, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM)
+            return CF_ECANCELED;
+        delay = delay * 2 > 10 ? 10 : delay * 2;
+    }
+}
+
 static void handler(void *arg, struct cf_request *req, struct cf_result *res)
 {
     cf_core_handle(arg, req, res);
 }
 
 static void print_banner(const struct cf_config *cfg, const char *storage,
-                         const char *api_addr, const char *log_level)
+                         const char *api_addr, const char *log_level, int ha)
 {
     printf("==> Coffer server configuration:\n\n");
     printf("%24s: %s\n", "Api Address", api_addr);
@@ -112,8 +153,9 @@ static void print_banner(const struct cf_config *cfg, const char *storage,
                l->tls_disable ? "disabled" : "enabled");
     }
     printf("%24s: %s\n", "Log Level", log_level);
-    /* No HA vtable exists in plugin ABI 1.0 yet, so every storage is non-HA. */
-    printf("%24s: %s (HA disabled)\n", "Storage", storage);
+    printf("%24s: %s (HA %s)\n", "Storage", storage, ha ? "available" : "disabled");
+    if (cfg->ha_storage)
+        printf("%24s: %s\n", "HA Storage", cfg->ha_storage->type);
     printf("%24s: Coffer v%s\n", "Version", COFFER_VERSION);
     printf("\n==> Coffer server started! Log data will stream in below:\n\n");
     fflush(stdout);
@@ -161,19 +203,12 @@ int cf_server_main(int argc, char **argv)
         cf_config_free(cfg);
         return 1;
     }
-    if (cfg->ha_storage) {
-        fprintf(stderr, "Error: %s:%d: ha_storage \"%s\": HA is not available in this "
-                "build of coffer (plugin ABI %d.%d has no ha vtable yet)\n",
-                cfg->file ? cfg->file : "config", cfg->ha_storage->line,
-                cfg->ha_storage->type, COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
-        cf_config_free(cfg);
-        return 1;
-    }
 
     char dir[PATH_MAX];
     cf_plugin_dir(cfg->plugin_directory, dir, sizeof dir);
-    struct cf_plugin *plugin = NULL;
+    struct cf_plugin *plugin = NULL, *ha_plugin = NULL;
     struct cf_physical *phys = NULL;
+    struct cf_ha_backend *ha_be = NULL;
     struct cf_core *core = NULL;
     struct cf_http_listener **ls = NULL;
     size_t nls = 0;
@@ -181,26 +216,8 @@ int cf_server_main(int argc, char **argv)
     char *dev_token = NULL, *dev_key = NULL;
     int code = 1;
 
-    rc = cf_plugin_load(dir, cfg->storage->type, CF_KIND_STORAGE, cfg->storage->params,
-                        &plugin, &cerr);
-    if (!rc)
-        rc = cf_physical_open(plugin, cfg->storage->params, &log, &phys, &cerr);
-    if (rc) {
-        fprintf(stderr, "Error: %s\n", cerr.msg);
-        goto out;
-    }
-    rc = cf_core_new(cfg, &log, phys, cfg->storage->type, &core);
-    if (rc) {
-        fprintf(stderr, "Error: cannot start the core: %s\n", cf_strerror(rc));
-        goto out;
-    }
-    if (o.dev && (rc = cf_dev_setup(core, &o.devo, &dev_key, &dev_token, &cerr))) {
-        fprintf(stderr, "Error: dev mode setup failed: %s\n", cerr.msg);
-        goto out;
-    }
-
-    /* Signals are taken synchronously by the main thread below; block them
-     * before any listener thread exists so they inherit the mask. */
+    /* Signals are taken synchronously by the main thread; block them before
+     * any thread (plugins', listeners') exists so they inherit the mask. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -208,6 +225,47 @@ int cf_server_main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    rc = cf_plugin_load(dir, cfg->storage->type, CF_KIND_STORAGE, cfg->storage->params,
+                        &plugin, &cerr);
+    if (!rc)
+        rc = open_retrying(&set, &log, "storage", &cerr, open_storage, &(struct opener){
+                               plugin, cfg->storage->params, &log, &phys, NULL});
+    if (rc) {
+        if (rc != CF_ECANCELED)
+            fprintf(stderr, "Error: %s\n", cerr.msg);
+        goto out;
+    }
+    /* HA comes from ha_storage, else from the storage plugin if it offers it. */
+    const struct cf_storage_cfg *hacfg = cfg->ha_storage ? cfg->ha_storage : NULL;
+    if (hacfg) {
+        rc = cf_plugin_load(dir, hacfg->type, CF_KIND_HA, hacfg->params, &ha_plugin, &cerr);
+    } else if (cf_plugin_descriptor(plugin)->ha) {
+        hacfg = cfg->storage;
+    }
+    if (!rc && hacfg)
+        rc = open_retrying(&set, &log, "ha_storage", &cerr, open_ha, &(struct opener){
+                               ha_plugin ? ha_plugin : plugin, hacfg->params, &log, NULL, &ha_be});
+    if (rc) {
+        if (rc != CF_ECANCELED)
+            fprintf(stderr, "Error: %s\n", cerr.msg);
+        goto out;
+    }
+    rc = cf_core_new(cfg, &log, phys, cfg->storage->type, &core);
+    if (rc) {
+        fprintf(stderr, "Error: cannot start the core: %s\n", cf_strerror(rc));
+        goto out;
+    }
+    char api[512];
+    default_api_addr(cfg, api, sizeof api);
+    if (ha_be && (rc = cf_core_enable_ha(core, ha_be, api, cfg->cluster_addr))) {
+        fprintf(stderr, "Error: cannot start HA: %s\n", cf_strerror(rc));
+        goto out;
+    }
+    if (o.dev && (rc = cf_dev_setup(core, &o.devo, &dev_key, &dev_token, &cerr))) {
+        fprintf(stderr, "Error: dev mode setup failed: %s\n", cerr.msg);
+        goto out;
+    }
 
     ls = calloc(cfg->nlisteners ? cfg->nlisteners : 1, sizeof *ls);
     for (size_t i = 0; ls && i < cfg->nlisteners; i++) {
@@ -218,9 +276,7 @@ int cf_server_main(int argc, char **argv)
         }
         nls++;
     }
-    char api[512];
-    default_api_addr(cfg, api, sizeof api);
-    print_banner(cfg, cfg->storage->type, api, lvl);
+    print_banner(cfg, cfg->storage->type, api, lvl, ha_be != NULL);
     if (o.dev) {
         cf_dev_print(api, dev_key, dev_token, &o.devo);
         cf_free_secret_str(dev_key);
@@ -246,7 +302,9 @@ out:
         cf_http_listener_stop(ls[i]);
     free(ls);
     cf_core_free(core);
+    cf_ha_backend_free(ha_be);
     cf_physical_free(phys);
+    cf_plugin_free(ha_plugin);
     cf_plugin_free(plugin);
     cf_config_free(cfg);
     return code;

@@ -3,7 +3,8 @@
 # conformance kit run against each bundled plugin. Plugins are plain
 # automake programs linked with -shared (no libtool).
 noinst_LIBRARIES += libcfplugin.a
-libcfplugin_a_SOURCES = core/plugin_loader.c core/plugin_loader.h
+libcfplugin_a_SOURCES = core/plugin_loader.c core/plugin_loader.h \
+	core/ha_backend.c core/ha_backend.h
 
 CF_PLUGIN_CFLAGS = $(AM_CFLAGS) -fPIC -fvisibility=hidden
 
@@ -19,6 +20,15 @@ plugins_bdb_so_CFLAGS = $(CF_PLUGIN_CFLAGS)
 plugins_bdb_so_LDFLAGS = -shared
 plugins_bdb_so_LDADD = $(BDB_LIBS) $(PTHREAD_LIBS)
 
+# libzookeeper_mt: its synchronous API exists only with -DTHREADED.
+plugin_PROGRAMS += plugins/zookeeper.so
+plugins_zookeeper_so_SOURCES = plugins/zookeeper/zk.h plugins/zookeeper/conn.c \
+	plugins/zookeeper/store.c plugins/zookeeper/lock.c \
+	plugins/zookeeper/plugin.c
+plugins_zookeeper_so_CFLAGS = $(CF_PLUGIN_CFLAGS) -DTHREADED
+plugins_zookeeper_so_LDFLAGS = -shared
+plugins_zookeeper_so_LDADD = $(ZK_LIBS) $(PTHREAD_LIBS)
+
 # One fixture plugin per refusal the loader makes (test/fixtures/fixture.c
 # built once per FIX_<case>); garbage.so is written by the test itself.
 check_PROGRAMS += test/fixtures/bad_magic.so \
@@ -31,7 +41,10 @@ check_PROGRAMS += test/fixtures/bad_magic.so \
 	test/fixtures/no_get.so \
 	test/fixtures/no_entry.so \
 	test/fixtures/null_entry.so \
-	test/fixtures/keys.so
+	test/fixtures/keys.so \
+	test/fixtures/short_ha.so \
+	test/fixtures/no_ha.so \
+	test/fixtures/ha.so
 test_fixtures_bad_magic_so_SOURCES = test/fixtures/fixture.c
 test_fixtures_bad_magic_so_CFLAGS = $(CF_PLUGIN_CFLAGS) -DFIX_bad_magic
 test_fixtures_bad_magic_so_LDFLAGS = -shared
@@ -65,6 +78,16 @@ test_fixtures_null_entry_so_LDFLAGS = -shared
 test_fixtures_keys_so_SOURCES = test/fixtures/fixture.c
 test_fixtures_keys_so_CFLAGS = $(CF_PLUGIN_CFLAGS) -DFIX_keys
 test_fixtures_keys_so_LDFLAGS = -shared
+test_fixtures_short_ha_so_SOURCES = test/fixtures/fixture.c
+test_fixtures_short_ha_so_CFLAGS = $(CF_PLUGIN_CFLAGS) -DFIX_short_ha
+test_fixtures_short_ha_so_LDFLAGS = -shared
+test_fixtures_no_ha_so_SOURCES = test/fixtures/fixture.c
+test_fixtures_no_ha_so_CFLAGS = $(CF_PLUGIN_CFLAGS) -DFIX_no_ha
+test_fixtures_no_ha_so_LDFLAGS = -shared
+test_fixtures_ha_so_SOURCES = test/fixtures/fixture.c
+test_fixtures_ha_so_CFLAGS = $(CF_PLUGIN_CFLAGS) -DFIX_ha
+test_fixtures_ha_so_LDFLAGS = -shared
+test_fixtures_ha_so_LDADD = $(PTHREAD_LIBS)
 
 check_PROGRAMS += test/unit/test_plugin_loader
 TESTS += test/unit/test_plugin_loader
@@ -81,6 +104,15 @@ plugin_sdk_conformance_storage_conformance_CPPFLAGS = -I$(top_srcdir)/include \
 	-I$(top_builddir)/include
 plugin_sdk_conformance_storage_conformance_CFLAGS = $(CF_CFLAGS) $(CUNIT_CFLAGS)
 plugin_sdk_conformance_storage_conformance_LDADD = $(CUNIT_LIBS) $(PTHREAD_LIBS) $(LIBS)
-TESTS += plugin-sdk/conformance/inmem.test plugin-sdk/conformance/bdb.test
+check_PROGRAMS += plugin-sdk/conformance/ha_conformance
+plugin_sdk_conformance_ha_conformance_SOURCES = \
+	plugin-sdk/conformance/ha_conformance.c
+plugin_sdk_conformance_ha_conformance_CPPFLAGS = -I$(top_srcdir)/include \
+	-I$(top_builddir)/include
+plugin_sdk_conformance_ha_conformance_CFLAGS = $(CF_CFLAGS) $(CUNIT_CFLAGS)
+plugin_sdk_conformance_ha_conformance_LDADD = $(CUNIT_LIBS) $(PTHREAD_LIBS) $(LIBS)
+TESTS += plugin-sdk/conformance/inmem.test plugin-sdk/conformance/bdb.test \
+	plugin-sdk/conformance/zookeeper.test
 EXTRA_DIST += plugin-sdk/conformance/inmem.test plugin-sdk/conformance/bdb.test \
+	plugin-sdk/conformance/zookeeper.test test/integration/zk.sh \
 	plugin-sdk/conformance/README.md

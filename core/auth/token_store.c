@@ -3,7 +3,11 @@
  *   id/<hmac(id)>              the token record
  *   accessor/<hmac(accessor)>  {"accessor", "token_key"}
  *   parent/<hmac(parent)>/<hmac(child)>   the child index
- * One mutex serializes everything: lookups may revoke (lazy expiry). */
+ * One mutex serializes everything: lookups may revoke (lazy expiry).
+ * Decoded records are cached by hmac(id) so a request's lookups skip the
+ * barrier decrypt and JSON parse; every write or delete of id/<key> goes
+ * through save() or revoke_one(), which drop the entry, and expiry is
+ * checked against the clock on each lookup, as without the cache. */
 #include "token_store.h"
 
 #include <pthread.h>
@@ -24,12 +28,21 @@
 #define SALT_LEN 32
 #define KEY_HEX 65          /* 64 hex + NUL */
 #define MAX_ANCESTORS 64
+/* Direct-mapped: a slot is picked by the HMAC's first hex digits, which are
+ * uniform; a colliding record simply replaces the older one. */
+#define CACHE_SLOTS 2048u
+
+struct cache_slot {
+    char key[KEY_HEX];
+    struct cf_token *t;         /* NULL = empty */
+};
 
 struct cf_token_store {
     struct cf_view *view;
     const struct cf_logger *log;
     uint8_t salt[SALT_LEN];
     pthread_mutex_t mu;
+    struct cache_slot *cache;   /* CACHE_SLOTS, guarded by mu */
     void (*on_revoke)(void *arg, const struct cf_token *t);
     void *on_revoke_arg;
 };
@@ -185,6 +198,65 @@ static int decode(yajl_val v, struct cf_token **out)
     return 0;
 }
 
+static int dup_str(const char *src, char **dst)
+{
+    if (!src) {
+        *dst = NULL;
+        return 0;
+    }
+    *dst = strdup(src);
+    return *dst ? 0 : CF_ENOMEM;
+}
+
+/* A deep copy; *out owned by the caller (cf_token_free). */
+static int token_dup(const struct cf_token *src, struct cf_token **out)
+{
+    struct cf_token *t = calloc(1, sizeof *t);
+    if (!t)
+        return CF_ENOMEM;
+    *t = *src;
+    t->id = t->accessor = t->parent = t->display_name = t->path = t->type =
+        t->cubbyhole_id = NULL;
+    t->policies = NULL;
+    t->npolicies = 0;
+    t->meta = NULL;
+    t->nmeta = 0;
+    int rc = dup_str(src->id, &t->id);
+    if (!rc)
+        rc = dup_str(src->accessor, &t->accessor);
+    if (!rc)
+        rc = dup_str(src->parent, &t->parent);
+    if (!rc)
+        rc = dup_str(src->display_name, &t->display_name);
+    if (!rc)
+        rc = dup_str(src->path, &t->path);
+    if (!rc)
+        rc = dup_str(src->type, &t->type);
+    if (!rc)
+        rc = dup_str(src->cubbyhole_id, &t->cubbyhole_id);
+    if (!rc && src->npolicies) {
+        if (!(t->policies = calloc(src->npolicies, sizeof *t->policies)))
+            rc = CF_ENOMEM;
+        for (size_t i = 0; !rc && i < src->npolicies; i++, t->npolicies++)
+            rc = dup_str(src->policies[i], &t->policies[i]);
+    }
+    if (!rc && src->nmeta) {
+        if (!(t->meta = calloc(src->nmeta, sizeof *t->meta)))
+            rc = CF_ENOMEM;
+        for (size_t i = 0; !rc && i < src->nmeta; i++, t->nmeta++) {
+            rc = dup_str(src->meta[i].key, &t->meta[i].key);
+            if (!rc)
+                rc = dup_str(src->meta[i].value, &t->meta[i].value);
+        }
+    }
+    if (rc) {
+        cf_token_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
 /* ---- keys ---- */
 
 static int hmac_hex(const struct cf_token_store *s, const char *in,
@@ -217,10 +289,51 @@ static int load_key(struct cf_token_store *s, const char *key,
     return rc;
 }
 
+/* ---- the record cache (caller holds mu) ---- */
+
+static struct cache_slot *cache_slot(struct cf_token_store *s, const char *key)
+{
+    unsigned h = 0;
+    for (int i = 0; i < 4; i++)
+        h = h << 4 | (unsigned)(key[i] <= '9' ? key[i] - '0' : key[i] - 'a' + 10);
+    return &s->cache[h % CACHE_SLOTS];
+}
+
+static void cache_drop(struct cf_token_store *s, const char *key)
+{
+    struct cache_slot *c = cache_slot(s, key);
+    if (c->t && !strcmp(c->key, key)) {
+        cf_token_free(c->t);
+        c->t = NULL;
+    }
+}
+
+/* The record under key, borrowed from the cache: valid until the next
+ * cache_load, save or revocation. */
+static int cache_load(struct cf_token_store *s, const char *key,
+                      const struct cf_token **out)
+{
+    struct cache_slot *c = cache_slot(s, key);
+    if (c->t && !strcmp(c->key, key)) {
+        *out = c->t;
+        return 0;
+    }
+    struct cf_token *t;
+    int rc = load_key(s, key, &t);
+    if (rc)
+        return rc;
+    cf_token_free(c->t);
+    memcpy(c->key, key, KEY_HEX);
+    c->t = t;
+    *out = t;
+    return 0;
+}
+
 static int save(struct cf_token_store *s, const char *key,
                 const struct cf_token *t)
 {
     char *js;
+    cache_drop(s, key);
     int rc = encode(t, &js);
     if (rc)
         return rc;
@@ -270,6 +383,7 @@ static int revoke_one(struct cf_token_store *s, const char *key)
         }
     }
     snprintf(path, sizeof path, "id/%s", key);
+    cache_drop(s, key);
     rc = cf_view_delete(s->view, path);
     if (rc == CF_ENOENT)
         rc = 0;
@@ -339,10 +453,11 @@ static int expired(const struct cf_token *t, long long now)
     return t->ttl_expire_time && now >= t->ttl_expire_time;
 }
 
-/* Loads a live token: not expired, and no ancestor expired or missing.
- * Revokes what it finds dead. Caller holds mu. */
+/* Checks that id names a live token: not expired, and no ancestor expired
+ * or missing. Revokes what it finds dead. *out (may be NULL) gets a copy,
+ * *uses (may be NULL) its num_uses. Caller holds mu. */
 static int lookup_locked(struct cf_token_store *s, const char *id,
-                         struct cf_token **out)
+                         struct cf_token **out, long long *uses)
 {
     char key[KEY_HEX];
     if (!id || !*id)
@@ -350,57 +465,63 @@ static int lookup_locked(struct cf_token_store *s, const char *id,
     int rc = hmac_hex(s, id, key);
     if (rc)
         return rc;
-    struct cf_token *t;
-    rc = load_key(s, key, &t);
+    const struct cf_token *t;
+    rc = cache_load(s, key, &t);
     if (rc)
         return rc;
-    if (!cf_ct_streq(t->id, id)) {
-        cf_token_free(t);
+    if (!cf_ct_streq(t->id, id))
         return CF_ENOENT;
-    }
     long long now = now_s();
     if (expired(t, now)) {
-        cf_token_free(t);
         revoke_tree(s, key);
         return CF_ENOENT;
     }
+    /* Copied before the ancestors are loaded: loading one may evict t. */
+    struct cf_token *copy = NULL;
+    char *pid = NULL;
+    long long n = t->num_uses;
+    if (out && (rc = token_dup(t, &copy)))
+        return rc;
+    if (t->parent && !(pid = strdup(t->parent))) {
+        cf_token_free(copy);
+        return CF_ENOMEM;
+    }
     /* An ancestor past its TTL takes this token with it (Vault revokes the
      * subtree when the parent's lease expires). */
-    const char *pid = t->parent;
-    struct cf_token *anc = NULL;
     for (int depth = 0; pid && depth < MAX_ANCESTORS; depth++) {
         char pk[KEY_HEX];
-        struct cf_token *p;
+        const struct cf_token *p;
         if ((rc = hmac_hex(s, pid, pk)))
             break;
-        rc = load_key(s, pk, &p);
+        cf_free_secret_str(pid);
+        pid = NULL;
+        rc = cache_load(s, pk, &p);
         if (rc == CF_ENOENT) {
-            rc = 0;
-            cf_token_free(anc);
-            anc = NULL;
             revoke_tree(s, key);
-            cf_token_free(t);
+            cf_token_free(copy);
             return CF_ENOENT;
         }
         if (rc)
             break;
         if (expired(p, now)) {
-            cf_token_free(p);
-            cf_token_free(anc);
             revoke_tree(s, pk);
-            cf_token_free(t);
+            cf_token_free(copy);
             return CF_ENOENT;
         }
-        cf_token_free(anc);
-        anc = p;
-        pid = p->parent;
+        if (p->parent && !(pid = strdup(p->parent))) {
+            rc = CF_ENOMEM;
+            break;
+        }
     }
-    cf_token_free(anc);
+    cf_free_secret_str(pid);
     if (rc) {
-        cf_token_free(t);
+        cf_token_free(copy);
         return rc;
     }
-    *out = t;
+    if (out)
+        *out = copy;
+    if (uses)
+        *uses = n;
     return 0;
 }
 
@@ -408,7 +529,7 @@ int cf_token_lookup(struct cf_token_store *s, const char *id,
                     struct cf_token **out)
 {
     pthread_mutex_lock(&s->mu);
-    int rc = lookup_locked(s, id, out);
+    int rc = lookup_locked(s, id, out, NULL);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -449,7 +570,7 @@ int cf_token_lookup_accessor(struct cf_token_store *s, const char *accessor,
     if (!rc) {
         /* re-run the liveness checks through the id */
         struct cf_token *live;
-        rc = lookup_locked(s, t->id, &live);
+        rc = lookup_locked(s, t->id, &live, NULL);
         cf_token_free(t);
         if (!rc)
             *out = live;
@@ -461,15 +582,18 @@ int cf_token_lookup_accessor(struct cf_token_store *s, const char *accessor,
 int cf_token_use(struct cf_token_store *s, const struct cf_token *tok)
 {
     pthread_mutex_lock(&s->mu);
-    struct cf_token *t;
-    int rc = lookup_locked(s, tok->id, &t);
-    if (!rc) {
-        if (t->num_uses > 0) {
-            char key[KEY_HEX];
+    long long uses = 0;
+    int rc = lookup_locked(s, tok->id, NULL, &uses);
+    if (!rc && uses > 0) {
+        /* limited-use tokens are rare: a fresh copy from storage */
+        char key[KEY_HEX];
+        struct cf_token *t = NULL;
+        rc = hmac_hex(s, tok->id, key);
+        if (!rc)
+            rc = load_key(s, key, &t);
+        if (!rc) {
             t->num_uses--;
-            rc = hmac_hex(s, t->id, key);
-            if (!rc)
-                rc = t->num_uses ? save(s, key, t) : revoke_tree(s, key);
+            rc = t->num_uses ? save(s, key, t) : revoke_tree(s, key);
         }
         cf_token_free(t);
     }
@@ -481,7 +605,7 @@ int cf_token_revoke(struct cf_token_store *s, const char *id)
 {
     pthread_mutex_lock(&s->mu);
     struct cf_token *t;
-    int rc = lookup_locked(s, id, &t);
+    int rc = lookup_locked(s, id, &t, NULL);
     if (!rc) {
         char key[KEY_HEX];
         rc = hmac_hex(s, t->id, key);
@@ -497,7 +621,7 @@ int cf_token_revoke_orphan(struct cf_token_store *s, const char *id)
 {
     pthread_mutex_lock(&s->mu);
     struct cf_token *t = NULL;
-    int rc = lookup_locked(s, id, &t);
+    int rc = lookup_locked(s, id, &t, NULL);
     char key[KEY_HEX];
     if (!rc)
         rc = hmac_hex(s, t->id, key);
@@ -534,7 +658,7 @@ int cf_token_renew(struct cf_token_store *s, const char *id, long long ttl,
 {
     pthread_mutex_lock(&s->mu);
     struct cf_token *t;
-    int rc = lookup_locked(s, id, &t);
+    int rc = lookup_locked(s, id, &t, NULL);
     if (!rc) {
         int64_t ns = cf_now_ns();
         char key[KEY_HEX];
@@ -650,7 +774,7 @@ int cf_token_create(struct cf_token_store *s, const struct cf_token_params *p,
     char pk[KEY_HEX] = "";
     if (!rc && t->parent) {
         struct cf_token *par;
-        rc = lookup_locked(s, t->parent, &par);
+        rc = lookup_locked(s, t->parent, &par, NULL);
         if (!rc) {
             cf_token_free(par);
             rc = hmac_hex(s, t->parent, pk);
@@ -802,6 +926,10 @@ int cf_token_store_new(struct cf_view *view, const struct cf_logger *log,
         return CF_ENOMEM;
     s->view = view;
     s->log = log;
+    if (!(s->cache = calloc(CACHE_SLOTS, sizeof *s->cache))) {
+        free(s);
+        return CF_ENOMEM;
+    }
     uint8_t *val;
     size_t len;
     int rc = cf_view_get(view, "salt", &val, &len);
@@ -833,6 +961,7 @@ int cf_token_store_new(struct cf_view *view, const struct cf_logger *log,
         rc = CF_ENOMEM;
     if (rc) {
         cf_zero(s->salt, SALT_LEN);
+        free(s->cache);
         free(s);
         return rc;
     }
@@ -845,6 +974,9 @@ void cf_token_store_free(struct cf_token_store *s)
     if (!s)
         return;
     pthread_mutex_destroy(&s->mu);
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        cf_token_free(s->cache[i].t);
+    cf_free_secret(s->cache, CACHE_SLOTS * sizeof *s->cache);
     cf_zero(s->salt, SALT_LEN);
     free(s);
 }

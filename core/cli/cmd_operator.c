@@ -1,6 +1,6 @@
-/* `coffer operator init|unseal|seal|rotate|key-status`: the sys/ calls an
- * operator makes, with Vault's wording. Unseal keys are read without echo
- * when typed, and every buffer that held one is zeroed. */
+/* `coffer operator init|unseal|seal|rotate|key-status|step-down|members`:
+ * the sys/ calls an operator makes, with Vault's wording. Unseal keys are
+ * read without echo when typed, and every buffer that held one is zeroed. */
 #include "cli/cli.h"
 #include "cli/output.h"
 #include <coffer/errors.h>
@@ -19,7 +19,23 @@ static const char operator_help[] =
     "    unseal        Unseals the server with one key share (argument or stdin; -reset)\n"
     "    seal          Seals the server\n"
     "    rotate        Rotates the barrier encryption key\n"
-    "    key-status    Prints the current key term and install time\n";
+    "    key-status    Prints the current key term and install time\n"
+    "    step-down     Forces the active node to give up the HA lock\n"
+    "    members       Lists the active node and the standbys it knows of\n";
+
+static const char step_down_help[] =
+    "Usage: coffer operator step-down [options]\n"
+    "\n"
+    "  Forces the server at the given address to step down from active duty.\n"
+    "  On a standby the request is redirected to the active node. The node\n"
+    "  waits before racing for the lock again, so another node normally wins;\n"
+    "  if none does, the same node may become active again.\n";
+
+static const char members_help[] =
+    "Usage: coffer operator members [options]\n"
+    "\n"
+    "  Lists the nodes of the HA cluster (sys/ha-status): the active node and\n"
+    "  the standbys it has heard from since it became active.\n";
 
 static int do_init(struct cf_cli *cli, int argc, char **argv)
 {
@@ -239,6 +255,132 @@ static int print_key_status(struct cf_cli *cli, struct cf_resp *r)
     return cf_cli_emit(cli, rc, &b);
 }
 
+static int do_step_down(struct cf_cli *cli, int argc, char **argv)
+{
+    struct cf_resp r;
+    cli->help = step_down_help;
+    int code = simple(cli, argc, argv, "Error stepping down", "PUT", "sys/step-down", &r);
+    /* r.status 0 with code 0 means -h was given. */
+    if (!code && r.status)
+        fprintf(cli->out, "Success! Stepped down: %s\n", cli->client.addr);
+    cf_resp_free(&r);
+    return code;
+}
+
+/* Vault prints last_echo with Go's RFC3339 layout: the server's
+ * RFC3339Nano text without its fraction of a second. */
+static void echo_time(const char *s, char out[64])
+{
+    const char *t = s ? strchr(s, 'T') : NULL;
+    const char *dot = t ? strchr(t, '.') : NULL;
+    if (!dot) {
+        snprintf(out, 64, "%s", s ? s : "");
+        return;
+    }
+    const char *zone = dot + 1;
+    while (*zone >= '0' && *zone <= '9')
+        zone++;
+    snprintf(out, 64, "%.*s%s", (int)(dot - s), s, zone);
+}
+
+/* A node field as the table shows it: Vault's columnize prints an empty
+ * cell as "n/a". */
+static const char *cell(yajl_val node, const char *key)
+{
+    const char *s = cf_json_get_str(node, key);
+    return s && *s ? s : "n/a";
+}
+
+static int print_members(struct cf_cli *cli, yajl_val nodes)
+{
+    if (cli->json) {
+        /* Vault marshals api.HAStatusResponse, whose field has no tag. */
+        struct cf_json j;
+        char *text = NULL;
+        int code = CF_EXIT_USAGE;
+        if (cf_json_init(&j))
+            return code;
+        cf_json_obj_open(&j);
+        cf_json_key(&j, "Nodes");
+        cf_json_value(&j, nodes);
+        cf_json_obj_close(&j);
+        if (!cf_json_finish(&j, &text)) {
+            char perr[64];
+            yajl_val v = cf_json_parse(text, strlen(text), perr, sizeof perr);
+            code = cf_cli_print_json(cli, v);
+            if (v)
+                yajl_tree_free(v);
+            free(text);
+        }
+        return code;
+    }
+    static const char *const head[] = {
+        "Host Name", "API Address", "Cluster Address", "Active Node",
+        "Version", "Upgrade Version", "Redundancy Zone", "Last Echo",
+    };
+    struct cf_table t;
+    int rc;
+    cf_table_init(&t, 8);
+    rc = cf_table_add(&t, head);
+    for (size_t i = 0; !rc && i < nodes->u.array.len; i++) {
+        yajl_val n = nodes->u.array.values[i];
+        int active = 0;
+        char when[64];
+        cf_json_get_bool(n, "active_node", &active);
+        echo_time(cf_json_get_str(n, "last_echo"), when);
+        const char *row[] = {
+            cell(n, "hostname"), cell(n, "api_address"), cell(n, "cluster_address"),
+            active ? "true" : "false", cell(n, "version"), cell(n, "upgrade_version"),
+            cell(n, "redundancy_zone"), *when ? when : "n/a",
+        };
+        rc = cf_table_add(&t, row);
+    }
+    struct cf_buf b = {0};
+    if (!rc && t.nrows == 1) {
+        /* cf_table_render skips a lone header; Vault prints it. */
+        for (int dashes = 0; dashes < 2 && !rc; dashes++)
+            for (size_t c = 0; c < 8 && !rc; c++) {
+                if (!dashes)
+                    rc = cf_buf_puts(&b, head[c]);
+                for (size_t k = strlen(head[c]); dashes && k > 0 && !rc; k--)
+                    rc = cf_buf_puts(&b, "-");
+                if (!rc)
+                    rc = cf_buf_puts(&b, c < 7 ? "    " : "\n");
+            }
+    } else if (!rc) {
+        rc = cf_table_render(&t, 1, &b);
+    }
+    cf_table_free(&t);
+    return cf_cli_emit(cli, rc, &b);
+}
+
+static int do_members(struct cf_cli *cli, int argc, char **argv)
+{
+    struct cf_resp r;
+    cli->help = members_help;
+    int code = simple(cli, argc, argv, "Error retrieving HA status", "GET", "sys/ha-status",
+                      &r);
+    if (code || !r.status) {
+        cf_resp_free(&r);
+        return code;
+    }
+    /* sys/ha-status is an inject route: nodes sit at the top level and
+     * under data; Go's decoder also takes "Nodes". */
+    yajl_val nodes = cf_json_get(r.json, "nodes");
+    if (!nodes)
+        nodes = cf_json_get(cf_resp_data(&r), "nodes");
+    if (!nodes)
+        nodes = cf_json_get(r.json, "Nodes");
+    if (!nodes || nodes->type != yajl_t_array) {
+        fprintf(cli->err, "Error retrieving HA status: the response holds no node list\n");
+        cf_resp_free(&r);
+        return CF_EXIT_API;
+    }
+    code = print_members(cli, nodes);
+    cf_resp_free(&r);
+    return code;
+}
+
 int cf_cmd_operator(struct cf_cli *cli, const char *sub, int argc, char **argv)
 {
     struct cf_resp r;
@@ -282,6 +424,10 @@ int cf_cmd_operator(struct cf_cli *cli, const char *sub, int argc, char **argv)
         cf_resp_free(&r);
         return code;
     }
+    if (!strcmp(sub, "step-down"))
+        return do_step_down(cli, argc, argv);
+    if (!strcmp(sub, "members"))
+        return do_members(cli, argc, argv);
     fprintf(cli->err, "Unknown subcommand: operator %s\n\n%s", sub, operator_help);
     return CF_EXIT_USAGE;
 }

@@ -14,10 +14,11 @@ static const char status_help[] =
     "  Prints the seal status and HA mode of the server. The exit code is 0\n"
     "  when unsealed, 1 on error and 2 when sealed.\n";
 
+/* Vault's columnize prints an empty cell as "n/a". */
 static void str_row(struct cf_table *t, const char *k, yajl_val obj, const char *key)
 {
     const char *s = cf_json_get_str(obj, key);
-    cf_table_add2(t, k, s ? s : "");
+    cf_table_add2(t, k, s && *s ? s : "n/a");
 }
 
 static void bool_row(struct cf_table *t, const char *k, yajl_val obj, const char *key)
@@ -86,8 +87,7 @@ int cf_cli_print_seal_status(struct cf_cli *cli, yajl_val st, yajl_val leader)
         str_row(&t, "Unseal Nonce", st, "nonce");
     }
     str_row(&t, "Version", st, "version");
-    if (cf_json_get_str(st, "build_date"))
-        str_row(&t, "Build Date", st, "build_date");
+    str_row(&t, "Build Date", st, "build_date");
     str_row(&t, "Storage Type", st, "storage_type");
     const char *cn = cf_json_get_str(st, "cluster_name");
     const char *cid = cf_json_get_str(st, "cluster_id");
@@ -110,13 +110,26 @@ int cf_cli_print_seal_status(struct cf_cli *cli, yajl_val st, yajl_val leader)
             const char *la = cf_json_get_str(leader, "leader_address");
             cf_table_add2(&t, "Active Node Address", la && *la ? la : "<none>");
         }
+        int perf = 0;
+        cf_json_get_bool(leader, "performance_standby", &perf);
+        if (perf) {
+            cf_table_add2(&t, "Performance Standby Node", "true");
+            snprintf(num, sizeof num, "%lld",
+                     get_int(leader, "performance_standby_last_remote_wal"));
+            cf_table_add2(&t, "Performance Standby Last Remote WAL", num);
+        }
     }
-    long long rci = get_int(leader, "raft_committed_index");
-    if (rci > 0) {
-        snprintf(num, sizeof num, "%lld", rci);
-        cf_table_add2(&t, "Raft Committed Index", num);
-        snprintf(num, sizeof num, "%lld", get_int(leader, "raft_applied_index"));
-        cf_table_add2(&t, "Raft Applied Index", num);
+    static const char *const counters[][2] = {
+        {"raft_committed_index", "Raft Committed Index"},
+        {"raft_applied_index", "Raft Applied Index"},
+        {"last_wal", "Last WAL"},
+    };
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+        long long v = get_int(leader, counters[i][0]);
+        if (v > 0) {
+            snprintf(num, sizeof num, "%lld", v);
+            cf_table_add2(&t, counters[i][1], num);
+        }
     }
     struct cf_buf b = {0};
     int rc = cf_table_render(&t, 1, &b);
@@ -138,18 +151,27 @@ int cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
         cf_resp_free(&st);
         return CF_EXIT_USAGE;
     }
-    /* sys/leader may be refused while sealed: report HA off then, as
-     * Vault does when it cannot tell. */
-    yajl_val leader = NULL;
+    /* Like Vault, a sys/leader refused with "Vault is sealed" means HA is
+     * on but the node cannot tell its role; any other failure leaves the
+     * seal status to stand alone with HA reported off. */
+    yajl_val leader = NULL, sealed_ha = NULL;
     struct cf_client *c = &cli->client;
-    if (!cf_client_do(c, "GET", "sys/leader", NULL, NULL, NULL, &ld) &&
-        ld.status == 200 && ld.json)
-        leader = ld.json;
+    if (!cf_client_do(c, "GET", "sys/leader", NULL, NULL, NULL, &ld) && ld.json) {
+        if (ld.status == 200)
+            leader = ld.json;
+        else if (ld.body && strstr(ld.body, "Vault is sealed")) {
+            static const char ha_on[] = "{\"ha_enabled\":true}";
+            char perr[64];
+            leader = sealed_ha = cf_json_parse(ha_on, sizeof ha_on - 1, perr, sizeof perr);
+        }
+    }
     int sealed = 1;
     cf_json_get_bool(st.json, "sealed", &sealed);
     code = cf_cli_print_seal_status(cli, st.json, leader);
     cf_resp_free(&st);
     cf_resp_free(&ld);
+    if (sealed_ha)
+        yajl_tree_free(sealed_ha);
     if (code)
         return code;
     return sealed ? CF_EXIT_API : CF_EXIT_OK;

@@ -55,6 +55,8 @@ int cf_sys_handle(struct cf_core *c, struct cf_request *req, const char *rel,
         return cf_sys_key_status(c, req, res);
     if (!strcmp(rel, "rotate"))
         return cf_sys_rotate(c, req, res);
+    if (!strcmp(rel, "ha-status"))
+        return cf_sys_ha_status(c, req, res);
     if (prefixed(rel, "mounts") || prefixed(rel, "auth"))
         return cf_sys_mounts(c, req, rel, res);
     if (prefixed(rel, "policy") || prefixed(rel, "policies"))

@@ -32,6 +32,7 @@ int cf_sys_seal_status(struct cf_core *c, struct cf_request *req, struct cf_resu
 int cf_sys_unseal(struct cf_core *c, struct cf_request *req, struct cf_result *res);
 int cf_sys_health(struct cf_core *c, struct cf_request *req, struct cf_result *res);
 int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *res);
+int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result *res);
 int cf_sys_key_status(struct cf_core *c, struct cf_request *req, struct cf_result *res);
 int cf_sys_rotate(struct cf_core *c, struct cf_request *req, struct cf_result *res);
 int cf_sys_mounts(struct cf_core *c, struct cf_request *req, const char *rel,

@@ -1,6 +1,7 @@
 /* sys/health and sys/leader: what load balancers and clients poll. */
 #include "sys.h"
 #include "../core_internal.h"
+#include "../ha/ha.h"
 #include "../util/json.h"
 #include "../util/timeutil.h"
 #include <coffer/version.h>
@@ -44,28 +45,30 @@ int cf_sys_health(struct cf_core *c, struct cf_request *req, struct cf_result *r
     if (rc)
         return rc;
     pthread_rwlock_rdlock(&c->state);
-    int ready = c->ready;
     char name[128], id[37];
     memcpy(name, c->cluster_name, sizeof name);
     memcpy(id, c->cluster_id, sizeof id);
     pthread_rwlock_unlock(&c->state);
-    int sealed = st.sealed || !ready;
-    /* Order as Vault: uninitialized, sealed, (standby: none without HA), active. */
-    res->status = !st.initialized ? codes[5] : sealed ? codes[4] : codes[0];
+    int sealed = st.sealed || !cf_core_unsealed(c);
+    int standby = !sealed && c->ha && !cf_ha_serving(c->ha);
+    /* Order as Vault: uninitialized, sealed, DR secondary (never), perf
+     * standby (never yet), standby unless standbyok, active. */
+    res->status = !st.initialized ? codes[5] : sealed ? codes[4]
+                : standby && !standbyok ? codes[1] : codes[0];
     struct cf_json j;
     if (cf_json_init(&j))
         return CF_ENOMEM;
     cf_json_obj_open(&j);
     cf_json_kbool(&j, "initialized", st.initialized);
     cf_json_kbool(&j, "sealed", sealed);
-    cf_json_kbool(&j, "standby", 0);
+    cf_json_kbool(&j, "standby", standby);
     cf_json_kbool(&j, "performance_standby", 0);
     cf_json_kstr(&j, "replication_performance_mode", "disabled");
     cf_json_kstr(&j, "replication_dr_mode", "disabled");
     cf_json_kint(&j, "server_time_utc", cf_now_ms() / 1000);
     cf_json_kstr(&j, "version", COFFER_VERSION);
     cf_json_kbool(&j, "enterprise", 0);
-    if (ready) {
+    if (!sealed && id[0]) {
         cf_json_kstr(&j, "cluster_name", name);
         cf_json_kstr(&j, "cluster_id", id);
     }
@@ -80,23 +83,60 @@ int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *r
 {
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
-    pthread_rwlock_rdlock(&c->state);
-    int ready = c->ready;
-    pthread_rwlock_unlock(&c->state);
-    if (!ready)
+    if (!cf_core_unsealed(c))
         return cf_result_error(res, 503, "Vault is sealed");
+    struct cf_ha_view v = {0};
+    if (c->ha)
+        cf_ha_view(c->ha, &v);
+    char since[40] = "0001-01-01T00:00:00Z";
+    if (v.active && v.active_since_ns)
+        cf_time_rfc3339nano(v.active_since_ns, since);
     struct cf_json j;
     if (cf_json_init(&j))
         return CF_ENOMEM;
     cf_json_obj_open(&j);
-    cf_json_kbool(&j, "ha_enabled", 0);
-    cf_json_kbool(&j, "is_self", 0);
-    cf_json_kstr(&j, "active_time", "0001-01-01T00:00:00Z");
-    cf_json_kstr(&j, "leader_address", "");
-    cf_json_kstr(&j, "leader_cluster_address", "");
+    cf_json_kbool(&j, "ha_enabled", c->ha != NULL);
+    cf_json_kbool(&j, "is_self", v.active);
+    cf_json_kstr(&j, "active_time", since);
+    cf_json_kstr(&j, "leader_address", v.leader_known ? v.leader_api : "");
+    cf_json_kstr(&j, "leader_cluster_address", v.leader_known ? v.leader_cluster : "");
     cf_json_kbool(&j, "performance_standby", 0);
     cf_json_kint(&j, "performance_standby_last_remote_wal", 0);
     cf_json_kint(&j, "last_wal", 0);
     cf_json_obj_close(&j);
     return cf_json_finish(&j, &res->raw);
+}
+
+int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+{
+    if (req->op != CF_OP_READ)
+        return cf_result_error(res, 405, NULL);
+    if (!c->ha)
+        return cf_result_error(res, 400, "high availability is not enabled on this node");
+    struct cf_ha_view v;
+    cf_ha_view(c->ha, &v);
+    const struct cf_config *cfg = c->cfg;
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    /* Standbys report themselves with request forwarding (a later step);
+     * until then the active node lists itself. */
+    cf_json_obj_open(&j);
+    cf_json_key(&j, "nodes");
+    cf_json_arr_open(&j);
+    cf_json_obj_open(&j);
+    cf_json_kstr(&j, "hostname", c->hostname);
+    cf_json_kstr(&j, "api_address", v.leader_api);
+    cf_json_kstr(&j, "cluster_address", cfg->cluster_addr ? cfg->cluster_addr : v.leader_cluster);
+    cf_json_kbool(&j, "active_node", 1);
+    cf_json_kstr(&j, "last_echo", NULL);
+    cf_json_kint(&j, "echo_duration_ms", 0);
+    cf_json_kint(&j, "clock_skew_ms", 0);
+    cf_json_kstr(&j, "version", COFFER_VERSION);
+    cf_json_kstr(&j, "node_id", c->node_id);
+    cf_json_obj_close(&j);
+    cf_json_arr_close(&j);
+    cf_json_obj_close(&j);
+    res->inject = 1;
+    return cf_json_finish(&j, &res->data);
 }

@@ -5,6 +5,7 @@
 
 #include <coffer/plugin.h>
 #include <db.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 struct bdb {
@@ -12,16 +13,27 @@ struct bdb {
     DB_ENV *env;
     DB *db;                    /* the one BTREE, "coffer.db" */
     atomic_uint writes;        /* commits since open, paces checkpoints */
+    /* The checkpointer: a checkpoint flushes the cache's dirty pages and
+     * can take most of a second, so it runs on its own thread, woken every
+     * CHECKPOINT_EVERY commits, never on a request's. */
+    pthread_t ckp_thread;
+    pthread_mutex_t ckp_mu;
+    pthread_cond_t ckp_cv;
+    int ckp_wanted;            /* guarded by ckp_mu */
+    int ckp_stop;              /* guarded by ckp_mu */
+    int ckp_running;           /* the thread was started (joined in close) */
 };
 
 /* env.c: opens (creating home with mode 0700 if missing) or closes the
- * environment and its database. b->host must be set; on failure b->env and
- * b->db stay NULL and err reads "bdb: cannot open environment ...". */
+ * environment and its database, and starts or stops (joins) the
+ * checkpoint thread. b->host must be set; on failure b->env and b->db stay
+ * NULL, no thread runs and err reads "bdb: cannot open environment ...". */
 int cf_bdb_env_open(struct bdb *b, const char *home, long long cache_bytes,
                     struct coffer_err *err);
 void cf_bdb_env_close(struct bdb *b);
-/* Called after each commit: checkpoints now and then so that log files
- * can be removed and recovery stays short. */
+/* Called after each commit: now and then wakes the checkpoint thread so
+ * that log files can be removed and recovery stays short. Never blocks on
+ * the checkpoint itself. */
 void cf_bdb_env_after_commit(struct bdb *b);
 /* A Berkeley DB return code as a CF_E* code (logging unexpected ones). */
 int cf_bdb_error(struct bdb *b, const char *what, int ret);

@@ -1,6 +1,7 @@
 /* Opening and closing the Berkeley DB environment: the home directory, the
- * transactional subsystems with recovery, and the one BTREE database.
- * Everything lives in struct bdb so two instances never share state. */
+ * transactional subsystems with recovery, the one BTREE database and the
+ * checkpoint thread. Everything lives in struct bdb so two instances never
+ * share state. */
 #include "bdb.h"
 #include <errno.h>
 #include <stdio.h>
@@ -50,6 +51,60 @@ static int prepare_home(const char *home, struct coffer_err *err)
     return 0;
 }
 
+/* Checkpoints whenever woken, until told to stop. A checkpoint that is
+ * asked for while one runs is done once more afterwards, not queued. */
+static void *checkpointer(void *arg)
+{
+    struct bdb *b = arg;
+    pthread_mutex_lock(&b->ckp_mu);
+    for (;;) {
+        while (!b->ckp_wanted && !b->ckp_stop)
+            pthread_cond_wait(&b->ckp_cv, &b->ckp_mu);
+        if (b->ckp_stop)
+            break;
+        b->ckp_wanted = 0;
+        pthread_mutex_unlock(&b->ckp_mu);
+        int ret = b->env->txn_checkpoint(b->env, CHECKPOINT_KB, 0, 0);
+        if (ret)
+            cf_bdb_error(b, "checkpoint", ret);
+        pthread_mutex_lock(&b->ckp_mu);
+    }
+    pthread_mutex_unlock(&b->ckp_mu);
+    return NULL;
+}
+
+static int start_checkpointer(struct bdb *b)
+{
+    if (pthread_mutex_init(&b->ckp_mu, NULL))
+        return CF_ENOMEM;
+    if (pthread_cond_init(&b->ckp_cv, NULL)) {
+        pthread_mutex_destroy(&b->ckp_mu);
+        return CF_ENOMEM;
+    }
+    b->ckp_wanted = b->ckp_stop = 0;
+    if (pthread_create(&b->ckp_thread, NULL, checkpointer, b)) {
+        pthread_cond_destroy(&b->ckp_cv);
+        pthread_mutex_destroy(&b->ckp_mu);
+        return CF_ENOMEM;
+    }
+    b->ckp_running = 1;
+    return 0;
+}
+
+static void stop_checkpointer(struct bdb *b)
+{
+    if (!b->ckp_running)
+        return;
+    pthread_mutex_lock(&b->ckp_mu);
+    b->ckp_stop = 1;
+    pthread_cond_signal(&b->ckp_cv);
+    pthread_mutex_unlock(&b->ckp_mu);
+    pthread_join(b->ckp_thread, NULL);
+    pthread_cond_destroy(&b->ckp_cv);
+    pthread_mutex_destroy(&b->ckp_mu);
+    b->ckp_running = 0;
+}
+
 int cf_bdb_env_open(struct bdb *b, const char *home, long long cache_bytes,
                     struct coffer_err *err)
 {
@@ -97,11 +152,20 @@ int cf_bdb_env_open(struct bdb *b, const char *home, long long cache_bytes,
     }
     b->env = env;
     b->db = db;
+    if (start_checkpointer(b)) {
+        set_err(err, home, "cannot start the checkpoint thread");
+        db->close(db, 0);
+        env->close(env, 0);
+        b->env = NULL;
+        b->db = NULL;
+        return CF_ENOMEM;
+    }
     return 0;
 }
 
 void cf_bdb_env_close(struct bdb *b)
 {
+    stop_checkpointer(b);
     if (b->db)
         b->db->close(b->db, 0);
     if (b->env) {
@@ -117,9 +181,10 @@ void cf_bdb_env_after_commit(struct bdb *b)
 {
     if (atomic_fetch_add(&b->writes, 1) % CHECKPOINT_EVERY != CHECKPOINT_EVERY - 1)
         return;
-    int ret = b->env->txn_checkpoint(b->env, CHECKPOINT_KB, 0, 0);
-    if (ret)
-        cf_bdb_error(b, "checkpoint", ret);
+    pthread_mutex_lock(&b->ckp_mu);
+    b->ckp_wanted = 1;
+    pthread_cond_signal(&b->ckp_cv);
+    pthread_mutex_unlock(&b->ckp_mu);
 }
 
 int cf_bdb_error(struct bdb *b, const char *what, int ret)

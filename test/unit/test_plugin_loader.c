@@ -4,10 +4,13 @@
 #include "cf_test.h"
 #include "plugin_loader.h"
 #include "physical.h"
+#include "ha_backend.h"
 #include "util/json.h"
 #include "util/secret.h"
 #include <coffer/version.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -440,6 +443,253 @@ static void test_bdb_bad_path(void)
     rm_rf(dir);
 }
 
+static void test_short_ha(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"short_ha\" (%s): ha vtable is %zu "
+             "bytes, plugin ABI %d.%d needs at least %zu (this coffer provides "
+             "%d.%d) — rebuild it against coffer-plugin %d.x",
+             fixture("short_ha"), offsetof(struct coffer_ha, unlock), HMAJ,
+             HMIN, offsetof(struct coffer_ha, value) + sizeof(void *), HMAJ,
+             HMIN, HMAJ);
+    refuse("short_ha", CF_KIND_HA, "path = \"x\"", CF_ECONFIG, want);
+    /* Storage alone does not look at the ha vtable. */
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_ha"), "short_ha",
+                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+    /* ... but opening it as ha makes the same check. */
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_ha_backend *b = (void *)0x1;
+    CF_ASSERT_INT_EQ(cf_ha_open(p, cfg, &log, &b, &err), CF_ECONFIG);
+    CF_ASSERT_STR_EQ(err.msg, want);
+    CU_ASSERT_PTR_EQUAL(b, (void *)0x1);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+static void test_no_ha_storage_only(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"no_ha\" (%s, version 0.0-fixture): "
+             "does not offer ha", fixture("no_ha"));
+    refuse("no_ha", CF_KIND_HA, "path = \"x\"", CF_ECONFIG, want);
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("no_ha"), "no_ha",
+                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_ha_backend *b = NULL;
+    CF_ASSERT_INT_EQ(cf_ha_open(p, cfg, &log, &b, &err), CF_ENOTSUP);
+    snprintf(want, sizeof want, "plugin \"no_ha\" (%s): does not offer ha",
+             fixture("no_ha"));
+    CF_ASSERT_STR_EQ(err.msg, want);
+    CU_ASSERT_PTR_NULL(b);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void nap(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+struct ha_call {
+    struct cf_ha_backend *b;
+    const char *known;
+    int timeout, rc, changed, cancel;
+    void *lock;
+    uint64_t done_at;
+};
+
+static int call_cancelled(void *arg) { return ((struct ha_call *)arg)->cancel; }
+
+static void *lock_thread(void *arg)
+{
+    struct ha_call *c = arg;
+    struct coffer_cancel cancel = {call_cancelled, c};
+    struct coffer_err err = {{0}};
+    c->rc = cf_ha_backend_lock(c->b, "core/lock", "v2", &cancel, NULL, NULL,
+                               &c->lock, &err);
+    c->done_at = now_ms();
+    return NULL;
+}
+
+static void *wait_thread(void *arg)
+{
+    struct ha_call *c = arg;
+    c->rc = cf_ha_backend_wait_change(c->b, "core/lock", c->known, c->timeout,
+                                      &c->changed);
+    c->done_at = now_ms();
+    return NULL;
+}
+
+static struct cf_ha_backend *open_ha(struct cf_plugin **p,
+                                     struct cf_hcl_node *cfg)
+{
+    struct coffer_err err = {{0}};
+    static struct cf_logger log = {CF_LOG_ERROR, NULL};
+    if (!*p)
+        CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("ha"), "ha",
+                                             CF_KIND_STORAGE | CF_KIND_HA, cfg,
+                                             p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(*p);
+    struct cf_ha_backend *b = NULL;
+    CF_ASSERT_INT_EQ(cf_ha_open(*p, cfg, &log, &b, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    return b;
+}
+
+/* The wrapper over a plugin without wait_change: value, lock, polling. */
+static void test_ha_backend(void)
+{
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct cf_ha_backend *b = open_ha(&p, cfg);
+    CF_ASSERT_STR_EQ(cf_ha_backend_name(b), "ha");
+    int held = -1;
+    char *v = (char *)0x1;
+    CF_ASSERT_INT_EQ(cf_ha_backend_value(b, "core/lock", &held, &v), 0);
+    CF_ASSERT_INT_EQ(held, 0);
+    CU_ASSERT_PTR_NULL(v);
+    void *l1 = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_ha_backend_lock(b, "core/lock", "v1", NULL, NULL, NULL,
+                                        &l1, &err), 0);
+    CF_ASSERT_INT_EQ(cf_ha_backend_lock(b, NULL, "v1", NULL, NULL, NULL, &l1,
+                                        &err), CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_ha_backend_value(b, "core/lock", &held, &v), 0);
+    CF_ASSERT_INT_EQ(held, 1);
+    CF_ASSERT_STR_EQ(v, "v1");
+    free(v);
+    /* Nothing changes: CF_ETIMEDOUT after the timeout, not before. */
+    int changed = 7;
+    uint64_t t0 = now_ms();
+    CF_ASSERT_INT_EQ(cf_ha_backend_wait_change(b, "core/lock", "v1", 250,
+                                               &changed), CF_ETIMEDOUT);
+    CF_ASSERT_INT_EQ(changed, 0);
+    CU_ASSERT(now_ms() - t0 >= 240);
+    /* Known differs already: at once. */
+    CF_ASSERT_INT_EQ(cf_ha_backend_wait_change(b, "core/lock", NULL, 5000,
+                                               &changed), 0);
+    CF_ASSERT_INT_EQ(changed, 1);
+    /* A second lock blocks, is cancelled through its coffer_cancel. */
+    struct ha_call c = {b, NULL, 0, 1, 0, 0, NULL, 0};
+    pthread_t th;
+    CF_ASSERT_INT_EQ(pthread_create(&th, NULL, lock_thread, &c), 0);
+    nap(150);
+    CF_ASSERT_INT_EQ(c.rc, 1);   /* still blocked */
+    t0 = now_ms();
+    c.cancel = 1;
+    pthread_join(th, NULL);
+    CF_ASSERT_INT_EQ(c.rc, CF_ECANCELED);
+    CU_ASSERT(c.done_at - t0 < 300);
+    /* The polling fallback sees the unlock within a poll. */
+    struct ha_call w = {b, "v1", 5000, 1, 0, 0, NULL, 0};
+    CF_ASSERT_INT_EQ(pthread_create(&th, NULL, wait_thread, &w), 0);
+    nap(150);
+    t0 = now_ms();
+    CF_ASSERT_INT_EQ(cf_ha_backend_unlock(b, l1), 0);
+    pthread_join(th, NULL);
+    CF_ASSERT_INT_EQ(w.rc, 0);
+    CF_ASSERT_INT_EQ(w.changed, 1);
+    CU_ASSERT(w.done_at - t0 < 300);
+    CF_ASSERT_INT_EQ(cf_ha_backend_unlock(b, NULL), 0);
+    cf_ha_backend_free(b);
+    cf_ha_backend_free(NULL);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+/* Free sets host->cancelled: a lock blocked inside the plugin and a
+ * polling wait_change both end, and free returns after them. */
+static void test_ha_free_cancels(void)
+{
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct cf_ha_backend *a = open_ha(&p, cfg), *b = open_ha(&p, cfg);
+    void *la = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_ha_backend_lock(a, "core/lock", "v1", NULL, NULL, NULL,
+                                        &la, &err), 0);
+    struct ha_call c = {b, NULL, 0, 1, 0, 0, NULL, 0};
+    struct ha_call w = {b, "v1", 60000, 1, 0, 0, NULL, 0};
+    pthread_t t1, t2;
+    CF_ASSERT_INT_EQ(pthread_create(&t1, NULL, lock_thread, &c), 0);
+    CF_ASSERT_INT_EQ(pthread_create(&t2, NULL, wait_thread, &w), 0);
+    nap(150);
+    uint64_t t0 = now_ms();
+    cf_ha_backend_free(b);
+    uint64_t dt = now_ms() - t0;
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    CF_ASSERT_INT_EQ(c.rc, CF_ECANCELED);
+    CF_ASSERT_INT_EQ(w.rc, CF_ECANCELED);
+    CU_ASSERT(dt < 500);
+    CU_ASSERT(c.done_at <= t0 + dt && w.done_at <= t0 + dt);
+    CF_ASSERT_INT_EQ(cf_ha_backend_unlock(a, la), 0);
+    cf_ha_backend_free(a);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+/* Errors the zookeeper plugin gives at open without any server. */
+static void test_zookeeper_open_errors(void)
+{
+    static const struct { const char *cfg; int rc; const char *want; } C[] = {
+        {"address = \"127.0.0.1:1\"\nsession_timeout = \"1s\"", CF_EUNAVAIL,
+         "storage \"zookeeper\": zookeeper: cannot connect to 127.0.0.1:1 "
+         "within 1s"},
+        {"tls_enabled = true", CF_ECONFIG, "storage \"zookeeper\": zookeeper: "
+         "tls_enabled = true, but this build's libzookeeper_mt has no TLS "
+         "support (no zookeeper_init_ssl) — set tls_enabled = false or reach "
+         "ZooKeeper through a TLS tunnel"},
+        {"path = \"a//b\"", CF_ECONFIG, "storage \"zookeeper\": zookeeper: "
+         "config key \"path\" (\"a//b\") must be a znode path without empty, "
+         "\".\" or \"..\" parts, such as \"vault/\""},
+        {"auth_info = \"digest\"", CF_ECONFIG, "storage \"zookeeper\": "
+         "zookeeper: config key \"auth_info\" must be \"scheme:credentials\", "
+         "such as \"digest:user:password\""},
+        {"znode_owner = \":x\"", CF_ECONFIG, "storage \"zookeeper\": "
+         "zookeeper: config key \"znode_owner\" must be \"scheme:id\", such "
+         "as \"digest:user:base64-sha1-hash\""},
+        {"session_timeout = \"0s\"", CF_ECONFIG, "storage \"zookeeper\": "
+         "zookeeper: config key \"session_timeout\" must be a duration from "
+         "1s to 1h, such as \"5s\""},
+    };
+    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+        struct cf_hcl_node *cfg = parse(C[i].cfg);
+        struct cf_plugin *p = NULL;
+        struct coffer_err err = {{0}};
+        CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "zookeeper",
+                                        CF_KIND_STORAGE | CF_KIND_HA, cfg, &p,
+                                        &err), 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        struct cf_logger log = {CF_LOG_ERROR, NULL};
+        struct cf_physical *ph = NULL;
+        uint64_t t0 = now_ms();
+        CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), C[i].rc);
+        CF_ASSERT_STR_EQ(err.msg, C[i].want);
+        CU_ASSERT_PTR_NULL(ph);
+        CU_ASSERT(now_ms() - t0 < 3000);   /* a dead server: bounded wait */
+        struct cf_ha_backend *b = NULL;
+        CF_ASSERT_INT_EQ(cf_ha_open(p, cfg, &log, &b, &err), C[i].rc);
+        CU_ASSERT_PTR_NULL(b);
+        cf_plugin_free(p);
+        cf_hcl_free(cfg);
+    }
+}
+
 int main(void)
 {
     init_dirs();
@@ -451,6 +701,11 @@ int main(void)
         {"wrong name", test_wrong_name},
         {"no storage vtable", test_no_storage},
         {"no ha vtable", test_no_ha},
+        {"short ha vtable", test_short_ha},
+        {"storage-only plugin asked for ha", test_no_ha_storage_only},
+        {"ha backend wrapper", test_ha_backend},
+        {"ha backend free cancels", test_ha_free_cancels},
+        {"zookeeper open errors", test_zookeeper_open_errors},
         {"short storage vtable", test_short_storage},
         {"storage without get", test_no_get},
         {"no entry symbol", test_no_entry},

@@ -1,0 +1,64 @@
+/* The HA state machine of one node: race for the lock, advertise on
+ * winning, follow the leader otherwise, and stop serving as active before
+ * anyone else can win. Driven by two threads (locker, follower). */
+#ifndef CF_HA_H
+#define CF_HA_H
+
+#include <stdint.h>
+#include <coffer/errors.h>
+#include "../util/log.h"
+
+struct cf_ha;
+struct cf_ha_backend;
+struct cf_barrier;
+
+/* How the core reacts to a role change. Called on an HA thread with no HA
+ * lock held. activate builds the active state (0 or a CF_E* code and err);
+ * deactivate tears it down and returns only when no request is still being
+ * served as active. */
+struct cf_ha_hooks {
+    void *arg;
+    int (*activate)(void *arg, struct coffer_err *err);
+    void (*deactivate)(void *arg);
+};
+
+struct cf_ha_cfg {
+    const char *api_addr;        /* this node's, borrowed */
+    const char *cluster_addr;    /* this node's, borrowed, may be NULL */
+    const char *node_id;         /* a UUID made at start */
+    const char *hostname;
+    int step_down_wait_ms;       /* 0 → 10 s, as Vault */
+    int lease_ms;                /* 0 → 1000: serve as active only this long
+                                    after the lock was last confirmed */
+};
+
+/* All arguments borrowed; they must outlive the HA instance. */
+int cf_ha_new(struct cf_ha_backend *be, struct cf_barrier *b,
+              const struct cf_ha_cfg *cfg, const struct cf_ha_hooks *hooks,
+              const struct cf_logger *log, struct cf_ha **out);
+/* Starts the threads (after unseal). Idempotent. */
+int cf_ha_start(struct cf_ha *h);
+/* Stops them (before seal): deactivates and unlocks if active. Idempotent. */
+void cf_ha_stop(struct cf_ha *h);
+void cf_ha_free(struct cf_ha *h);
+
+struct cf_ha_view {
+    int running;                 /* threads started (node unsealed) */
+    int active;                  /* holds the lock, state built, lease fresh */
+    int leader_known;
+    char leader_api[256];
+    char leader_cluster[256];
+    int64_t active_since_ns;     /* of the current leader, 0 if unknown */
+    char leader_node_id[64];
+    char leader_hostname[256];
+};
+
+/* A consistent copy of the node's HA view; cheap (one mutex). */
+void cf_ha_view(struct cf_ha *h, struct cf_ha_view *out);
+/* 1 when this node may serve a request as active right now. */
+int cf_ha_serving(struct cf_ha *h);
+/* Gives up the lock (active only: CF_EINVAL otherwise) and waits
+ * step_down_wait_ms before racing again. Returns once no longer active. */
+int cf_ha_step_down(struct cf_ha *h);
+
+#endif

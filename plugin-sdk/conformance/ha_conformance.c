@@ -1,0 +1,589 @@
+/* The HA conformance kit: runs any plugin's ha vtable through the tests
+ * Coffer's bundled HA plugins pass, with two (or three) instances of the
+ * plugin in one process standing for two servers. Only the coffer/ SDK
+ * headers are used (it ships to plugin authors).
+ *
+ *   ha_conformance PLUGIN.so [key=value ...]
+ *
+ * With CONFORMANCE_KILL_CMD set (e.g. "kill -STOP 1234"), it also runs that
+ * command while a lock is held and checks that on_lost fires within
+ * CONFORMANCE_LOST_WITHIN_MS (default 7000), then runs
+ * CONFORMANCE_RESTORE_CMD and checks that the instance can lock again. */
+#include <coffer/plugin.h>
+#include <CUnit/Basic.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CFG 32
+
+struct kit {
+    const char *so;
+    void *dl;
+    const struct coffer_plugin *desc;
+    const struct coffer_ha *vt;
+    int ncfg;
+    char *keys[MAX_CFG], *vals[MAX_CFG];
+    unsigned seq;
+};
+
+/* CUnit tests take no argument; this is the one pointer they share. */
+static struct kit *K;
+
+/* ---- a minimal host, one per instance ---- */
+
+struct inst {
+    struct coffer_host host;
+    atomic_int cancelled;      /* what host->cancelled reports */
+    void *p;                   /* the plugin's instance */
+};
+
+static void h_log(void *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void h_log(void *ctx, int level, const char *fmt, ...)
+{
+    if (level > CF_LOG_WARN && !getenv("CONFORMANCE_VERBOSE"))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "[plugin %s] ", K->desc->name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static const char *lookup(const char *key)
+{
+    for (int i = 0; i < K->ncfg; i++)
+        if (!strcmp(K->keys[i], key))
+            return K->vals[i];
+    return NULL;
+}
+
+static int h_string(void *ctx, const char *key, const char **out)
+{
+    const char *v = lookup(key);
+    if (!v)
+        return CF_ENOENT;
+    *out = v;
+    return 0;
+}
+
+static int h_int(void *ctx, const char *key, long long *out)
+{
+    const char *v = lookup(key);
+    if (!v)
+        return CF_ENOENT;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || errno)
+        return CF_EINVAL;
+    *out = n;
+    return 0;
+}
+
+static int h_bool(void *ctx, const char *key, int *out)
+{
+    const char *v = lookup(key);
+    if (!v)
+        return CF_ENOENT;
+    if (!strcmp(v, "true") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcmp(v, "false") || !strcmp(v, "0"))
+        *out = 0;
+    else
+        return CF_EINVAL;
+    return 0;
+}
+
+static void h_free_secret(void *p, size_t n)
+{
+    if (p)
+        memset(p, 0, n);
+    free(p);
+}
+
+static uint64_t h_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int64_t h_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int h_cancelled(void *ctx)
+{
+    struct inst *i = ctx;
+    return atomic_load(&i->cancelled);
+}
+
+static struct inst *inst_open(void)
+{
+    struct inst *i = calloc(1, sizeof *i);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(i);
+    atomic_init(&i->cancelled, 0);
+    i->host = (struct coffer_host){
+        .struct_size = sizeof(struct coffer_host), .ctx = i, .log = h_log,
+        .config_string = h_string, .config_int = h_int, .config_bool = h_bool,
+        .alloc = malloc, .realloc = realloc, .free = free,
+        .free_secret = h_free_secret, .monotonic_ms = h_mono,
+        .wall_ms = h_wall, .cancelled = h_cancelled,
+    };
+    struct coffer_err err = {{0}};
+    int rc = K->vt->open(&i->host, &i->p, &err);
+    if (rc)
+        fprintf(stderr, "open failed (%d): %s\n", rc, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    return i;
+}
+
+static void inst_close(struct inst *i)
+{
+    K->vt->close(i->p);
+    free(i);
+}
+
+static void msleep(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
+}
+
+/* A fresh lock key per test, so that runs never meet. */
+static void new_key(char *buf, size_t len)
+{
+    snprintf(buf, len, "conformance/%ld-%u/lock", (long)getpid(), K->seq++);
+}
+
+/* 1 when key is held with exactly want (NULL: not held). */
+static int holds(struct inst *i, const char *key, const char *want)
+{
+    int held = -1;
+    char *v = NULL;
+    if (K->vt->value(i->p, key, &held, &v))
+        return 0;
+    int ok = want ? held == 1 && v && !strcmp(v, want) : held == 0;
+    if (!ok)
+        fprintf(stderr, "(value: held=%d \"%s\", want \"%s\") ", held,
+                v ? v : "", want ? want : "(none)");
+    free(v);
+    return ok;
+}
+
+/* ---- a lock taken on another thread ---- */
+
+struct locker {
+    struct inst *i;
+    const char *key, *value;
+    atomic_int cancel, done, lost;
+    int rc;
+    void *lock;
+    uint64_t done_at;
+    pthread_t th;
+};
+
+static int lk_cancelled(void *arg)
+{
+    struct locker *l = arg;
+    return atomic_load(&l->cancel);
+}
+
+static void lk_lost(void *arg)
+{
+    struct locker *l = arg;
+    atomic_fetch_add(&l->lost, 1);
+}
+
+static void *lk_run(void *arg)
+{
+    struct locker *l = arg;
+    struct coffer_cancel c = {lk_cancelled, l};
+    struct coffer_err err = {{0}};
+    l->rc = K->vt->lock(l->i->p, l->key, l->value, &c, lk_lost, l, &l->lock,
+                        &err);
+    l->done_at = h_mono();
+    atomic_store(&l->done, 1);
+    return NULL;
+}
+
+static void lk_start(struct locker *l, struct inst *i, const char *key,
+                     const char *value)
+{
+    memset(l, 0, sizeof *l);
+    l->i = i;
+    l->key = key;
+    l->value = value;
+    atomic_init(&l->cancel, 0);
+    atomic_init(&l->done, 0);
+    atomic_init(&l->lost, 0);
+    l->rc = 1;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&l->th, NULL, lk_run, l), 0);
+}
+
+/* Waits up to ms for the locker to return; 1 if it did. */
+static int lk_wait(struct locker *l, int ms)
+{
+    uint64_t end = h_mono() + (uint64_t)ms;
+    while (!atomic_load(&l->done) && h_mono() < end)
+        msleep(5);
+    return atomic_load(&l->done);
+}
+
+static void lk_join(struct locker *l)
+{
+    pthread_join(l->th, NULL);
+}
+
+/* Takes key synchronously on this thread. */
+static void *take(struct inst *i, const char *key, const char *value)
+{
+    struct locker l;
+    lk_start(&l, i, key, value);
+    CU_ASSERT_FATAL(lk_wait(&l, 10000));
+    lk_join(&l);
+    CU_ASSERT_EQUAL_FATAL(l.rc, 0);
+    return l.lock;
+}
+
+/* ---- the tests ---- */
+
+static void count_lost(void *arg)
+{
+    atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+static void t_lock_value(void)
+{
+    struct inst *a = inst_open(), *b = inst_open();
+    char key[128];
+    new_key(key, sizeof key);
+    CU_ASSERT(holds(a, key, NULL));
+    void *la = take(a, key, "value-A");
+    CU_ASSERT(holds(a, key, "value-A"));
+    CU_ASSERT(holds(b, key, "value-A"));
+    CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
+    CU_ASSERT(holds(b, key, NULL));
+    inst_close(a);
+    inst_close(b);
+}
+
+static void t_cancel(void)
+{
+    struct inst *a = inst_open(), *b = inst_open();
+    char key[128];
+    new_key(key, sizeof key);
+    void *la = take(a, key, "value-A");
+    struct locker lb;
+    lk_start(&lb, b, key, "value-B");
+    CU_ASSERT(!lk_wait(&lb, 500));   /* blocks while A holds */
+    uint64_t t0 = h_mono();
+    atomic_store(&lb.cancel, 1);
+    CU_ASSERT(lk_wait(&lb, 2000));
+    lk_join(&lb);
+    uint64_t dt = lb.done_at - t0;
+    fprintf(stderr, "(cancel took %llu ms) ", (unsigned long long)dt);
+    CU_ASSERT_EQUAL(lb.rc, CF_ECANCELED);
+    CU_ASSERT(dt <= 300);
+    CU_ASSERT_EQUAL(atomic_load(&lb.lost), 0);
+    CU_ASSERT(holds(b, key, "value-A"));   /* B left no trace */
+    CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
+    CU_ASSERT(holds(b, key, NULL));
+    inst_close(a);
+    inst_close(b);
+}
+
+static void t_handover(void)
+{
+    struct inst *a = inst_open(), *b = inst_open();
+    char key[128];
+    new_key(key, sizeof key);
+    void *la = take(a, key, "value-A");
+    struct locker lb;
+    lk_start(&lb, b, key, "value-B");
+    CU_ASSERT(!lk_wait(&lb, 300));
+    uint64_t t0 = h_mono();
+    CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
+    CU_ASSERT(lk_wait(&lb, 2000));
+    lk_join(&lb);
+    fprintf(stderr, "(handover took %llu ms) ",
+            (unsigned long long)(lb.done_at - t0));
+    CU_ASSERT_EQUAL_FATAL(lb.rc, 0);
+    CU_ASSERT(lb.done_at - t0 <= 2000);
+    CU_ASSERT(holds(a, key, "value-B"));
+    CU_ASSERT_EQUAL(K->vt->unlock(lb.lock), 0);
+    CU_ASSERT_EQUAL(atomic_load(&lb.lost), 0);
+    inst_close(a);
+    inst_close(b);
+}
+
+struct waiter {
+    struct inst *i;
+    const char *key, *known;
+    int timeout, rc, changed;
+    uint64_t done_at;
+};
+
+static void *wait_run(void *arg)
+{
+    struct waiter *w = arg;
+    w->rc = K->vt->wait_change(w->i->p, w->key, w->known, w->timeout,
+                               &w->changed);
+    w->done_at = h_mono();
+    return NULL;
+}
+
+static void t_wait_change(void)
+{
+    if (K->vt->struct_size < offsetof(struct coffer_ha, wait_change) +
+        sizeof(void *) || !K->vt->wait_change) {
+        fprintf(stderr, "(no wait_change: the host polls value()) ");
+        return;
+    }
+    struct inst *a = inst_open(), *b = inst_open();
+    char key[128];
+    new_key(key, sizeof key);
+    /* Nothing changes: CF_ETIMEDOUT after about the timeout. */
+    struct waiter w = {b, key, NULL, 300, 1, 7, 0};
+    uint64_t t0 = h_mono();
+    wait_run(&w);
+    CU_ASSERT_EQUAL(w.rc, CF_ETIMEDOUT);
+    CU_ASSERT_EQUAL(w.changed, 0);
+    CU_ASSERT(w.done_at - t0 >= 250 && w.done_at - t0 < 1500);
+    /* A takes the lock: B's wait for "no holder" to change wakes. */
+    pthread_t th;
+    w = (struct waiter){b, key, NULL, 10000, 1, 0, 0};
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, wait_run, &w), 0);
+    msleep(300);
+    t0 = h_mono();
+    void *la = take(a, key, "value-A");
+    pthread_join(th, NULL);
+    fprintf(stderr, "(wake after %llu ms) ", (unsigned long long)(w.done_at - t0));
+    CU_ASSERT_EQUAL(w.rc, 0);
+    CU_ASSERT_EQUAL(w.changed, 1);
+    CU_ASSERT(w.done_at - t0 <= 1000);
+    /* Known already differs: returns at once. */
+    w = (struct waiter){b, key, "someone-else", 10000, 1, 0, 0};
+    t0 = h_mono();
+    wait_run(&w);
+    CU_ASSERT_EQUAL(w.rc, 0);
+    CU_ASSERT(w.done_at - t0 <= 1000);
+    /* A unlocks: a wait on "value-A" wakes. */
+    w = (struct waiter){b, key, "value-A", 10000, 1, 0, 0};
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, wait_run, &w), 0);
+    msleep(300);
+    t0 = h_mono();
+    CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
+    pthread_join(th, NULL);
+    CU_ASSERT_EQUAL(w.rc, 0);
+    CU_ASSERT_EQUAL(w.changed, 1);
+    CU_ASSERT(w.done_at - t0 <= 1000);
+    inst_close(a);
+    inst_close(b);
+}
+
+/* on_lost must never fire for a lock that was unlocked. */
+static void t_no_lost_after_unlock(void)
+{
+    struct inst *a = inst_open();
+    char key[128];
+    new_key(key, sizeof key);
+    atomic_int lost;
+    atomic_init(&lost, 0);
+    for (int n = 0; n < 50; n++) {
+        void *l = NULL;
+        struct coffer_err err = {{0}};
+        int rc = K->vt->lock(a->p, key, "v", NULL, count_lost, &lost, &l, &err);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        CU_ASSERT_EQUAL(K->vt->unlock(l), 0);
+    }
+    msleep(500);
+    CU_ASSERT_EQUAL(atomic_load(&lost), 0);
+    inst_close(a);
+    CU_ASSERT_EQUAL(atomic_load(&lost), 0);
+}
+
+/* A waiter ends when its host shuts down; an instance that unlocks and
+ * closes hands the lock over; the other instances are unaffected. */
+static void t_close_while_waiting(void)
+{
+    struct inst *a = inst_open(), *b = inst_open(), *c = inst_open();
+    char key[128];
+    new_key(key, sizeof key);
+    void *la = take(a, key, "value-A");
+    struct locker lb, lc;
+    lk_start(&lb, b, key, "value-B");
+    lk_start(&lc, c, key, "value-C");
+    CU_ASSERT(!lk_wait(&lb, 300));
+    uint64_t t0 = h_mono();
+    atomic_store(&b->cancelled, 1);   /* host b shutting down */
+    CU_ASSERT(lk_wait(&lb, 2000));
+    lk_join(&lb);
+    CU_ASSERT_EQUAL(lb.rc, CF_ECANCELED);
+    CU_ASSERT(lb.done_at - t0 <= 300);
+    inst_close(b);
+    CU_ASSERT(!atomic_load(&lc.done));
+    CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
+    inst_close(a);
+    CU_ASSERT(lk_wait(&lc, 2000));
+    lk_join(&lc);
+    CU_ASSERT_EQUAL_FATAL(lc.rc, 0);
+    CU_ASSERT(holds(c, key, "value-C"));
+    CU_ASSERT_EQUAL(K->vt->unlock(lc.lock), 0);
+    CU_ASSERT_EQUAL(atomic_load(&lc.lost), 0);
+    inst_close(c);
+}
+
+/* With CONFORMANCE_KILL_CMD: the backend dies under a held lock. */
+static void t_lost(void)
+{
+    const char *kill_cmd = getenv("CONFORMANCE_KILL_CMD");
+    const char *restore = getenv("CONFORMANCE_RESTORE_CMD");
+    const char *within = getenv("CONFORMANCE_LOST_WITHIN_MS");
+    if (!kill_cmd) {
+        fprintf(stderr, "(no CONFORMANCE_KILL_CMD: on_lost not tested) ");
+        return;
+    }
+    int limit = within ? atoi(within) : 7000;
+    struct inst *a = inst_open();
+    char key[128];
+    new_key(key, sizeof key);
+    struct locker la;
+    lk_start(&la, a, key, "value-A");
+    CU_ASSERT_FATAL(lk_wait(&la, 10000));
+    lk_join(&la);
+    CU_ASSERT_EQUAL_FATAL(la.rc, 0);
+    uint64_t t0 = h_mono();
+    CU_ASSERT_EQUAL_FATAL(system(kill_cmd), 0);
+    while (!atomic_load(&la.lost) && h_mono() - t0 < (uint64_t)limit + 5000)
+        msleep(10);
+    uint64_t dt = h_mono() - t0;
+    fprintf(stderr, "(on_lost after %llu ms) ", (unsigned long long)dt);
+    CU_ASSERT_EQUAL(atomic_load(&la.lost), 1);
+    CU_ASSERT(dt <= (uint64_t)limit);
+    msleep(300);
+    CU_ASSERT_EQUAL(atomic_load(&la.lost), 1);   /* at most once */
+    uint64_t t1 = h_mono();
+    CU_ASSERT_EQUAL(K->vt->unlock(la.lock), 0);   /* safe after on_lost */
+    CU_ASSERT(h_mono() - t1 <= 10000);
+    if (restore) {
+        CU_ASSERT_EQUAL(system(restore), 0);
+        /* The instance recovers without being reopened. */
+        struct locker again;
+        lk_start(&again, a, key, "value-A2");
+        CU_ASSERT(lk_wait(&again, 30000));
+        lk_join(&again);
+        CU_ASSERT_EQUAL(again.rc, 0);
+        if (!again.rc) {
+            CU_ASSERT(holds(a, key, "value-A2"));
+            CU_ASSERT_EQUAL(K->vt->unlock(again.lock), 0);
+        }
+    }
+    inst_close(a);
+}
+
+/* ---- loading the plugin, with the checks a host makes ---- */
+
+static int load(struct kit *kit)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s", strchr(kit->so, '/') ? "" : "./",
+             kit->so);
+    kit->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!kit->dl) {
+        fprintf(stderr, "%s: cannot load: %s\n", kit->so, dlerror());
+        return -1;
+    }
+    void *sym = dlsym(kit->dl, COFFER_PLUGIN_ENTRY_SYMBOL);
+    coffer_plugin_entry_fn entry;
+    memcpy(&entry, &sym, sizeof entry);
+    const struct coffer_plugin *d = sym ? entry() : NULL;
+    if (!d || d->magic != COFFER_PLUGIN_MAGIC ||
+        d->abi_major != COFFER_PLUGIN_ABI_MAJOR || d->abi_minor < 1 ||
+        d->abi_minor > COFFER_PLUGIN_ABI_MINOR ||
+        d->struct_size < sizeof(struct coffer_plugin) || !d->name) {
+        fprintf(stderr, "%s: not a Coffer plugin for ABI %d.1 to %d.%d\n",
+                kit->so, COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MAJOR,
+                COFFER_PLUGIN_ABI_MINOR);
+        return -1;
+    }
+    const struct coffer_ha *vt = d->ha;
+    if (!vt || vt->struct_size < offsetof(struct coffer_ha, wait_change) ||
+        !vt->open || !vt->close || !vt->lock || !vt->unlock || !vt->value) {
+        fprintf(stderr, "%s: offers no complete ha vtable\n", kit->so);
+        return -1;
+    }
+    for (int i = 0; i < kit->ncfg; i++) {
+        const struct coffer_config_key *ck = d->config_keys;
+        while (ck && ck->name && strcmp(ck->name, kit->keys[i]))
+            ck++;
+        if (!ck || !ck->name) {
+            fprintf(stderr, "%s: config key \"%s\" is not declared\n", kit->so,
+                    kit->keys[i]);
+            return -1;
+        }
+    }
+    kit->desc = d;
+    kit->vt = vt;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct kit kit = {0};
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PLUGIN.so [key=value ...]\n", argv[0]);
+        return 2;
+    }
+    kit.so = argv[1];
+    for (int i = 2; i < argc && kit.ncfg < MAX_CFG; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq) {
+            fprintf(stderr, "%s: expected key=value\n", argv[i]);
+            return 2;
+        }
+        *eq = '\0';
+        kit.keys[kit.ncfg] = argv[i];
+        kit.vals[kit.ncfg++] = eq + 1;
+    }
+    K = &kit;
+    if (load(&kit))
+        return 1;
+    static const struct { const char *name; CU_TestFunc fn; } tests[] = {
+        {"lock and value", t_lock_value},
+        {"cancel a waiting lock", t_cancel},
+        {"handover on unlock", t_handover},
+        {"wait_change", t_wait_change},
+        {"on_lost never after unlock (50 rounds)", t_no_lost_after_unlock},
+        {"close while another waits", t_close_while_waiting},
+        {"on_lost when the backend dies", t_lost},
+    };
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    char suite[128];
+    snprintf(suite, sizeof suite, "ha conformance: %s", kit.desc->name);
+    CU_pSuite s = CU_add_suite(suite, NULL, NULL);
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        CU_add_test(s, tests[i].name, tests[i].fn);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    int failed = CU_get_number_of_tests_failed() || CU_get_number_of_failures();
+    CU_cleanup_registry();
+    dlclose(kit.dl);
+    return failed ? 1 : 0;
+}
