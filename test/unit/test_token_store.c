@@ -184,6 +184,7 @@ static void test_ttl_expiry(void)
     char *child = mk(&f, id, 0, 0);   /* never expires itself */
     char *other = mk(&f, NULL, 60, 0);
     CF_ASSERT_INT_EQ(alive(&f, child), 1);
+    CF_ASSERT_INT_EQ(alive(&f, id), 1);
     sleep(2);
     /* the child goes with its expired parent, even looked up first */
     CF_ASSERT_INT_EQ(alive(&f, child), 0);
@@ -361,6 +362,83 @@ static void test_renew(void)
     fx_close(&f);
 }
 
+/* Every change made through the store shows on the next lookup although
+ * the records were cached by earlier lookups. */
+static void test_cache_coherence(void)
+{
+    struct fx f;
+    fx_open(&f);
+    char *p = mk(&f, NULL, 0, 0);
+    char *c = mk(&f, p, 0, 0);
+    char *u = mk(&f, NULL, 0, 3);
+    struct cf_token *t;
+    CF_ASSERT_INT_EQ(alive(&f, c), 1);      /* warms c and p */
+    /* a lookup hands out a copy the caller may change */
+    CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, c, &t), 0);
+    free(t->display_name);
+    t->display_name = strdup("changed");
+    cf_token_free(t);
+    CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, c, &t), 0);
+    CF_ASSERT_STR_EQ(t->display_name, "token");
+    CF_ASSERT_STR_EQ(t->parent, p);
+    cf_token_free(t);
+    /* renew: the new lease is seen */
+    CF_ASSERT_INT_EQ(cf_token_renew(f.ts, c, 77, NULL), 0);
+    CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, c, &t), 0);
+    CF_ASSERT_INT_EQ(t->lease_ttl, 77);
+    cf_token_free(t);
+    /* use counts go down on every use, cached or not */
+    CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, u, &t), 0);
+    CF_ASSERT_INT_EQ(cf_token_use(f.ts, t), 0);
+    cf_token_free(t);
+    CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, u, &t), 0);
+    CF_ASSERT_INT_EQ(t->num_uses, 2);
+    CF_ASSERT_INT_EQ(cf_token_use(f.ts, t), 0);
+    CF_ASSERT_INT_EQ(cf_token_use(f.ts, t), 0);
+    CF_ASSERT_INT_EQ(cf_token_use(f.ts, t), CF_ENOENT);
+    cf_token_free(t);
+    CF_ASSERT_INT_EQ(alive(&f, u), 0);
+    /* orphaning rewrites the child's record */
+    CF_ASSERT_INT_EQ(cf_token_revoke_orphan(f.ts, p), 0);
+    CF_ASSERT_INT_EQ(alive(&f, p), 0);
+    CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, c, &t), 0);
+    CF_ASSERT_INT_EQ(t->parent == NULL, 1);
+    CF_ASSERT_INT_EQ(t->orphan, 1);
+    cf_token_free(t);
+    /* revocation takes effect at once */
+    CF_ASSERT_INT_EQ(cf_token_revoke(f.ts, c), 0);
+    CF_ASSERT_INT_EQ(alive(&f, c), 0);
+    free(p);
+    free(c);
+    free(u);
+    fx_close(&f);
+}
+
+/* More tokens than cache slots, in parent chains, so records evict each
+ * other (also mid-lookup, while an ancestor is loaded). */
+static void test_cache_eviction(void)
+{
+    struct fx f;
+    fx_open(&f);
+    enum { N = 3000 };
+    char **ids = calloc(N, sizeof *ids);
+    CF_ASSERT_INT_EQ(ids != NULL, 1);
+    for (int i = 0; i < N; i++)
+        ids[i] = mk(&f, i % 10 ? ids[i - 1] : NULL, 0, 0);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N; i++)
+            CF_ASSERT_INT_EQ(alive(&f, ids[i]), 1);
+    /* revoking each chain's head takes the whole chain */
+    for (int i = 0; i < N; i += 20)
+        CF_ASSERT_INT_EQ(cf_token_revoke(f.ts, ids[i]), 0);
+    for (int i = 0; i < N; i++)
+        CF_ASSERT_INT_EQ(alive(&f, ids[i]), (i / 10) % 2);
+    for (int i = 0; i < N; i++)
+        free(ids[i]);
+    free(ids);
+    fx_close(&f);
+}
+
 static void test_calc_ttl(void)
 {
     long long ttl;
@@ -433,6 +511,8 @@ int main(void)
         {"revoke orphan", test_revoke_orphan},
         {"accessors", test_accessors},
         {"renew (sleeps 2 s)", test_renew},
+        {"cache coherence", test_cache_coherence},
+        {"cache eviction", test_cache_eviction},
         {"calculate TTL", test_calc_ttl},
         {"auth json", test_auth_json},
         {NULL, NULL}
