@@ -528,3 +528,52 @@ int cf_barrier_key_status(struct cf_barrier *b, unsigned *term,
     pthread_rwlock_unlock(&b->lock);
     return rc;
 }
+
+int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ops[i].key || !*ops[i].key || reserved(ops[i].key) ||
+            (ops[i].kind == CF_TXN_PUT && !ops[i].value && ops[i].value_len))
+            return CF_EINVAL;
+    pthread_rwlock_rdlock(&b->lock);
+    if (b->sealed) {
+        pthread_rwlock_unlock(&b->lock);
+        return CF_ESEALED;
+    }
+    struct coffer_txn_op *enc = calloc(n ? n : 1, sizeof *enc);
+    int rc = enc ? 0 : CF_ENOMEM;
+    const struct term *t = &b->terms[b->active];
+    for (size_t i = 0; !rc && i < n; i++) {
+        enc[i] = ops[i];
+        if (ops[i].kind != CF_TXN_PUT)
+            continue;
+        uint8_t *v;
+        size_t vlen;
+        rc = seal_value(t->key, t->term, ops[i].key, ops[i].value, ops[i].value_len, &v, &vlen);
+        if (!rc) {
+            atomic_fetch_add(&b->encryptions, 1);
+            enc[i].value = v;
+            enc[i].value_len = vlen;
+        } else {
+            enc[i].kind = CF_TXN_DELETE;   /* nothing to free for this slot */
+        }
+    }
+    if (!rc) {
+        rc = cf_physical_txn(b->phys, enc, n);
+        /* Without atomic transactions (e.g. ZooKeeper) apply in order: the
+         * caller orders ops so that a partial write is still consistent. */
+        for (size_t i = 0; rc == CF_ENOTSUP && i < n; i++) {
+            int r = enc[i].kind == CF_TXN_PUT
+                        ? cf_physical_put(b->phys, enc[i].key, enc[i].value, enc[i].value_len)
+                        : cf_physical_delete(b->phys, enc[i].key);
+            if (r || i == n - 1)
+                rc = r;
+        }
+    }
+    for (size_t i = 0; enc && i < n; i++)
+        if (ops[i].kind == CF_TXN_PUT && enc[i].value != ops[i].value)
+            free((void *)enc[i].value);
+    free(enc);
+    pthread_rwlock_unlock(&b->lock);
+    return rc;
+}

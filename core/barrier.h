@@ -41,6 +41,10 @@ int cf_barrier_delete(struct cf_barrier *b, const char *key);
 int cf_barrier_list(struct cf_barrier *b, const char *prefix, char ***keys,
                     size_t *n);
 
+/* Applies puts and deletes (keys and values borrowed) in one storage
+ * transaction when the plugin offers one, else one by one in order. */
+int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t n);
+
 /* Adds a new term and makes it the encryption key (sys/rotate). */
 int cf_barrier_rotate(struct cf_barrier *b);
 /* sys/key-status: current term, its install time, encryptions under it. */

@@ -27,7 +27,7 @@ void cf_view_free(struct cf_view *v)
     free(v);
 }
 
-static char *full(const struct cf_view *v, const char *key)
+static char *full_key(const struct cf_view *v, const char *key)
 {
     struct cf_buf b = {0};
     if (cf_buf_puts(&b, v->prefix) || cf_buf_puts(&b, key)) {
@@ -40,7 +40,7 @@ static char *full(const struct cf_view *v, const char *key)
 int cf_view_get(const struct cf_view *v, const char *key, uint8_t **val,
                 size_t *len)
 {
-    char *k = full(v, key);
+    char *k = full_key(v, key);
     if (!k)
         return CF_ENOMEM;
     int rc = cf_barrier_get(v->barrier, k, val, len);
@@ -51,7 +51,7 @@ int cf_view_get(const struct cf_view *v, const char *key, uint8_t **val,
 int cf_view_put(const struct cf_view *v, const char *key, const void *val,
                 size_t len)
 {
-    char *k = full(v, key);
+    char *k = full_key(v, key);
     if (!k)
         return CF_ENOMEM;
     int rc = cf_barrier_put(v->barrier, k, val, len);
@@ -61,7 +61,7 @@ int cf_view_put(const struct cf_view *v, const char *key, const void *val,
 
 int cf_view_delete(const struct cf_view *v, const char *key)
 {
-    char *k = full(v, key);
+    char *k = full_key(v, key);
     if (!k)
         return CF_ENOMEM;
     int rc = cf_barrier_delete(v->barrier, k);
@@ -72,7 +72,7 @@ int cf_view_delete(const struct cf_view *v, const char *key)
 int cf_view_list(const struct cf_view *v, const char *prefix, char ***keys,
                  size_t *n)
 {
-    char *k = full(v, prefix);
+    char *k = full_key(v, prefix);
     if (!k)
         return CF_ENOMEM;
     int rc = cf_barrier_list(v->barrier, k, keys, n);
@@ -124,4 +124,26 @@ int cf_view_get_json(const struct cf_view *v, const char *key, yajl_val *out)
 int cf_view_put_str(const struct cf_view *v, const char *key, const char *s)
 {
     return cf_view_put(v, key, s, strlen(s));
+}
+
+int cf_view_txn(const struct cf_view *v, const struct coffer_txn_op *ops, size_t n)
+{
+    struct coffer_txn_op *full = calloc(n ? n : 1, sizeof *full);
+    if (!full)
+        return CF_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        full[i] = ops[i];
+        full[i].key = NULL;
+        char *k = full_key(v, ops[i].key);
+        if (!k)
+            rc = CF_ENOMEM;
+        full[i].key = k;
+    }
+    if (!rc)
+        rc = cf_barrier_txn(v->barrier, full, n);
+    for (size_t i = 0; i < n; i++)
+        free((char *)full[i].key);
+    free(full);
+    return rc;
 }

@@ -24,6 +24,8 @@ int cf_view_put(const struct cf_view *v, const char *key, const void *val,
 int cf_view_delete(const struct cf_view *v, const char *key);
 int cf_view_list(const struct cf_view *v, const char *prefix, char ***keys,
                  size_t *n);
+/* cf_barrier_txn with the prefix prepended to every key. */
+int cf_view_txn(const struct cf_view *v, const struct coffer_txn_op *ops, size_t n);
 /* Deletes every key under prefix (recursively). */
 int cf_view_clear(const struct cf_view *v, const char *prefix);
 

@@ -230,18 +230,28 @@ static int add_version(struct cf_mount *m, const char *path,
     int64_t now = cf_now_ns();
     int64_t del = cf_kv2_deletion_time(c, meta, now);
     char *key = cf_kv2_version_key(path, meta->current + 1);
-    if (!key)
-        return CF_ENOMEM;
-    int rc = cf_view_put_str(m->view, key, text);
-    free(key);
-    if (rc)
-        return rc;
+    char *mkey = cf_kv2_meta_key(path);
     unsigned long long old_oldest = meta->oldest, trim;
     struct cf_kv2_version *v;
-    if ((rc = cf_kv2_meta_add_version(meta, now, del, c->max_versions, &trim,
-                                      &v)))
-        return rc;
-    if ((rc = cf_kv2_meta_save(m->view, path, meta)))
+    char *mtext = NULL;
+    int rc = key && mkey ? 0 : CF_ENOMEM;
+    if (!rc)
+        rc = cf_kv2_meta_add_version(meta, now, del, c->max_versions, &trim, &v);
+    if (!rc)
+        rc = cf_kv2_meta_encode(meta, &mtext);
+    if (!rc) {
+        /* One storage transaction, so one sync; where the store has no
+         * transactions the data still lands before the metadata naming it. */
+        const struct coffer_txn_op ops[2] = {
+            {CF_TXN_PUT, key, (const uint8_t *)text, strlen(text)},
+            {CF_TXN_PUT, mkey, (const uint8_t *)mtext, strlen(mtext)},
+        };
+        rc = cf_view_txn(m->view, ops, 2);
+    }
+    free(key);
+    free(mkey);
+    cf_free_secret_str(mtext);
+    if (rc)
         return rc;
     struct cf_json j;
     if (cf_json_init(&j))

@@ -187,8 +187,7 @@ int cf_kv2_meta_load(const struct cf_view *v, const char *path,
     return 0;
 }
 
-int cf_kv2_meta_save(const struct cf_view *v, const char *path,
-                     const struct cf_kv2_meta *m)
+int cf_kv2_meta_encode(const struct cf_kv2_meta *m, char **out)
 {
     struct cf_json j;
     if (cf_json_init(&j))
@@ -215,8 +214,14 @@ int cf_kv2_meta_save(const struct cf_view *v, const char *path,
     }
     cf_json_arr_close(&j);
     cf_json_obj_close(&j);
+    return cf_json_finish(&j, out);
+}
+
+int cf_kv2_meta_save(const struct cf_view *v, const char *path,
+                     const struct cf_kv2_meta *m)
+{
     char *text;
-    int rc = cf_json_finish(&j, &text);
+    int rc = cf_kv2_meta_encode(m, &text);
     if (rc)
         return rc;
     char *key = cf_kv2_meta_key(path);

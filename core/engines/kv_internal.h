@@ -94,6 +94,8 @@ void cf_kv2_meta_free(struct cf_kv2_meta *m);
 /* Loads metadata/<path>: *out owned by the caller; CF_ENOENT if none. */
 int cf_kv2_meta_load(const struct cf_view *v, const char *path,
                      struct cf_kv2_meta **out);
+/* The stored JSON form of m (caller frees with cf_free_secret_str). */
+int cf_kv2_meta_encode(const struct cf_kv2_meta *m, char **out);
 int cf_kv2_meta_save(const struct cf_view *v, const char *path,
                      const struct cf_kv2_meta *m);
 /* Version n's entry (borrowed) or NULL. */

@@ -177,6 +177,36 @@ static void test_round_trip(void)
     fx_close(&f);
 }
 
+/* Transactions: encrypted like puts, applied in order on a store without
+ * txn support, refused whole for a reserved key or while sealed. */
+static void test_txn(void)
+{
+    struct fx f;
+    fx_open(&f);
+    CF_ASSERT_INT_EQ(put_str(f.b, "gone", "x"), 0);
+    const struct coffer_txn_op ops[3] = {
+        {CF_TXN_PUT, "a/1", (const uint8_t *)"one", 3},
+        {CF_TXN_PUT, "a/2", (const uint8_t *)"two", 3},
+        {CF_TXN_DELETE, "gone", NULL, 0},
+    };
+    CF_ASSERT_INT_EQ(cf_barrier_txn(f.b, ops, 3), 0);
+    check_value(f.b, "a/1", "one");
+    check_value(f.b, "a/2", "two");
+    CF_ASSERT_INT_EQ(stored_term(f.phys, "a/1"), 1);
+    uint8_t *v;
+    size_t n;
+    CF_ASSERT_INT_EQ(cf_barrier_get(f.b, "gone", &v, &n), CF_ENOENT);
+    const struct coffer_txn_op bad[2] = {
+        {CF_TXN_PUT, "a/3", (const uint8_t *)"three", 5},
+        {CF_TXN_PUT, "core/keyring", (const uint8_t *)"x", 1},
+    };
+    CF_ASSERT_INT_EQ(cf_barrier_txn(f.b, bad, 2), CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_barrier_get(f.b, "a/3", &v, &n), CF_ENOENT);
+    CF_ASSERT_INT_EQ(cf_barrier_seal(f.b), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_txn(f.b, ops, 3), CF_ESEALED);
+    fx_close(&f);
+}
+
 static void test_ciphertext_at_rest(void)
 {
     struct fx f;
@@ -503,6 +533,7 @@ int main(void)
         {"initialize", test_initialize},
         {"wrong root key", test_wrong_root_key},
         {"round trip", test_round_trip},
+        {"transactions", test_txn},
         {"ciphertext at rest", test_ciphertext_at_rest},
         {"tamper detected", test_tamper_detected},
         {"value bound to its key", test_value_bound_to_key},
