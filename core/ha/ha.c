@@ -36,6 +36,7 @@ struct cf_ha {
     const struct cf_logger *log;
 
     pthread_mutex_t mu;
+    pthread_mutex_t confirm_mu;  /* one on-the-spot lease confirmation at a time */
     pthread_cond_t cv;
     pthread_t locker, follower;
     int started;
@@ -96,6 +97,7 @@ int cf_ha_new(struct cf_ha_backend *be, struct cf_barrier *b,
     h->hooks = *hooks;
     h->log = log;
     pthread_mutex_init(&h->mu, NULL);
+    pthread_mutex_init(&h->confirm_mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     *out = h;
     return 0;
@@ -107,6 +109,7 @@ void cf_ha_free(struct cf_ha *h)
         return;
     cf_ha_stop(h);
     pthread_mutex_destroy(&h->mu);
+    pthread_mutex_destroy(&h->confirm_mu);
     pthread_cond_destroy(&h->cv);
     free(h);
 }
@@ -224,11 +227,11 @@ static void *locker_main(void *arg)
             continue;
         }
         backoff = 0;
+        uint64_t lock_taken_ms = cf_mono_ms();
         int64_t since = cf_now_ns();
         pthread_mutex_lock(&h->mu);
         memcpy(h->my_value, value, sizeof value);
         pthread_mutex_unlock(&h->mu);
-        atomic_store(&h->confirmed_ms, cf_mono_ms());
         rc = advertise(h, since);
         if (!rc)
             rc = h->hooks.activate(h->hooks.arg, &err);
@@ -244,6 +247,8 @@ static void *locker_main(void *arg)
         }
         pthread_mutex_lock(&h->mu);
         h->active = 1;
+        /* Taking the lock confirmed it; the follower renews from here. */
+        atomic_store(&h->confirmed_ms, lock_taken_ms);
         h->view.leader_known = 1;
         snprintf(h->view.leader_api, sizeof h->view.leader_api, "%s", h->cfg.api_addr);
         snprintf(h->view.leader_cluster, sizeof h->view.leader_cluster, "%s",
@@ -296,6 +301,9 @@ static void *follower_main(void *arg)
     while (!atomic_load(&h->stop)) {
         int held = 0;
         char *val = NULL;
+        /* The lease counts from before the question: the backend saw us
+         * alive no earlier than this. */
+        uint64_t asked = cf_mono_ms();
         int rc = cf_ha_backend_value(h->be, LOCK_KEY, &held, &val);
         pthread_mutex_lock(&h->mu);
         int active = h->active;
@@ -303,7 +311,7 @@ static void *follower_main(void *arg)
         pthread_mutex_unlock(&h->mu);
         if (!rc && active) {
             if (mine)
-                atomic_store(&h->confirmed_ms, cf_mono_ms());
+                atomic_store(&h->confirmed_ms, asked);
             else
                 on_lost(h);   /* someone else holds it: we are fenced out */
         }
@@ -329,7 +337,7 @@ static void *follower_main(void *arg)
             pthread_mutex_unlock(&h->mu);
         } else {
             cf_ha_backend_wait_change(h->be, LOCK_KEY, held ? val : NULL,
-                                      active ? 250 : 1000, &changed);
+                                      active || mine ? 250 : 1000, &changed);
         }
         free(val);
     }
@@ -377,15 +385,41 @@ void cf_ha_stop(struct cf_ha *h)
     pthread_mutex_unlock(&h->mu);
 }
 
+static int lease_fresh(struct cf_ha *h)
+{
+    uint64_t age = cf_mono_ms() - atomic_load(&h->confirmed_ms);
+    return age < (uint64_t)h->cfg.lease_ms;
+}
+
 int cf_ha_serving(struct cf_ha *h)
 {
     pthread_mutex_lock(&h->mu);
     int active = h->active;
+    char mine[37];
+    memcpy(mine, h->my_value, sizeof mine);
     pthread_mutex_unlock(&h->mu);
     if (!active || atomic_load(&h->lost))
         return 0;
-    uint64_t age = cf_mono_ms() - atomic_load(&h->confirmed_ms);
-    return age < (uint64_t)h->cfg.lease_ms;
+    if (lease_fresh(h))
+        return 1;
+    /* The follower is late (a loaded machine): confirm on the spot, one
+     * request at a time, rather than turn clients away. A node that was
+     * paused past its session gets "not held by us" or an error here. */
+    pthread_mutex_lock(&h->confirm_mu);
+    if (!lease_fresh(h) && !atomic_load(&h->lost)) {
+        int held = 0;
+        char *val = NULL;
+        uint64_t asked = cf_mono_ms();
+        if (cf_ha_backend_value(h->be, LOCK_KEY, &held, &val) == 0) {
+            if (held && val && !strcmp(val, mine))
+                atomic_store(&h->confirmed_ms, asked);
+            else
+                on_lost(h);
+        }
+        free(val);
+    }
+    pthread_mutex_unlock(&h->confirm_mu);
+    return !atomic_load(&h->lost) && lease_fresh(h);
 }
 
 void cf_ha_view(struct cf_ha *h, struct cf_ha_view *out)

@@ -84,7 +84,7 @@ int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *r
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
     if (!cf_core_unsealed(c))
-        return cf_result_error(res, 503, "Vault is sealed");
+        return cf_result_error(res, 500, "Vault is sealed");   /* as Vault */
     struct cf_ha_view v = {0};
     if (c->ha)
         cf_ha_view(c->ha, &v);

@@ -11,6 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The build time as RFC 3339, from the compiler's __DATE__ / __TIME__. */
+static void build_date(char out[32])
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    const char *d = __DATE__;   /* "Nov 22 2026" */
+    char mon[4] = {d[0], d[1], d[2], 0};
+    const char *m = strstr(months, mon);
+    int mi = m ? (int)(m - months) / 3 + 1 : 1;
+    snprintf(out, 32, "%.4s-%02d-%02dT%sZ", d + 7, mi, atoi(d + 4), __TIME__);
+}
+
 static int finish_raw(struct cf_json *j, struct cf_result *res)
 {
     int rc = cf_json_finish(j, &res->raw);
@@ -37,7 +48,9 @@ int cf_sys_seal_status(struct cf_core *c, struct cf_request *req, struct cf_resu
     cf_json_kint(&j, "progress", st.progress);
     cf_json_kstr(&j, "nonce", st.nonce);
     cf_json_kstr(&j, "version", COFFER_VERSION);
-    cf_json_kstr(&j, "build_date", __DATE__);
+    char built[32];
+    build_date(built);
+    cf_json_kstr(&j, "build_date", built);
     cf_json_kbool(&j, "migration", 0);
     pthread_rwlock_rdlock(&c->state);
     if (c->ready) {

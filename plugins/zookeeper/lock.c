@@ -419,9 +419,10 @@ void *cf_zk_watchdog(void *arg)
     pthread_mutex_lock(&z->mu);
     while (!z->closing) {
         uint64_t now = z->host->monotonic_ms();
-        /* A long gap between ticks means this process was stopped or
-         * starved: the server may have expired us meanwhile. */
-        int froze = now - last > (uint64_t)z->session_ms / 2;
+        /* A gap of a whole session between ticks means this process was
+         * stopped (SIGSTOP, VM freeze): the server may have expired us.
+         * Shorter gaps are ordinary load; the host fences those itself. */
+        int froze = now - last > (uint64_t)z->session_ms;
         last = now;
         for (struct zk_lock *l = z->locks; l; l = l->next) {
             struct zk_session *s = l->s;

@@ -23,7 +23,9 @@ trap cleanup EXIT
 free_port() {
     local p
     for _ in $(seq 200); do
-        p=$(( (RANDOM % 20000) + 30000 ))
+        # Below Linux's ephemeral range (32768+), so a client socket cannot
+        # take the port between this check and the server's bind.
+        p=$(( (RANDOM % 12000) + 20000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
            ! (exec 3<>"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null; then
             echo "$p"; return 0
