@@ -2,6 +2,7 @@
 #include "core_internal.h"
 #include "auth/auth.h"
 #include "ha/ha.h"
+#include "forward.h"
 #include "engines/engines.h"
 #include "util/buf.h"
 #include "util/encode.h"
@@ -69,6 +70,7 @@ void cf_core_free(struct cf_core *c)
     if (!c)
         return;
     cf_ha_free(c->ha);
+    cf_forwarder_free(c->fwd);
     teardown(c);
     cf_seal_free(c->seal);
     cf_barrier_free(c->barrier);
@@ -299,9 +301,29 @@ static void ha_deactivate(void *arg)
     cf_log(&c->log, CF_LOG_INFO, "core: entering standby mode");
 }
 
+static void ha_cluster_start(void *arg, const char *cert, const char *key, const char *name)
+{
+    struct cf_core *c = arg;
+    if (c->fwd)
+        cf_forwarder_cluster_start(c->fwd, cert, key, name);
+}
+
+static void ha_cluster_stop(void *arg)
+{
+    struct cf_core *c = arg;
+    if (c->fwd)
+        cf_forwarder_cluster_stop(c->fwd);
+}
+
+int cf_core_enable_forwarding(struct cf_core *c, struct cf_transport_backend *tb)
+{
+    return cf_forwarder_new(c, tb, &c->fwd);
+}
+
 int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
                       const char *api_addr, const char *cluster_addr)
 {
+    snprintf(c->api_addr, sizeof c->api_addr, "%s", api_addr);
     if (cf_uuid(c->node_id))
         return CF_EIO;
     if (gethostname(c->hostname, sizeof c->hostname - 1))
@@ -312,6 +334,7 @@ int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
         .node_id = c->node_id,
         .hostname = c->hostname,
     };
-    struct cf_ha_hooks hooks = {c, ha_activate, ha_deactivate};
+    struct cf_ha_hooks hooks = {c, ha_activate, ha_deactivate, ha_cluster_start,
+                                ha_cluster_stop};
     return cf_ha_new(be, c->barrier, &cfg, &hooks, &c->log, &c->ha);
 }

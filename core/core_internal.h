@@ -39,6 +39,8 @@ struct cf_core {
      * cf_ha_serving() says so; standbys keep the barrier unsealed to read
      * the leader's advertisement but build no active state. */
     struct cf_ha *ha;
+    struct cf_forwarder *fwd;           /* NULL: redirect only */
+    char api_addr[512];
     char node_id[37];
     char hostname[256];
     int dev;                            /* dev mode: no sudo shortcuts, just labels */
@@ -70,6 +72,11 @@ int cf_core_unseal(struct cf_core *c, const char *key, int *unsealed,
 struct cf_ha_backend;
 int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
                       const char *api_addr, const char *cluster_addr);
+/* Standbys forward requests over tb (borrowed; must outlive the core).
+ * Call before cf_core_enable_ha. */
+struct cf_transport_backend;
+int cf_core_enable_forwarding(struct cf_core *c, struct cf_transport_backend *tb);
+
 /* Whether the barrier is unsealed (a standby is unsealed but not ready). */
 int cf_core_unsealed(struct cf_core *c);
 

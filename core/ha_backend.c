@@ -2,8 +2,8 @@
  * vtable, counted so that free can cancel blocked lock/wait calls and wait
  * for them to leave before the instance is closed. */
 #include "ha_backend.h"
+#include "plugin_gate.h"
 #include "util/timeutil.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,13 +13,7 @@
 struct cf_ha_backend {
     const struct coffer_ha *vt;
     void *inst;
-    char *name;
-    atomic_int *cancelled;
-    void (*on_free)(void *);
-    void *on_free_arg;
-    pthread_mutex_t mu;
-    pthread_cond_t idle;
-    int calls;                 /* calls inside the plugin now */
+    struct cf_plugin_gate gate;
 };
 
 /* A member is offered when it lies inside struct_size and is set. */
@@ -31,41 +25,18 @@ int cf_ha_backend_new(const struct coffer_ha *vt, void *inst, const char *name,
                       void *on_free_arg, struct cf_ha_backend **out)
 {
     struct cf_ha_backend *b = calloc(1, sizeof *b);
-    if (!b || !(b->name = strdup(name ? name : "?"))) {
-        free(b);
+    if (!b)
         return CF_ENOMEM;
+    int rc = cf_plugin_gate_init(&b->gate, name, cancelled, on_free,
+                                 on_free_arg);
+    if (rc) {
+        free(b);
+        return rc;
     }
     b->vt = vt;
     b->inst = inst;
-    b->cancelled = cancelled;
-    b->on_free = on_free;
-    b->on_free_arg = on_free_arg;
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->idle, NULL);
     *out = b;
     return 0;
-}
-
-/* The flag is read under mu so that free, which sets it under mu, never
- * closes the instance with a call about to enter. */
-static int enter(struct cf_ha_backend *b)
-{
-    pthread_mutex_lock(&b->mu);
-    if (b->cancelled && atomic_load(b->cancelled)) {
-        pthread_mutex_unlock(&b->mu);
-        return CF_ECANCELED;
-    }
-    b->calls++;
-    pthread_mutex_unlock(&b->mu);
-    return 0;
-}
-
-static void leave(struct cf_ha_backend *b)
-{
-    pthread_mutex_lock(&b->mu);
-    if (--b->calls == 0)
-        pthread_cond_broadcast(&b->idle);
-    pthread_mutex_unlock(&b->mu);
 }
 
 int cf_ha_backend_lock(struct cf_ha_backend *b, const char *key,
@@ -75,17 +46,17 @@ int cf_ha_backend_lock(struct cf_ha_backend *b, const char *key,
 {
     if (!key || !value || !lock)
         return CF_EINVAL;
-    int rc = enter(b);
+    int rc = cf_plugin_gate_enter(&b->gate);
     if (rc)
         return rc;
     struct coffer_err perr = {{0}};
     void *l = NULL;
     rc = b->vt->lock(b->inst, key, value, cancel, on_lost, arg, &l, &perr);
-    leave(b);
+    cf_plugin_gate_leave(&b->gate);
     if (rc) {
         if (err)
             memcpy(err->msg, perr.msg, sizeof err->msg);
-        return rc > 0 ? CF_EIO : rc;
+        return cf_plugin_norm_rc(rc);
     }
     *lock = l;
     return 0;
@@ -97,7 +68,7 @@ int cf_ha_backend_unlock(struct cf_ha_backend *b, void *lock)
         return 0;
     /* Not counted as a call: unlock must work while free is cancelling. */
     int rc = b->vt->unlock(lock);
-    return rc > 0 ? CF_EIO : rc;
+    return cf_plugin_norm_rc(rc);
 }
 
 int cf_ha_backend_value(struct cf_ha_backend *b, const char *key, int *held,
@@ -105,14 +76,14 @@ int cf_ha_backend_value(struct cf_ha_backend *b, const char *key, int *held,
 {
     int h = 0;
     char *v = NULL;
-    int rc = enter(b);
+    int rc = cf_plugin_gate_enter(&b->gate);
     if (rc)
         return rc;
     rc = b->vt->value(b->inst, key, &h, &v);
-    leave(b);
+    cf_plugin_gate_leave(&b->gate);
     if (rc) {
         free(v);
-        return rc > 0 ? CF_EIO : rc;
+        return cf_plugin_norm_rc(rc);
     }
     if (!h) {
         free(v);
@@ -142,7 +113,7 @@ static int poll_change(struct cf_ha_backend *b, const char *key,
         int rc = b->vt->value(b->inst, key, &held, &v);
         if (rc) {
             free(v);
-            return rc > 0 ? CF_EIO : rc;
+            return cf_plugin_norm_rc(rc);
         }
         int d = differs(held && v, v, known);
         free(v);
@@ -153,7 +124,7 @@ static int poll_change(struct cf_ha_backend *b, const char *key,
         uint64_t now = cf_mono_ms();
         if (now >= deadline)
             return CF_ETIMEDOUT;
-        if (b->cancelled && atomic_load(b->cancelled))
+        if (cf_plugin_gate_cancelled(&b->gate))
             return CF_ECANCELED;
         uint64_t nap = deadline - now < POLL_MS ? deadline - now : POLL_MS;
         struct timespec ts = {(time_t)(nap / 1000), (long)(nap % 1000) * 1000000L};
@@ -165,7 +136,7 @@ int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key,
                               const char *known, int timeout_ms, int *changed)
 {
     *changed = 0;
-    int rc = enter(b);
+    int rc = cf_plugin_gate_enter(&b->gate);
     if (rc)
         return rc;
     int c = 0;
@@ -173,33 +144,24 @@ int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key,
         rc = b->vt->wait_change(b->inst, key, known, timeout_ms, &c);
     else
         rc = poll_change(b, key, known, timeout_ms, &c);
-    leave(b);
+    cf_plugin_gate_leave(&b->gate);
     if (rc)
-        return rc > 0 ? CF_EIO : rc;
+        return cf_plugin_norm_rc(rc);
     *changed = c ? 1 : 0;
     return 0;
 }
 
 const char *cf_ha_backend_name(const struct cf_ha_backend *b)
 {
-    return b->name;
+    return cf_plugin_gate_name(&b->gate);
 }
 
 void cf_ha_backend_free(struct cf_ha_backend *b)
 {
     if (!b)
         return;
-    pthread_mutex_lock(&b->mu);
-    if (b->cancelled)
-        atomic_store(b->cancelled, 1);
-    while (b->calls > 0)
-        pthread_cond_wait(&b->idle, &b->mu);
-    pthread_mutex_unlock(&b->mu);
+    cf_plugin_gate_close(&b->gate);
     b->vt->close(b->inst);
-    if (b->on_free)
-        b->on_free(b->on_free_arg);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->idle);
-    free(b->name);
+    cf_plugin_gate_destroy(&b->gate);
     free(b);
 }

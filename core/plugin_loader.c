@@ -5,6 +5,7 @@
 #include "plugin_loader.h"
 #include "physical.h"
 #include "ha_backend.h"
+#include "transport_backend.h"
 #include "util/secret.h"
 #include "util/timeutil.h"
 #include <coffer/version.h>
@@ -40,6 +41,9 @@ struct host_ctx {
 #define STORAGE_MIN_1_0 END_OF(struct coffer_storage, list)
 /* The ha vtable arrived in 1.1; wait_change is its only optional member. */
 #define HA_MIN_1_1 END_OF(struct coffer_ha, value)
+/* The transport vtable arrived in 1.2, whole; echo is its only optional
+ * member (NULL allowed). */
+#define TRANSPORT_MIN_1_2 END_OF(struct coffer_transport, hangup)
 
 static void fail(struct coffer_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -246,6 +250,43 @@ static int check_ha(const struct cf_plugin *p, struct coffer_err *err)
     return 0;
 }
 
+static int check_transport(const struct cf_plugin *p, struct coffer_err *err)
+{
+    const struct coffer_transport *t = p->desc->transport;
+    if (p->desc->abi_minor < 2) {
+        fail(err, "plugin \"%s\" (%s): offers transport but targets plugin "
+             "ABI %u.%u, where the transport pointer is reserved; the "
+             "transport vtable needs %d.2 (this coffer provides %d.%d) — "
+             "rebuild it against coffer-plugin %d.%d", p->name, p->path,
+             p->desc->abi_major, p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
+             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
+             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        return CF_ECONFIG;
+    }
+    if (t->struct_size < TRANSPORT_MIN_1_2) {
+        fail(err, "plugin \"%s\" (%s): transport vtable is %zu bytes, plugin "
+             "ABI %d.%d needs at least %zu (this coffer provides %d.%d) — "
+             "rebuild it against coffer-plugin %d.x", p->name, p->path,
+             t->struct_size, p->desc->abi_major, p->desc->abi_minor,
+             TRANSPORT_MIN_1_2, COFFER_PLUGIN_ABI_MAJOR,
+             COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR);
+        return CF_ECONFIG;
+    }
+    const char *missing = !t->open ? "open" : !t->close ? "close"
+        : !t->listen ? "listen" : !t->stop ? "stop" : !t->dial ? "dial"
+        : !t->roundtrip ? "roundtrip" : !t->response_free ? "response_free"
+        : !t->hangup ? "hangup" : NULL;
+    if (missing) {
+        fail(err, "plugin \"%s\" (%s): transport vtable lacks the required "
+             "member %s() (plugin ABI %d.%d, this coffer provides %d.%d)",
+             p->name, p->path, missing, p->desc->abi_major,
+             p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
+             COFFER_PLUGIN_ABI_MINOR);
+        return CF_ECONFIG;
+    }
+    return 0;
+}
+
 static int check_descriptor(struct cf_plugin *p, unsigned kinds,
                             const struct cf_hcl_node *cfg,
                             struct coffer_err *err)
@@ -304,6 +345,8 @@ static int check_descriptor(struct cf_plugin *p, unsigned kinds,
     if ((kinds & CF_KIND_STORAGE) && (rc = check_storage(p, err)))
         return rc;
     if ((kinds & CF_KIND_HA) && (rc = check_ha(p, err)))
+        return rc;
+    if ((kinds & CF_KIND_TRANSPORT) && (rc = check_transport(p, err)))
         return rc;
     return check_config(p, cfg, err);
 }
@@ -572,6 +615,46 @@ int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
         vt->close(inst);
         free(h);
         fail(err, "ha \"%s\": out of memory", p->name);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+int cf_transport_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
+                      const struct cf_logger *log,
+                      struct cf_transport_backend **out,
+                      struct coffer_err *err)
+{
+    const struct coffer_transport *vt = p->desc->transport;
+    if (!vt) {
+        fail(err, "plugin \"%s\" (%s): does not offer transport", p->name,
+             p->path);
+        return CF_ENOTSUP;
+    }
+    int rc = check_transport(p, err);
+    if (rc)
+        return rc;
+    struct host_ctx *h = host_ctx_new(p, cfg, log);
+    if (!h) {
+        fail(err, "transport \"%s\": out of memory", p->name);
+        return CF_ENOMEM;
+    }
+    void *inst = NULL;
+    struct coffer_err perr = {{0}};
+    rc = vt->open(&h->host, &inst, &perr);
+    if (rc) {
+        fail(err, "transport \"%s\": %s", p->name,
+             perr.msg[0] ? perr.msg : "open failed without a message");
+        free(h);
+        return rc > 0 ? CF_EIO : rc;
+    }
+    struct cf_transport_backend *b;
+    if ((rc = cf_transport_backend_new(vt, inst, p->desc->name, &h->cancelled,
+                                       host_ctx_free, h, &b))) {
+        vt->close(inst);
+        free(h);
+        fail(err, "transport \"%s\": out of memory", p->name);
         return rc;
     }
     *out = b;

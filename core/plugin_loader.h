@@ -11,6 +11,7 @@
 struct cf_plugin;
 struct cf_physical;
 struct cf_ha_backend;
+struct cf_transport_backend;
 
 #define CF_KIND_STORAGE   0x1u
 #define CF_KIND_HA        0x2u
@@ -44,5 +45,14 @@ int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
 int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
                const struct cf_logger *log, struct cf_ha_backend **out,
                struct coffer_err *err);
+
+/* Opens a transport instance of p with cfg (borrowed; must outlive the
+ * instance), after the same vtable checks as loading with
+ * CF_KIND_TRANSPORT. *out is freed with cf_transport_backend_free once
+ * every listener is stopped and every conn hung up. */
+int cf_transport_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
+                      const struct cf_logger *log,
+                      struct cf_transport_backend **out,
+                      struct coffer_err *err);
 
 #endif

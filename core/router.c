@@ -3,7 +3,9 @@
 #include "core_internal.h"
 #include "auth/auth.h"
 #include "ha/ha.h"
+#include "forward.h"
 #include "util/buf.h"
+#include "util/encode.h"
 #include "sys/sys.h"
 #include "util/errors.h"
 #include "util/secret.h"
@@ -203,28 +205,21 @@ static void handle_mount(struct cf_core *c, struct cf_request *req,
     cf_token_free(tok);
 }
 
-/* Percent-encodes a decoded path for a Location header; '/' stays. */
-static void encode_path(struct cf_buf *b, const char *p)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-            (ch >= '0' && ch <= '9') || strchr("-._~/", ch)) {
-            cf_buf_append(b, p, 1);
-        } else {
-            char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-            cf_buf_append(b, e, 3);
-        }
-    }
-}
-
-/* A standby's answer: 307 to the active node's api_addr with the same
- * path and query (307 keeps the method and body), or Vault's 500 when no
- * active node is known. Request forwarding replaces this in a later step. */
+/* A standby's answer: the active node's own answer, forwarded over the
+ * cluster port; else 307 to the active node's api_addr with the same path
+ * and query (307 keeps the method and body), or Vault's 500 when no active
+ * node is known. */
 static void standby_answer(struct cf_core *c, const struct cf_request *req,
                            struct cf_result *res)
 {
+    /* Forward unless the client asked not to, or the request already came
+     * from another node (never forward twice); any failure falls back to
+     * the redirect, as Vault does. */
+    const char *nofwd = cf_req_header(req, "x-vault-no-request-forwarding");
+    if (c->fwd && !req->forwarded && !(nofwd && *nofwd) &&
+        cf_forwarder_send(c->fwd, req, res) == 0)
+        return;
+    cf_result_free(res);
     struct cf_ha_view v;
     cf_ha_view(c->ha, &v);
     if (!v.leader_known || !v.leader_api[0] || !strcmp(v.leader_node_id, c->node_id)) {
@@ -237,7 +232,7 @@ static void standby_answer(struct cf_core *c, const struct cf_request *req,
         n--;
     cf_buf_append(&loc, v.leader_api, n);
     cf_buf_puts(&loc, "/v1/");
-    encode_path(&loc, req->path);
+    cf_url_path_encode(&loc, req->path);
     if (req->query_raw && *req->query_raw) {
         cf_buf_puts(&loc, "?");
         cf_buf_puts(&loc, req->query_raw);

@@ -7,6 +7,7 @@
 #include "plugin_dir.h"
 #include "plugin_loader.h"
 #include "ha_backend.h"
+#include "transport_backend.h"
 #include "http/listener.h"
 #include "util/errors.h"
 #include "util/secret.h"
@@ -209,6 +210,8 @@ int cf_server_main(int argc, char **argv)
     struct cf_plugin *plugin = NULL, *ha_plugin = NULL;
     struct cf_physical *phys = NULL;
     struct cf_ha_backend *ha_be = NULL;
+    struct cf_plugin *tr_plugin = NULL;
+    struct cf_transport_backend *tr = NULL;
     struct cf_core *core = NULL;
     struct cf_http_listener **ls = NULL;
     size_t nls = 0;
@@ -258,6 +261,17 @@ int cf_server_main(int argc, char **argv)
     }
     char api[512];
     default_api_addr(cfg, api, sizeof api);
+    /* Standbys forward over the "tls" transport unless clustering is off;
+     * without it they still redirect. */
+    if (ha_be && !cfg->disable_clustering) {
+        struct coffer_err terr = {""};
+        if (cf_plugin_load(dir, "tls", CF_KIND_TRANSPORT, NULL, &tr_plugin, &terr) ||
+            cf_transport_open(tr_plugin, NULL, &log, &tr, &terr) ||
+            cf_core_enable_forwarding(core, tr)) {
+            cf_log(&log, CF_LOG_WARN, "request forwarding off (standbys will redirect): %s",
+                   terr.msg[0] ? terr.msg : "cannot start the forwarder");
+        }
+    }
     if (ha_be && (rc = cf_core_enable_ha(core, ha_be, api, cfg->cluster_addr))) {
         fprintf(stderr, "Error: cannot start HA: %s\n", cf_strerror(rc));
         goto out;
@@ -302,6 +316,8 @@ out:
         cf_http_listener_stop(ls[i]);
     free(ls);
     cf_core_free(core);
+    cf_transport_backend_free(tr);
+    cf_plugin_free(tr_plugin);
     cf_ha_backend_free(ha_be);
     cf_physical_free(phys);
     cf_plugin_free(ha_plugin);

@@ -50,6 +50,11 @@ struct cf_ha {
     int step_down_req;
     uint64_t backoff_until_ms;
     struct cf_ha_view view;
+    /* The leader's advertised identity (standbys dial it). */
+    unsigned leader_gen;
+    char *leader_cert, *leader_key, *leader_name, *leader_cluster;
+    /* This activation's identity while active. */
+    struct cf_cluster_identity *my_id;
 };
 
 static void wait_ms(struct cf_ha *h, int ms)
@@ -108,6 +113,11 @@ void cf_ha_free(struct cf_ha *h)
     if (!h)
         return;
     cf_ha_stop(h);
+    cf_free_secret_str(h->leader_cert);
+    cf_free_secret_str(h->leader_key);
+    free(h->leader_name);
+    free(h->leader_cluster);
+    cf_identity_free(h->my_id);
     pthread_mutex_destroy(&h->mu);
     pthread_mutex_destroy(&h->confirm_mu);
     pthread_cond_destroy(&h->cv);
@@ -133,9 +143,12 @@ static int advertise(struct cf_ha *h, int64_t since_ns)
     };
     char *json = NULL;
     rc = cf_advert_encode(&a, &json);
-    cf_identity_free(id);
-    if (rc)
+    if (rc) {
+        cf_identity_free(id);
         return rc;
+    }
+    cf_identity_free(h->my_id);
+    h->my_id = id;
     char key[96];
     snprintf(key, sizeof key, LEADER_PREFIX "%s", h->my_value);
     rc = cf_barrier_put(h->barrier, key, (const uint8_t *)json, strlen(json));
@@ -174,6 +187,10 @@ static void serve_active(struct cf_ha *h, void *lock)
     h->active = 0;
     int stepped = h->step_down_req, lost = atomic_load(&h->lost);
     pthread_mutex_unlock(&h->mu);
+    if (h->hooks.cluster_stop)
+        h->hooks.cluster_stop(h->hooks.arg);
+    cf_identity_free(h->my_id);
+    h->my_id = NULL;
     if (lost)
         cf_log(h->log, CF_LOG_WARN, "ha: lost the HA lock; leaving active mode");
     else
@@ -218,7 +235,9 @@ static void *locker_main(void *arg)
             break;
         }
         if (rc) {
-            backoff = backoff ? (backoff * 2 > 10000 ? 10000 : backoff * 2) : 500;
+            /* Short: the lock backend usually comes back within seconds and
+             * a long wait would leave the cluster without an active node. */
+            backoff = backoff ? (backoff * 2 > 2000 ? 2000 : backoff * 2) : 250;
             cf_log(h->log, CF_LOG_ERROR, "ha: cannot take the HA lock: %s (retrying in %d ms)",
                    err.msg[0] ? err.msg : cf_strerror(rc), backoff);
             pthread_mutex_lock(&h->mu);
@@ -239,6 +258,8 @@ static void *locker_main(void *arg)
             cf_log(h->log, CF_LOG_ERROR, "ha: cannot become active: %s",
                    err.msg[0] ? err.msg : cf_strerror(rc));
             drop_advert(h);
+            cf_identity_free(h->my_id);
+            h->my_id = NULL;
             cf_ha_backend_unlock(h->be, lock);
             pthread_mutex_lock(&h->mu);
             h->backoff_until_ms = cf_mono_ms() + 2000;
@@ -259,6 +280,9 @@ static void *locker_main(void *arg)
         pthread_cond_broadcast(&h->cv);
         pthread_mutex_unlock(&h->mu);
         cf_log(h->log, CF_LOG_INFO, "ha: acquired lock, entering active mode");
+        if (h->hooks.cluster_start && h->my_id)
+            h->hooks.cluster_start(h->hooks.arg, h->my_id->cert_pem, h->my_id->key_pem,
+                                   h->my_id->name);
         serve_active(h, lock);
     }
     return NULL;
@@ -289,6 +313,24 @@ static int follow(struct cf_ha *h, const char *holder)
     snprintf(h->view.leader_hostname, sizeof h->view.leader_hostname, "%s",
              a->hostname ? a->hostname : "");
     h->view.active_since_ns = a->active_since_ns;
+    char *cert = strdup(a->cert_pem), *pkey = strdup(a->key_pem);
+    char *name = malloc(64), *cl = strdup(a->cluster_addr ? a->cluster_addr : "");
+    if (cert && pkey && name && cl && cf_identity_cert_name(cert, name) == 0) {
+        cf_free_secret_str(h->leader_cert);
+        cf_free_secret_str(h->leader_key);
+        free(h->leader_name);
+        free(h->leader_cluster);
+        h->leader_cert = cert;
+        h->leader_key = pkey;
+        h->leader_name = name;
+        h->leader_cluster = cl;
+        h->leader_gen++;
+    } else {
+        cf_free_secret_str(cert);
+        cf_free_secret_str(pkey);
+        free(name);
+        free(cl);
+    }
     pthread_mutex_unlock(&h->mu);
     cf_advert_free(a);
     return 0;
@@ -442,5 +484,31 @@ int cf_ha_step_down(struct cf_ha *h)
     while (h->active)
         wait_ms(h, 100);
     pthread_mutex_unlock(&h->mu);
+    return 0;
+}
+
+int cf_ha_leader_identity(struct cf_ha *h, unsigned *gen, char **cluster_addr,
+                          char **cert_pem, char **key_pem, char **name)
+{
+    pthread_mutex_lock(&h->mu);
+    if (!h->view.leader_known || !h->leader_cert) {
+        pthread_mutex_unlock(&h->mu);
+        return CF_ENOENT;
+    }
+    char *c = strdup(h->leader_cert), *k = strdup(h->leader_key);
+    char *n = strdup(h->leader_name), *a = strdup(h->leader_cluster);
+    *gen = h->leader_gen;
+    pthread_mutex_unlock(&h->mu);
+    if (!c || !k || !n || !a) {
+        cf_free_secret_str(c);
+        cf_free_secret_str(k);
+        free(n);
+        free(a);
+        return CF_ENOMEM;
+    }
+    *cert_pem = c;
+    *key_pem = k;
+    *name = n;
+    *cluster_addr = a;
     return 0;
 }

@@ -20,6 +20,11 @@ struct cf_ha_hooks {
     void *arg;
     int (*activate)(void *arg, struct coffer_err *err);
     void (*deactivate)(void *arg);
+    /* Optional: open the cluster port with this activation's identity
+     * (borrowed for the call) once active; close it first when leaving. */
+    void (*cluster_start)(void *arg, const char *cert_pem, const char *key_pem,
+                          const char *name);
+    void (*cluster_stop)(void *arg);
 };
 
 struct cf_ha_cfg {
@@ -55,6 +60,12 @@ struct cf_ha_view {
 
 /* A consistent copy of the node's HA view; cheap (one mutex). */
 void cf_ha_view(struct cf_ha *h, struct cf_ha_view *out);
+/* The current leader's cluster identity and address as advertised (copies,
+ * caller frees each with cf_free_secret_str). *gen changes whenever the
+ * leader does. CF_ENOENT when no leader is known. */
+int cf_ha_leader_identity(struct cf_ha *h, unsigned *gen, char **cluster_addr,
+                          char **cert_pem, char **key_pem, char **name);
+
 /* 1 when this node may serve a request as active right now. */
 int cf_ha_serving(struct cf_ha *h);
 /* Gives up the lock (active only: CF_EINVAL otherwise) and waits

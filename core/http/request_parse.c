@@ -450,3 +450,95 @@ int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
     r->data = v;
     return 0;
 }
+
+/* Splits a raw query string into the same pairs MHD would hand on_arg. */
+static int parse_raw_query(const char *query, struct query_ctx *q)
+{
+    const char *p = query ? query : "";
+    while (*p && !q->bad && !q->v.err) {
+        const char *amp = strchr(p, '&');
+        size_t n = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (n)
+            on_arg(q, MHD_GET_ARGUMENT_KIND, p, eq ? (size_t)(eq - p) : n,
+                   eq ? eq + 1 : NULL, eq ? n - (size_t)(eq - p) - 1 : 0);
+        p += n + (amp ? 1 : 0);
+    }
+    return q->bad ? CF_EINVAL : q->v.err;
+}
+
+int cf_http_request_from_parts(const char *method, const char *url, const char *query,
+                               const struct coffer_header *headers, size_t nheaders,
+                               const char *remote, const uint8_t *body, size_t body_len,
+                               struct cf_request **out, int *status, const char **msg)
+{
+    char *path = NULL;
+    int rc = cf_http_route(url, &path);
+    if (rc) {
+        *status = rc == CF_ENOENT ? 404 : 400;
+        *msg = rc == CF_ENOENT ? NULL : "invalid request path";
+        return rc == CF_ENOENT || rc == CF_EINVAL ? CF_EINVAL : rc;
+    }
+    struct query_ctx q = {0};
+    rc = parse_raw_query(query, &q);
+    const char *list = NULL;
+    for (size_t i = 0; !rc && i < q.v.n; i++)
+        if (!strcmp(q.v.p[i].key, "list"))
+            list = q.v.p[i].value;
+    enum cf_op op = CF_OP_READ;
+    if (!rc && cf_http_method_op(method, list, &op)) {
+        *status = 405;
+        *msg = NULL;
+        rc = CF_EINVAL;
+    } else if (rc == CF_EINVAL) {
+        *status = 400;
+        *msg = "invalid query string";
+    }
+    struct cf_request *r = rc ? NULL : calloc(1, sizeof *r);
+    if (!rc && !r)
+        rc = CF_ENOMEM;
+    if (rc) {
+        free(path);
+        pairs_free(&q.v);
+        cf_buf_free(&q.raw);
+        return rc;
+    }
+    r->op = op;
+    r->path = path;
+    r->query = q.v.p;
+    r->nquery = q.v.n;
+    r->query_raw = q.raw.len ? cf_buf_take(&q.raw) : NULL;
+    cf_buf_free(&q.raw);
+    struct pairs h = {0};
+    for (size_t i = 0; i < nheaders; i++) {
+        const char *k = headers[i].name, *v = headers[i].value ? headers[i].value : "";
+        if (!strcasecmp(k, "x-vault-token") && *v && !r->token) {
+            r->token = strdup(v);
+        } else if (!strcasecmp(k, "authorization") && !strncasecmp(v, "Bearer ", 7)) {
+            if (!r->token && v[7])
+                r->token = strdup(v + 7);
+        } else {
+            on_header(&h, MHD_HEADER_KIND, k, strlen(k), v, strlen(v));
+            if (!strcasecmp(k, "content-type") && !r->content_type)
+                r->content_type = strdup(v);
+        }
+    }
+    r->headers = h.p;
+    r->nheaders = h.n;
+    r->method = strdup(method);
+    r->remote_addr = strdup(remote ? remote : "");
+    if (body_len) {
+        r->body = malloc(body_len + 1);
+        if (r->body) {
+            memcpy(r->body, body, body_len);
+            r->body[body_len] = '\0';
+            r->body_len = body_len;
+        }
+    }
+    if (h.err || !r->method || !r->remote_addr || (body_len && !r->body) || cf_uuid(r->id)) {
+        cf_request_free(r);
+        return CF_ENOMEM;
+    }
+    *out = r;
+    return 0;
+}

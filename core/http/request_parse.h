@@ -27,6 +27,13 @@ int cf_http_request_new(struct MHD_Connection *c, const char *method,
                         const char *url, struct cf_request **out, int *status,
                         const char **msg);
 
+/* The same from explicit parts (a request forwarded by a standby): url is
+ * "/v1/...", query the raw text without '?', headers with any case. */
+#include <coffer/transport.h>
+int cf_http_request_from_parts(const char *method, const char *url, const char *query,
+                               const struct coffer_header *headers, size_t nheaders,
+                               const char *remote, const uint8_t *body, size_t body_len,
+                               struct cf_request **out, int *status, const char **msg);
 /* Parses r->body into r->data: a JSON object, or form fields when the
  * Content-Type says application/x-www-form-urlencoded. An empty or blank
  * body leaves data NULL. CF_EINVAL with the client-facing message in err. */

@@ -2,6 +2,7 @@
 #include "sys.h"
 #include "../core_internal.h"
 #include "../ha/ha.h"
+#include "../forward.h"
 #include "../util/json.h"
 #include "../util/timeutil.h"
 #include <coffer/version.h>
@@ -119,8 +120,8 @@ int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result
     struct cf_json j;
     if (cf_json_init(&j))
         return CF_ENOMEM;
-    /* Standbys report themselves with request forwarding (a later step);
-     * until then the active node lists itself. */
+    /* The active node, then the standbys whose heartbeat arrived within
+     * three heartbeat intervals (Vault's rule). */
     cf_json_obj_open(&j);
     cf_json_key(&j, "nodes");
     cf_json_arr_open(&j);
@@ -135,6 +136,26 @@ int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result
     cf_json_kstr(&j, "version", COFFER_VERSION);
     cf_json_kstr(&j, "node_id", c->node_id);
     cf_json_obj_close(&j);
+    struct cf_peer *peers = NULL;
+    size_t np = 0;
+    if (c->fwd && cf_forwarder_peers(c->fwd, 15000, &peers, &np) == 0) {
+        for (size_t i = 0; i < np; i++) {
+            char when[40];
+            cf_time_rfc3339nano(peers[i].last_echo_ns, when);
+            cf_json_obj_open(&j);
+            cf_json_kstr(&j, "hostname", peers[i].hostname);
+            cf_json_kstr(&j, "api_address", peers[i].api_addr);
+            cf_json_kstr(&j, "cluster_address", peers[i].cluster_addr);
+            cf_json_kbool(&j, "active_node", 0);
+            cf_json_kstr(&j, "last_echo", when);
+            cf_json_kint(&j, "echo_duration_ms", 0);
+            cf_json_kint(&j, "clock_skew_ms", 0);
+            cf_json_kstr(&j, "version", peers[i].version);
+            cf_json_kstr(&j, "node_id", peers[i].node_id);
+            cf_json_obj_close(&j);
+        }
+        free(peers);
+    }
     cf_json_arr_close(&j);
     cf_json_obj_close(&j);
     res->inject = 1;

@@ -2,6 +2,7 @@
 #include "encode.h"
 #include <coffer/errors.h>
 #include "secret.h"
+#include "buf.h"
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -160,5 +161,19 @@ int cf_uuid(char out[37])
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
              r[11], r[12], r[13], r[14], r[15]);
+    return 0;
+}
+
+int cf_url_path_encode(struct cf_buf *b, const char *p)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || strchr("-._~/", ch);
+        char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
+        if (plain ? cf_buf_append(b, p, 1) : cf_buf_append(b, e, 3))
+            return CF_ENOMEM;
+    }
     return 0;
 }

@@ -17,5 +17,9 @@ int cf_random_base62(size_t n, char **out);
 /* RFC 4122 v4 UUID text (36 chars + NUL) into out. */
 int cf_uuid(char out[37]);
 int cf_random_bytes(void *p, size_t n);
+/* Appends path percent-encoded for a URL (unreserved characters and '/'
+ * stay as they are). 0 or CF_ENOMEM. */
+struct cf_buf;
+int cf_url_path_encode(struct cf_buf *b, const char *path);
 
 #endif

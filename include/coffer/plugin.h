@@ -10,6 +10,9 @@
  *                    with cancellation and an at-most-once on_lost. The
  *                    descriptor's ha pointer is now typed; layout unchanged.
  *                    transport still reserved.
+ *   1.2  2026-11-22  transport vtable (coffer/transport.h): listen/stop,
+ *                    dial/roundtrip/echo/hangup over a documented frame
+ *                    format. The descriptor's transport pointer is typed.
  */
 #ifndef COFFER_PLUGIN_H
 #define COFFER_PLUGIN_H
@@ -20,6 +23,7 @@
 #include "host.h"
 #include "storage.h"
 #include "ha.h"
+#include "transport.h"
 #include <coffer/version.h>
 
 #define COFFER_PLUGIN_MAGIC 0x43465047u   /* "CFPG" */
@@ -53,7 +57,7 @@ struct coffer_plugin {
 
     const struct coffer_storage *storage;   /* NULL: not offered */
     const struct coffer_ha *ha;             /* NULL: not offered (ABI >= 1.1) */
-    const void *transport;                  /* reserved, NULL until ABI 1.2 */
+    const struct coffer_transport *transport;   /* NULL: not offered (ABI >= 1.2) */
 };
 
 typedef const struct coffer_plugin *(*coffer_plugin_entry_fn)(void);

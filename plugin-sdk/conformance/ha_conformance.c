@@ -9,160 +9,50 @@
  * command while a lock is held and checks that on_lost fires within
  * CONFORMANCE_LOST_WITHIN_MS (default 7000), then runs
  * CONFORMANCE_RESTORE_CMD and checks that the instance can lock again. */
-#include <coffer/plugin.h>
+#include "kit_host.h"
 #include <CUnit/Basic.h>
 #include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CFG 32
-
 struct kit {
-    const char *so;
+    struct cf_kit_args args;
     void *dl;
     const struct coffer_plugin *desc;
     const struct coffer_ha *vt;
-    int ncfg;
-    char *keys[MAX_CFG], *vals[MAX_CFG];
     unsigned seq;
 };
 
 /* CUnit tests take no argument; this is the one pointer they share. */
 static struct kit *K;
 
-/* ---- a minimal host, one per instance ---- */
+/* ---- one plugin instance and its host ---- */
 
 struct inst {
-    struct coffer_host host;
-    atomic_int cancelled;      /* what host->cancelled reports */
+    struct cf_kit_host h;      /* first: h.cancelled is host->cancelled */
     void *p;                   /* the plugin's instance */
 };
-
-static void h_log(void *ctx, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void h_log(void *ctx, int level, const char *fmt, ...)
-{
-    if (level > CF_LOG_WARN && !getenv("CONFORMANCE_VERBOSE"))
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "[plugin %s] ", K->desc->name);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static const char *lookup(const char *key)
-{
-    for (int i = 0; i < K->ncfg; i++)
-        if (!strcmp(K->keys[i], key))
-            return K->vals[i];
-    return NULL;
-}
-
-static int h_string(void *ctx, const char *key, const char **out)
-{
-    const char *v = lookup(key);
-    if (!v)
-        return CF_ENOENT;
-    *out = v;
-    return 0;
-}
-
-static int h_int(void *ctx, const char *key, long long *out)
-{
-    const char *v = lookup(key);
-    if (!v)
-        return CF_ENOENT;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || *end || errno)
-        return CF_EINVAL;
-    *out = n;
-    return 0;
-}
-
-static int h_bool(void *ctx, const char *key, int *out)
-{
-    const char *v = lookup(key);
-    if (!v)
-        return CF_ENOENT;
-    if (!strcmp(v, "true") || !strcmp(v, "1"))
-        *out = 1;
-    else if (!strcmp(v, "false") || !strcmp(v, "0"))
-        *out = 0;
-    else
-        return CF_EINVAL;
-    return 0;
-}
-
-static void h_free_secret(void *p, size_t n)
-{
-    if (p)
-        memset(p, 0, n);
-    free(p);
-}
-
-static uint64_t h_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int64_t h_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int h_cancelled(void *ctx)
-{
-    struct inst *i = ctx;
-    return atomic_load(&i->cancelled);
-}
 
 static struct inst *inst_open(void)
 {
     struct inst *i = calloc(1, sizeof *i);
     CU_ASSERT_PTR_NOT_NULL_FATAL(i);
-    atomic_init(&i->cancelled, 0);
-    i->host = (struct coffer_host){
-        .struct_size = sizeof(struct coffer_host), .ctx = i, .log = h_log,
-        .config_string = h_string, .config_int = h_int, .config_bool = h_bool,
-        .alloc = malloc, .realloc = realloc, .free = free,
-        .free_secret = h_free_secret, .monotonic_ms = h_mono,
-        .wall_ms = h_wall, .cancelled = h_cancelled,
-    };
-    struct coffer_err err = {{0}};
-    int rc = K->vt->open(&i->host, &i->p, &err);
-    if (rc)
-        fprintf(stderr, "open failed (%d): %s\n", rc, err.msg);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    if (cf_kit_host_init(&i->h, &K->args, K->desc->name))
+        CU_FAIL_FATAL("out of memory");
+    i->p = cf_kit_open(&i->h, K->vt->open);
     return i;
 }
 
 static void inst_close(struct inst *i)
 {
     K->vt->close(i->p);
+    cf_kit_host_fini(&i->h);
     free(i);
-}
-
-static void msleep(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) && errno == EINTR)
-        ;
 }
 
 /* A fresh lock key per test, so that runs never meet. */
@@ -217,7 +107,7 @@ static void *lk_run(void *arg)
     struct coffer_err err = {{0}};
     l->rc = K->vt->lock(l->i->p, l->key, l->value, &c, lk_lost, l, &l->lock,
                         &err);
-    l->done_at = h_mono();
+    l->done_at = cf_kit_mono_ms();
     atomic_store(&l->done, 1);
     return NULL;
 }
@@ -239,9 +129,9 @@ static void lk_start(struct locker *l, struct inst *i, const char *key,
 /* Waits up to ms for the locker to return; 1 if it did. */
 static int lk_wait(struct locker *l, int ms)
 {
-    uint64_t end = h_mono() + (uint64_t)ms;
-    while (!atomic_load(&l->done) && h_mono() < end)
-        msleep(5);
+    uint64_t end = cf_kit_mono_ms() + (uint64_t)ms;
+    while (!atomic_load(&l->done) && cf_kit_mono_ms() < end)
+        cf_kit_msleep(5);
     return atomic_load(&l->done);
 }
 
@@ -292,7 +182,7 @@ static void t_cancel(void)
     struct locker lb;
     lk_start(&lb, b, key, "value-B");
     CU_ASSERT(!lk_wait(&lb, 500));   /* blocks while A holds */
-    uint64_t t0 = h_mono();
+    uint64_t t0 = cf_kit_mono_ms();
     atomic_store(&lb.cancel, 1);
     CU_ASSERT(lk_wait(&lb, 2000));
     lk_join(&lb);
@@ -317,7 +207,7 @@ static void t_handover(void)
     struct locker lb;
     lk_start(&lb, b, key, "value-B");
     CU_ASSERT(!lk_wait(&lb, 300));
-    uint64_t t0 = h_mono();
+    uint64_t t0 = cf_kit_mono_ms();
     CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
     CU_ASSERT(lk_wait(&lb, 2000));
     lk_join(&lb);
@@ -344,7 +234,7 @@ static void *wait_run(void *arg)
     struct waiter *w = arg;
     w->rc = K->vt->wait_change(w->i->p, w->key, w->known, w->timeout,
                                &w->changed);
-    w->done_at = h_mono();
+    w->done_at = cf_kit_mono_ms();
     return NULL;
 }
 
@@ -360,7 +250,7 @@ static void t_wait_change(void)
     new_key(key, sizeof key);
     /* Nothing changes: CF_ETIMEDOUT after about the timeout. */
     struct waiter w = {b, key, NULL, 300, 1, 7, 0};
-    uint64_t t0 = h_mono();
+    uint64_t t0 = cf_kit_mono_ms();
     wait_run(&w);
     CU_ASSERT_EQUAL(w.rc, CF_ETIMEDOUT);
     CU_ASSERT_EQUAL(w.changed, 0);
@@ -369,8 +259,8 @@ static void t_wait_change(void)
     pthread_t th;
     w = (struct waiter){b, key, NULL, 10000, 1, 0, 0};
     CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, wait_run, &w), 0);
-    msleep(300);
-    t0 = h_mono();
+    cf_kit_msleep(300);
+    t0 = cf_kit_mono_ms();
     void *la = take(a, key, "value-A");
     pthread_join(th, NULL);
     fprintf(stderr, "(wake after %llu ms) ", (unsigned long long)(w.done_at - t0));
@@ -379,15 +269,15 @@ static void t_wait_change(void)
     CU_ASSERT(w.done_at - t0 <= 1000);
     /* Known already differs: returns at once. */
     w = (struct waiter){b, key, "someone-else", 10000, 1, 0, 0};
-    t0 = h_mono();
+    t0 = cf_kit_mono_ms();
     wait_run(&w);
     CU_ASSERT_EQUAL(w.rc, 0);
     CU_ASSERT(w.done_at - t0 <= 1000);
     /* A unlocks: a wait on "value-A" wakes. */
     w = (struct waiter){b, key, "value-A", 10000, 1, 0, 0};
     CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, wait_run, &w), 0);
-    msleep(300);
-    t0 = h_mono();
+    cf_kit_msleep(300);
+    t0 = cf_kit_mono_ms();
     CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
     pthread_join(th, NULL);
     CU_ASSERT_EQUAL(w.rc, 0);
@@ -412,7 +302,7 @@ static void t_no_lost_after_unlock(void)
         CU_ASSERT_EQUAL_FATAL(rc, 0);
         CU_ASSERT_EQUAL(K->vt->unlock(l), 0);
     }
-    msleep(500);
+    cf_kit_msleep(500);
     CU_ASSERT_EQUAL(atomic_load(&lost), 0);
     inst_close(a);
     CU_ASSERT_EQUAL(atomic_load(&lost), 0);
@@ -430,8 +320,8 @@ static void t_close_while_waiting(void)
     lk_start(&lb, b, key, "value-B");
     lk_start(&lc, c, key, "value-C");
     CU_ASSERT(!lk_wait(&lb, 300));
-    uint64_t t0 = h_mono();
-    atomic_store(&b->cancelled, 1);   /* host b shutting down */
+    uint64_t t0 = cf_kit_mono_ms();
+    atomic_store(&b->h.cancelled, 1);   /* host b shutting down */
     CU_ASSERT(lk_wait(&lb, 2000));
     lk_join(&lb);
     CU_ASSERT_EQUAL(lb.rc, CF_ECANCELED);
@@ -468,19 +358,19 @@ static void t_lost(void)
     CU_ASSERT_FATAL(lk_wait(&la, 10000));
     lk_join(&la);
     CU_ASSERT_EQUAL_FATAL(la.rc, 0);
-    uint64_t t0 = h_mono();
+    uint64_t t0 = cf_kit_mono_ms();
     CU_ASSERT_EQUAL_FATAL(system(kill_cmd), 0);
-    while (!atomic_load(&la.lost) && h_mono() - t0 < (uint64_t)limit + 5000)
-        msleep(10);
-    uint64_t dt = h_mono() - t0;
+    while (!atomic_load(&la.lost) && cf_kit_mono_ms() - t0 < (uint64_t)limit + 5000)
+        cf_kit_msleep(10);
+    uint64_t dt = cf_kit_mono_ms() - t0;
     fprintf(stderr, "(on_lost after %llu ms) ", (unsigned long long)dt);
     CU_ASSERT_EQUAL(atomic_load(&la.lost), 1);
     CU_ASSERT(dt <= (uint64_t)limit);
-    msleep(300);
+    cf_kit_msleep(300);
     CU_ASSERT_EQUAL(atomic_load(&la.lost), 1);   /* at most once */
-    uint64_t t1 = h_mono();
+    uint64_t t1 = cf_kit_mono_ms();
     CU_ASSERT_EQUAL(K->vt->unlock(la.lock), 0);   /* safe after on_lost */
-    CU_ASSERT(h_mono() - t1 <= 10000);
+    CU_ASSERT(cf_kit_mono_ms() - t1 <= 10000);
     if (restore) {
         CU_ASSERT_EQUAL(system(restore), 0);
         /* The instance recovers without being reopened. */
@@ -501,44 +391,14 @@ static void t_lost(void)
 
 static int load(struct kit *kit)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s%s", strchr(kit->so, '/') ? "" : "./",
-             kit->so);
-    kit->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!kit->dl) {
-        fprintf(stderr, "%s: cannot load: %s\n", kit->so, dlerror());
+    if (cf_kit_load(&kit->args, 1, &kit->dl, &kit->desc))
         return -1;
-    }
-    void *sym = dlsym(kit->dl, COFFER_PLUGIN_ENTRY_SYMBOL);
-    coffer_plugin_entry_fn entry;
-    memcpy(&entry, &sym, sizeof entry);
-    const struct coffer_plugin *d = sym ? entry() : NULL;
-    if (!d || d->magic != COFFER_PLUGIN_MAGIC ||
-        d->abi_major != COFFER_PLUGIN_ABI_MAJOR || d->abi_minor < 1 ||
-        d->abi_minor > COFFER_PLUGIN_ABI_MINOR ||
-        d->struct_size < sizeof(struct coffer_plugin) || !d->name) {
-        fprintf(stderr, "%s: not a Coffer plugin for ABI %d.1 to %d.%d\n",
-                kit->so, COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MAJOR,
-                COFFER_PLUGIN_ABI_MINOR);
-        return -1;
-    }
-    const struct coffer_ha *vt = d->ha;
+    const struct coffer_ha *vt = kit->desc->ha;
     if (!vt || vt->struct_size < offsetof(struct coffer_ha, wait_change) ||
         !vt->open || !vt->close || !vt->lock || !vt->unlock || !vt->value) {
-        fprintf(stderr, "%s: offers no complete ha vtable\n", kit->so);
+        fprintf(stderr, "%s: offers no complete ha vtable\n", kit->args.so);
         return -1;
     }
-    for (int i = 0; i < kit->ncfg; i++) {
-        const struct coffer_config_key *ck = d->config_keys;
-        while (ck && ck->name && strcmp(ck->name, kit->keys[i]))
-            ck++;
-        if (!ck || !ck->name) {
-            fprintf(stderr, "%s: config key \"%s\" is not declared\n", kit->so,
-                    kit->keys[i]);
-            return -1;
-        }
-    }
-    kit->desc = d;
     kit->vt = vt;
     return 0;
 }
@@ -546,25 +406,13 @@ static int load(struct kit *kit)
 int main(int argc, char **argv)
 {
     struct kit kit = {0};
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PLUGIN.so [key=value ...]\n", argv[0]);
-        return 2;
-    }
-    kit.so = argv[1];
-    for (int i = 2; i < argc && kit.ncfg < MAX_CFG; i++) {
-        char *eq = strchr(argv[i], '=');
-        if (!eq) {
-            fprintf(stderr, "%s: expected key=value\n", argv[i]);
-            return 2;
-        }
-        *eq = '\0';
-        kit.keys[kit.ncfg] = argv[i];
-        kit.vals[kit.ncfg++] = eq + 1;
-    }
+    int rc = cf_kit_parse_args(&kit.args, argc, argv, NULL);
+    if (rc)
+        return rc;
     K = &kit;
     if (load(&kit))
         return 1;
-    static const struct { const char *name; CU_TestFunc fn; } tests[] = {
+    static const struct cf_kit_test tests[] = {
         {"lock and value", t_lock_value},
         {"cancel a waiting lock", t_cancel},
         {"handover on unlock", t_handover},
@@ -573,17 +421,7 @@ int main(int argc, char **argv)
         {"close while another waits", t_close_while_waiting},
         {"on_lost when the backend dies", t_lost},
     };
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    char suite[128];
-    snprintf(suite, sizeof suite, "ha conformance: %s", kit.desc->name);
-    CU_pSuite s = CU_add_suite(suite, NULL, NULL);
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        CU_add_test(s, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int failed = CU_get_number_of_tests_failed() || CU_get_number_of_failures();
-    CU_cleanup_registry();
+    rc = cf_kit_run("ha", kit.desc->name, tests, sizeof tests / sizeof tests[0]);
     dlclose(kit.dl);
-    return failed ? 1 : 0;
+    return rc;
 }

@@ -1,6 +1,6 @@
 /* The storage conformance kit: runs any storage plugin .so through the
  * tests Coffer's bundled plugins pass. It uses only the coffer/ SDK headers
- * (it ships to plugin authors) and brings its own minimal coffer_host.
+ * (it ships to plugin authors) and kit_host.c, its minimal coffer_host.
  *
  *   storage_conformance PLUGIN.so [key=value ...]
  *
@@ -8,15 +8,13 @@
  * kit opens (removed at exit). Keys live under "conformance/<pid>-<n>/", so
  * a shared remote store is not disturbed; with a TMPDIR or no config at all
  * the store is assumed private and the "" listing is checked exactly. */
-#include <coffer/plugin.h>
+#include "kit_host.h"
 #include <CUnit/Basic.h>
 #include <dlfcn.h>
-#include <errno.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +24,13 @@
 
 /* ---- the kit's state: one struct, filled by main ---- */
 
-#define MAX_CFG 32
 #define MAX_TMP 64
 
 struct kit {
-    const char *so;
+    struct cf_kit_args args;
     void *dl;
     const struct coffer_plugin *desc;
     const struct coffer_storage *vt;
-    int ncfg;
-    char *keys[MAX_CFG], *vals[MAX_CFG];
     int private_store;          /* TMPDIR used, or no config */
     char *tmpdirs[MAX_TMP];
     int ntmp;
@@ -45,98 +40,6 @@ struct kit {
 /* CUnit tests take no argument; this is the one pointer they share. */
 static struct kit *K;
 
-/* ---- a minimal host ---- */
-
-struct conf {
-    struct coffer_host host;
-    int n;
-    const char *keys[MAX_CFG];
-    char *vals[MAX_CFG];        /* owned */
-};
-
-static void h_log(void *ctx, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void h_log(void *ctx, int level, const char *fmt, ...)
-{
-    if (level > CF_LOG_WARN && !getenv("CONFORMANCE_VERBOSE"))
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "[plugin %s] ", K->desc->name);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static const char *lookup(struct conf *c, const char *key)
-{
-    for (int i = 0; i < c->n; i++)
-        if (!strcmp(c->keys[i], key))
-            return c->vals[i];
-    return NULL;
-}
-
-static int h_string(void *ctx, const char *key, const char **out)
-{
-    const char *v = lookup(ctx, key);
-    if (!v)
-        return CF_ENOENT;
-    *out = v;
-    return 0;
-}
-
-static int h_int(void *ctx, const char *key, long long *out)
-{
-    const char *v = lookup(ctx, key);
-    if (!v)
-        return CF_ENOENT;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || *end || errno)
-        return CF_EINVAL;
-    *out = n;
-    return 0;
-}
-
-static int h_bool(void *ctx, const char *key, int *out)
-{
-    const char *v = lookup(ctx, key);
-    if (!v)
-        return CF_ENOENT;
-    if (!strcmp(v, "true") || !strcmp(v, "1"))
-        *out = 1;
-    else if (!strcmp(v, "false") || !strcmp(v, "0"))
-        *out = 0;
-    else
-        return CF_EINVAL;
-    return 0;
-}
-
-static void h_free_secret(void *p, size_t n)
-{
-    if (p)
-        memset(p, 0, n);
-    free(p);
-}
-
-static uint64_t h_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int64_t h_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int h_cancelled(void *ctx) { return 0; }
-
 static char *fresh_tmpdir(void)
 {
     char t[] = "/tmp/coffer-conformance-XXXXXX";
@@ -145,54 +48,42 @@ static char *fresh_tmpdir(void)
     return K->tmpdirs[K->ntmp++] = strdup(t);
 }
 
-/* A config for one instance; each TMPDIR value becomes a fresh folder. */
-static struct conf *conf_new(void)
+/* A host for one instance; each TMPDIR value becomes a fresh folder. */
+static struct cf_kit_host *conf_new(void)
 {
-    struct conf *c = calloc(1, sizeof *c);
+    struct cf_kit_host *c = calloc(1, sizeof *c);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    for (int i = 0; i < K->ncfg; i++) {
-        c->keys[i] = K->keys[i];
-        const char *v = K->vals[i];
-        if (!strcmp(v, "TMPDIR"))
-            v = fresh_tmpdir();
+    if (cf_kit_host_init(c, &K->args, K->desc->name))
+        CU_FAIL_FATAL("out of memory");
+    for (int i = 0; i < c->n; i++) {
+        const char *v = c->vals[i];
+        if (!strcmp(v, "TMPDIR") && (v = fresh_tmpdir()) &&
+            cf_kit_host_set(c, i, v))
+            v = NULL;
         CU_ASSERT_PTR_NOT_NULL_FATAL(v);
-        c->vals[i] = strdup(v);
     }
-    c->n = K->ncfg;
-    c->host = (struct coffer_host){
-        .struct_size = sizeof(struct coffer_host), .ctx = c, .log = h_log,
-        .config_string = h_string, .config_int = h_int, .config_bool = h_bool,
-        .alloc = malloc, .realloc = realloc, .free = free,
-        .free_secret = h_free_secret, .monotonic_ms = h_mono,
-        .wall_ms = h_wall, .cancelled = h_cancelled,
-    };
     return c;
 }
 
-static void conf_free(struct conf *c)
+static void conf_free(struct cf_kit_host *c)
 {
-    for (int i = 0; c && i < c->n; i++)
-        free(c->vals[i]);
+    if (c)
+        cf_kit_host_fini(c);
     free(c);
 }
 
 /* ---- an open instance and its key namespace ---- */
 
 struct store {
-    struct conf *conf;
+    struct cf_kit_host *conf;
     void *inst;
     char ns[64];                /* "conformance/<pid>-<n>/" */
 };
 
-static void store_open_conf(struct store *s, struct conf *c)
+static void store_open_conf(struct store *s, struct cf_kit_host *c)
 {
-    struct coffer_err err = {{0}};
     s->conf = c;
-    s->inst = NULL;
-    int rc = K->vt->open(&c->host, &s->inst, &err);
-    if (rc)
-        fprintf(stderr, "open failed (%d): %s\n", rc, err.msg);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    s->inst = cf_kit_open(c, K->vt->open);
     snprintf(s->ns, sizeof s->ns, "conformance/%ld-%u/", (long)getpid(),
              K->seq++);
 }
@@ -232,7 +123,7 @@ static int has(struct store *s, const char *rel, const void *want, size_t len)
     if (K->vt->get(s->inst, k(s, rel), &v, &n))
         return 0;
     int ok = n == len && (!len || memcmp(v, want, len) == 0);
-    h_free_secret(v, n);
+    cf_kit_free_secret(v, n);
     return ok;
 }
 
@@ -430,7 +321,7 @@ static void *lister(void *arg)
             r->failures++;
         int rc = K->vt->get(r->s->inst, k(r->s, "conc/1/000"), &v, &n);
         if (!rc)
-            h_free_secret(v, n);
+            cf_kit_free_secret(v, n);
         else if (rc != CF_ENOENT)
             r->failures++;
         r->rounds++;
@@ -503,7 +394,7 @@ static void t_durable(void)
         fprintf(stderr, "(no CAP_DURABLE: crash test skipped) ");
         return;
     }
-    struct conf *c = conf_new();
+    struct cf_kit_host *c = conf_new();
     char ns[64];
     snprintf(ns, sizeof ns, "conformance/%ld-%u/", (long)getpid(), K->seq);
     fflush(NULL);
@@ -545,50 +436,21 @@ static void t_durable(void)
 
 static int load(struct kit *kit)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s%s", strchr(kit->so, '/') ? "" : "./",
-             kit->so);
-    kit->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!kit->dl) {
-        fprintf(stderr, "%s: cannot load: %s\n", kit->so, dlerror());
+    if (cf_kit_load(&kit->args, 0, &kit->dl, &kit->desc))
         return -1;
-    }
-    void *sym = dlsym(kit->dl, COFFER_PLUGIN_ENTRY_SYMBOL);
-    coffer_plugin_entry_fn entry;
-    memcpy(&entry, &sym, sizeof entry);
-    const struct coffer_plugin *d = sym ? entry() : NULL;
-    if (!d || d->magic != COFFER_PLUGIN_MAGIC ||
-        d->abi_major != COFFER_PLUGIN_ABI_MAJOR ||
-        d->abi_minor > COFFER_PLUGIN_ABI_MINOR ||
-        d->struct_size < sizeof(struct coffer_plugin) || !d->name) {
-        fprintf(stderr, "%s: not a Coffer plugin for ABI %d.%d\n", kit->so,
-                COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
-        return -1;
-    }
-    const struct coffer_storage *vt = d->storage;
+    const char *so = kit->args.so;
+    const struct coffer_storage *vt = kit->desc->storage;
     if (!vt || vt->struct_size < offsetof(struct coffer_storage, txn) ||
         !vt->open || !vt->close || !vt->get || !vt->put || !vt->del ||
         !vt->list) {
-        fprintf(stderr, "%s: offers no complete storage vtable\n", kit->so);
+        fprintf(stderr, "%s: offers no complete storage vtable\n", so);
         return -1;
     }
     if ((vt->caps & CF_STORAGE_CAP_TXN) &&
         (vt->struct_size < sizeof(struct coffer_storage) || !vt->txn)) {
-        fprintf(stderr, "%s: claims CAP_TXN without txn()\n", kit->so);
+        fprintf(stderr, "%s: claims CAP_TXN without txn()\n", so);
         return -1;
     }
-    /* Every key given must be declared, as the real host requires. */
-    for (int i = 0; i < kit->ncfg; i++) {
-        const struct coffer_config_key *ck = d->config_keys;
-        while (ck && ck->name && strcmp(ck->name, kit->keys[i]))
-            ck++;
-        if (!ck || !ck->name) {
-            fprintf(stderr, "%s: config key \"%s\" is not declared\n", kit->so,
-                    kit->keys[i]);
-            return -1;
-        }
-    }
-    kit->desc = d;
     kit->vt = vt;
     return 0;
 }
@@ -602,29 +464,18 @@ static int rm_entry(const char *p, const struct stat *st, int flag,
 int main(int argc, char **argv)
 {
     struct kit kit = {0};
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PLUGIN.so [key=value ...]   (value TMPDIR:"
-                " a fresh directory per instance)\n", argv[0]);
-        return 2;
-    }
-    kit.so = argv[1];
-    kit.private_store = argc == 2;
-    for (int i = 2; i < argc && kit.ncfg < MAX_CFG; i++) {
-        char *eq = strchr(argv[i], '=');
-        if (!eq) {
-            fprintf(stderr, "%s: expected key=value\n", argv[i]);
-            return 2;
-        }
-        *eq = '\0';
-        kit.keys[kit.ncfg] = argv[i];
-        kit.vals[kit.ncfg++] = eq + 1;
-        if (!strcmp(eq + 1, "TMPDIR"))
+    int rc = cf_kit_parse_args(&kit.args, argc, argv,
+                               "   (value TMPDIR: a fresh directory per instance)");
+    if (rc)
+        return rc;
+    kit.private_store = kit.args.n == 0;
+    for (int i = 0; i < kit.args.n; i++)
+        if (!strcmp(kit.args.vals[i], "TMPDIR"))
             kit.private_store = 1;
-    }
     K = &kit;
     if (load(&kit))
         return 1;
-    static const struct { const char *name; CU_TestFunc fn; } tests[] = {
+    static const struct cf_kit_test tests[] = {
         {"get of a missing key", t_get_missing},
         {"put/get round trips", t_roundtrip},
         {"delete", t_delete},
@@ -634,21 +485,12 @@ int main(int argc, char **argv)
         {"two instances", t_two_instances},
         {"durable across SIGKILL", t_durable},
     };
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    char suite[128];
-    snprintf(suite, sizeof suite, "storage conformance: %s", kit.desc->name);
-    CU_pSuite s = CU_add_suite(suite, NULL, NULL);
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        CU_add_test(s, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int failed = CU_get_number_of_tests_failed() || CU_get_number_of_failures();
-    CU_cleanup_registry();
+    rc = cf_kit_run("storage", kit.desc->name, tests,
+                    sizeof tests / sizeof tests[0]);
     for (int i = 0; i < kit.ntmp; i++) {
         nftw(kit.tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         free(kit.tmpdirs[i]);
     }
     dlclose(kit.dl);
-    return failed ? 1 : 0;
+    return rc;
 }

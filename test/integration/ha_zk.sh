@@ -19,132 +19,10 @@ if ! command -v java >/dev/null || [ ! -r "${ZK_JARS%%:*}" ]; then
     exit 77
 fi
 
-# Ports below the kernel's ephemeral range (32768+ on Linux): node 4,
-# ZooKeeper 2 and restarted nodes bind their port long after it was picked,
-# and lib.sh's range would let a client connection take it meanwhile.
-# Picked ports go to a file: free_port runs in $(...) subshells.
-free_port() {
-    local p
-    touch "$TMP/ports"
-    for _ in $(seq 500); do
-        p=$(( (RANDOM % 12000) + 20000 ))
-        grep -qxE "$((p - 1))|$p|$((p + 1))" "$TMP/ports" && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
-           ! (exec 3<>"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null; then
-            printf '%s\n%s\n' "$p" "$((p + 1))" >>"$TMP/ports"
-            echo "$p"; return 0
-        fi
-    done
-    echo "no free port" >&2; return 1
-}
-
 SESSION=2                       # session_timeout, seconds
 FAILOVER_MAX=$((SESSION + 2))   # what a kill -9 may cost, seconds
-ZPATH="coffer-test-$$-$RANDOM/"
 N=3
-declare -a PORT ADDR CFG PID
-
-now_ms() { date +%s%3N; }
-# ms_to_s MS: "1.234"
-ms_to_s() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
-
-# write_cfg I ZKADDR PATH: the config of node I (api port PORT[I]).
-write_cfg() {
-    local i=$1 p=${PORT[$1]}
-    CFG[i]="$TMP/n$i.hcl"
-    cat >"${CFG[$i]}" <<EOF
-storage "zookeeper" {
-  address = "$2"
-  path = "$3"
-  session_timeout = "${SESSION}s"
-}
-listener "tcp" {
-  address = "127.0.0.1:$p"
-  tls_disable = true
-}
-api_addr = "http://127.0.0.1:$p"
-cluster_addr = "https://127.0.0.1:$((p + 1))"
-EOF
-}
-
-# start_node I: starts node I in the background (logs appended, so a
-# restarted node keeps its history); PID[I].
-start_node() {
-    local i=$1
-    "$COFFER_BIN" server -config="${CFG[$i]}" >>"$TMP/n$i.out" 2>>"$TMP/n$i.err" &
-    PID[i]=$!
-    PIDS+=("$!")
-}
-
-# wait_node I: until node I answers HTTP (its stderr shown if it died).
-wait_node() {
-    local i=$1 deadline=$((SECONDS + 30))
-    while [ $SECONDS -lt $deadline ]; do
-        curl -s -o /dev/null --max-time 1 "${ADDR[$i]}/v1/sys/seal-status" && return 0
-        if ! kill -0 "${PID[$i]}" 2>/dev/null; then
-            echo "node $i exited; its stderr:" >&2
-            tail -n 30 "$TMP/n$i.err" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    echo "node $i did not answer within 30 s; its stderr:" >&2
-    tail -n 30 "$TMP/n$i.err" >&2
-    return 1
-}
-
-# code URL [curl args]: the HTTP status only ("000" when none came back).
-code() {
-    local url=$1
-    shift
-    curl -s -o /dev/null --max-time 3 -w '%{http_code}' "$@" "$url" || true
-}
-health() { code "${ADDR[$1]}/v1/sys/health${2:-}"; }
-
-# active_of NODES...: the one node answering health 200, "" if none,
-# "many" if more than one.
-active_of() {
-    local found=""
-    for i in "$@"; do
-        if [ "$(health "$i")" = 200 ]; then
-            [ -n "$found" ] && { echo many; return; }
-            found=$i
-        fi
-    done
-    echo "$found"
-}
-
-# wait_active SECONDS NODES...: sets ACTIVE to the node that answers 200,
-# or "" after SECONDS.
-wait_active() {
-    local limit=$1
-    shift
-    local deadline=$(($(now_ms) + limit * 1000))
-    ACTIVE=""
-    while [ "$(now_ms)" -lt $deadline ]; do
-        ACTIVE=$(active_of "$@")
-        [ -n "$ACTIVE" ] && [ "$ACTIVE" != many ] && return 0
-        sleep 0.1
-    done
-    ACTIVE=""
-    return 1
-}
-
-unseal() {
-    req PUT "${ADDR[$1]}/v1/sys/unseal" "{\"key\":\"$UNSEAL_KEY\"}"
-    assert_eq "unseal node $1" 200 "$STATUS"
-}
-
-# cf ARGS...: the CLI; OUT, ERR and RC hold what happened.
-cf() {
-    RC=0
-    "$COFFER_BIN" "$@" >"$TMP/cf.out" 2>"$TMP/cf.err" || RC=$?
-    OUT=$(cat "$TMP/cf.out")
-    ERR=$(cat "$TMP/cf.err")
-}
-matches() {
-    if grep -Eq -- "$2" <<<"$3"; then ok; else fail "$1: /$2/ not in [${3:0:600}]"; fi
-}
+. "$(dirname "$0")/cluster.sh"
 
 zk_start ZK
 
@@ -210,15 +88,7 @@ STANDBYS=()
 for i in $(seq $N); do [ "$i" = "$A" ] || STANDBYS+=("$i"); done
 S1=${STANDBYS[0]} S2=${STANDBYS[1]}
 # Standbys may need a moment to read the advertisement.
-for _ in $(seq 50); do
-    all=1
-    for i in $(seq $N); do
-        la=$(curl -s --max-time 2 "${ADDR[$i]}/v1/sys/leader" | jq -r .leader_address 2>/dev/null || true)
-        [ "$la" = "${ADDR[$A]}" ] || all=0
-    done
-    [ $all = 1 ] && break
-    sleep 0.1
-done
+wait_leader_known "$A" $(seq $N) || true
 for i in $(seq $N); do
     req GET "${ADDR[$i]}/v1/sys/leader"
     assert_eq "leader $i status" 200 "$STATUS"
@@ -277,13 +147,14 @@ for k in $(seq 20); do
 done
 assert_eq "writes acknowledged" 20 "$ACKED"
 
-req GET "${ADDR[$S1]}/v1/secret/data/k1?version=1&x=a%2Fb"
+# A standby forwards (test/integration/forwarding.sh); the header asks for
+# the redirect instead.
+NOFWD=(-H "X-Vault-No-Request-Forwarding: 1")
+req GET "${ADDR[$S1]}/v1/secret/data/k1?version=1&x=a%2Fb" "" "${NOFWD[@]}"
 assert_eq "standby redirect status" 307 "$STATUS"
 LOC=$(tr -d '\r' <<<"$HEADERS" | sed -n 's/^[Ll]ocation: //p')
 assert_eq "redirect Location" "${ADDR[$A]}/v1/secret/data/k1?version=1&x=a%2Fb" "$LOC"
-req GET "${ADDR[$S1]}/v1/secret/data/k1" "" -H "X-Vault-No-Request-Forwarding: 1"
-assert_eq "redirect with no-forwarding header" 307 "$STATUS"
-req PUT "${ADDR[$S2]}/v1/secret/data/k2" '{"data":{"v":"x"}}'
+req PUT "${ADDR[$S2]}/v1/secret/data/k2" '{"data":{"v":"x"}}' "${NOFWD[@]}"
 assert_eq "write to a standby is redirected" 307 "$STATUS"
 LOC=$(tr -d '\r' <<<"$HEADERS" | sed -n 's/^[Ll]ocation: //p')
 assert_eq "write redirect Location" "${ADDR[$A]}/v1/secret/data/k2" "$LOC"
@@ -292,7 +163,7 @@ assert_eq "seal-status served by a standby" 200 "$STATUS"
 req GET "${ADDR[$S1]}/v1/sys/leader"
 assert_eq "sys/leader served by a standby" 200 "$STATUS"
 # curl -L keeps POST and its body across a 307 (no --post301/302 needed).
-STATUS=$(curl -s -L -o "$TMP/body" -w '%{http_code}' -H "X-Vault-Token: $TOKEN" \
+STATUS=$(curl -s -L -o "$TMP/body" -w '%{http_code}' -H "X-Vault-Token: $TOKEN" "${NOFWD[@]}" \
     --data '{"data":{"v":"via-standby"}}' "${ADDR[$S1]}/v1/secret/data/through") || STATUS=000
 assert_eq "write through a standby with -L" 200 "$STATUS"
 req GET "${ADDR[$A]}/v1/secret/data/through"
@@ -377,7 +248,8 @@ for i in $(seq $N); do [ "$i" = "$OLD" ] || OTHERS+=("$i"); done
 kill -STOP "${PID[$OLD]}"
 # A write sent while it is paused waits in its socket; it must not be
 # applied by the paused node once it runs again.
-curl -s -o "$TMP/fence.body" -w '%{http_code}' --max-time 30 -H "X-Vault-Token: $TOKEN" \
+# (Not forwarded: once a standby, it would rightly forward the write.)
+curl -s -o "$TMP/fence.body" -w '%{http_code}' --max-time 30 -H "X-Vault-Token: $TOKEN" "${NOFWD[@]}" \
     --data '{"data":{"v":"from-paused-node"}}' "${ADDR[$OLD]}/v1/secret/data/fenced" \
     >"$TMP/fence.code" 2>/dev/null &
 FENCE_CURL=$!
@@ -393,7 +265,7 @@ BAD=""
 NOLEADER=0
 END=$((SECONDS + 5))
 while [ $SECONDS -lt $END ]; do
-    req GET "${ADDR[$OLD]}/v1/secret/data/k1"
+    req GET "${ADDR[$OLD]}/v1/secret/data/k1" "" "${NOFWD[@]}"
     case $STATUS in
     307|429|503) ;;
     500) if [[ $BODY == *"active cluster node not found"* ]]; then NOLEADER=$((NOLEADER + 1))
@@ -464,16 +336,7 @@ for i in $(seq $N); do
 done
 
 # --- every node stops cleanly on SIGTERM; no sanitizer report in any log
-for i in $(seq $N) 4; do kill -TERM "${PID[$i]}" 2>/dev/null || true; done
-for i in $(seq $N) 4; do
-    for _ in $(seq 100); do kill -0 "${PID[$i]}" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "${PID[$i]}" 2>/dev/null; then fail "node $i still running 10 s after SIGTERM"; else ok; fi
-    wait "${PID[$i]}" 2>/dev/null || true
-done
-if grep -l -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$TMP"/n*.err >/dev/null 2>&1; then
-    fail "sanitizer report in $(grep -l -E 'Sanitizer|runtime error:' "$TMP"/n*.err | tr '\n' ' ')"
-    grep -h -A12 -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$TMP"/n*.err | head -60 >&2
-else ok; fi
+stop_nodes $(seq $N) 4
 
 [ "$FAILS" -eq 0 ] || echo "logs kept in $TMP (KEEP_TMP=1 to keep them on success)" >&2
 # shellcheck disable=SC2034  # read by lib.sh's cleanup trap

@@ -5,12 +5,17 @@
 #include "plugin_loader.h"
 #include "physical.h"
 #include "ha_backend.h"
+#include "transport_backend.h"
+#include "ha/identity.h"
 #include "util/json.h"
 #include "util/secret.h"
 #include <coffer/version.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -690,6 +695,250 @@ static void test_zookeeper_open_errors(void)
     }
 }
 
+/* ---- transport (ABI 1.2) ---- */
+
+static void test_short_transport(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"short_transport\" (%s): transport "
+             "vtable is %zu bytes, plugin ABI %d.%d needs at least %zu (this "
+             "coffer provides %d.%d) — rebuild it against coffer-plugin %d.x",
+             fixture("short_transport"),
+             offsetof(struct coffer_transport, hangup), HMAJ, HMIN,
+             sizeof(struct coffer_transport), HMAJ, HMIN, HMAJ);
+    refuse("short_transport", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG,
+           want);
+    /* Storage alone does not look at it; opening it as transport does. */
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_transport"),
+                                         "short_transport", CF_KIND_STORAGE,
+                                         cfg, &p, &err), 0);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_transport_backend *b = (void *)0x1;
+    CF_ASSERT_INT_EQ(cf_transport_open(p, cfg, &log, &b, &err), CF_ECONFIG);
+    CF_ASSERT_STR_EQ(err.msg, want);
+    CU_ASSERT_PTR_EQUAL(b, (void *)0x1);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+static void test_old_transport(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"old_transport\" (%s): offers "
+             "transport but targets plugin ABI %d.1, where the transport "
+             "pointer is reserved; the transport vtable needs %d.2 (this "
+             "coffer provides %d.%d) — rebuild it against coffer-plugin %d.%d",
+             fixture("old_transport"), HMAJ, HMAJ, HMAJ, HMIN, HMAJ, HMIN);
+    refuse("old_transport", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG,
+           want);
+}
+
+static void test_no_roundtrip(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"no_roundtrip\" (%s): transport "
+             "vtable lacks the required member roundtrip() (plugin ABI %d.%d, "
+             "this coffer provides %d.%d)", fixture("no_roundtrip"), HMAJ,
+             HMIN, HMAJ, HMIN);
+    refuse("no_roundtrip", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG,
+           want);
+}
+
+static void test_no_transport(void)
+{
+    char want[1024];
+    snprintf(want, sizeof want, "plugin \"keys\" (%s, version 0.0-fixture): "
+             "does not offer transport", fixture("keys"));
+    refuse("keys", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG, want);
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
+                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_transport_backend *b = NULL;
+    CF_ASSERT_INT_EQ(cf_transport_open(p, cfg, &log, &b, &err), CF_ENOTSUP);
+    snprintf(want, sizeof want, "plugin \"keys\" (%s): does not offer "
+             "transport", fixture("keys"));
+    CF_ASSERT_STR_EQ(err.msg, want);
+    CU_ASSERT_PTR_NULL(b);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+struct fwd_seen {
+    int calls;
+    char path[64];
+    char echo[128];
+};
+
+static void fwd_handler(void *arg, const struct coffer_fwd_request *req,
+                        struct coffer_fwd_response *resp)
+{
+    struct fwd_seen *s = arg;
+    s->calls++;
+    snprintf(s->path, sizeof s->path, "%s", req->path);
+    resp->status = 201;
+    resp->headers = malloc(sizeof *resp->headers);
+    resp->headers[0].name = strdup("x-path");
+    resp->headers[0].value = strdup(req->path);
+    resp->nheaders = 1;
+    resp->body = malloc(req->body_len ? req->body_len : 1);
+    memcpy(resp->body, req->body, req->body_len);
+    resp->body_len = req->body_len;
+}
+
+static void fwd_echo(void *arg, const char *info, const char *peer)
+{
+    struct fwd_seen *s = arg;
+    snprintf(s->echo, sizeof s->echo, "%s from %s", info, peer);
+}
+
+/* The wrapper over the in-process fixture: calls pass through, codes are
+ * normalized, plugin messages reach err, echo is NOTSUP. */
+static void test_transport_backend(void)
+{
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("transport"), "transport",
+                                         CF_KIND_TRANSPORT, cfg, &p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_transport_backend *b = NULL;
+    CF_ASSERT_INT_EQ(cf_transport_open(p, cfg, &log, &b, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CF_ASSERT_STR_EQ(cf_transport_backend_name(b), "transport");
+    struct coffer_tls_identity id = {"CERT", "KEY", "fw-n1"};
+    struct fwd_seen seen = {0};
+    void *lsn = (void *)0x1;
+    CF_ASSERT_INT_EQ(cf_transport_listen(b, "fail:1", &id, fwd_handler, NULL,
+                                         &seen, &lsn, &err), CF_EIO);
+    CF_ASSERT_STR_EQ(err.msg, "cannot listen on fail:1");
+    CU_ASSERT_PTR_EQUAL(lsn, (void *)0x1);
+    memset(&err, 0, sizeof err);
+    CF_ASSERT_INT_EQ(cf_transport_listen(b, "positive:1", &id, fwd_handler,
+                                         NULL, &seen, &lsn, &err), CF_EIO);
+    CF_ASSERT_STR_EQ(err.msg, "listen failed without a message");
+    CF_ASSERT_INT_EQ(cf_transport_listen(b, "a:1", &id, NULL, NULL, &seen,
+                                         &lsn, &err), CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_transport_listen(b, "a:1", &id, fwd_handler, NULL,
+                                         &seen, &lsn, &err), 0);
+    void *conn = NULL;
+    struct coffer_tls_identity nocert = {NULL, "KEY", "fw-n1"};
+    CF_ASSERT_INT_EQ(cf_transport_dial(b, "a:1", &nocert, &conn, &err),
+                     CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "no certificate");
+    CU_ASSERT_PTR_NULL(conn);
+    CF_ASSERT_INT_EQ(cf_transport_dial(b, "a:1", &id, &conn, &err), 0);
+    static const uint8_t body[] = {1, 0, 2};
+    struct coffer_fwd_request req = {"PUT", "/v1/a", "", NULL, 0, "1.2.3.4:5",
+                                     body, sizeof body};
+    struct coffer_fwd_response r = {0};
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1000, &r, &err), 0);
+    CF_ASSERT_INT_EQ(r.status, 201);
+    CF_ASSERT_INT_EQ(r.nheaders, 1);
+    CF_ASSERT_STR_EQ(r.headers[0].value, "/v1/a");
+    CF_ASSERT_INT_EQ(r.body_len, 3);
+    CU_ASSERT(!memcmp(r.body, body, 3));
+    cf_transport_response_free(b, &r);
+    CU_ASSERT_PTR_NULL(r.body);
+    CU_ASSERT_PTR_NULL(r.headers);
+    CF_ASSERT_INT_EQ(seen.calls, 1);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1, &r, &err),
+                     CF_EIO);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, NULL, 1000, &r, &err),
+                     CF_EINVAL);
+    int64_t rtt = -1;
+    CF_ASSERT_INT_EQ(cf_transport_echo(b, conn, "{}", 1000, &rtt), CF_ENOTSUP);
+    CF_ASSERT_INT_EQ(rtt, -1);
+    cf_transport_stop(b, lsn);
+    cf_transport_stop(b, NULL);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1000, &r, &err),
+                     CF_EUNAVAIL);
+    CF_ASSERT_STR_EQ(err.msg, "nobody listens");
+    cf_transport_hangup(b, conn);
+    cf_transport_hangup(b, NULL);
+    cf_transport_backend_free(b);
+    cf_transport_backend_free(NULL);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t l = sizeof a;
+    int port = -1;
+    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(s, (struct sockaddr *)&a, &l) == 0)
+        port = ntohs(a.sin_port);
+    if (s >= 0)
+        close(s);
+    return port;
+}
+
+/* The bundled tls plugin through the loader and the wrapper, with the
+ * identity the server generates. */
+static void test_tls_plugin(void)
+{
+    struct cf_hcl_node *bad = parse("request_timeout = \"5s\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, bad,
+                                    &p, &err), CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg, "unknown key \"request_timeout\" (the plugin "
+                       "accepts no keys)");
+    cf_hcl_free(bad);
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_STORAGE, NULL, &p,
+                                    &err), CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg, "does not offer storage");
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, NULL,
+                                    &p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_transport_backend *b = NULL;
+    CF_ASSERT_INT_EQ(cf_transport_open(p, NULL, &log, &b, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    struct cf_cluster_identity *ci = NULL;
+    CF_ASSERT_INT_EQ(cf_identity_generate("n1", &ci), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ci);
+    struct coffer_tls_identity id = {ci->cert_pem, ci->key_pem, ci->name};
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", free_port());
+    struct fwd_seen seen = {0};
+    void *lsn = NULL, *conn = NULL;
+    CF_ASSERT_INT_EQ(cf_transport_listen(b, addr, &id, fwd_handler, fwd_echo,
+                                         &seen, &lsn, &err), 0);
+    CF_ASSERT_INT_EQ(cf_transport_dial(b, addr, &id, &conn, &err), 0);
+    static const uint8_t body[] = {'{', 0, '}'};
+    struct coffer_fwd_request req = {"POST", "/v1/sys/x", "a=b", NULL, 0,
+                                     "10.0.0.1:1", body, sizeof body};
+    struct coffer_fwd_response r = {0};
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 5000, &r, &err), 0);
+    CF_ASSERT_INT_EQ(r.status, 201);
+    CF_ASSERT_INT_EQ(r.body_len, sizeof body);
+    CU_ASSERT(r.body && !memcmp(r.body, body, sizeof body));
+    cf_transport_response_free(b, &r);
+    int64_t rtt = 0;
+    CF_ASSERT_INT_EQ(cf_transport_echo(b, conn, "{\"n\":1}", 5000, &rtt), 0);
+    CU_ASSERT(rtt > 0);
+    CF_ASSERT_CONTAINS(seen.echo, "{\"n\":1} from 127.0.0.1:");
+    cf_transport_stop(b, lsn);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 5000, &r, &err),
+                     CF_EUNAVAIL);
+    CF_ASSERT_CONTAINS(err.msg, addr);
+    cf_transport_hangup(b, conn);
+    cf_transport_backend_free(b);
+    cf_identity_free(ci);
+    cf_plugin_free(p);
+}
+
 int main(void)
 {
     init_dirs();
@@ -706,6 +955,12 @@ int main(void)
         {"ha backend wrapper", test_ha_backend},
         {"ha backend free cancels", test_ha_free_cancels},
         {"zookeeper open errors", test_zookeeper_open_errors},
+        {"short transport vtable", test_short_transport},
+        {"transport before ABI 1.2", test_old_transport},
+        {"transport without roundtrip", test_no_roundtrip},
+        {"no transport vtable", test_no_transport},
+        {"transport backend wrapper", test_transport_backend},
+        {"tls plugin through the wrapper", test_tls_plugin},
         {"short storage vtable", test_short_storage},
         {"storage without get", test_no_get},
         {"no entry symbol", test_no_entry},
