@@ -176,7 +176,7 @@ int cf_core_post_unseal(struct cf_core *c, struct coffer_err *err)
     }
     pthread_rwlock_unlock(&c->state);
     if (!rc)
-        cf_log(&c->log, CF_LOG_INFO, "core: vault is unsealed");
+        cf_log(&c->log, CF_LOG_DEBUG, "core: unsealed state built");
     else
         cf_log(&c->log, CF_LOG_ERROR, "core: post-unseal setup failed: %s", err->msg);
     return rc;
@@ -216,6 +216,8 @@ int cf_core_unseal(struct cf_core *c, const char *key, int *unsealed,
         }
     } else if (!rc && *unsealed && !c->ready) {
         rc = cf_core_post_unseal(c, err);
+        if (!rc)
+            cf_log(&c->log, CF_LOG_INFO, "core: vault is unsealed");
     }
     if (rc && unsealed)
         *unsealed = 0;
