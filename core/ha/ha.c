@@ -340,6 +340,7 @@ static void *follower_main(void *arg)
 {
     struct cf_ha *h = arg;
     char known[64] = "";
+    int unheld = 0;
     while (!atomic_load(&h->stop)) {
         int held = 0;
         char *val = NULL;
@@ -360,13 +361,18 @@ static void *follower_main(void *arg)
         if (!rc && held && val && strcmp(val, known)) {
             if (follow(h, val) == 0)
                 snprintf(known, sizeof known, "%s", val);
-        } else if (!rc && !held) {
+        } else if (!rc && !held && ++unheld >= 2) {
+            /* Twice in a row: one read can fall between a holder's node
+             * going and the backend settling, and a standby that forgets
+             * its leader turns requests into 500s. */
             known[0] = '\0';
             pthread_mutex_lock(&h->mu);
             if (!h->active)
                 h->view.leader_known = 0;
             pthread_mutex_unlock(&h->mu);
         }
+        if (!rc && held)
+            unheld = 0;
         int changed = 0;
         if (rc) {
             pthread_mutex_lock(&h->mu);
