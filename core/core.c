@@ -340,3 +340,14 @@ int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
                                 ha_cluster_stop};
     return cf_ha_new(be, c->barrier, &cfg, &hooks, &c->log, &c->ha);
 }
+
+void cf_core_tidy(struct cf_core *c)
+{
+    pthread_rwlock_rdlock(&c->state);
+    if (c->ready && (!c->ha || cf_ha_serving(c->ha))) {
+        size_t n = 0;
+        if (cf_token_store_tidy(c->tokens, &n) == 0 && n)
+            cf_log(&c->log, CF_LOG_INFO, "core: revoked %zu expired token(s)", n);
+    }
+    pthread_rwlock_unlock(&c->state);
+}

@@ -77,6 +77,9 @@ int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
 struct cf_transport_backend;
 int cf_core_enable_forwarding(struct cf_core *c, struct cf_transport_backend *tb);
 
+/* Housekeeping on the active node: revokes expired tokens. */
+void cf_core_tidy(struct cf_core *c);
+
 /* Whether the barrier is unsealed (a standby is unsealed but not ready). */
 int cf_core_unsealed(struct cf_core *c);
 

@@ -298,9 +298,14 @@ int cf_server_main(int argc, char **argv)
         dev_key = dev_token = NULL;
     }
     for (;;) {
-        int sig;
-        if (sigwait(&set, &sig))
+        /* Wake once a minute to revoke expired tokens (and with them their
+         * cubbyholes); lookups already refuse them the moment they expire. */
+        struct timespec tick = {60, 0};
+        int sig = sigtimedwait(&set, NULL, &tick);
+        if (sig < 0) {
+            cf_core_tidy(core);
             continue;
+        }
         if (sig == SIGHUP) {
             cf_log(&log, CF_LOG_INFO, "SIGHUP received: nothing to reload");
             continue;
