@@ -17,14 +17,6 @@
 
 #define CLUSTER_INFO_KEY "core/cluster/local/info"
 
-const struct cf_logger *cf_core_log(const struct cf_core *c) { return &c->log; }
-struct cf_barrier *cf_core_barrier(struct cf_core *c) { return c->barrier; }
-struct cf_token_store *cf_core_tokens(struct cf_core *c) { return c->tokens; }
-struct cf_policy_store *cf_core_policies(struct cf_core *c) { return c->policies; }
-const struct cf_config *cf_core_config(const struct cf_core *c) { return c->cfg; }
-long long cf_core_default_ttl(const struct cf_core *c) { return c->cfg->default_lease_ttl; }
-long long cf_core_max_ttl(const struct cf_core *c) { return c->cfg->max_lease_ttl; }
-
 int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
                 struct cf_physical *phys, const char *storage_type,
                 struct cf_core **out)

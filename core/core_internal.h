@@ -1,5 +1,5 @@
 /* The core instance. Only the files of core/ and core/sys/ see its fields;
- * backends use the accessors of core.h. */
+ * backends get what they need through their mount state. */
 #ifndef CF_CORE_INTERNAL_H
 #define CF_CORE_INTERNAL_H
 

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void free_pairs(struct cf_pair *p, size_t n)
+void cf_pairs_free(struct cf_pair *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; p && i < n; i++) {
         free(p[i].key);
-        free(p[i].value);
+        cf_free_secret_str(p[i].value);
     }
     free(p);
 }
@@ -24,8 +24,8 @@ void cf_request_free(struct cf_request *r)
     free(r->method);
     free(r->path);
     free(r->query_raw);
-    free_pairs(r->query, r->nquery);
-    free_pairs(r->headers, r->nheaders);
+    cf_pairs_free(r->query, r->nquery);
+    cf_pairs_free(r->headers, r->nheaders);
     cf_free_secret_str(r->token);
     if (r->body)
         cf_free_secret(r->body, r->body_len);

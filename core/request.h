@@ -47,6 +47,9 @@ struct cf_request {
     const struct cf_token *auth;   /* NULL for unauthenticated endpoints */
 };
 
+/* Frees an array of n pairs and their strings (values zeroed first: they
+ * may be secrets). NULL is fine. */
+void cf_pairs_free(struct cf_pair *p, size_t n);
 /* Frees everything the request owns (the token is zeroed first). */
 void cf_request_free(struct cf_request *r);
 /* Decoded query parameter or NULL (borrowed). */

@@ -219,15 +219,6 @@ static void sanitize_display(const char *in, char *out, size_t n)
         out[l - 1] = 0;   /* Go's TrimSuffix: one dash only */
 }
 
-static void free_meta(struct cf_pair *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].key);
-        free(p[i].value);
-    }
-    free(p);
-}
-
 static int read_meta(const struct cf_request *req, struct cf_pair **out,
                      size_t *n, struct cf_result *res, int *bad)
 {
@@ -252,14 +243,14 @@ static int read_meta(const struct cf_request *req, struct cf_pair **out,
                         YAJL_IS_NUMBER(v) ? v->u.number.r :
                         YAJL_IS_TRUE(v) ? "true" : YAJL_IS_FALSE(v) ? "false" : NULL;
         if (!s) {
-            free_meta(p, i);
+            cf_pairs_free(p, i);
             *bad = 1;
             return cf_result_error(res, 400, "meta must be a map of strings");
         }
         p[i].key = strdup(m->u.object.keys[i]);
         p[i].value = strdup(s);
         if (!p[i].key || !p[i].value) {
-            free_meta(p, i + 1);
+            cf_pairs_free(p, i + 1);
             return CF_ENOMEM;
         }
     }
@@ -293,7 +284,7 @@ static void create_args_free(struct create_args *a)
 {
     cf_strv_free(a->policies, a->npolicies);
     cf_strv_free(a->final, a->nfinal);
-    free_meta(a->meta, a->nmeta);
+    cf_pairs_free(a->meta, a->nmeta);
 }
 
 static int get_bool(const struct cf_request *req, const char *name, int *out,

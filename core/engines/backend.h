@@ -1,6 +1,6 @@
 /* What a secrets engine or auth method offers the router. A backend sees
- * only its mount (and the mount's storage view) plus core services reached
- * through core.h accessors. */
+ * only its mount (and the mount's storage view); anything else it needs
+ * (the token store for auth/token/) is put in its state when mounted. */
 #ifndef CF_BACKEND_H
 #define CF_BACKEND_H
 

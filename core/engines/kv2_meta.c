@@ -18,20 +18,11 @@ struct cf_kv2_meta *cf_kv2_meta_new(void)
     return calloc(1, sizeof(struct cf_kv2_meta));
 }
 
-void cf_kv2_pairs_free(struct cf_pair *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].key);
-        free(p[i].value);
-    }
-    free(p);
-}
-
 void cf_kv2_meta_free(struct cf_kv2_meta *m)
 {
     if (!m)
         return;
-    cf_kv2_pairs_free(m->custom, m->ncustom);
+    cf_pairs_free(m->custom, m->ncustom);
     free(m->v);
     free(m);
 }
@@ -308,13 +299,13 @@ int cf_kv2_meta_set_custom(struct cf_kv2_meta *m, struct cf_pair *pairs,
             c[i].key = strdup(pairs[i].key);
             c[i].value = strdup(pairs[i].value);
             if (!c[i].key || !c[i].value) {
-                cf_kv2_pairs_free(c, i + 1);
+                cf_pairs_free(c, i + 1);
                 return CF_ENOMEM;
             }
         }
         qsort(c, n, sizeof *c, cmp_pair);
     }
-    cf_kv2_pairs_free(m->custom, m->ncustom);
+    cf_pairs_free(m->custom, m->ncustom);
     m->custom = c;
     m->ncustom = n;
     return 0;

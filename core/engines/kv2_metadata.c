@@ -68,7 +68,7 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
         } else if (v->type == yajl_t_true || v->type == yajl_t_false) {
             s = v->type == yajl_t_true ? "1" : "0";   /* WeakDecode */
         } else {
-            cf_kv2_pairs_free(p, cnt);
+            cf_pairs_free(p, cnt);
             cf_result_error(res, 400, CM_PREFIX ": value for key \"%s\" "
                             "must be a string", obj->u.object.keys[i]);
             return 1;
@@ -107,7 +107,7 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
                           nerr++ ? "\n" : "", p[i].key);
     }
     if (nerr) {
-        cf_kv2_pairs_free(p, cnt);
+        cf_pairs_free(p, cnt);
         if (multierror(res, &items, nerr))
             return CF_ENOMEM;
         return 1;
@@ -116,7 +116,7 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
     *n = cnt;
     return 0;
 nomem:
-    cf_kv2_pairs_free(p, cnt);
+    cf_pairs_free(p, cnt);
     return CF_ENOMEM;
 }
 
@@ -285,7 +285,7 @@ static int meta_write(struct cf_mount *m, struct cf_kv_state *s,
     pthread_rwlock_unlock(lk);
     cf_kv2_meta_free(meta);
 done:
-    cf_kv2_pairs_free(st.custom, st.ncustom);
+    cf_pairs_free(st.custom, st.ncustom);
     return rc;
 }
 

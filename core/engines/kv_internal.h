@@ -125,8 +125,6 @@ int cf_kv2_delete_version(const struct cf_view *v, const char *path,
  * never (unset, or disabled by the mount). */
 int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c,
                              const struct cf_kv2_meta *m, int64_t now);
-/* Frees n pairs and the array (borrowed strings must not be in it). */
-void cf_kv2_pairs_free(struct cf_pair *p, size_t n);
 
 /* Changes an existing key's metadata: fn runs under the key's write lock
  * with the loaded record (borrowed). A key without metadata is left alone
