@@ -581,6 +581,10 @@ int cf_token_lookup_accessor(struct cf_token_store *s, const char *accessor,
 
 int cf_token_use(struct cf_token_store *s, const struct cf_token *tok)
 {
+    /* A token without a use limit never gets one: nothing to count, and
+     * the caller's lookup has just checked it (this is every request). */
+    if (tok->num_uses == 0)
+        return 0;
     pthread_mutex_lock(&s->mu);
     long long uses = 0;
     int rc = lookup_locked(s, tok->id, NULL, &uses);
