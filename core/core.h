@@ -4,7 +4,7 @@
 #ifndef CF_CORE_H
 #define CF_CORE_H
 
-#include "request.h"
+#include "request/request.h"
 #include "config/config.h"
 #include "util/log.h"
 

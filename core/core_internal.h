@@ -6,9 +6,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "core.h"
-#include "barrier.h"
-#include "mounts.h"
-#include "physical.h"
+#include "seal/barrier.h"
+#include "router/mounts.h"
+#include "plugin/physical.h"
 #include "seal/seal.h"
 
 struct cf_core {

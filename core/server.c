@@ -4,12 +4,12 @@
 #include "server.h"
 #include "core_internal.h"
 #include "dev.h"
-#include "plugin_dir.h"
-#include "plugin_loader.h"
-#include "ha_backend.h"
-#include "transport_backend.h"
+#include "plugin/dir.h"
+#include "plugin/loader.h"
+#include "plugin/ha_backend.h"
+#include "plugin/transport_backend.h"
 #include "http/listener.h"
-#include "util/errors.h"
+#include "util/strerror.h"
 #include "util/secret.h"
 #include <coffer/version.h>
 #include <errno.h>

@@ -12,15 +12,3 @@ EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/a
 EXTRA_DIST += test/bench/run test/bench/README.md test/bench/bare_server.c \
 	test/bench/fsync_loop.c test/bench/kv2_read.lua test/bench/kv2_write.lua \
 	test/bench/failover test/bench/forwarding
-
-# HA commands of the CLI (operator step-down/members, status) against a
-# canned HTTP server.
-check_PROGRAMS += test/unit/test_cli_operator test/unit/test_cli_status
-TESTS += test/unit/test_cli_operator test/unit/test_cli_status
-EXTRA_DIST += test/unit/test_cli_fake.h
-test_unit_test_cli_operator_SOURCES = test/unit/test_cli_operator.c
-test_unit_test_cli_operator_LDADD = libcfcli.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS) $(PTHREAD_LIBS)
-test_unit_test_cli_operator_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-test_unit_test_cli_status_SOURCES = test/unit/test_cli_status.c
-test_unit_test_cli_status_LDADD = libcfcli.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS) $(PTHREAD_LIBS)
-test_unit_test_cli_status_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)

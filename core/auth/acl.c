@@ -2,8 +2,8 @@
  * merged per pattern (union, deny wins); a request path takes the exact
  * rule, else the highest-priority match among the longest glob prefix and
  * the segment-wildcard ('+') patterns. */
-#include "acl.h"
-#include "policy_store.h"
+#include "auth/acl.h"
+#include "auth/policy_store.h"
 
 #include <ctype.h>
 #include <stdlib.h>

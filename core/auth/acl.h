@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
-#include "policy.h"
-#include "request.h"
+#include "auth/policy.h"
+#include "request/request.h"
 
 struct cf_acl;
 struct cf_policy_store;

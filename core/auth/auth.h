@@ -3,8 +3,8 @@
 #ifndef CF_AUTH_H
 #define CF_AUTH_H
 
-#include "engines/backend.h"
-#include "request.h"
+#include "request/backend.h"
+#include "request/request.h"
 #include "auth/acl.h"
 #include "auth/policy.h"
 #include "auth/policy_store.h"

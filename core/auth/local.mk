@@ -4,9 +4,9 @@ noinst_LIBRARIES += libcfauth.a
 libcfauth_a_SOURCES = core/auth/auth.h core/auth/policy.c core/auth/policy.h \
 	core/auth/policy_store.c core/auth/policy_store.h core/auth/acl.c \
 	core/auth/acl.h core/auth/token_store.c core/auth/token_store.h \
-	core/auth/token_backend.c core/auth/sys_policy.c
+	core/auth/token_backend.c
 
-CF_AUTH_TEST_LIBS = libcfauth.a libcfseal.a libcfconfig.a libcfutil.a \
+CF_AUTH_TEST_LIBS = libcfsys.a libcfauth.a libcfseal.a libcfplugin.a libcfconfig.a libcfrequest.a libcfutil.a \
 	$(CUNIT_LIBS) $(CF_CORE_LIBS)
 check_PROGRAMS += test/unit/test_policy test/unit/test_acl \
 	test/unit/test_token_store test/unit/test_token_backend

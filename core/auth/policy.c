@@ -1,7 +1,7 @@
 /* Parsing of Vault ACL policy documents (HCL or JSON, through the config
  * parser) into cf_path_rule arrays, with Vault's validation messages, and
  * the small policy-name helpers the token code shares. */
-#include "policy.h"
+#include "auth/policy.h"
 
 #include <ctype.h>
 #include <stdarg.h>

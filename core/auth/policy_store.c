@@ -1,7 +1,7 @@
 /* The policy store: policies as JSON {"name","raw"} entries in a barrier
  * view, a cache of parsed policies (including "known absent" entries so
  * unknown names in token policy lists do not hit storage on each request). */
-#include "policy_store.h"
+#include "auth/policy_store.h"
 
 #include <ctype.h>
 #include <pthread.h>

@@ -6,8 +6,8 @@
 #define CF_POLICY_STORE_H
 
 #include <stddef.h>
-#include "policy.h"
-#include "view.h"
+#include "auth/policy.h"
+#include "seal/view.h"
 
 struct cf_policy_store;
 

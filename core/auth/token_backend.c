@@ -1,7 +1,7 @@
 /* The token auth backend (everything under auth/token/): create, lookup, renew and revoke
  * tokens with Vault's rules and response shapes (vault/token_store.go).
  * Its state (stores and system TTLs) is set by the core in m->state. */
-#include "auth.h"
+#include "auth/auth.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * barrier decrypt and JSON parse; every write or delete of id/<key> goes
  * through save() or revoke_one(), which drop the entry, and expiry is
  * checked against the clock on each lookup, as without the cache. */
-#include "token_store.h"
+#include "auth/token_store.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
 #define CF_TOKEN_STORE_H
 
 #include <stddef.h>
-#include "request.h"
-#include "view.h"
+#include "request/request.h"
+#include "seal/view.h"
 #include "util/log.h"
 
 struct cf_token {

@@ -1,7 +1,7 @@
 /* Vault's server configuration for one node: walks the HCL/JSON tree into
  * struct cf_config, applies defaults and the VAULT_*_ADDR overrides, and
  * rejects anything a server could not run with, naming file:line. */
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <stdarg.h>

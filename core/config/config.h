@@ -4,7 +4,7 @@
 #define CF_CONFIG_H
 
 #include <stddef.h>
-#include "hcl.h"
+#include "config/hcl.h"
 
 struct cf_listener_cfg {
     int line;

@@ -1,7 +1,7 @@
 /* Lexer and recursive-descent parser for Vault's HCL v1 syntax and JSON,
  * both into the cf_hcl_node tree. Every loop is bounded by the input and
  * every descent by CF_HCL_MAX_DEPTH, so any byte string is safe to feed. */
-#include "hcl.h"
+#include "config/hcl.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,9 +1,9 @@
 /* The "cubbyhole" backend: a KV v1-like store private to each token. The
  * router names the caller's cubbyhole in a request header; its data lives
  * under "<cubbyhole id>/" in the mount view and dies with the token. */
-#include "engines.h"
-#include "kv_internal.h"
-#include "../util/buf.h"
+#include "engines/engines.h"
+#include "engines/kv_internal.h"
+#include "util/buf.h"
 #include <coffer/errors.h>
 #include <stdlib.h>
 #include <string.h>

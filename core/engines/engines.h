@@ -4,7 +4,7 @@
 #ifndef CF_ENGINES_H
 #define CF_ENGINES_H
 
-#include "backend.h"
+#include "request/backend.h"
 
 /* type "kv": KV v1 or v2 by m->kv_version (2 = versioned, else v1). */
 extern const struct cf_backend cf_kv_backend;

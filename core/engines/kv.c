@@ -1,9 +1,9 @@
 /* The "kv" backend: dispatches to KV v1 (pass-through) or KV v2 (versioned)
  * by the mount's version, and owns the per-mount lock stripes and the
  * helpers both versions share. */
-#include "engines.h"
-#include "kv_internal.h"
-#include "../util/timeutil.h"
+#include "engines/engines.h"
+#include "engines/kv_internal.h"
+#include "util/timeutil.h"
 #include <coffer/errors.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* KV v1: the pass-through store. A write stores the request body object as
  * the secret; a read returns it with the mount's lease duration (or the
  * secret's own "ttl"/"lease"). Cubbyhole reuses it with a per-token prefix. */
-#include "kv_internal.h"
-#include "../util/buf.h"
-#include "../util/secret.h"
-#include "../util/timeutil.h"
+#include "engines/kv_internal.h"
+#include "util/buf.h"
+#include "util/secret.h"
+#include "util/timeutil.h"
 #include <coffer/errors.h>
 #include <stdlib.h>
 #include <string.h>

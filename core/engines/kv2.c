@@ -1,8 +1,8 @@
 /* KV v2: routes a request below the mount to its path handler, and serves
  * the small paths itself: config, delete, undelete and destroy. */
-#include "kv_internal.h"
-#include "../util/secret.h"
-#include "../util/timeutil.h"
+#include "engines/kv_internal.h"
+#include "util/secret.h"
+#include "util/timeutil.h"
 #include <coffer/errors.h>
 #include <stdlib.h>
 #include <string.h>

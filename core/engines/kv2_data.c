@@ -1,9 +1,9 @@
 /* KV v2 data/<path> (read a version, write a new one, merge-patch the
  * latest, soft-delete the latest) and subkeys/<path>. Every change to a
  * key's metadata happens under the key's stripe lock. */
-#include "kv_internal.h"
-#include "../util/secret.h"
-#include "../util/timeutil.h"
+#include "engines/kv_internal.h"
+#include "util/secret.h"
+#include "util/timeutil.h"
 #include <coffer/errors.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* KV v2 metadata/<path>: read a key's metadata, set or merge-patch its
  * settings and custom_metadata, list the key tree, and delete a key with
  * every version. */
-#include "kv_internal.h"
-#include "../util/buf.h"
-#include "../util/timeutil.h"
+#include "engines/kv_internal.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
 #include <coffer/errors.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@
 
 #include <pthread.h>
 #include <stdint.h>
-#include "backend.h"
-#include "../util/json.h"
+#include "request/backend.h"
+#include "util/json.h"
 
 #define CF_KV_NLOCKS 64
 #define CF_KV_DEFAULT_MAX_VERSIONS 10

@@ -1,11 +1,11 @@
 # Secrets engines: kv (v1 pass-through, v2 versioned) and cubbyhole.
 noinst_LIBRARIES += libcfengines.a
-libcfengines_a_SOURCES = core/engines/backend.h core/engines/engines.h \
+libcfengines_a_SOURCES = core/engines/engines.h \
 	core/engines/kv_internal.h core/engines/kv.c core/engines/kv1.c \
-	core/engines/kv2.c core/engines/kv2_meta.c core/engines/kv2_data.c \
+	core/engines/kv2.c core/engines/kv2_record.c core/engines/kv2_data.c \
 	core/engines/kv2_metadata.c core/engines/cubbyhole.c
 
-CF_ENGINES_TEST_LIBS = libcfengines.a libcfseal.a libcfutil.a $(CUNIT_LIBS) \
+CF_ENGINES_TEST_LIBS = libcfengines.a libcfseal.a libcfplugin.a libcfconfig.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) \
 	$(CF_CORE_LIBS)
 check_PROGRAMS += test/unit/test_kv1 test/unit/test_kv2 test/unit/test_cubbyhole
 TESTS += test/unit/test_kv1 test/unit/test_kv2 test/unit/test_cubbyhole

@@ -8,16 +8,16 @@
  *    confirms the lock every 250 ms: the node serves as active only within
  *    lease_ms of the last confirmation, so a node that was paused past its
  *    session (SIGSTOP, VM freeze) answers nothing as active on waking. */
-#include "ha.h"
-#include "advertise.h"
-#include "identity.h"
-#include "../barrier.h"
-#include "../ha_backend.h"
-#include "../util/encode.h"
-#include "../util/errors.h"
-#include "../util/json.h"
-#include "../util/secret.h"
-#include "../util/timeutil.h"
+#include "ha/ha.h"
+#include "ha/advertise.h"
+#include "ha/identity.h"
+#include "seal/barrier.h"
+#include "plugin/ha_backend.h"
+#include "util/encode.h"
+#include "util/strerror.h"
+#include "util/json.h"
+#include "util/secret.h"
+#include "util/timeutil.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 #include <coffer/errors.h>
-#include "../util/log.h"
+#include "util/log.h"
 
 struct cf_ha;
 struct cf_ha_backend;

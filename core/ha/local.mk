@@ -1,10 +1,10 @@
 # High availability: the cluster identity, the leader advertisement and the
 # active/standby state machine.
 noinst_LIBRARIES += libcfha.a
-libcfha_a_SOURCES = core/ha/identity.c core/ha/identity.h \
+libcfha_a_SOURCES = core/ha/ha.c core/ha/ha.h core/ha/identity.c core/ha/identity.h \
 	core/ha/advertise.c core/ha/advertise.h
 
-CF_HA_TEST_LIBS = libcfha.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+CF_HA_TEST_LIBS = libcfha.a libcfseal.a libcfplugin.a libcfconfig.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
 check_PROGRAMS += test/unit/test_identity test/unit/test_advertise
 TESTS += test/unit/test_identity test/unit/test_advertise
 

@@ -4,7 +4,7 @@
 #define CF_HTTP_ENVELOPE_H
 
 #include <stddef.h>
-#include "request.h"
+#include "request/request.h"
 
 /* Renders res (borrowed). *body is malloc'd, NUL-terminated, owned by the
  * caller (free with cf_free_secret_str: it may hold secrets); NULL for a 204.

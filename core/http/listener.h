@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 #include <coffer/errors.h>
-#include "request.h"
+#include "request/request.h"
 #include "config/config.h"
 #include "util/log.h"
 

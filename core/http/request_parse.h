@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <microhttpd.h>
-#include "request.h"
+#include "request/request.h"
 
 /* MHD_OPTION_UNESCAPE_CALLBACK that leaves URL and query text raw, so that
  * this file decodes them (and can see %00 and '+'). */

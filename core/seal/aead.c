@@ -1,7 +1,7 @@
 /* AES-256-GCM through GnuTLS. A cipher handle is made per call: GnuTLS
  * handles keep the nonce in their state, so one shared handle would need a
  * lock around every value; the key schedule costs far less than that. */
-#include "aead.h"
+#include "seal/aead.h"
 #include "util/secret.h"
 #include <coffer/errors.h>
 #include <gnutls/gnutls.h>

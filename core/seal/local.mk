@@ -1,10 +1,10 @@
 # The barrier (encryption at rest), its prefix views, and the Shamir seal.
 noinst_LIBRARIES += libcfseal.a
-libcfseal_a_SOURCES = core/barrier.c core/barrier.h core/view.c core/view.h \
+libcfseal_a_SOURCES = core/seal/barrier.c core/seal/barrier.h core/seal/view.c core/seal/view.h \
 	core/seal/aead.c core/seal/aead.h core/seal/shamir.c core/seal/shamir.h \
 	core/seal/seal.c core/seal/seal.h
 
-CF_SEAL_TEST_LIBS = libcfseal.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+CF_SEAL_TEST_LIBS = libcfseal.a libcfplugin.a libcfconfig.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
 check_PROGRAMS += test/unit/test_barrier test/unit/test_shamir test/unit/test_seal
 TESTS += test/unit/test_barrier test/unit/test_shamir test/unit/test_seal
 

@@ -1,9 +1,9 @@
 /* The Shamir seal: initialization (root key, unseal key, shares) and the
  * unseal state machine that collects shares until the threshold, then opens
  * the root key and hands it to the barrier. */
-#include "seal.h"
-#include "aead.h"
-#include "shamir.h"
+#include "seal/seal.h"
+#include "seal/aead.h"
+#include "seal/shamir.h"
 #include "util/encode.h"
 #include "util/json.h"
 #include "util/secret.h"

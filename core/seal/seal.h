@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <coffer/errors.h>
-#include "barrier.h"
-#include "physical.h"
+#include "seal/barrier.h"
+#include "plugin/physical.h"
 
 struct cf_seal;
 

@@ -1,6 +1,6 @@
 /* Split and combine unseal key shares with libgfshare, drawing every random
  * coefficient and x coordinate from GnuTLS's key-grade generator. */
-#include "shamir.h"
+#include "seal/shamir.h"
 #include "util/secret.h"
 #include <coffer/errors.h>
 #include <gnutls/gnutls.h>

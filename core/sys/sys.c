@@ -1,7 +1,7 @@
 /* Dispatch of sys/ paths to the file that serves each. */
-#include "sys.h"
-#include "../core_internal.h"
-#include "../auth/auth.h"
+#include "sys/sys.h"
+#include "core_internal.h"
+#include "auth/auth.h"
 #include <string.h>
 
 static const char *const UNAUTH[] = {"init", "seal-status", "unseal", "health",

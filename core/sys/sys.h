@@ -3,7 +3,7 @@
 #ifndef CF_SYS_H
 #define CF_SYS_H
 
-#include "../engines/backend.h"
+#include "request/backend.h"
 
 struct cf_core;
 

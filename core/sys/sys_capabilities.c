@@ -1,8 +1,8 @@
 /* sys/capabilities(-self|-accessor): what a token may do on given paths. */
-#include "sys.h"
-#include "../core_internal.h"
-#include "../auth/auth.h"
-#include "../util/json.h"
+#include "sys/sys.h"
+#include "core_internal.h"
+#include "auth/auth.h"
+#include "util/json.h"
 #include <stdlib.h>
 #include <string.h>
 

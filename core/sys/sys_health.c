@@ -1,10 +1,10 @@
 /* sys/health and sys/leader: what load balancers and clients poll. */
-#include "sys.h"
-#include "../core_internal.h"
-#include "../ha/ha.h"
-#include "../forward.h"
-#include "../util/json.h"
-#include "../util/timeutil.h"
+#include "sys/sys.h"
+#include "core_internal.h"
+#include "ha/ha.h"
+#include "gate/forward.h"
+#include "util/json.h"
+#include "util/timeutil.h"
 #include <coffer/version.h>
 #include <stdlib.h>
 #include <string.h>

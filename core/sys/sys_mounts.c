@@ -1,8 +1,8 @@
 /* sys/mounts and sys/auth: list, enable, disable and tune mounts. */
-#include "sys.h"
-#include "../core_internal.h"
-#include "../util/json.h"
-#include "../auth/auth.h"
+#include "sys/sys.h"
+#include "core_internal.h"
+#include "util/json.h"
+#include "auth/auth.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -1,11 +1,11 @@
 /* sys/init, sys/seal-status, sys/unseal, sys/key-status, sys/rotate. */
-#include "sys.h"
-#include "../core_internal.h"
-#include "../util/encode.h"
-#include "../util/errors.h"
-#include "../util/json.h"
-#include "../util/secret.h"
-#include "../util/timeutil.h"
+#include "sys/sys.h"
+#include "core_internal.h"
+#include "util/encode.h"
+#include "util/strerror.h"
+#include "util/json.h"
+#include "util/secret.h"
+#include "util/timeutil.h"
 #include <coffer/version.h>
 #include <stdio.h>
 #include <stdlib.h>

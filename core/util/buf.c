@@ -1,5 +1,5 @@
 /* Growable NUL-terminated buffer used to build JSON, paths and messages. */
-#include "buf.h"
+#include "util/buf.h"
 #include <coffer/errors.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* Hex/base64 codecs and random identifiers (GnuTLS RNG). */
-#include "encode.h"
+#include "util/encode.h"
 #include <coffer/errors.h>
-#include "secret.h"
-#include "buf.h"
+#include "util/secret.h"
+#include "util/buf.h"
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <stdio.h>

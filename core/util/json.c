@@ -1,5 +1,5 @@
 /* yajl wrappers: a latching writer and typed object lookups. */
-#include "json.h"
+#include "util/json.h"
 #include <coffer/errors.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* One formatted line per call, written with a single fputs so concurrent
  * threads do not interleave inside a line. */
-#include "log.h"
-#include "buf.h"
+#include "util/log.h"
+#include "util/buf.h"
 #include <coffer/errors.h>
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,5 @@
 /* Key-material hygiene helpers. */
-#include "secret.h"
+#include "util/secret.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* Time helpers shared by the API layer and the engines. */
-#include "timeutil.h"
+#include "util/timeutil.h"
 #include <coffer/errors.h>
 #include <stdio.h>
 #include <stdlib.h>

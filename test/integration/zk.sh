@@ -10,7 +10,9 @@ _zk_free_port() {
     if declare -F free_port >/dev/null; then free_port; return; fi
     local p
     for _ in $(seq 200); do
-        p=$(( (RANDOM % 20000) + 30000 ))
+        # Below Linux's ephemeral range (32768+), as lib.sh's free_port:
+        # a client socket cannot take the port before ZooKeeper binds it.
+        p=$(( (RANDOM % 12000) + 20000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"; return 0
         fi

@@ -6,10 +6,10 @@
 
 #include "cf_test.h"
 #include "mem_storage.h"
-#include "barrier.h"
-#include "view.h"
-#include "request.h"
-#include "engines/backend.h"
+#include "seal/barrier.h"
+#include "seal/view.h"
+#include "request/request.h"
+#include "request/backend.h"
 #include "util/json.h"
 #include <stdarg.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #ifndef CF_TEST_MEM_STORAGE_H
 #define CF_TEST_MEM_STORAGE_H
 
-#include "physical.h"
+#include "plugin/physical.h"
 
 /* A fresh, empty physical store; free with cf_physical_free. */
 int cf_test_mem_physical(struct cf_physical **out);

@@ -1,6 +1,6 @@
 /* Tests for core/barrier.c: encryption at rest over an in-memory physical,
  * tamper and relocation detection, seal state, rotation and concurrency. */
-#include "barrier.h"
+#include "seal/barrier.h"
 #include "cf_test.h"
 #include "mem_storage.h"
 #include "util/encode.h"

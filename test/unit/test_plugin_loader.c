@@ -2,10 +2,10 @@
  * (exact text, naming the file and both ABI versions), config-key checks,
  * the host table a plugin sees, and loading the bundled plugins. */
 #include "cf_test.h"
-#include "plugin_loader.h"
-#include "physical.h"
-#include "ha_backend.h"
-#include "transport_backend.h"
+#include "plugin/loader.h"
+#include "plugin/physical.h"
+#include "plugin/ha_backend.h"
+#include "plugin/transport_backend.h"
 #include "ha/identity.h"
 #include "util/json.h"
 #include "util/secret.h"

@@ -1,6 +1,6 @@
 /* Tests for core/seal/seal.c: init, the unseal state machine (progress,
  * nonce, duplicates, wrong shares, reset), seal, and reopening a store. */
-#include "barrier.h"
+#include "seal/barrier.h"
 #include "cf_test.h"
 #include "mem_storage.h"
 #include "seal/seal.h"

@@ -2,7 +2,7 @@
  * TTLs, sudo-only options), lookup/renew/revoke variants and the JSON
  * fields of their responses, over a real barrier. */
 #include "auth/auth.h"
-#include "barrier.h"
+#include "seal/barrier.h"
 #include "mem_storage.h"
 #include "util/json.h"
 #include "util/secret.h"

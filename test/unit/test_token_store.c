@@ -2,7 +2,7 @@
  * TTL expiry, use counts, revocation of children and orphans, accessors,
  * renewal, the salted index, tidy and TTL calculation. */
 #include "auth/token_store.h"
-#include "barrier.h"
+#include "seal/barrier.h"
 #include "mem_storage.h"
 #include "util/json.h"
 #include "util/secret.h"

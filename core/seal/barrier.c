@@ -1,7 +1,7 @@
 /* The barrier: every value is AES-256-GCM encrypted under the active term of
  * a keyring, which itself is stored at "core/keyring" encrypted under the
  * root key. One rwlock: data calls share it, seal/unseal/rotate own it. */
-#include "barrier.h"
+#include "seal/barrier.h"
 #include "seal/aead.h"
 #include "util/secret.h"
 #include "util/timeutil.h"

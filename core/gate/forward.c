@@ -2,12 +2,12 @@
  * when the advertisement changes), heartbeats every 2 s, and the cluster
  * listeners of the active node that run forwarded requests through the
  * same core path as direct ones. */
-#include "forward.h"
+#include "gate/forward.h"
 #include "core_internal.h"
 #include "ha/ha.h"
 #include "http/envelope.h"
 #include "http/request_parse.h"
-#include "transport_backend.h"
+#include "plugin/transport_backend.h"
 #include "util/buf.h"
 #include "util/encode.h"
 #include "util/json.h"

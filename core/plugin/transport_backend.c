@@ -1,8 +1,8 @@
 /* One transport instance seen from the core: calls into the plugin's
  * coffer_transport vtable, counted so that free closes the instance only
  * after every call has left it. */
-#include "transport_backend.h"
-#include "plugin_gate.h"
+#include "plugin/transport_backend.h"
+#include "plugin/call_gate.h"
 #include <stdlib.h>
 #include <string.h>
 

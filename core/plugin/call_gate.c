@@ -1,7 +1,7 @@
 /* The call gate behind ha_backend and transport_backend: a counter of
  * calls inside the plugin and the cancelled flag, both under one mutex so
  * that close never lets a call enter an instance about to be closed. */
-#include "plugin_gate.h"
+#include "plugin/call_gate.h"
 #include <stdlib.h>
 #include <string.h>
 

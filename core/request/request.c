@@ -1,5 +1,5 @@
 /* Accessors and destructors for cf_request / cf_result. */
-#include "request.h"
+#include "request/request.h"
 #include "util/json.h"
 #include "util/secret.h"
 #include <coffer/errors.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <yajl/yajl_tree.h>
-#include "barrier.h"
+#include "seal/barrier.h"
 
 struct cf_view {
     struct cf_barrier *barrier;   /* borrowed */

@@ -1,7 +1,7 @@
 /* HTTP for the CLI over libcurl, configured as Vault's api.Client is:
  * address, token and TLS settings from flags then the environment, and
  * 307 redirects followed by hand so that the method and body survive. */
-#include "client.h"
+#include "cli/client.h"
 #include <coffer/errors.h>
 #include "util/buf.h"
 #include "util/json.h"

@@ -1,6 +1,6 @@
 /* Flag parsing with Go's flag package semantics (what Vault's CLI uses),
  * data arguments (k=v, k=@file, k=-, -) and KV v2 path rewriting. */
-#include "args.h"
+#include "cli/args.h"
 #include <coffer/errors.h>
 #include "util/buf.h"
 #include "util/json.h"

@@ -1,7 +1,7 @@
 /* sys/policy and sys/policies/acl: list, read, write and delete ACL
  * policies with Vault's response shapes (the legacy sys/policy returns
  * "rules" and is an inject route; sys/policies/acl returns "policy"). */
-#include "auth.h"
+#include "auth/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* KV v2's per-key metadata record: (de)serialization, the max_versions
  * window, the locked edit of an existing record, and the JSON shapes Vault
  * returns for a version's metadata. */
-#include "kv_internal.h"
-#include "../util/buf.h"
-#include "../util/secret.h"
-#include "../util/timeutil.h"
+#include "engines/kv_internal.h"
+#include "util/buf.h"
+#include "util/secret.h"
+#include "util/timeutil.h"
 #include <coffer/errors.h>
 #include <stdio.h>
 #include <stdlib.h>

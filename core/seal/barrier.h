@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "physical.h"
+#include "plugin/physical.h"
 
 #define CF_ROOT_KEY_LEN 32
 

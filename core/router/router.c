@@ -3,11 +3,11 @@
 #include "core_internal.h"
 #include "auth/auth.h"
 #include "ha/ha.h"
-#include "forward.h"
+#include "gate/forward.h"
 #include "util/buf.h"
 #include "util/encode.h"
 #include "sys/sys.h"
-#include "util/errors.h"
+#include "util/strerror.h"
 #include "util/secret.h"
 #include <stdio.h>
 #include <stdlib.h>

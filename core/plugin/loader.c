@@ -2,10 +2,10 @@
  * config block in the order STYLE.md §4 gives, and open storage instances
  * with a per-instance struct coffer_host. Every refusal is one line that
  * names the file (and both ABI versions where they matter). */
-#include "plugin_loader.h"
-#include "physical.h"
-#include "ha_backend.h"
-#include "transport_backend.h"
+#include "plugin/loader.h"
+#include "plugin/physical.h"
+#include "plugin/ha_backend.h"
+#include "plugin/transport_backend.h"
 #include "util/secret.h"
 #include "util/timeutil.h"
 #include <coffer/version.h>

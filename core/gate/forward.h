@@ -6,7 +6,7 @@
 #define CF_FORWARD_H
 
 #include <stdint.h>
-#include "request.h"
+#include "request/request.h"
 
 struct cf_core;
 struct cf_forwarder;

@@ -1,6 +1,6 @@
 /* The physical layer: calls into the storage vtable, treating a member past
  * the vtable's struct_size, or NULL, as not offered. */
-#include "physical.h"
+#include "plugin/physical.h"
 #include "util/json.h"
 #include <stddef.h>
 #include <stdlib.h>

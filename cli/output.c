@@ -1,7 +1,7 @@
 /* Renders responses the way Vault's CLI does (command/format.go): columnize
  * tables with a four-space glue, Go %v value text, padded banners and
  * indented JSON. */
-#include "output.h"
+#include "cli/output.h"
 #include <coffer/errors.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* One ha instance seen from the core: calls into the plugin's coffer_ha
  * vtable, counted so that free can cancel blocked lock/wait calls and wait
  * for them to leave before the instance is closed. */
-#include "ha_backend.h"
-#include "plugin_gate.h"
+#include "plugin/ha_backend.h"
+#include "plugin/call_gate.h"
 #include "util/timeutil.h"
 #include <stdlib.h>
 #include <string.h>

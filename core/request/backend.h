@@ -5,8 +5,8 @@
 #define CF_BACKEND_H
 
 #include <coffer/errors.h>
-#include "../request.h"
-#include "../view.h"
+#include "request/request.h"
+#include "seal/view.h"
 
 struct cf_core;
 struct cf_backend;

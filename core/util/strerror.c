@@ -1,5 +1,5 @@
 /* Static tables for the error codes of include/coffer/errors.h. */
-#include "errors.h"
+#include "util/strerror.h"
 
 struct row {
     int code;

@@ -1,5 +1,5 @@
 /* Prefix-scoped access to the barrier. */
-#include "view.h"
+#include "seal/view.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/secret.h"

@@ -1,5 +1,5 @@
 /* Mount table: enable/disable/tune, longest-prefix lookup, persistence. */
-#include "mounts.h"
+#include "router/mounts.h"
 #include "core_internal.h"
 #include "engines/engines.h"
 #include "auth/auth.h"

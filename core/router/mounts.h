@@ -5,7 +5,7 @@
 
 #include <pthread.h>
 #include <yajl/yajl_tree.h>
-#include "engines/backend.h"
+#include "request/backend.h"
 
 struct cf_mount_table {
     pthread_rwlock_t lock;

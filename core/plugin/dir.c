@@ -1,7 +1,7 @@
 /* Where plugins are looked up: the config's plugin_directory, then
  * $COFFER_PLUGIN_DIR, then plugins/ beside the binary (the build tree),
  * then the installed folder. */
-#include "plugin_dir.h"
+#include "plugin/dir.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

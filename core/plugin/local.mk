@@ -1,0 +1,17 @@
+# The plugin host: dlopen and the ABI checks, the coffer_host table, and the
+# host-side wrappers of storage (physical), ha and transport instances.
+noinst_LIBRARIES += libcfplugin.a
+libcfplugin_a_SOURCES = core/plugin/loader.c core/plugin/loader.h \
+	core/plugin/physical.c core/plugin/physical.h \
+	core/plugin/ha_backend.c core/plugin/ha_backend.h \
+	core/plugin/transport_backend.c core/plugin/transport_backend.h \
+	core/plugin/call_gate.c core/plugin/call_gate.h \
+	core/plugin/dir.c core/plugin/dir.h
+
+check_PROGRAMS += test/unit/test_plugin_loader
+TESTS += test/unit/test_plugin_loader
+test_unit_test_plugin_loader_SOURCES = test/unit/test_plugin_loader.c
+test_unit_test_plugin_loader_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+test_unit_test_plugin_loader_LDADD = libcfplugin.a libcfha.a libcfconfig.a libcfrequest.a libcfutil.a \
+	$(CUNIT_LIBS) $(CF_CORE_LIBS)
+# It loads the fixtures of test/fixtures/local.mk (check_DATA, built first).

@@ -1,0 +1,4 @@
+# The system backend (sys/...).
+noinst_LIBRARIES += libcfsys.a
+libcfsys_a_SOURCES = core/sys/sys.c core/sys/sys.h core/sys/sys_seal.c core/sys/sys_health.c \
+	core/sys/sys_mounts.c core/sys/sys_capabilities.c core/sys/sys_policy.c
