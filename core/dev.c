@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 int cf_dev_config(const struct cf_dev_opts *o, struct cf_config **out,
-                  char *err, size_t errlen)
+                  struct coffer_err *err)
 {
     const char *addr = o->listen_address;
     if (!addr)
@@ -20,7 +20,7 @@ int cf_dev_config(const struct cf_dev_opts *o, struct cf_config **out,
     if (!addr || !*addr)
         addr = "127.0.0.1:8200";
     if (strpbrk(addr, "\"\\\n")) {
-        snprintf(err, errlen, "invalid -dev-listen-address \"%s\"", addr);
+        snprintf(err->msg, sizeof err->msg, "invalid -dev-listen-address \"%s\"", addr);
         return CF_ECONFIG;
     }
     struct cf_buf b = {0};
@@ -29,7 +29,7 @@ int cf_dev_config(const struct cf_dev_opts *o, struct cf_config **out,
                       "disable_mlock = true\n", addr);
     if (!b.data)
         return CF_ENOMEM;
-    int rc = cf_config_parse(b.data, b.len, "-dev", out, err, errlen);
+    int rc = cf_config_parse(b.data, b.len, "-dev", out, err);
     cf_buf_free(&b);
     return rc;
 }

@@ -18,7 +18,7 @@ struct cf_dev_opts {
 
 /* The dev config (inmem storage, one plain-HTTP listener). */
 int cf_dev_config(const struct cf_dev_opts *o, struct cf_config **out,
-                  char *err, size_t errlen);
+                  struct coffer_err *err);
 /* Initializes (1 share), unseals and mounts secret/. The unseal key
  * (base64) and root token are the caller's, freed with cf_free_secret_str. */
 int cf_dev_setup(struct cf_core *c, const struct cf_dev_opts *o, char **unseal_key,

@@ -182,13 +182,13 @@ int cf_server_main(int argc, char **argv)
     if (parse(argc, argv, &o))
         return usage();
 
-    char err[1024] = "";
+    struct coffer_err err = {""};
     struct cf_config *cfg = NULL;
-    int rc = o.dev ? cf_dev_config(&o.devo, &cfg, err, sizeof err)
-                   : cf_config_load(o.config, &cfg, err, sizeof err);
+    int rc = o.dev ? cf_dev_config(&o.devo, &cfg, &err)
+                   : cf_config_load(o.config, &cfg, &err);
     if (rc) {
         fprintf(stderr, "Error loading configuration from %s: %s\n",
-                o.config ? o.config : "-dev", err);
+                o.config ? o.config : "-dev", err.msg);
         return 1;
     }
     struct cf_logger log = {CF_LOG_INFO, stderr};

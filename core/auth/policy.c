@@ -479,13 +479,12 @@ int cf_policy_parse(const char *name, const char *text, size_t len,
         return CF_ENOMEM;
     }
     lower(p->name);
-    char herr[400];
+    struct coffer_err herr = {""};
     struct cf_hcl_node *root = NULL;
-    int rc = cf_hcl_parse(p->raw, strlen(p->raw), "policy", &root, herr,
-                          sizeof herr);
+    int rc = cf_hcl_parse(p->raw, strlen(p->raw), "policy", &root, &herr);
     if (rc) {
         if (rc == CF_EINVAL)
-            perr(&c, "%s", herr);
+            perr(&c, "%s", herr.msg);
         cf_policy_free(p);
         return rc == CF_ENOMEM ? CF_ENOMEM : CF_EINVAL;
     }

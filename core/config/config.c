@@ -37,8 +37,7 @@ static const char *const listener_keys[] = {
 
 struct ctx {
     const char *file;
-    char *err;
-    size_t errlen;
+    struct coffer_err *err;     /* may be NULL */
     struct cf_config *c;
     /* lines of the keys later checks point at; 0 = not in the file */
     int api_line, cluster_line, log_line, dttl_line, mttl_line;
@@ -49,22 +48,17 @@ static int cfail(struct ctx *x, int line, const char *fmt, ...)
 
 static int cfail(struct ctx *x, int line, const char *fmt, ...)
 {
-    if (x->err && x->errlen) {
-        int n = snprintf(x->err, x->errlen, "%s:%d: ", x->file, line > 0 ? line : 1);
-        if (n >= 0 && (size_t)n < x->errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    cf_hcl_verrf(x->err, x->file, line > 0 ? line : 1, fmt, ap);
+    va_end(ap);
     return CF_ECONFIG;
 }
 
 static int nomem(struct ctx *x)
 {
-    if (x->err && x->errlen)
-        snprintf(x->err, x->errlen, "%s: out of memory", x->file);
+    if (x->err)
+        snprintf(x->err->msg, sizeof x->err->msg, "%s: out of memory", x->file);
     return CF_ENOMEM;
 }
 
@@ -559,11 +553,11 @@ static struct cf_config *config_new(const char *file)
 }
 
 int cf_config_parse(const char *text, size_t len, const char *name,
-                    struct cf_config **out, char *err, size_t errlen)
+                    struct cf_config **out, struct coffer_err *err)
 {
-    struct ctx x = { .file = name ? name : "<config>", .err = err, .errlen = errlen };
+    struct ctx x = { .file = name ? name : "<config>", .err = err };
     struct cf_hcl_node *root;
-    int rc = cf_hcl_parse(text, len, x.file, &root, err, errlen);
+    int rc = cf_hcl_parse(text, len, x.file, &root, err);
     if (rc)
         return rc == CF_ENOMEM ? rc : CF_ECONFIG;
     if (!(x.c = config_new(x.file))) {
@@ -583,8 +577,8 @@ int cf_config_parse(const char *text, size_t len, const char *name,
     return 0;
 }
 
-int cf_config_load(const char *path, struct cf_config **out, char *err,
-                   size_t errlen)
+int cf_config_load(const char *path, struct cf_config **out,
+                   struct coffer_err *err)
 {
     FILE *f = fopen(path, "rb");
     struct cf_buf b = {0};
@@ -610,11 +604,12 @@ int cf_config_load(const char *path, struct cf_config **out, char *err,
     }
     if (rc) {
         cf_buf_free(&b);
-        if (err && errlen)
-            snprintf(err, errlen, "cannot read config file \"%s\": %s", path, strerror(rc));
+        if (err)
+            snprintf(err->msg, sizeof err->msg, "cannot read config file \"%s\": %s", path,
+                     strerror(rc));
         return rc == ENOMEM ? CF_ENOMEM : CF_EIO;
     }
-    rc = cf_config_parse(b.data ? b.data : "", b.len, path, out, err, errlen);
+    rc = cf_config_parse(b.data ? b.data : "", b.len, path, out, err);
     if (b.data)
         cf_free_secret(b.data, b.cap);  /* the file may hold storage passwords */
     return rc;

@@ -4,6 +4,7 @@
 #define CF_CONFIG_H
 
 #include <stddef.h>
+#include <coffer/errors.h>
 #include "config/hcl.h"
 
 struct cf_listener_cfg {
@@ -48,13 +49,14 @@ struct cf_config {
     char *pid_file;
 };
 
-/* Parses and validates; env overrides applied. On error: CF_ECONFIG and
- * err = "<file>:<line>: <message>" saying what to change. */
+/* Parses and validates; env overrides applied. On error: CF_ECONFIG (or
+ * CF_ENOMEM) and err (may be NULL) = "<file>:<line>: <message>" saying what
+ * to change. *out owned by the caller (cf_config_free). */
 int cf_config_parse(const char *text, size_t len, const char *name,
-                    struct cf_config **out, char *err, size_t errlen);
-/* Reads the file (CF_EIO with the reason when it cannot). */
-int cf_config_load(const char *path, struct cf_config **out, char *err,
-                   size_t errlen);
+                    struct cf_config **out, struct coffer_err *err);
+/* Reads the file (CF_EIO with the reason in err when it cannot). */
+int cf_config_load(const char *path, struct cf_config **out,
+                   struct coffer_err *err);
 /* A config with defaults only (for -dev). */
 int cf_config_default(struct cf_config **out);
 void cf_config_free(struct cf_config *c);

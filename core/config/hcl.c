@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <coffer/errors.h>
 #include "util/buf.h"
 #include "util/secret.h"
 
@@ -26,8 +25,7 @@ struct parser {
     size_t len, pos;
     int line;
     const char *name;
-    char *err;
-    size_t errlen;
+    struct coffer_err *err;
     int rc;             /* first error, 0 while all is well */
     int json;
     int depth;
@@ -37,28 +35,37 @@ struct parser {
     char *text;
 };
 
-static void fail(struct parser *p, int rc, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void fail(struct parser *p, int rc, int line, const char *fmt, ...)
+void cf_hcl_verrf(struct coffer_err *err, const char *name, int line,
+                  const char *fmt, va_list ap)
 {
-    if (p->rc)
-        return;     /* the first error is the one the user needs */
-    p->rc = rc;
-    if (!p->err || !p->errlen)
+    if (!err)
         return;
-    int n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, line);
-    if (n < 0 || (size_t)n >= p->errlen)
+    int n = snprintf(err->msg, sizeof err->msg, "%s:%d: ", name, line);
+    if (n < 0 || (size_t)n >= sizeof err->msg)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-    va_end(ap);
+    vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
 }
 
-static void oom(struct parser *p)
+/* Returns p->rc, so that every failing step can end in `return fail(...)`
+ * and its callers pass the code up unchanged. */
+static int fail(struct parser *p, int rc, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(struct parser *p, int rc, int line, const char *fmt, ...)
 {
-    fail(p, CF_ENOMEM, p->line, "out of memory");
+    if (p->rc)
+        return p->rc;   /* the first error is the one the user needs */
+    p->rc = rc;
+    va_list ap;
+    va_start(ap, fmt);
+    cf_hcl_verrf(p->err, p->name, line, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int oom(struct parser *p)
+{
+    return fail(p, CF_ENOMEM, p->line, "out of memory");
 }
 
 static int ident_start(int c)
@@ -109,10 +116,8 @@ static int skip_blank(struct parser *p)
             int start = p->line;
             p->pos += 2;
             for (;;) {
-                if (p->pos + 1 >= p->len) {
-                    fail(p, CF_EINVAL, start, "unterminated /* comment");
-                    return -1;
-                }
+                if (p->pos + 1 >= p->len)
+                    return fail(p, CF_EINVAL, start, "unterminated /* comment");
                 if (p->s[p->pos] == '*' && p->s[p->pos + 1] == '/') {
                     p->pos += 2;
                     break;
@@ -177,10 +182,8 @@ static int put_utf8(struct cf_buf *b, unsigned long cp)
 static int lex_escape(struct parser *p, struct cf_buf *b)
 {
     int line = p->line;
-    if (p->pos >= p->len) {
-        fail(p, CF_EINVAL, line, "unterminated string");
-        return -1;
-    }
+    if (p->pos >= p->len)
+        return fail(p, CF_EINVAL, line, "unterminated string");
     char c = p->s[p->pos++];
     char out;
     switch (c) {
@@ -194,10 +197,8 @@ static int lex_escape(struct parser *p, struct cf_buf *b)
     case '/': out = '/'; break;
     case 'u': {
         long cp = hex4(p);
-        if (cp < 0) {
-            fail(p, CF_EINVAL, line, "bad escape in string: \\u needs 4 hex digits");
-            return -1;
-        }
+        if (cp < 0)
+            return fail(p, CF_EINVAL, line, "bad escape in string: \\u needs 4 hex digits");
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             long lo = -1;
             if (p->pos + 2 <= p->len && p->s[p->pos] == '\\' &&
@@ -205,36 +206,26 @@ static int lex_escape(struct parser *p, struct cf_buf *b)
                 p->pos += 2;
                 lo = hex4(p);
             }
-            if (lo < 0xDC00 || lo > 0xDFFF) {
-                fail(p, CF_EINVAL, line, "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
-                return -1;
-            }
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                return fail(p, CF_EINVAL, line, "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail(p, CF_EINVAL, line, "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
-            return -1;
+            return fail(p, CF_EINVAL, line, "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
         } else if (cp == 0) {
-            fail(p, CF_EINVAL, line, "bad escape in string: \\u0000 is not allowed");
-            return -1;
+            return fail(p, CF_EINVAL, line, "bad escape in string: \\u0000 is not allowed");
         }
-        if (put_utf8(b, (unsigned long)cp)) {
-            oom(p);
-            return -1;
-        }
+        if (put_utf8(b, (unsigned long)cp))
+            return oom(p);
         return 0;
     }
     default:
         if (isprint((unsigned char)c))
-            fail(p, CF_EINVAL, line, "bad escape in string: \\%c", c);
-        else
-            fail(p, CF_EINVAL, line, "bad escape in string: \\ followed by byte 0x%02X",
-                 (unsigned char)c);
-        return -1;
+            return fail(p, CF_EINVAL, line, "bad escape in string: \\%c", c);
+        return fail(p, CF_EINVAL, line, "bad escape in string: \\ followed by byte 0x%02X",
+                    (unsigned char)c);
     }
-    if (cf_buf_append(b, &out, 1)) {
-        oom(p);
-        return -1;
-    }
+    if (cf_buf_append(b, &out, 1))
+        return oom(p);
     return 0;
 }
 
@@ -287,7 +278,7 @@ static int lex_string(struct parser *p)
 bad:
     if (b.data)
         cf_free_secret(b.data, b.cap);
-    return -1;
+    return p->rc;
 }
 
 static size_t line_end(const struct parser *p, size_t from)
@@ -312,19 +303,15 @@ static int lex_heredoc(struct parser *p)
                                p->s[p->pos] == '_'))
         p->pos++;
     size_t mlen = p->pos - m0;
-    if (!mlen) {
-        fail(p, CF_EINVAL, start, "heredoc needs a marker after '<<' (e.g. <<EOF)");
-        return -1;
-    }
+    if (!mlen)
+        return fail(p, CF_EINVAL, start, "heredoc needs a marker after '<<' (e.g. <<EOF)");
     const char *marker = p->s + m0;
     while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
                                p->s[p->pos] == '\r'))
         p->pos++;
-    if (p->pos >= p->len || p->s[p->pos] != '\n') {
-        fail(p, CF_EINVAL, start, "heredoc marker <<%.*s must end its line",
-             (int)(mlen > 64 ? 64 : mlen), marker);
-        return -1;
-    }
+    if (p->pos >= p->len || p->s[p->pos] != '\n')
+        return fail(p, CF_EINVAL, start, "heredoc marker <<%.*s must end its line",
+                    (int)(mlen > 64 ? 64 : mlen), marker);
     p->pos++;
     size_t body = p->pos, body_end = 0, close_end = 0;
     size_t min_ind = (size_t)-1;
@@ -344,10 +331,8 @@ static int lex_heredoc(struct parser *p)
             found = 1;
             break;
         }
-        if (memchr(p->s + ls, '\0', le - ls)) {
-            fail(p, CF_EINVAL, start + 1 + lines, "NUL byte in heredoc");
-            return -1;
-        }
+        if (memchr(p->s + ls, '\0', le - ls))
+            return fail(p, CF_EINVAL, start + 1 + lines, "NUL byte in heredoc");
         if (ws < te && ws - ls < min_ind)
             min_ind = ws - ls;
         lines++;
@@ -355,12 +340,10 @@ static int lex_heredoc(struct parser *p)
             break;
         ls = le + 1;
     }
-    if (!found) {
-        fail(p, CF_EINVAL, start, "unterminated heredoc: no line \"%.*s\" closes <<%s%.*s",
-             (int)(mlen > 64 ? 64 : mlen), marker, indent ? "-" : "",
-             (int)(mlen > 64 ? 64 : mlen), marker);
-        return -1;
-    }
+    if (!found)
+        return fail(p, CF_EINVAL, start, "unterminated heredoc: no line \"%.*s\" closes <<%s%.*s",
+                    (int)(mlen > 64 ? 64 : mlen), marker, indent ? "-" : "",
+                    (int)(mlen > 64 ? 64 : mlen), marker);
     if (!indent || min_ind == (size_t)-1)
         min_ind = 0;
     struct cf_buf b = {0};
@@ -382,8 +365,7 @@ static int lex_heredoc(struct parser *p)
     return 0;
 nomem:
     cf_buf_free(&b);
-    oom(p);
-    return -1;
+    return oom(p);
 }
 
 static int lex_number(struct parser *p)
@@ -414,31 +396,26 @@ static int lex_number(struct parser *p)
     }
     if (ok && i < p->len && ident_char((unsigned char)s[i]))
         ok = 0;
-    if (!ok) {
-        fail(p, CF_EINVAL, p->line, "bad number (quote it if it is a string)");
-        return -1;
-    }
-    if (i - st > NUM_MAX_LEN) {
-        fail(p, CF_EINVAL, p->line, "number too long (%zu digits)", i - st);
-        return -1;
-    }
+    if (!ok)
+        return fail(p, CF_EINVAL, p->line, "bad number (quote it if it is a string)");
+    if (i - st > NUM_MAX_LEN)
+        return fail(p, CF_EINVAL, p->line, "number too long (%zu digits)", i - st);
     p->text = strndup(s + st, i - st);
-    if (!p->text) {
-        oom(p);
-        return -1;
-    }
+    if (!p->text)
+        return oom(p);
     p->pos = i;
     p->t = T_NUMBER;
     return 0;
 }
 
-/* Advances to the next token; on error p->rc is set and -1 returned. */
+/* Advances to the next token; on error returns p->rc (set). */
 static int next(struct parser *p)
 {
     cf_free_secret_str(p->text);
     p->text = NULL;
-    if (skip_blank(p))
-        return -1;
+    int rc = skip_blank(p);
+    if (rc)
+        return rc;
     p->tline = p->line;
     if (p->pos >= p->len) {
         p->t = T_EOF;
@@ -465,20 +442,16 @@ static int next(struct parser *p)
         while (p->pos < p->len && ident_char((unsigned char)p->s[p->pos]))
             p->pos++;
         p->text = strndup(p->s + st, p->pos - st);
-        if (!p->text) {
-            oom(p);
-            return -1;
-        }
+        if (!p->text)
+            return oom(p);
         p->t = T_IDENT;
         return 0;
     }
     if (c == 0)
-        fail(p, CF_EINVAL, p->line, "unexpected NUL byte");
-    else if (isprint(c))
-        fail(p, CF_EINVAL, p->line, "unexpected character '%c'", c);
-    else
-        fail(p, CF_EINVAL, p->line, "unexpected byte 0x%02X", c);
-    return -1;
+        return fail(p, CF_EINVAL, p->line, "unexpected NUL byte");
+    if (isprint(c))
+        return fail(p, CF_EINVAL, p->line, "unexpected character '%c'", c);
+    return fail(p, CF_EINVAL, p->line, "unexpected byte 0x%02X", c);
 }
 
 static char *take(struct parser *p)
@@ -510,7 +483,7 @@ static int grow(void **arr, size_t n, size_t elem)
     size_t cap = n ? n * 2 : 1;
     void *a = realloc(*arr, cap * elem);
     if (!a)
-        return -1;
+        return CF_ENOMEM;
     *arr = a;
     return 0;
 }
@@ -522,8 +495,7 @@ static int add_entry(struct parser *p, struct cf_hcl_node *obj, char *key,
     if (grow((void **)&obj->entries, obj->nentries, sizeof *obj->entries)) {
         free(key);
         cf_hcl_free(v);
-        oom(p);
-        return -1;
+        return oom(p);
     }
     obj->entries[obj->nentries].key = key;
     obj->entries[obj->nentries].line = line;
@@ -537,8 +509,7 @@ static int add_item(struct parser *p, struct cf_hcl_node *list,
 {
     if (grow((void **)&list->items, list->nitems, sizeof *list->items)) {
         cf_hcl_free(v);
-        oom(p);
-        return -1;
+        return oom(p);
     }
     list->items[list->nitems++] = v;
     return 0;
@@ -546,11 +517,9 @@ static int add_item(struct parser *p, struct cf_hcl_node *list,
 
 static int deeper(struct parser *p, int levels, int line)
 {
-    if (p->depth + levels > CF_HCL_MAX_DEPTH) {
-        fail(p, CF_EINVAL, line, "nesting too deep (more than %d levels)",
-             CF_HCL_MAX_DEPTH);
-        return -1;
-    }
+    if (p->depth + levels > CF_HCL_MAX_DEPTH)
+        return fail(p, CF_EINVAL, line, "nesting too deep (more than %d levels)",
+                    CF_HCL_MAX_DEPTH);
     return 0;
 }
 
@@ -568,7 +537,9 @@ static struct cf_hcl_node *parse_object(struct parser *p)
     if (!o)
         return NULL;
     p->depth++;
-    int rc = next(p) ? -1 : parse_body(p, o, T_RBRACE, line);
+    int rc = next(p);
+    if (!rc)
+        rc = parse_body(p, o, T_RBRACE, line);
     p->depth--;
     if (rc || next(p)) {
         cf_hcl_free(o);
@@ -722,26 +693,21 @@ out:
 static int parse_body(struct parser *p, struct cf_hcl_node *obj, enum tok closer,
                       int open_line)
 {
+    int rc;
     for (;;) {
         while (!p->json && p->t == T_COMMA)
-            if (next(p))
-                return -1;
+            if ((rc = next(p)))
+                return rc;
         if (p->t == closer)
             return 0;
-        if (p->t == T_EOF) {
-            fail(p, CF_EINVAL, p->tline, "unexpected end of input: '{' on line %d is not closed",
-                 open_line);
-            return -1;
-        }
-        if (p->t != T_IDENT && p->t != T_STRING) {
-            fail(p, CF_EINVAL, p->tline, "expected a key, got %s", tok_name(p->t));
-            return -1;
-        }
-        if (p->json && p->t != T_STRING) {
-            fail(p, CF_EINVAL, p->tline, "JSON keys must be quoted strings, got \"%.64s\"",
-                 p->text);
-            return -1;
-        }
+        if (p->t == T_EOF)
+            return fail(p, CF_EINVAL, p->tline, "unexpected end of input: '{' on line %d is not closed",
+                        open_line);
+        if (p->t != T_IDENT && p->t != T_STRING)
+            return fail(p, CF_EINVAL, p->tline, "expected a key, got %s", tok_name(p->t));
+        if (p->json && p->t != T_STRING)
+            return fail(p, CF_EINVAL, p->tline, "JSON keys must be quoted strings, got \"%.64s\"",
+                        p->text);
         int kline = p->tline;
         char *key = take(p);
         struct cf_hcl_node *v = NULL;
@@ -767,43 +733,39 @@ static int parse_body(struct parser *p, struct cf_hcl_node *obj, enum tok closer
             fail(p, CF_EINVAL, kline, "expected '=' or '{' after key \"%.64s\"", key);
             goto bad;
         }
-        if (add_entry(p, obj, key, kline, v))
-            return -1;
+        if ((rc = add_entry(p, obj, key, kline, v)))
+            return rc;
         if (p->json) {
             if (p->t == T_COMMA) {
-                if (next(p))
-                    return -1;
-                if (p->t == closer) {
-                    fail(p, CF_EINVAL, p->tline, "trailing ',' before '}' is not valid JSON");
-                    return -1;
-                }
+                if ((rc = next(p)))
+                    return rc;
+                if (p->t == closer)
+                    return fail(p, CF_EINVAL, p->tline, "trailing ',' before '}' is not valid JSON");
             } else if (p->t == T_EOF) {
-                fail(p, CF_EINVAL, p->tline, "unexpected end of input: '{' on line %d is not closed",
-                     open_line);
-                return -1;
+                return fail(p, CF_EINVAL, p->tline, "unexpected end of input: '{' on line %d is not closed",
+                            open_line);
             } else if (p->t != closer) {
-                fail(p, CF_EINVAL, p->tline, "expected ',' or '}' after the value of \"%.64s\", got %s",
-                     obj->entries[obj->nentries - 1].key, tok_name(p->t));
-                return -1;
+                return fail(p, CF_EINVAL, p->tline, "expected ',' or '}' after the value of \"%.64s\", got %s",
+                            obj->entries[obj->nentries - 1].key, tok_name(p->t));
             }
         }
         continue;
 bad:
         free(key);
-        return -1;
+        return p->rc;
     }
 }
 
 int cf_hcl_parse(const char *text, size_t len, const char *name,
-                 struct cf_hcl_node **out, char *err, size_t errlen)
+                 struct cf_hcl_node **out, struct coffer_err *err)
 {
     struct parser p = {
         .s = text ? text : "", .len = text ? len : 0, .line = 1,
-        .name = name ? name : "<input>", .err = err, .errlen = errlen,
+        .name = name ? name : "<input>", .err = err,
     };
     struct cf_hcl_node *root = NULL;
-    if (err && errlen)
-        err[0] = '\0';
+    if (err)
+        err->msg[0] = '\0';
     if (next(&p))
         goto bad;
     if (p.t == T_LBRACE) {

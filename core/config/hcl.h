@@ -5,7 +5,9 @@
 #ifndef CF_HCL_H
 #define CF_HCL_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <coffer/errors.h>
 
 #define CF_HCL_MAX_DEPTH 64
 
@@ -41,9 +43,14 @@ struct cf_hcl_node {
 
 /* Parses text (len bytes, need not be NUL-terminated; HCL or JSON, told
  * apart by the first non-blank byte being '{'). On error returns CF_EINVAL
- * and err = "<name>:<line>: <what is wrong>". *out owned by the caller. */
+ * (bad syntax) or CF_ENOMEM, and err (may be NULL) = "<name>:<line>: <what
+ * is wrong>". *out owned by the caller. */
 int cf_hcl_parse(const char *text, size_t len, const char *name,
-                 struct cf_hcl_node **out, char *err, size_t errlen);
+                 struct cf_hcl_node **out, struct coffer_err *err);
+/* Writes "<name>:<line>: " and the formatted text into err (NULL is fine),
+ * cut to fit: the one shape of every message that points into a file. */
+void cf_hcl_verrf(struct coffer_err *err, const char *name, int line,
+                  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 void cf_hcl_free(struct cf_hcl_node *n);
 
 /* First entry with that key in an object, or NULL (borrowed). */

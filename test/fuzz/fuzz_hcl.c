@@ -14,9 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[256];
+    struct coffer_err err = {""};
     struct cf_hcl_node *n;
-    if (cf_hcl_parse((const char *)data, size, "fuzz", &n, err, sizeof err) == 0) {
+    if (cf_hcl_parse((const char *)data, size, "fuzz", &n, &err) == 0) {
         /* exercise the readers on whatever came out */
         for (size_t i = 0; i < n->nentries; i++) {
             const struct cf_hcl_node *v = n->entries[i].value;
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cf_hcl_free(n);
     }
     struct cf_config *c;
-    if (cf_config_parse((const char *)data, size, "fuzz", &c, err, sizeof err) == 0)
+    if (cf_config_parse((const char *)data, size, "fuzz", &c, &err) == 0)
         cf_config_free(c);
     return 0;
 }

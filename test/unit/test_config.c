@@ -17,19 +17,19 @@
 static struct cf_config *ok(const char *text)
 {
     struct cf_config *c = NULL;
-    char err[512] = "";
-    int rc = cf_config_parse(text, strlen(text), "c.hcl", &c, err, sizeof err);
+    struct coffer_err err = {""};
+    int rc = cf_config_parse(text, strlen(text), "c.hcl", &c, &err);
     CF_ASSERT_INT_EQ(rc, 0);
-    CF_ASSERT_STR_EQ(err, "");
+    CF_ASSERT_STR_EQ(err.msg, "");
     return c;
 }
 
-#define EXPECT_ERR(text, msg) do { \
+#define EXPECT_ERR(text, want) do { \
     struct cf_config *c_ = (struct cf_config *)0x1; \
-    char e_[512] = ""; \
+    struct coffer_err e_ = {""}; \
     const char *t_ = (text); \
-    CF_ASSERT_INT_EQ(cf_config_parse(t_, strlen(t_), "c.hcl", &c_, e_, sizeof e_), CF_ECONFIG); \
-    CF_ASSERT_STR_EQ(e_, msg); \
+    CF_ASSERT_INT_EQ(cf_config_parse(t_, strlen(t_), "c.hcl", &c_, &e_), CF_ECONFIG); \
+    CF_ASSERT_STR_EQ(e_.msg, want); \
     CU_ASSERT_PTR_EQUAL(c_, (struct cf_config *)0x1); \
 } while (0)
 
@@ -545,13 +545,14 @@ static void test_load(void)
         CU_FAIL("mkdtemp");
         return;
     }
-    char path[256], err[512];
+    char path[256];
+    struct coffer_err err = {""};
     snprintf(path, sizeof path, "%s/coffer.hcl", dir);
     struct cf_config *c = (struct cf_config *)0x1;
-    CF_ASSERT_INT_EQ(cf_config_load(path, &c, err, sizeof err), CF_EIO);
+    CF_ASSERT_INT_EQ(cf_config_load(path, &c, &err), CF_EIO);
     char want[512];
     snprintf(want, sizeof want, "cannot read config file \"%s\": %s", path, strerror(ENOENT));
-    CF_ASSERT_STR_EQ(err, want);
+    CF_ASSERT_STR_EQ(err.msg, want);
     CU_ASSERT_PTR_EQUAL(c, (struct cf_config *)0x1);
 
     FILE *f = fopen(path, "w");
@@ -559,7 +560,7 @@ static void test_load(void)
     fputs(server_hcl, f);
     fclose(f);
     c = NULL;
-    CF_ASSERT_INT_EQ(cf_config_load(path, &c, err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(cf_config_load(path, &c, &err), 0);
     if (c) {
         CF_ASSERT_STR_EQ(c->file, path);
         CF_ASSERT_STR_EQ(c->storage->type, "raft");
@@ -571,13 +572,13 @@ static void test_load(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fputs(PLAIN STORAGE "\n\nui = maybe\n", f);
     fclose(f);
-    CF_ASSERT_INT_EQ(cf_config_load(path, &c, err, sizeof err), CF_ECONFIG);
+    CF_ASSERT_INT_EQ(cf_config_load(path, &c, &err), CF_ECONFIG);
     snprintf(want, sizeof want, "%s:5: unexpected bare word (strings need double quotes)", path);
-    CF_ASSERT_STR_EQ(err, want);
+    CF_ASSERT_STR_EQ(err.msg, want);
 
     /* a directory cannot be read as a file */
-    CF_ASSERT_INT_EQ(cf_config_load(dir, &c, err, sizeof err), CF_EIO);
-    CF_ASSERT_CONTAINS(err, "cannot read config file");
+    CF_ASSERT_INT_EQ(cf_config_load(dir, &c, &err), CF_EIO);
+    CF_ASSERT_CONTAINS(err.msg, "cannot read config file");
     unlink(path);
     rmdir(dir);
 }
@@ -594,14 +595,14 @@ static void test_garbage(void)
             buf[(s >> 8) % (sizeof buf - 1)] = (char)(s >> 40);
         }
         struct cf_config *c = NULL;
-        char e[256];
-        int rc = cf_config_parse(buf, sizeof buf - 1, "g", &c, e, sizeof e);
+        struct coffer_err e = {""};
+        int rc = cf_config_parse(buf, sizeof buf - 1, "g", &c, &e);
         if (rc == 0)
             cf_config_free(c);
         else {
             CF_ASSERT_INT_EQ(rc, CF_ECONFIG);
-            if (strncmp(e, "g:", 2))
-                CF_ASSERT_STR_EQ(e, "g:<line>: ...");
+            if (strncmp(e.msg, "g:", 2))
+                CF_ASSERT_STR_EQ(e.msg, "g:<line>: ...");
         }
     }
 }

@@ -11,26 +11,26 @@
 static struct cf_hcl_node *ok(const char *text)
 {
     struct cf_hcl_node *n = NULL;
-    char err[256] = "";
-    int rc = cf_hcl_parse(text, strlen(text), "t.hcl", &n, err, sizeof err);
+    struct coffer_err err = {""};
+    int rc = cf_hcl_parse(text, strlen(text), "t.hcl", &n, &err);
     CF_ASSERT_INT_EQ(rc, 0);
-    CF_ASSERT_STR_EQ(err, "");
+    CF_ASSERT_STR_EQ(err.msg, "");
     return n;
 }
 
-/* Returns the message in a static-free way: the caller's buffer. */
-static int bad(const char *text, size_t len, char *err, size_t errlen)
+/* Returns the message in a static-free way: the caller's struct. */
+static int bad(const char *text, size_t len, struct coffer_err *err)
 {
     struct cf_hcl_node *n = (struct cf_hcl_node *)0x1;
-    int rc = cf_hcl_parse(text, len, "t.hcl", &n, err, errlen);
+    int rc = cf_hcl_parse(text, len, "t.hcl", &n, err);
     CU_ASSERT_PTR_EQUAL(n, (struct cf_hcl_node *)0x1);   /* untouched */
     return rc;
 }
 
-#define EXPECT_ERR(text, msg) do { \
-    char e_[256]; \
-    CF_ASSERT_INT_EQ(bad(text, strlen(text), e_, sizeof e_), CF_EINVAL); \
-    CF_ASSERT_STR_EQ(e_, msg); \
+#define EXPECT_ERR(text, want) do { \
+    struct coffer_err e_ = {""}; \
+    CF_ASSERT_INT_EQ(bad(text, strlen(text), &e_), CF_EINVAL); \
+    CF_ASSERT_STR_EQ(e_.msg, want); \
 } while (0)
 
 static const struct cf_hcl_node *val(const struct cf_hcl_node *o, const char *k)
@@ -151,13 +151,13 @@ static void test_bare_keys(void)
 
 static void test_err_no_secret_echo(void)
 {
-    char e[256];
+    struct coffer_err e = {""};
     const char *t = "user = \"u\"\npassword = hunter2\n";
-    CF_ASSERT_INT_EQ(bad(t, strlen(t), e, sizeof e), CF_EINVAL);
-    CF_ASSERT_STR_EQ(e, "t.hcl:2: unexpected bare word (strings need double quotes)");
+    CF_ASSERT_INT_EQ(bad(t, strlen(t), &e), CF_EINVAL);
+    CF_ASSERT_STR_EQ(e.msg, "t.hcl:2: unexpected bare word (strings need double quotes)");
     t = "password = 9hunter2\n";
-    CF_ASSERT_INT_EQ(bad(t, strlen(t), e, sizeof e), CF_EINVAL);
-    CU_ASSERT_PTR_NULL(strstr(e, "hunter"));
+    CF_ASSERT_INT_EQ(bad(t, strlen(t), &e), CF_EINVAL);
+    CU_ASSERT_PTR_NULL(strstr(e.msg, "hunter"));
 }
 
 static void test_comments_separators(void)
@@ -317,18 +317,18 @@ static void test_err_chars(void)
     EXPECT_ERR("a = 1\n@", "t.hcl:2: unexpected character '@'");
     EXPECT_ERR("a = \x01", "t.hcl:1: unexpected byte 0x01");
     char nul[] = "a = 1\nb\0 = 2";
-    char e[256];
-    CF_ASSERT_INT_EQ(bad(nul, sizeof nul - 1, e, sizeof e), CF_EINVAL);
-    CF_ASSERT_STR_EQ(e, "t.hcl:2: unexpected NUL byte");
+    struct coffer_err e = {""};
+    CF_ASSERT_INT_EQ(bad(nul, sizeof nul - 1, &e), CF_EINVAL);
+    CF_ASSERT_STR_EQ(e.msg, "t.hcl:2: unexpected NUL byte");
     char nul2[] = "a = \"x\0y\"";
-    CF_ASSERT_INT_EQ(bad(nul2, sizeof nul2 - 1, e, sizeof e), CF_EINVAL);
-    CF_ASSERT_STR_EQ(e, "t.hcl:1: NUL byte in string");
+    CF_ASSERT_INT_EQ(bad(nul2, sizeof nul2 - 1, &e), CF_EINVAL);
+    CF_ASSERT_STR_EQ(e.msg, "t.hcl:1: NUL byte in string");
     char nul3[] = "\0";
-    CF_ASSERT_INT_EQ(bad(nul3, 1, e, sizeof e), CF_EINVAL);
-    CF_ASSERT_STR_EQ(e, "t.hcl:1: unexpected NUL byte");
+    CF_ASSERT_INT_EQ(bad(nul3, 1, &e), CF_EINVAL);
+    CF_ASSERT_STR_EQ(e.msg, "t.hcl:1: unexpected NUL byte");
     /* len is honoured: the text need not be NUL-terminated */
     struct cf_hcl_node *n = NULL;
-    CF_ASSERT_INT_EQ(cf_hcl_parse("a = 1xyz", 5, "t", &n, e, sizeof e), 0);
+    CF_ASSERT_INT_EQ(cf_hcl_parse("a = 1xyz", 5, "t", &n, &e), 0);
     if (n)
         CF_ASSERT_INT_EQ(val(n, "a")->inum, 1);
     cf_hcl_free(n);
@@ -385,22 +385,27 @@ static void test_err_depth(void)
         return;
     memcpy(deep, "a = ", 4);
     memset(deep + 4, '[', big);
-    char e[256];
-    CF_ASSERT_INT_EQ(bad(deep, big + 4, e, sizeof e), CF_EINVAL);
-    CF_ASSERT_CONTAINS(e, "nesting too deep");
+    struct coffer_err e = {""};
+    CF_ASSERT_INT_EQ(bad(deep, big + 4, &e), CF_EINVAL);
+    CF_ASSERT_CONTAINS(e.msg, "nesting too deep");
     free(deep);
 }
 
-static void test_err_name_and_small_buffer(void)
+/* A name longer than the message cuts it, NUL-terminated, mid-prefix. */
+static void test_err_name_and_truncation(void)
 {
     struct cf_hcl_node *n;
-    char e[16];
-    CF_ASSERT_INT_EQ(cf_hcl_parse("a = ", 4, "a-long-file-name.hcl", &n, e, sizeof e), CF_EINVAL);
-    CF_ASSERT_STR_EQ(e, "a-long-file-nam");
-    char e2[128];
-    CF_ASSERT_INT_EQ(cf_hcl_parse("a = ", 4, NULL, &n, e2, sizeof e2), CF_EINVAL);
-    CF_ASSERT_STR_EQ(e2, "<input>:1: expected a value, got end of input");
-    CF_ASSERT_INT_EQ(cf_hcl_parse("a = ", 4, NULL, &n, NULL, 0), CF_EINVAL);
+    struct coffer_err e = {""};
+    char name[sizeof e.msg + 32];
+    memset(name, 'f', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    CF_ASSERT_INT_EQ(cf_hcl_parse("a = ", 4, name, &n, &e), CF_EINVAL);
+    CF_ASSERT_INT_EQ(strlen(e.msg), sizeof e.msg - 1);
+    CF_ASSERT_INT_EQ(strncmp(e.msg, name, sizeof e.msg - 1), 0);
+    struct coffer_err e2 = {""};
+    CF_ASSERT_INT_EQ(cf_hcl_parse("a = ", 4, NULL, &n, &e2), CF_EINVAL);
+    CF_ASSERT_STR_EQ(e2.msg, "<input>:1: expected a value, got end of input");
+    CF_ASSERT_INT_EQ(cf_hcl_parse("a = ", 4, NULL, &n, NULL), CF_EINVAL);
 }
 
 static void test_as_readers(void)
@@ -510,16 +515,16 @@ static void test_garbage(void)
             }
         }
         struct cf_hcl_node *t = NULL;
-        char e[128];
-        e[0] = 'x';
-        int rc = cf_hcl_parse(buf, n, "g", &t, e, sizeof e);
+        struct coffer_err e = {""};
+        e.msg[0] = 'x';
+        int rc = cf_hcl_parse(buf, n, "g", &t, &e);
         if (rc == 0) {
             parsed++;
             cf_hcl_free(t);
         } else {
             CF_ASSERT_INT_EQ(rc, CF_EINVAL);
-            if (strncmp(e, "g:", 2))
-                CF_ASSERT_STR_EQ(e, "g:<line>: ...");
+            if (strncmp(e.msg, "g:", 2))
+                CF_ASSERT_STR_EQ(e.msg, "g:<line>: ...");
         }
     }
     CU_ASSERT(parsed > 0);
@@ -548,7 +553,7 @@ int main(void)
         { "error: characters and NUL", test_err_chars },
         { "error: json", test_err_json },
         { "error: depth", test_err_depth },
-        { "error: name and small buffer", test_err_name_and_small_buffer },
+        { "error: name and truncation", test_err_name_and_truncation },
         { "as_* readers", test_as_readers },
         { "suggest", test_suggest },
         { "get", test_cf_hcl_get },

@@ -42,8 +42,8 @@ static char *fixture(const char *name)
 static struct cf_hcl_node *parse(const char *text)
 {
     struct cf_hcl_node *n = NULL;
-    char e[256];
-    int rc = cf_hcl_parse(text, strlen(text), "test.hcl", &n, e, sizeof e);
+    struct coffer_err e = {""};
+    int rc = cf_hcl_parse(text, strlen(text), "test.hcl", &n, &e);
     CF_ASSERT_INT_EQ(rc, 0);
     return n;
 }
