@@ -127,22 +127,18 @@ int cf_policies_sanitize(char *const *in, size_t n, int add_default,
 
 /* ---- parsing ---- */
 
-struct pctx {
-    char *err;
-    size_t errlen;
-};
-
-static int perr(struct pctx *c, const char *fmt, ...)
+/* err may be NULL. Returns CF_EINVAL, the code of every policy mistake. */
+static int perr(struct coffer_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static int perr(struct pctx *c, const char *fmt, ...)
+static int perr(struct coffer_err *err, const char *fmt, ...)
 {
-    if (c->err && c->errlen) {
-        int n = snprintf(c->err, c->errlen, "failed to parse policy: ");
-        if (n > 0 && (size_t)n < c->errlen) {
+    if (err) {
+        int n = snprintf(err->msg, sizeof err->msg, "failed to parse policy: ");
+        if (n > 0 && (size_t)n < sizeof err->msg) {
             va_list ap;
             va_start(ap, fmt);
-            vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+            vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
             va_end(ap);
         }
     }
@@ -204,7 +200,7 @@ static void lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-static int parse_params(struct pctx *c, const char *path, const char *what,
+static int parse_params(struct coffer_err *err, const char *path, const char *what,
                         const struct cf_hcl_node *n, struct cf_param_rule **out,
                         size_t *nout)
 {
@@ -212,14 +208,14 @@ static int parse_params(struct pctx *c, const char *path, const char *what,
      * wrap it in a list. Repeated occurrences add up. */
     if (n->type == CF_HCL_LIST) {
         for (size_t i = 0; i < n->nitems; i++) {
-            int rc = parse_params(c, path, what, n->items[i], out, nout);
+            int rc = parse_params(err, path, what, n->items[i], out, nout);
             if (rc)
                 return rc;
         }
         return 0;
     }
     if (n->type != CF_HCL_OBJECT)
-        return perr(c, "path \"%s\": %s must be a map of parameter names "
+        return perr(err, "path \"%s\": %s must be a map of parameter names "
                     "to value lists (line %d)", path, what, n->line);
     for (size_t i = 0; i < n->nentries; i++) {
         const struct cf_hcl_entry *e = &n->entries[i];
@@ -242,7 +238,7 @@ static int parse_params(struct pctx *c, const char *path, const char *what,
             char *t;
             int rc = scalar_text(item, &t);
             if (rc == CF_EINVAL)
-                return perr(c, "path \"%s\": %s \"%s\": values must be "
+                return perr(err, "path \"%s\": %s \"%s\": values must be "
                             "strings, numbers or booleans (line %d)", path,
                             what, e->key, item->line);
             if (rc)
@@ -288,7 +284,7 @@ static const char *const path_keys[] = {
     "subscribe_event_types", NULL
 };
 
-static int ttl_value(struct pctx *c, const char *path, const char *key,
+static int ttl_value(struct coffer_err *err, const char *path, const char *key,
                      const struct cf_hcl_node *v, long long *out)
 {
     long long s;
@@ -300,11 +296,11 @@ static int ttl_value(struct pctx *c, const char *path, const char *key,
         *out = s;
         return 0;
     }
-    return perr(c, "path \"%s\": %s: invalid duration (line %d)", path, key,
+    return perr(err, "path \"%s\": %s: invalid duration (line %d)", path, key,
                 v->line);
 }
 
-static int parse_path(struct pctx *c, const char *key,
+static int parse_path(struct coffer_err *err, const char *key,
                       const struct cf_hcl_node *body, struct cf_path_rule *r)
 {
     const char *path = key;
@@ -314,12 +310,12 @@ static int parse_path(struct pctx *c, const char *key,
         return CF_ENOMEM;
     r->templated = strstr(path, "{{") != NULL;
     if (strstr(path, "+*"))
-        return perr(c, "path \"%s\": invalid use of wildcards ('+*' is "
+        return perr(err, "path \"%s\": invalid use of wildcards ('+*' is "
                     "forbidden)", path);
     if (body->type == CF_HCL_LIST && body->nitems == 1)
         body = body->items[0];
     if (body->type != CF_HCL_OBJECT)
-        return perr(c, "path \"%s\": expected a block (line %d)", key,
+        return perr(err, "path \"%s\": expected a block (line %d)", key,
                     body->line);
     const char *legacy = NULL;
     int caps_seen = 0;
@@ -331,11 +327,11 @@ static int parse_path(struct pctx *c, const char *key,
             if (!strcmp(*k, e->key))
                 known = 1;
         if (!known)
-            return perr(c, "path \"%s\": invalid key \"%s\" on line %d", key,
+            return perr(err, "path \"%s\": invalid key \"%s\" on line %d", key,
                         e->key, e->line);
         if (!strcmp(e->key, "policy")) {
             if (v->type != CF_HCL_STRING)
-                return perr(c, "path \"%s\": policy must be a string (line %d)",
+                return perr(err, "path \"%s\": policy must be a string (line %d)",
                             key, e->line);
             legacy = v->str;
         } else if (!strcmp(e->key, "capabilities")) {
@@ -344,7 +340,7 @@ static int parse_path(struct pctx *c, const char *key,
             int bad = 0;
             int rc = string_list(v, &items, &n, &bad);
             if (rc == CF_EINVAL)
-                return perr(c, "path \"%s\": capabilities must be a list of "
+                return perr(err, "path \"%s\": capabilities must be a list of "
                             "strings (line %d)", key, bad);
             if (rc)
                 return rc;
@@ -352,7 +348,7 @@ static int parse_path(struct pctx *c, const char *key,
             for (size_t k = 0; k < n; k++) {
                 unsigned bit = cf_cap_from_name(items[k]);
                 if (!bit) {
-                    rc = perr(c, "path \"%s\": invalid capability \"%s\"", key,
+                    rc = perr(err, "path \"%s\": invalid capability \"%s\"", key,
                               items[k]);
                     free(items);
                     return rc;
@@ -361,12 +357,12 @@ static int parse_path(struct pctx *c, const char *key,
             }
             free(items);
         } else if (!strcmp(e->key, "allowed_parameters")) {
-            int rc = parse_params(c, key, "allowed_parameters", v, &r->allowed,
+            int rc = parse_params(err, key, "allowed_parameters", v, &r->allowed,
                                   &r->nallowed);
             if (rc)
                 return rc;
         } else if (!strcmp(e->key, "denied_parameters")) {
-            int rc = parse_params(c, key, "denied_parameters", v, &r->denied,
+            int rc = parse_params(err, key, "denied_parameters", v, &r->denied,
                                   &r->ndenied);
             if (rc)
                 return rc;
@@ -376,7 +372,7 @@ static int parse_path(struct pctx *c, const char *key,
             int bad = 0;
             int rc = string_list(v, &items, &n, &bad);
             if (rc == CF_EINVAL)
-                return perr(c, "path \"%s\": required_parameters must be a "
+                return perr(err, "path \"%s\": required_parameters must be a "
                             "list of strings (line %d)", key, bad);
             if (rc)
                 return rc;
@@ -390,11 +386,11 @@ static int parse_path(struct pctx *c, const char *key,
             if (rc)
                 return rc;
         } else if (!strcmp(e->key, "min_wrapping_ttl")) {
-            int rc = ttl_value(c, key, e->key, v, &r->min_wrapping_ttl);
+            int rc = ttl_value(err, key, e->key, v, &r->min_wrapping_ttl);
             if (rc)
                 return rc;
         } else if (!strcmp(e->key, "max_wrapping_ttl")) {
-            int rc = ttl_value(c, key, e->key, v, &r->max_wrapping_ttl);
+            int rc = ttl_value(err, key, e->key, v, &r->max_wrapping_ttl);
             if (rc)
                 return rc;
         }
@@ -415,7 +411,7 @@ static int parse_path(struct pctx *c, const char *key,
             r->caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
                        CF_CAP_DELETE | CF_CAP_LIST | CF_CAP_SUDO;
         else
-            return perr(c, "path \"%s\": invalid policy \"%s\"", key, legacy);
+            return perr(err, "path \"%s\": invalid policy \"%s\"", key, legacy);
     }
     if (r->caps & CF_CAP_DENY) {
         /* deny overrides everything else on the same rule */
@@ -429,24 +425,24 @@ static int parse_path(struct pctx *c, const char *key,
     }
     if (r->min_wrapping_ttl && r->max_wrapping_ttl &&
         r->max_wrapping_ttl < r->min_wrapping_ttl)
-        return perr(c, "path \"%s\": max_wrapping_ttl cannot be less than "
+        return perr(err, "path \"%s\": max_wrapping_ttl cannot be less than "
                     "min_wrapping_ttl", key);
     return 0;
 }
 
-static int add_paths(struct pctx *c, struct cf_policy *p,
+static int add_paths(struct coffer_err *err, struct cf_policy *p,
                      const struct cf_hcl_node *v)
 {
     if (v->type == CF_HCL_LIST) {
         for (size_t i = 0; i < v->nitems; i++) {
-            int rc = add_paths(c, p, v->items[i]);
+            int rc = add_paths(err, p, v->items[i]);
             if (rc)
                 return rc;
         }
         return 0;
     }
     if (v->type != CF_HCL_OBJECT)
-        return perr(c, "\"path\" must be a block (line %d)", v->line);
+        return perr(err, "\"path\" must be a block (line %d)", v->line);
     for (size_t i = 0; i < v->nentries; i++) {
         struct cf_path_rule *nr = realloc(p->rules, (p->nrules + 1) * sizeof *nr);
         if (!nr)
@@ -454,7 +450,7 @@ static int add_paths(struct pctx *c, struct cf_policy *p,
         p->rules = nr;
         memset(&nr[p->nrules], 0, sizeof *nr);
         p->nrules++;
-        int rc = parse_path(c, v->entries[i].key, v->entries[i].value,
+        int rc = parse_path(err, v->entries[i].key, v->entries[i].value,
                             &nr[p->nrules - 1]);
         if (rc)
             return rc;
@@ -463,11 +459,10 @@ static int add_paths(struct pctx *c, struct cf_policy *p,
 }
 
 int cf_policy_parse(const char *name, const char *text, size_t len,
-                    struct cf_policy **out, char *err, size_t errlen)
+                    struct cf_policy **out, struct coffer_err *err)
 {
-    struct pctx c = {err, errlen};
-    if (err && errlen)
-        err[0] = 0;
+    if (err)
+        err->msg[0] = 0;
     struct cf_policy *p = calloc(1, sizeof *p);
     if (!p)
         return CF_ENOMEM;
@@ -484,20 +479,20 @@ int cf_policy_parse(const char *name, const char *text, size_t len,
     int rc = cf_hcl_parse(p->raw, strlen(p->raw), "policy", &root, &herr);
     if (rc) {
         if (rc == CF_EINVAL)
-            perr(&c, "%s", herr.msg);
+            perr(err, "%s", herr.msg);
         cf_policy_free(p);
-        return rc == CF_ENOMEM ? CF_ENOMEM : CF_EINVAL;
+        return rc;
     }
     if (root->type != CF_HCL_OBJECT) {
-        rc = perr(&c, "expected an object at the top level");
+        rc = perr(err, "expected an object at the top level");
         goto out;
     }
     for (size_t i = 0; i < root->nentries && !rc; i++) {
         const struct cf_hcl_entry *e = &root->entries[i];
         if (!strcmp(e->key, "path"))
-            rc = add_paths(&c, p, e->value);
+            rc = add_paths(err, p, e->value);
         else if (strcmp(e->key, "name"))
-            rc = perr(&c, "invalid key \"%s\" on line %d", e->key, e->line);
+            rc = perr(err, "invalid key \"%s\" on line %d", e->key, e->line);
     }
 out:
     cf_hcl_free(root);

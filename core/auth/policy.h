@@ -5,6 +5,7 @@
 #define CF_POLICY_H
 
 #include <stddef.h>
+#include <coffer/errors.h>
 
 #define CF_CAP_DENY      0x1
 #define CF_CAP_CREATE    0x2
@@ -47,10 +48,10 @@ struct cf_policy {
 };
 
 /* Parses text (len bytes, HCL or JSON). On error returns CF_EINVAL and err
- * holds "failed to parse policy: ..." for the user (400). *out is owned by
- * the caller (one reference). */
+ * (may be NULL) holds "failed to parse policy: ..." for the user (400), or
+ * CF_ENOMEM. *out is owned by the caller (one reference). */
 int cf_policy_parse(const char *name, const char *text, size_t len,
-                    struct cf_policy **out, char *err, size_t errlen);
+                    struct cf_policy **out, struct coffer_err *err);
 /* Takes another reference (returns p). */
 struct cf_policy *cf_policy_ref(struct cf_policy *p);
 /* Drops one reference; frees at zero. NULL is fine. */

@@ -179,8 +179,7 @@ static int load(struct cf_policy_store *ps, const char *name,
         yajl_tree_free(v);
         return CF_EIO;
     }
-    char err[256];
-    rc = cf_policy_parse(name, raw, strlen(raw), out, err, sizeof err);
+    rc = cf_policy_parse(name, raw, strlen(raw), out, NULL);
     yajl_tree_free(v);
     return rc == CF_EINVAL ? CF_EIO : rc;
 }
@@ -267,7 +266,7 @@ static int store_raw(struct cf_policy_store *ps, const char *n,
 }
 
 int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
-                        const char *text, size_t len, char *err, size_t errlen)
+                        const char *text, size_t len, struct coffer_err *err)
 {
     char *n = sanitize_name(name ? name : "");
     if (!n)
@@ -275,16 +274,16 @@ int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
     int rc = 0;
     struct cf_policy *p = NULL;
     if (!*n) {
-        snprintf(err, errlen, "policy name must be provided in the URL");
+        snprintf(err->msg, sizeof err->msg, "policy name must be provided in the URL");
         rc = CF_EINVAL;
     } else if (strchr(n, '/')) {
-        snprintf(err, errlen, "policy name cannot contain '/'");
+        snprintf(err->msg, sizeof err->msg, "policy name cannot contain '/'");
         rc = CF_EINVAL;
     } else if (immutable(n)) {
-        snprintf(err, errlen, "cannot update \"%s\" policy", n);
+        snprintf(err->msg, sizeof err->msg, "cannot update \"%s\" policy", n);
         rc = CF_EINVAL;
     } else {
-        rc = cf_policy_parse(n, text, len, &p, err, errlen);
+        rc = cf_policy_parse(n, text, len, &p, err);
     }
     if (rc) {
         free(n);
@@ -299,27 +298,27 @@ int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
     }
     pthread_mutex_unlock(&ps->write_mu);
     if (rc)
-        snprintf(err, errlen, "failed to persist policy: %s", n);
+        snprintf(err->msg, sizeof err->msg, "failed to persist policy: %s", n);
     cf_policy_free(p);
     free(n);
     return rc;
 }
 
 int cf_policy_store_delete(struct cf_policy_store *ps, const char *name,
-                           char *err, size_t errlen)
+                           struct coffer_err *err)
 {
     char *n = sanitize_name(name ? name : "");
     if (!n)
         return CF_ENOMEM;
     int rc = 0;
     if (!*n) {
-        snprintf(err, errlen, "policy name must be provided in the URL");
+        snprintf(err->msg, sizeof err->msg, "policy name must be provided in the URL");
         rc = CF_EINVAL;
     } else if (immutable(n)) {
-        snprintf(err, errlen, "cannot delete \"%s\" policy", n);
+        snprintf(err->msg, sizeof err->msg, "cannot delete \"%s\" policy", n);
         rc = CF_EINVAL;
     } else if (!strcmp(n, "default")) {
-        snprintf(err, errlen, "cannot delete default policy");
+        snprintf(err->msg, sizeof err->msg, "cannot delete default policy");
         rc = CF_EINVAL;
     }
     if (!rc && !strchr(n, '/')) {

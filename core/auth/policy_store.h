@@ -26,10 +26,10 @@ int cf_policy_store_get(struct cf_policy_store *ps, const char *name,
 /* Parses and stores text under the lower-cased name. CF_EINVAL with a
  * message in err (a 400 for the user): parse errors, empty name, root. */
 int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
-                        const char *text, size_t len, char *err, size_t errlen);
+                        const char *text, size_t len, struct coffer_err *err);
 /* Deletes (absent is fine). CF_EINVAL + err for "root" and "default". */
 int cf_policy_store_delete(struct cf_policy_store *ps, const char *name,
-                           char *err, size_t errlen);
+                           struct coffer_err *err);
 /* Stored policy names, sorted ("root" not included). *names: malloc'd strv,
  * free with cf_strv_free. */
 int cf_policy_store_list(struct cf_policy_store *ps, char ***names, size_t *n);

@@ -108,11 +108,11 @@ static int write_policy(struct cf_policy_store *ps, struct cf_request *req,
     int rc = maybe_b64(raw, &text, &len);
     if (rc)
         return rc;
-    char err[512];
-    rc = cf_policy_store_put(ps, name, text, len, err, sizeof err);
+    struct coffer_err err = {""};
+    rc = cf_policy_store_put(ps, name, text, len, &err);
     free(text);
     if (rc == CF_EINVAL)
-        return cf_result_error(res, 400, "%s", err);
+        return cf_result_error(res, 400, "%s", err.msg);
     if (rc)
         return rc;
     /* a warning makes a 200 with a body, as in Vault; otherwise 204 */
@@ -124,10 +124,10 @@ static int write_policy(struct cf_policy_store *ps, struct cf_request *req,
 static int delete_policy(struct cf_policy_store *ps, const char *name,
                          struct cf_result *res)
 {
-    char err[256];
-    int rc = cf_policy_store_delete(ps, name, err, sizeof err);
+    struct coffer_err err = {""};
+    int rc = cf_policy_store_delete(ps, name, &err);
     if (rc == CF_EINVAL)
-        return cf_result_error(res, 400, "%s", err);
+        return cf_result_error(res, 400, "%s", err.msg);
     if (rc)
         return rc;
     res->status = 204;

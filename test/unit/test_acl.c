@@ -14,12 +14,12 @@ static struct cf_acl *acl3(const char *a, const char *b, const char *c)
     const char *txt[3] = {a, b, c};
     struct cf_policy *p[3] = {0};
     size_t n = 0;
-    char err[256];
+    struct coffer_err err = {""};
     for (int i = 0; i < 3; i++) {
         if (!txt[i])
             continue;
-        int rc = cf_policy_parse("p", txt[i], strlen(txt[i]), &p[n], err, sizeof err);
-        CF_ASSERT_STR_EQ(rc ? err : "", "");
+        int rc = cf_policy_parse("p", txt[i], strlen(txt[i]), &p[n], &err);
+        CF_ASSERT_STR_EQ(rc ? err.msg : "", "");
         if (rc)
             return NULL;
         n++;

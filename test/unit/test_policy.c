@@ -39,15 +39,15 @@ static void fx_close(struct fx *f)
     cf_physical_free(f->phys);
 }
 
-static int parse(const char *txt, struct cf_policy **p, char *err, size_t n)
+static int parse(const char *txt, struct cf_policy **p, struct coffer_err *err)
 {
-    return cf_policy_parse("Test", txt, strlen(txt), p, err, n);
+    return cf_policy_parse("Test", txt, strlen(txt), p, err);
 }
 
 static void test_parse_hcl(void)
 {
     struct cf_policy *p;
-    char err[256];
+    struct coffer_err err = {""};
     const char *txt =
         "# comment\n"
         "path \"secret/data/app/*\" {\n"
@@ -59,7 +59,7 @@ static void test_parse_hcl(void)
         "  min_wrapping_ttl = \"1m\"\n"
         "  max_wrapping_ttl = 3600\n"
         "}\n";
-    CF_ASSERT_INT_EQ(parse(txt, &p, err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(parse(txt, &p, &err), 0);
     CF_ASSERT_STR_EQ(p->name, "test");
     CF_ASSERT_STR_EQ(p->raw, txt);
     CF_ASSERT_INT_EQ(p->nrules, 2);
@@ -79,10 +79,10 @@ static void test_parse_hcl(void)
 static void test_parse_json(void)
 {
     struct cf_policy *p;
-    char err[256];
+    struct coffer_err err = {""};
     CF_ASSERT_INT_EQ(parse("{\"path\":{\"secret/*\":{\"capabilities\":[\"read\"]},"
                            "\"kv/+/x\":{\"capabilities\":[\"list\"],"
-                           "\"required_parameters\":[\"A\"]}}}", &p, err, sizeof err), 0);
+                           "\"required_parameters\":[\"A\"]}}}", &p, &err), 0);
     CF_ASSERT_INT_EQ(p->nrules, 2);
     CF_ASSERT_INT_EQ(p->rules[0].caps, CF_CAP_READ);
     CF_ASSERT_STR_EQ(p->rules[1].path, "kv/+/x");
@@ -90,7 +90,7 @@ static void test_parse_json(void)
     CF_ASSERT_STR_EQ(p->rules[1].required[0], "a");
     cf_policy_free(p);
     /* empty document: no rules, valid */
-    CF_ASSERT_INT_EQ(parse("", &p, err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(parse("", &p, &err), 0);
     CF_ASSERT_INT_EQ(p->nrules, 0);
     cf_policy_free(p);
 }
@@ -98,10 +98,10 @@ static void test_parse_json(void)
 static void expect_error(const char *txt, const char *msg)
 {
     struct cf_policy *p = NULL;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(txt, &p, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "failed to parse policy: ");
-    CF_ASSERT_CONTAINS(err, msg);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(txt, &p, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "failed to parse policy: ");
+    CF_ASSERT_CONTAINS(err.msg, msg);
     CF_ASSERT_INT_EQ(p == NULL, 1);
 }
 
@@ -185,18 +185,17 @@ static void test_store_builtins(void)
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "auth/token/create", CF_OP_UPDATE, 0), 0);
     cf_acl_free(a);
 
-    char err[256];
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "root", "", 0, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err, "cannot update \"root\" policy");
-    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "ROOT", err, sizeof err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err, "cannot delete \"root\" policy");
-    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "default", err, sizeof err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err, "cannot delete default policy");
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "", "", 0, err, sizeof err), CF_EINVAL);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "root", "", 0, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "cannot update \"root\" policy");
+    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "ROOT", &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "cannot delete \"root\" policy");
+    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "default", &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "cannot delete default policy");
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "", "", 0, &err), CF_EINVAL);
     /* a restart keeps an edited default (not overwritten) */
     const char *mine = "path \"x\" { capabilities = [\"read\"] }";
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "default", mine, strlen(mine), err,
-                                         sizeof err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "default", mine, strlen(mine), &err), 0);
     cf_policy_store_free(f.ps);
     CF_ASSERT_INT_EQ(cf_policy_store_new(f.v, &f.ps), 0);
     CF_ASSERT_INT_EQ(cf_policy_store_get(f.ps, "default", &p), 0);
@@ -209,24 +208,24 @@ static void test_store_crud_and_cache(void)
 {
     struct fx f;
     fx_open(&f);
-    char err[256];
+    struct coffer_err err = {""};
     const char *r1 = "path \"secret/*\" { capabilities = [\"read\"] }";
     const char *r2 = "path \"secret/*\" { capabilities = [\"list\"] }";
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "Dev", r1, strlen(r1), err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "Dev", r1, strlen(r1), &err), 0);
     char *pols[] = {"dev"};
     struct cf_acl *a;
     CF_ASSERT_INT_EQ(cf_acl_new(f.ps, pols, 1, &a), 0);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), CF_CAP_READ);
     cf_acl_free(a);
     /* writing invalidates the cached parse */
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "dev", r2, strlen(r2), err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "dev", r2, strlen(r2), &err), 0);
     CF_ASSERT_INT_EQ(cf_acl_new(f.ps, pols, 1, &a), 0);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), CF_CAP_LIST);
     cf_acl_free(a);
     /* a bad policy is refused and the old one stays */
     CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "dev", "path \"a\" { capabilities = [\"x\"] }",
-                                         36, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "invalid capability \"x\"");
+                                         36, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "invalid capability \"x\"");
     char **names;
     size_t n;
     CF_ASSERT_INT_EQ(cf_policy_store_list(f.ps, &names, &n), 0);
@@ -239,12 +238,12 @@ static void test_store_crud_and_cache(void)
     CF_ASSERT_INT_EQ(cf_acl_new(f.ps, pols2, 1, &a), 0);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), 0);
     cf_acl_free(a);
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "later", r1, strlen(r1), err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "later", r1, strlen(r1), &err), 0);
     CF_ASSERT_INT_EQ(cf_acl_new(f.ps, pols2, 1, &a), 0);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), CF_CAP_READ);
     cf_acl_free(a);
-    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "DEV", err, sizeof err), 0);
-    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "dev", err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "DEV", &err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "dev", &err), 0);
     CF_ASSERT_INT_EQ(cf_acl_new(f.ps, pols, 1, &a), 0);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), 0);
     cf_acl_free(a);

@@ -24,7 +24,7 @@ struct fx {
 static void fx_open(struct fx *f)
 {
     uint8_t key[CF_ROOT_KEY_LEN];
-    char err[256];
+    struct coffer_err err = {""};
     memset(key, 3, sizeof key);
     memset(f, 0, sizeof *f);
     CF_ASSERT_INT_EQ(cf_test_mem_physical(&f->phys), 0);
@@ -37,8 +37,8 @@ static void fx_open(struct fx *f)
     CF_ASSERT_INT_EQ(cf_policy_store_new(f->pv, &f->ps), 0);
     const char *dev = "path \"secret/*\" { capabilities = [\"read\"] }";
     const char *sudo = "path \"auth/token/*\" { capabilities = [\"create\", \"update\", \"sudo\"] }";
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f->ps, "dev", dev, strlen(dev), err, sizeof err), 0);
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f->ps, "sudoer", sudo, strlen(sudo), err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f->ps, "dev", dev, strlen(dev), &err), 0);
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f->ps, "sudoer", sudo, strlen(sudo), &err), 0);
     CF_ASSERT_INT_EQ(cf_token_create_root(f->ts, NULL, &f->root), 0);
     f->m.path = "auth/token/";
     f->m.type = "token";
