@@ -91,14 +91,13 @@ static void free_lists(const struct cf_flag *const *tables)
                 cf_strlist_free(f->dest);
 }
 
-static int set_value(const struct cf_flag *f, const char *val, char *err,
-                     size_t errlen)
+static int set_value(const struct cf_flag *f, const char *val, struct coffer_err *err)
 {
     switch (f->type) {
     case CF_FLAG_BOOL:
         if (parse_bool(val, f->dest)) {
-            snprintf(err, errlen, "invalid boolean value \"%s\" for -%s: parse error",
-                     val, f->name);
+            snprintf(err->msg, sizeof err->msg,
+                     "invalid boolean value \"%s\" for -%s: parse error", val, f->name);
             return CF_EINVAL;
         }
         break;
@@ -110,7 +109,7 @@ static int set_value(const struct cf_flag *f, const char *val, char *err,
         errno = 0;
         long long x = strtoll(val, &end, 10);
         if (!*val || *end || errno) {
-            snprintf(err, errlen, "invalid value \"%s\" for flag -%s: parse error",
+            snprintf(err->msg, sizeof err->msg, "invalid value \"%s\" for flag -%s: parse error",
                      val, f->name);
             return CF_EINVAL;
         }
@@ -120,7 +119,7 @@ static int set_value(const struct cf_flag *f, const char *val, char *err,
     case CF_FLAG_DURATION: {
         long long secs;
         if (cf_duration_parse(val, &secs)) {
-            snprintf(err, errlen, "invalid value \"%s\" for flag -%s: "
+            snprintf(err->msg, sizeof err->msg, "invalid value \"%s\" for flag -%s: "
                      "time: invalid duration \"%s\"", val, f->name, val);
             return CF_EINVAL;
         }
@@ -129,13 +128,13 @@ static int set_value(const struct cf_flag *f, const char *val, char *err,
     }
     case CF_FLAG_STRARR:
         if (strlist_push(f->dest, val, strlen(val))) {
-            snprintf(err, errlen, "out of memory");
+            snprintf(err->msg, sizeof err->msg, "out of memory");
             return CF_ENOMEM;
         }
         break;
     case CF_FLAG_STRLIST:
         if (strlist_add(f->dest, val)) {
-            snprintf(err, errlen, "out of memory");
+            snprintf(err->msg, sizeof err->msg, "out of memory");
             return CF_ENOMEM;
         }
         break;
@@ -146,7 +145,7 @@ static int set_value(const struct cf_flag *f, const char *val, char *err,
 }
 
 int cf_args_parse(const struct cf_flag *const *tables, int argc, char **argv,
-                  int *first_pos, int *help, char *err, size_t errlen)
+                  int *first_pos, int *help, struct coffer_err *err)
 {
     int i = 0;
     *help = 0;
@@ -162,7 +161,7 @@ int cf_args_parse(const struct cf_flag *const *tables, int argc, char **argv,
         if (*name == '-')
             name++;
         if (*name == '-' || *name == '=') {
-            snprintf(err, errlen, "bad flag syntax: %s", a);
+            snprintf(err->msg, sizeof err->msg, "bad flag syntax: %s", a);
             goto fail;
         }
         const char *eq = strchr(name, '=');
@@ -175,7 +174,8 @@ int cf_args_parse(const struct cf_flag *const *tables, int argc, char **argv,
                 *first_pos = i;
                 return 0;
             }
-            snprintf(err, errlen, "flag provided but not defined: -%.*s", (int)nlen, name);
+            snprintf(err->msg, sizeof err->msg, "flag provided but not defined: -%.*s",
+                     (int)nlen, name);
             goto fail;
         }
         const char *val;
@@ -186,10 +186,10 @@ int cf_args_parse(const struct cf_flag *const *tables, int argc, char **argv,
         } else if (i < argc) {
             val = argv[i++];
         } else {
-            snprintf(err, errlen, "flag needs an argument: -%s", f->name);
+            snprintf(err->msg, sizeof err->msg, "flag needs an argument: -%s", f->name);
             goto fail;
         }
-        if (set_value(f, val, err, errlen))
+        if (set_value(f, val, err))
             goto fail;
     }
     *first_pos = i;
@@ -240,16 +240,16 @@ static void buf_free_secret(struct cf_buf *b)
 
 /* All of in into b, for "-" and k=-: stdin can be read once only. On
  * failure b is released and err says why. */
-static int read_stdin(FILE *in, int *used, struct cf_buf *b, char *err, size_t errlen)
+static int read_stdin(FILE *in, int *used, struct cf_buf *b, struct coffer_err *err)
 {
     if ((*used)++) {
-        snprintf(err, errlen, "stdin (-) can be used only once");
+        snprintf(err->msg, sizeof err->msg, "stdin (-) can be used only once");
         return CF_EINVAL;
     }
     int rc = read_stream(in, b);
     if (rc) {
         buf_free_secret(b);
-        snprintf(err, errlen, "failed to read stdin");
+        snprintf(err->msg, sizeof err->msg, "failed to read stdin");
     }
     return rc;
 }
@@ -273,7 +273,7 @@ static int kv_push(struct cf_kvdata *d, const char *k, size_t klen, char *v)
 }
 
 int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
-                    char *err, size_t errlen)
+                    struct coffer_err *err)
 {
     struct cf_kvdata d = {0};
     int stdin_used = 0;
@@ -282,7 +282,7 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
         const char *a = args[i];
         struct cf_buf b = {0};
         if (!strcmp(a, "-")) {
-            if ((rc = read_stdin(in, &stdin_used, &b, err, errlen)))
+            if ((rc = read_stdin(in, &stdin_used, &b, err)))
                 goto fail;
             char perr[256];
             yajl_val v = cf_json_parse(b.data, b.len, perr, sizeof perr);
@@ -290,7 +290,7 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
             if (!v || v->type != yajl_t_object) {
                 if (v)
                     yajl_tree_free(v);
-                snprintf(err, errlen, "failed to parse JSON input: %s",
+                snprintf(err->msg, sizeof err->msg, "failed to parse JSON input: %s",
                          v ? "not a JSON object" : perr);
                 rc = CF_EINVAL;
                 goto fail;
@@ -300,7 +300,8 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
         }
         const char *eq = strchr(a, '=');
         if (!eq || eq == a) {
-            snprintf(err, errlen, "invalid key/value pair \"%s\": format must be key=value", a);
+            snprintf(err->msg, sizeof err->msg,
+                     "invalid key/value pair \"%s\": format must be key=value", a);
             rc = CF_EINVAL;
             goto fail;
         }
@@ -308,7 +309,7 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
         if (val[0] == '@') {
             FILE *f = fopen(val + 1, "r");
             if (!f) {
-                snprintf(err, errlen, "error reading file \"%s\": %s", val + 1,
+                snprintf(err->msg, sizeof err->msg, "error reading file \"%s\": %s", val + 1,
                          strerror(errno));
                 rc = CF_EIO;
                 goto fail;
@@ -317,25 +318,25 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
             fclose(f);
             if (rc) {
                 buf_free_secret(&b);
-                snprintf(err, errlen, "error reading file \"%s\"", val + 1);
+                snprintf(err->msg, sizeof err->msg, "error reading file \"%s\"", val + 1);
                 goto fail;
             }
         } else if (!strcmp(val, "-")) {
-            if ((rc = read_stdin(in, &stdin_used, &b, err, errlen)))
+            if ((rc = read_stdin(in, &stdin_used, &b, err)))
                 goto fail;
             /* A value piped with echo carries one trailing newline. */
             if (b.len && b.data[b.len - 1] == '\n')
                 b.data[--b.len] = '\0';
         } else if (cf_buf_puts(&b, val)) {
             buf_free_secret(&b);
-            snprintf(err, errlen, "out of memory");
+            snprintf(err->msg, sizeof err->msg, "out of memory");
             rc = CF_ENOMEM;
             goto fail;
         }
         char *v = b.data;
         if (kv_push(&d, a, (size_t)(eq - a), v)) {
             buf_free_secret(&b);
-            snprintf(err, errlen, "out of memory");
+            snprintf(err->msg, sizeof err->msg, "out of memory");
             rc = CF_ENOMEM;
             goto fail;
         }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
+#include <coffer/errors.h>
 
 enum cf_flag_type {
     CF_FLAG_BOOL,       /* int *: -f, -f=true|false|1|0|t|f */
@@ -38,7 +39,7 @@ struct cf_flag {
  * Returns 0, or CF_EINVAL with Go's message in err ("flag provided but not
  * defined: -foo"); on failure every strlist in the tables is left empty. */
 int cf_args_parse(const struct cf_flag *const *tables, int argc, char **argv,
-                  int *first_pos, int *help, char *err, size_t errlen);
+                  int *first_pos, int *help, struct coffer_err *err);
 /* Frees the list's arrays; the list is empty afterwards. */
 void cf_strlist_free(struct cf_strlist *l);
 
@@ -54,7 +55,7 @@ struct cf_kvdata {
 /* Parses args into out (caller frees with cf_kvdata_free). CF_EINVAL with a
  * message naming the bad argument, CF_EIO when a file cannot be read. */
 int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
-                    char *err, size_t errlen);
+                    struct coffer_err *err);
 void cf_kvdata_free(struct cf_kvdata *d);
 /* Writes the data as the members of a JSON object (no braces), stdin JSON
  * first, then k=v pairs in order; a later key wins on the server. The

@@ -49,10 +49,10 @@ int cf_cli_flags(struct cf_cli *cli, const struct cf_flag *own, int argc,
     };
     const struct cf_flag none[] = {{NULL, 0, NULL, NULL}};
     const struct cf_flag *tables[] = {own ? own : none, common, NULL};
-    char err[512];
+    struct coffer_err err = {""};
     int help = 0;
-    if (cf_args_parse(tables, argc, argv, pos, &help, err, sizeof err)) {
-        fprintf(cli->err, "%s\n\n%s", err, cli->help ? cli->help : "");
+    if (cf_args_parse(tables, argc, argv, pos, &help, &err)) {
+        fprintf(cli->err, "%s\n\n%s", err.msg, cli->help ? cli->help : "");
         *code = CF_EXIT_USAGE;
         return CF_EINVAL;
     }
@@ -109,9 +109,9 @@ int cf_cli_client(struct cf_cli *cli)
         .address = cli->address, .cacert = cli->cacert, .capath = cli->capath,
         .skip_verify = cli->skip_verify_set ? cli->skip_verify : -1,
     };
-    char err[256];
-    if (cf_client_init(&cli->client, &o, err, sizeof err)) {
-        fprintf(cli->err, "Error initializing client: %s\n", err);
+    struct coffer_err err = {""};
+    if (cf_client_init(&cli->client, &o, &err)) {
+        fprintf(cli->err, "Error initializing client: %s\n", err.msg);
         return CF_EXIT_USAGE;
     }
     cli->have_client = 1;
@@ -162,9 +162,9 @@ int cf_cli_send(struct cf_cli *cli, const char *what, const char *method,
 
 int cf_cli_kvdata(struct cf_cli *cli, char **args, int n, struct cf_kvdata *d)
 {
-    char err[512];
-    if (cf_kvdata_parse(args, n, cli->in, d, err, sizeof err)) {
-        fprintf(cli->err, "Failed to parse K=V data: %s\n", err);
+    struct coffer_err err = {""};
+    if (cf_kvdata_parse(args, n, cli->in, d, &err)) {
+        fprintf(cli->err, "Failed to parse K=V data: %s\n", err.msg);
         return CF_EXIT_USAGE;
     }
     return 0;

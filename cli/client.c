@@ -74,7 +74,7 @@ void cf_client_free(struct cf_client *c)
 }
 
 int cf_client_init(struct cf_client *c, const struct cf_client_opts *opts,
-                   char *err, size_t errlen)
+                   struct coffer_err *err)
 {
     struct cf_client n = {0};
     const char *addr = opts && opts->address ? opts->address : getenv("VAULT_ADDR");
@@ -89,7 +89,7 @@ int cf_client_init(struct cf_client *c, const struct cf_client_opts *opts,
     long long secs;
     if (to && *to) {
         if (cf_duration_parse(to, &secs)) {
-            snprintf(err, errlen, "could not parse VAULT_CLIENT_TIMEOUT \"%s\"", to);
+            snprintf(err->msg, sizeof err->msg, "could not parse VAULT_CLIENT_TIMEOUT \"%s\"", to);
             goto inval;
         }
         n.timeout_s = (long)secs;
@@ -98,7 +98,7 @@ int cf_client_init(struct cf_client *c, const struct cf_client_opts *opts,
     if (opts && opts->skip_verify >= 0)
         n.skip_verify = opts->skip_verify;
     else if (sv && *sv && parse_bool_env(sv, &n.skip_verify)) {
-        snprintf(err, errlen, "could not parse VAULT_SKIP_VERIFY");
+        snprintf(err->msg, sizeof err->msg, "could not parse VAULT_SKIP_VERIFY");
         goto inval;
     }
     n.cacert = dup_or_null(opts && opts->cacert ? opts->cacert : getenv("VAULT_CACERT"));
@@ -107,7 +107,7 @@ int cf_client_init(struct cf_client *c, const struct cf_client_opts *opts,
     n.token = tok && *tok ? strdup(tok) : token_from_file();
     if (!n.addr) {
         cf_client_free(&n);
-        snprintf(err, errlen, "out of memory");
+        snprintf(err->msg, sizeof err->msg, "out of memory");
         return CF_ENOMEM;
     }
     *c = n;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
+#include <coffer/errors.h>
 
 struct cf_client {
     char *addr;         /* "https://127.0.0.1:8200", no trailing slash */
@@ -32,7 +33,7 @@ struct cf_client_opts {
  * e.g. a bad VAULT_CLIENT_TIMEOUT) or CF_ENOMEM; nothing allocated on
  * failure. Free with cf_client_free. */
 int cf_client_init(struct cf_client *c, const struct cf_client_opts *opts,
-                   char *err, size_t errlen);
+                   struct coffer_err *err);
 void cf_client_free(struct cf_client *c);
 
 /* A response. url/method name the last request sent (after redirects). */

@@ -20,7 +20,7 @@ struct opts {
 };
 
 static int parse(struct opts *o, int argc, char **argv, int *pos, int *help,
-                 char *err, size_t errlen)
+                 struct coffer_err *err)
 {
     const struct cf_flag fl[] = {
         {"bool", CF_FLAG_BOOL, &o->b, NULL},
@@ -32,7 +32,7 @@ static int parse(struct opts *o, int argc, char **argv, int *pos, int *help,
         {NULL, 0, NULL, NULL},
     };
     const struct cf_flag *t[] = {fl, NULL};
-    return cf_args_parse(t, argc, argv, pos, help, err, errlen);
+    return cf_args_parse(t, argc, argv, pos, help, err);
 }
 
 static void free_opts(struct opts *o)
@@ -46,8 +46,8 @@ static void test_flag_forms(void)
     struct opts o = {0};
     char *argv[] = {"-bool", "-str=x=y", "--num", "42", "-dur=1h30m", "pos", "-str=late"};
     int pos, help;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(&o, 7, argv, &pos, &help, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 7, argv, &pos, &help, &err), 0);
     CF_ASSERT_INT_EQ(o.b, 1);
     CF_ASSERT_STR_EQ(o.s, "x=y");
     CF_ASSERT_INT_EQ(o.s_set, 1);
@@ -63,8 +63,8 @@ static void test_flag_space_value(void)
     struct opts o = {0};
     char *argv[] = {"-str", "value", "-num=-3", "a"};
     int pos, help;
-    char err[256];
-    CF_ASSERT_INT_EQ(parse(&o, 4, argv, &pos, &help, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 4, argv, &pos, &help, &err), 0);
     CF_ASSERT_STR_EQ(o.s, "value");
     CF_ASSERT_INT_EQ(o.n, -3);
     CF_ASSERT_INT_EQ(pos, 3);
@@ -79,8 +79,8 @@ static void test_bool_values(void)
         struct opts o = {.b = 7};
         char *argv[] = {(char *)vals[i][0]};
         int pos, help;
-        char err[256];
-        CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, err, sizeof err), 0);
+        struct coffer_err err = {""};
+        CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, &err), 0);
         CF_ASSERT_INT_EQ(o.b, atoi(vals[i][1]));
         free_opts(&o);
     }
@@ -88,8 +88,8 @@ static void test_bool_values(void)
     struct opts o = {0};
     char *argv[] = {"-bool", "false"};
     int pos, help;
-    char err[256];
-    CF_ASSERT_INT_EQ(parse(&o, 2, argv, &pos, &help, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 2, argv, &pos, &help, &err), 0);
     CF_ASSERT_INT_EQ(o.b, 1);
     CF_ASSERT_INT_EQ(pos, 1);
 }
@@ -99,9 +99,9 @@ static void test_bad_bool(void)
     struct opts o = {0};
     char *argv[] = {"-bool=maybe"};
     int pos, help;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "invalid boolean value \"maybe\" for -bool");
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "invalid boolean value \"maybe\" for -bool");
 }
 
 static void test_unknown_flag(void)
@@ -109,9 +109,9 @@ static void test_unknown_flag(void)
     struct opts o = {0};
     char *argv[] = {"-list=a", "-nope=1", "x"};
     int pos, help;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(&o, 3, argv, &pos, &help, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err, "flag provided but not defined: -nope");
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 3, argv, &pos, &help, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "flag provided but not defined: -nope");
     /* A failed parse leaves no list allocated. */
     CF_ASSERT_INT_EQ(o.l.n, 0);
     CU_ASSERT(o.l.v == NULL);
@@ -122,9 +122,9 @@ static void test_missing_value(void)
     struct opts o = {0};
     char *argv[] = {"-str"};
     int pos, help;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err, "flag needs an argument: -str");
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "flag needs an argument: -str");
 }
 
 static void test_bad_int(void)
@@ -132,11 +132,11 @@ static void test_bad_int(void)
     struct opts o = {0};
     char *argv[] = {"-num=12x"};
     int pos, help;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err, "invalid value \"12x\" for flag -num: parse error");
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "invalid value \"12x\" for flag -num: parse error");
     char *argv2[] = {"-num="};
-    CF_ASSERT_INT_EQ(parse(&o, 1, argv2, &pos, &help, err, sizeof err), CF_EINVAL);
+    CF_ASSERT_INT_EQ(parse(&o, 1, argv2, &pos, &help, &err), CF_EINVAL);
 }
 
 static void test_bad_duration(void)
@@ -144,9 +144,9 @@ static void test_bad_duration(void)
     struct opts o = {0};
     char *argv[] = {"-dur=soon"};
     int pos, help;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "invalid duration \"soon\"");
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "invalid duration \"soon\"");
 }
 
 static void test_bad_syntax(void)
@@ -154,11 +154,11 @@ static void test_bad_syntax(void)
     struct opts o = {0};
     char *argv[] = {"---bool"};
     int pos, help;
-    char err[256] = "";
-    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "bad flag syntax");
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 1, argv, &pos, &help, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "bad flag syntax");
     char *argv2[] = {"-=x"};
-    CF_ASSERT_INT_EQ(parse(&o, 1, argv2, &pos, &help, err, sizeof err), CF_EINVAL);
+    CF_ASSERT_INT_EQ(parse(&o, 1, argv2, &pos, &help, &err), CF_EINVAL);
 }
 
 static void test_terminators(void)
@@ -166,12 +166,12 @@ static void test_terminators(void)
     struct opts o = {0};
     char *argv[] = {"-bool", "--", "-str=x"};
     int pos, help;
-    char err[256];
-    CF_ASSERT_INT_EQ(parse(&o, 3, argv, &pos, &help, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 3, argv, &pos, &help, &err), 0);
     CF_ASSERT_INT_EQ(pos, 2);
     CU_ASSERT(o.s == NULL);
     char *argv2[] = {"-", "-bool"};
-    CF_ASSERT_INT_EQ(parse(&o, 2, argv2, &pos, &help, err, sizeof err), 0);
+    CF_ASSERT_INT_EQ(parse(&o, 2, argv2, &pos, &help, &err), 0);
     CF_ASSERT_INT_EQ(pos, 0);       /* a lone "-" is positional (stdin) */
 }
 
@@ -180,8 +180,8 @@ static void test_lists(void)
     struct opts o = {0};
     char *argv[] = {"-list=a,b", "-list", " c ", "-arr=k=v,w", "-arr", "x"};
     int pos, help;
-    char err[256];
-    CF_ASSERT_INT_EQ(parse(&o, 6, argv, &pos, &help, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(parse(&o, 6, argv, &pos, &help, &err), 0);
     CF_ASSERT_INT_EQ(o.l.n, 3);
     CF_ASSERT_STR_EQ(o.l.v[0], "a");
     CF_ASSERT_STR_EQ(o.l.v[1], "b");
@@ -199,8 +199,8 @@ static void test_help(void)
     for (int i = 0; i < 3; i++) {
         char *argv[] = {"-list=a", (char *)forms[i], "-nope"};
         int pos, help;
-        char err[256];
-        CF_ASSERT_INT_EQ(parse(&o, 3, argv, &pos, &help, err, sizeof err), 0);
+        struct coffer_err err = {""};
+        CF_ASSERT_INT_EQ(parse(&o, 3, argv, &pos, &help, &err), 0);
         CF_ASSERT_INT_EQ(help, 1);
         CF_ASSERT_INT_EQ(o.l.n, 0);
     }
@@ -230,8 +230,8 @@ static void test_kv_pairs(void)
 {
     char *args[] = {"a=1", "b=x=y", "c="};
     struct cf_kvdata d;
-    char err[256];
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 3, stdin, &d, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 3, stdin, &d, &err), 0);
     char *s = emit(&d);
     CF_ASSERT_STR_EQ(s, "{\"a\":\"1\",\"b\":\"x=y\",\"c\":\"\"}");
     free(s);
@@ -250,15 +250,15 @@ static void test_kv_file(void)
     snprintf(arg, sizeof arg, "cert=@%s", path);
     char *args[] = {arg};
     struct cf_kvdata d;
-    char err[256];
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 1, stdin, &d, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 1, stdin, &d, &err), 0);
     CF_ASSERT_INT_EQ(d.n, 1);
     CF_ASSERT_STR_EQ(d.vals[0], "line1\nline2\n");   /* file contents kept whole */
     cf_kvdata_free(&d);
     unlink(path);
     snprintf(arg, sizeof arg, "cert=@%s", path);
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 1, stdin, &d, err, sizeof err), CF_EIO);
-    CF_ASSERT_CONTAINS(err, "error reading file");
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 1, stdin, &d, &err), CF_EIO);
+    CF_ASSERT_CONTAINS(err.msg, "error reading file");
     rmdir(dir);
 }
 
@@ -267,8 +267,8 @@ static void test_kv_stdin_value(void)
     FILE *in = mem_in("s3cret\n");
     char *args[] = {"pw=-", "u=me"};
     struct cf_kvdata d;
-    char err[256];
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 2, in, &d, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 2, in, &d, &err), 0);
     CF_ASSERT_STR_EQ(d.vals[0], "s3cret");
     CF_ASSERT_STR_EQ(d.vals[1], "me");
     cf_kvdata_free(&d);
@@ -280,8 +280,8 @@ static void test_kv_stdin_json(void)
     FILE *in = mem_in("{\"n\": 5, \"s\": \"x\", \"o\": {\"k\": true}}");
     char *args[] = {"-", "extra=1"};
     struct cf_kvdata d;
-    char err[256];
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 2, in, &d, err, sizeof err), 0);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 2, in, &d, &err), 0);
     char *s = emit(&d);
     CF_ASSERT_STR_EQ(s, "{\"n\":5,\"s\":\"x\",\"o\":{\"k\":true},\"extra\":\"1\"}");
     free(s);
@@ -292,32 +292,32 @@ static void test_kv_stdin_json(void)
 static void test_kv_stdin_errors(void)
 {
     struct cf_kvdata d;
-    char err[256] = "";
+    struct coffer_err err = {""};
     FILE *in = mem_in("[1,2]");
     char *a1[] = {"-"};
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(a1, 1, in, &d, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "not a JSON object");
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(a1, 1, in, &d, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "not a JSON object");
     fclose(in);
     in = mem_in("{bad");
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(a1, 1, in, &d, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "failed to parse JSON input");
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(a1, 1, in, &d, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "failed to parse JSON input");
     fclose(in);
     in = mem_in("x");
     char *a2[] = {"a=-", "b=-"};
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(a2, 2, in, &d, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_CONTAINS(err, "only once");
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(a2, 2, in, &d, &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "only once");
     fclose(in);
 }
 
 static void test_kv_bad_pair(void)
 {
     struct cf_kvdata d;
-    char err[256] = "";
+    struct coffer_err err = {""};
     char *a1[] = {"ok=1", "novalue"};
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(a1, 2, stdin, &d, err, sizeof err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err, "invalid key/value pair \"novalue\": format must be key=value");
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(a1, 2, stdin, &d, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "invalid key/value pair \"novalue\": format must be key=value");
     char *a2[] = {"=v"};
-    CF_ASSERT_INT_EQ(cf_kvdata_parse(a2, 1, stdin, &d, err, sizeof err), CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_kvdata_parse(a2, 1, stdin, &d, &err), CF_EINVAL);
 }
 
 /* --- KV v2 paths --- */
