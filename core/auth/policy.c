@@ -300,8 +300,8 @@ static int ttl_value(struct coffer_err *err, const char *path, const char *key,
                 v->line);
 }
 
-static int parse_path(struct coffer_err *err, const char *key,
-                      const struct cf_hcl_node *body, struct cf_path_rule *r)
+/* The rule's own path: leading '/' dropped, as Vault does. */
+static int rule_path(struct coffer_err *err, const char *key, struct cf_path_rule *r)
 {
     const char *path = key;
     while (*path == '/')
@@ -312,117 +312,158 @@ static int parse_path(struct coffer_err *err, const char *key,
     if (strstr(path, "+*"))
         return perr(err, "path \"%s\": invalid use of wildcards ('+*' is "
                     "forbidden)", path);
+    return 0;
+}
+
+static int is_path_key(const char *name)
+{
+    for (const char *const *k = path_keys; *k; k++)
+        if (!strcmp(*k, name))
+            return 1;
+    return 0;
+}
+
+/* string_list for the value of what in path key, with the user's message.
+ * *items (borrowed strings) is the caller's to free. */
+static int path_strings(struct coffer_err *err, const char *key, const char *what,
+                        const struct cf_hcl_node *v, const char ***items, size_t *n)
+{
+    int bad = 0;
+    int rc = string_list(v, items, n, &bad);
+    if (rc == CF_EINVAL)
+        return perr(err, "path \"%s\": %s must be a list of strings (line %d)",
+                    key, what, bad);
+    return rc;
+}
+
+static int rule_caps(struct coffer_err *err, const char *key,
+                     const struct cf_hcl_node *v, struct cf_path_rule *r)
+{
+    const char **items;
+    size_t n;
+    int rc = path_strings(err, key, "capabilities", v, &items, &n);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < n && !rc; k++) {
+        unsigned bit = cf_cap_from_name(items[k]);
+        if (bit)
+            r->caps |= bit;
+        else
+            rc = perr(err, "path \"%s\": invalid capability \"%s\"", key,
+                      items[k]);
+    }
+    free(items);
+    return rc;
+}
+
+static int rule_required(struct coffer_err *err, const char *key,
+                         const struct cf_hcl_node *v, struct cf_path_rule *r)
+{
+    const char **items;
+    size_t n;
+    int rc = path_strings(err, key, "required_parameters", v, &items, &n);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < n && !rc; k++) {
+        rc = strv_add(&r->required, &r->nrequired, items[k],
+                      strlen(items[k]));
+        if (!rc)
+            lower(r->required[r->nrequired - 1]);
+    }
+    free(items);
+    return rc;
+}
+
+/* One key of a path block. *legacy keeps the last `policy = "..."`, which
+ * applies once the whole block is read. */
+static int rule_key(struct coffer_err *err, const char *key,
+                    const struct cf_hcl_entry *e, struct cf_path_rule *r,
+                    const char **legacy)
+{
+    const struct cf_hcl_node *v = e->value;
+    if (!is_path_key(e->key))
+        return perr(err, "path \"%s\": invalid key \"%s\" on line %d", key,
+                    e->key, e->line);
+    if (!strcmp(e->key, "policy")) {
+        if (v->type != CF_HCL_STRING)
+            return perr(err, "path \"%s\": policy must be a string (line %d)",
+                        key, e->line);
+        *legacy = v->str;
+        return 0;
+    }
+    if (!strcmp(e->key, "capabilities"))
+        return rule_caps(err, key, v, r);
+    if (!strcmp(e->key, "allowed_parameters"))
+        return parse_params(err, key, "allowed_parameters", v, &r->allowed,
+                            &r->nallowed);
+    if (!strcmp(e->key, "denied_parameters"))
+        return parse_params(err, key, "denied_parameters", v, &r->denied,
+                            &r->ndenied);
+    if (!strcmp(e->key, "required_parameters"))
+        return rule_required(err, key, v, r);
+    if (!strcmp(e->key, "min_wrapping_ttl"))
+        return ttl_value(err, key, e->key, v, &r->min_wrapping_ttl);
+    if (!strcmp(e->key, "max_wrapping_ttl"))
+        return ttl_value(err, key, e->key, v, &r->max_wrapping_ttl);
+    /* comment, mfa_methods, control_group, subscribe_event_types:
+     * accepted and ignored (enterprise or event features). */
+    return 0;
+}
+
+/* Vault maps the pre-0.5 shorthand onto capabilities. */
+static int legacy_caps(struct coffer_err *err, const char *key,
+                       const char *legacy, unsigned *caps)
+{
+    if (!strcmp(legacy, "deny"))
+        *caps |= CF_CAP_DENY;
+    else if (!strcmp(legacy, "read"))
+        *caps |= CF_CAP_READ | CF_CAP_LIST;
+    else if (!strcmp(legacy, "write"))
+        *caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
+                 CF_CAP_DELETE | CF_CAP_LIST;
+    else if (!strcmp(legacy, "sudo"))
+        *caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
+                 CF_CAP_DELETE | CF_CAP_LIST | CF_CAP_SUDO;
+    else
+        return perr(err, "path \"%s\": invalid policy \"%s\"", key, legacy);
+    return 0;
+}
+
+/* deny overrides everything else on the same rule */
+static void apply_deny(struct cf_path_rule *r)
+{
+    if (!(r->caps & CF_CAP_DENY))
+        return;
+    r->caps = CF_CAP_DENY;
+    free_params(r->allowed, r->nallowed);
+    free_params(r->denied, r->ndenied);
+    cf_strv_free(r->required, r->nrequired);
+    r->allowed = r->denied = NULL;
+    r->required = NULL;
+    r->nallowed = r->ndenied = r->nrequired = 0;
+}
+
+/* `path "key" { ... }` into r. On failure r may hold part of the rule; the
+ * policy's free releases it. */
+static int parse_path(struct coffer_err *err, const char *key,
+                      const struct cf_hcl_node *body, struct cf_path_rule *r)
+{
+    int rc = rule_path(err, key, r);
+    if (rc)
+        return rc;
     if (body->type == CF_HCL_LIST && body->nitems == 1)
         body = body->items[0];
     if (body->type != CF_HCL_OBJECT)
         return perr(err, "path \"%s\": expected a block (line %d)", key,
                     body->line);
     const char *legacy = NULL;
-    int caps_seen = 0;
-    for (size_t i = 0; i < body->nentries; i++) {
-        const struct cf_hcl_entry *e = &body->entries[i];
-        const struct cf_hcl_node *v = e->value;
-        int known = 0;
-        for (const char *const *k = path_keys; *k; k++)
-            if (!strcmp(*k, e->key))
-                known = 1;
-        if (!known)
-            return perr(err, "path \"%s\": invalid key \"%s\" on line %d", key,
-                        e->key, e->line);
-        if (!strcmp(e->key, "policy")) {
-            if (v->type != CF_HCL_STRING)
-                return perr(err, "path \"%s\": policy must be a string (line %d)",
-                            key, e->line);
-            legacy = v->str;
-        } else if (!strcmp(e->key, "capabilities")) {
-            const char **items;
-            size_t n;
-            int bad = 0;
-            int rc = string_list(v, &items, &n, &bad);
-            if (rc == CF_EINVAL)
-                return perr(err, "path \"%s\": capabilities must be a list of "
-                            "strings (line %d)", key, bad);
-            if (rc)
-                return rc;
-            caps_seen = 1;
-            for (size_t k = 0; k < n; k++) {
-                unsigned bit = cf_cap_from_name(items[k]);
-                if (!bit) {
-                    rc = perr(err, "path \"%s\": invalid capability \"%s\"", key,
-                              items[k]);
-                    free(items);
-                    return rc;
-                }
-                r->caps |= bit;
-            }
-            free(items);
-        } else if (!strcmp(e->key, "allowed_parameters")) {
-            int rc = parse_params(err, key, "allowed_parameters", v, &r->allowed,
-                                  &r->nallowed);
-            if (rc)
-                return rc;
-        } else if (!strcmp(e->key, "denied_parameters")) {
-            int rc = parse_params(err, key, "denied_parameters", v, &r->denied,
-                                  &r->ndenied);
-            if (rc)
-                return rc;
-        } else if (!strcmp(e->key, "required_parameters")) {
-            const char **items;
-            size_t n;
-            int bad = 0;
-            int rc = string_list(v, &items, &n, &bad);
-            if (rc == CF_EINVAL)
-                return perr(err, "path \"%s\": required_parameters must be a "
-                            "list of strings (line %d)", key, bad);
-            if (rc)
-                return rc;
-            for (size_t k = 0; k < n && !rc; k++) {
-                rc = strv_add(&r->required, &r->nrequired, items[k],
-                              strlen(items[k]));
-                if (!rc)
-                    lower(r->required[r->nrequired - 1]);
-            }
-            free(items);
-            if (rc)
-                return rc;
-        } else if (!strcmp(e->key, "min_wrapping_ttl")) {
-            int rc = ttl_value(err, key, e->key, v, &r->min_wrapping_ttl);
-            if (rc)
-                return rc;
-        } else if (!strcmp(e->key, "max_wrapping_ttl")) {
-            int rc = ttl_value(err, key, e->key, v, &r->max_wrapping_ttl);
-            if (rc)
-                return rc;
-        }
-        /* comment, mfa_methods, control_group, subscribe_event_types:
-         * accepted and ignored (enterprise or event features). */
-    }
-    (void)caps_seen;
-    if (legacy) {
-        /* Vault maps the pre-0.5 shorthand onto capabilities. */
-        if (!strcmp(legacy, "deny"))
-            r->caps |= CF_CAP_DENY;
-        else if (!strcmp(legacy, "read"))
-            r->caps |= CF_CAP_READ | CF_CAP_LIST;
-        else if (!strcmp(legacy, "write"))
-            r->caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
-                       CF_CAP_DELETE | CF_CAP_LIST;
-        else if (!strcmp(legacy, "sudo"))
-            r->caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
-                       CF_CAP_DELETE | CF_CAP_LIST | CF_CAP_SUDO;
-        else
-            return perr(err, "path \"%s\": invalid policy \"%s\"", key, legacy);
-    }
-    if (r->caps & CF_CAP_DENY) {
-        /* deny overrides everything else on the same rule */
-        r->caps = CF_CAP_DENY;
-        free_params(r->allowed, r->nallowed);
-        free_params(r->denied, r->ndenied);
-        cf_strv_free(r->required, r->nrequired);
-        r->allowed = r->denied = NULL;
-        r->required = NULL;
-        r->nallowed = r->ndenied = r->nrequired = 0;
-    }
+    for (size_t i = 0; i < body->nentries && !rc; i++)
+        rc = rule_key(err, key, &body->entries[i], r, &legacy);
+    if (!rc && legacy)
+        rc = legacy_caps(err, key, legacy, &r->caps);
+    if (rc)
+        return rc;
+    apply_deny(r);
     if (r->min_wrapping_ttl && r->max_wrapping_ttl &&
         r->max_wrapping_ttl < r->min_wrapping_ttl)
         return perr(err, "path \"%s\": max_wrapping_ttl cannot be less than "
