@@ -1,21 +1,180 @@
-/* Core lifecycle: sealed → unsealed (mounts, tokens, policies built) → sealed. */
-#include "core_internal.h"
+/* The node (see core.h): builds the layers, registers the backend types,
+ * hands each layer the callbacks it needs, and runs the lifecycle under
+ * the gate's state lock. */
+#include "core.h"
 #include "auth/auth.h"
-#include "ha/ha.h"
-#include "gate/forward.h"
 #include "engines/engines.h"
-#include "util/buf.h"
+#include "gate/forward.h"
+#include "gate/gate.h"
+#include "ha/ha.h"
+#include "http/fwd_codec.h"
+#include "router/mounts.h"
+#include "router/registry.h"
+#include "router/router.h"
+#include "seal/barrier.h"
+#include "seal/seal.h"
+#include "seal/view.h"
+#include "sys/sys.h"
 #include "util/encode.h"
-#include "util/strerror.h"
 #include "util/json.h"
 #include "util/secret.h"
+#include "util/strerror.h"
 #include "util/timeutil.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define CLUSTER_INFO_KEY "core/cluster/local/info"
+#define MAX_TYPES 8
+#define MAX_CLUSTER_LISTENERS 8
+
+struct cf_core {
+    const struct cf_config *cfg;        /* borrowed */
+    struct cf_logger log;
+    struct cf_physical *phys;           /* borrowed */
+    const char *storage_type;
+    struct cf_barrier *barrier;
+    struct cf_seal *seal;
+    struct cf_backend_type types[MAX_TYPES];
+    struct cf_registry *registry;
+    struct cf_sys *sys;
+    struct cf_gate *gate;
+
+    /* The unsealed state: built and torn down with the gate closed; read
+     * by requests inside it. cluster_* are also set on a standby. */
+    struct cf_view *sys_view;           /* "sys/" */
+    struct cf_view *token_view;         /* "sys/token/" */
+    struct cf_view *policy_view;        /* "sys/policy/" */
+    struct cf_token_store *tokens;
+    struct cf_policy_store *policies;
+    struct cf_mount_table *mounts;
+    struct cf_router *router;
+    char cluster_name[128];
+    char cluster_id[37];
+
+    pthread_mutex_t unseal_mu;          /* serializes unseal/seal transitions */
+
+    /* HA (NULL without an HA backend): the node is active only while
+     * cf_ha_serving() says so; standbys keep the barrier unsealed to read
+     * the leader's advertisement but build no active state. */
+    struct cf_ha *ha;
+    struct cf_forwarder *fwd;           /* NULL: redirect only */
+    char api_addr[512];
+    char cluster_addr[512];
+    char node_id[37];
+    char hostname[256];
+    const char *cluster_listen[MAX_CLUSTER_LISTENERS];
+};
+
+static const struct cf_fwd_codec CODEC = {
+    cf_fwd_request_encode, cf_fwd_request_release, cf_fwd_request_decode,
+    cf_fwd_response_encode, cf_fwd_response_decode,
+};
+
+/* ---- what the gate is handed */
+
+static int gate_is_local(void *arg, const struct cf_request *req)
+{
+    (void)arg;
+    return cf_sys_is_local(req->path);
+}
+
+static void gate_local(void *arg, struct cf_request *req, struct cf_result *res)
+{
+    struct cf_core *c = arg;
+    cf_sys_local(c->sys, req, res);
+}
+
+static void gate_route(void *arg, struct cf_request *req, struct cf_result *res)
+{
+    struct cf_core *c = arg;
+    cf_router_handle(c->router, req, res);
+}
+
+static int gate_unsealed(void *arg)
+{
+    struct cf_core *c = arg;
+    return !cf_barrier_sealed(c->barrier);
+}
+
+/* ---- what sys/ is handed */
+
+static int node_initialize(void *arg, int shares, int threshold, struct cf_seal_keys **keys,
+                           char **root_token, struct coffer_err *err)
+{
+    return cf_core_initialize(arg, shares, threshold, NULL, keys, root_token, err);
+}
+
+static int node_unseal(void *arg, const char *key, int *unsealed, struct coffer_err *err)
+{
+    return cf_core_unseal(arg, key, unsealed, err);
+}
+
+static int node_seal(void *arg)
+{
+    return cf_core_seal(arg);
+}
+
+/* Without HA there is nothing to step down from: Vault answers 204. */
+static int node_step_down(void *arg)
+{
+    struct cf_core *c = arg;
+    if (c->ha && cf_ha_step_down(c->ha) == 0)
+        cf_log(&c->log, CF_LOG_INFO, "core: stepped down from active duty");
+    return 0;
+}
+
+static void node_cluster(void *arg, int active_only, char name[128], char id[37])
+{
+    struct cf_core *c = arg;
+    name[0] = id[0] = '\0';
+    cf_gate_hold(c->gate);
+    if (!active_only || cf_gate_ready(c->gate)) {
+        memcpy(name, c->cluster_name, sizeof c->cluster_name);
+        memcpy(id, c->cluster_id, sizeof c->cluster_id);
+    }
+    cf_gate_release(c->gate);
+}
+
+static int node_peers(void *arg, int max_age_ms, struct cf_ha_peer **out, size_t *n)
+{
+    struct cf_core *c = arg;
+    return c->fwd ? cf_forwarder_peers(c->fwd, max_age_ms, out, n) : CF_ENOTSUP;
+}
+
+/* ---- construction */
+
+/* Every type this node can mount. The first three are its own mounts,
+ * written into the first mount table. */
+static int register_types(struct cf_core *c)
+{
+    const struct cf_backend_type T[] = {
+        {.name = "system", .backend = &cf_sys_backend, .arg = c->sys,
+         .flags = CF_TYPE_BUILTIN, .view_prefix = "sys/", .default_path = "sys/",
+         .default_description = "system endpoints used for control, policy and debugging"},
+        {.name = "cubbyhole", .backend = &cf_cubbyhole_backend, .flags = CF_TYPE_BUILTIN,
+         .default_path = "cubbyhole/",
+         .default_description = "per-token private secret storage"},
+        {.name = "token", .backend = &cf_token_backend, .flags = CF_TYPE_BUILTIN,
+         .default_path = "auth/token/", .default_description = "token based credentials"},
+        {.name = "kv", .backend = &cf_kv_backend, .flags = CF_TYPE_KV_VERSION},
+        {.name = "kv-v1", .type = "kv", .kv_version = 1, .backend = &cf_kv_backend,
+         .flags = CF_TYPE_KV_VERSION},
+        {.name = "kv-v2", .type = "kv", .kv_version = 2, .backend = &cf_kv_backend,
+         .flags = CF_TYPE_KV_VERSION},
+        {.name = "generic", .type = "kv", .kv_version = 1, .backend = &cf_kv_backend,
+         .flags = CF_TYPE_KV_VERSION},
+    };
+    _Static_assert(sizeof T / sizeof T[0] <= MAX_TYPES, "raise MAX_TYPES");
+    int rc = cf_registry_new(&c->registry);
+    for (size_t i = 0; !rc && i < sizeof T / sizeof T[0]; i++) {
+        c->types[i] = T[i];
+        rc = cf_registry_add(c->registry, &c->types[i]);
+    }
+    return rc;
+}
 
 int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
                 struct cf_physical *phys, const char *storage_type,
@@ -28,11 +187,23 @@ int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
     c->log = *log;
     c->phys = phys;
     c->storage_type = storage_type;
-    pthread_rwlock_init(&c->state, NULL);
     pthread_mutex_init(&c->unseal_mu, NULL);
     int rc = cf_barrier_new(phys, &c->barrier);
     if (!rc)
         rc = cf_seal_new(phys, c->barrier, &c->seal);
+    struct cf_sys_env se = {
+        .cfg = cfg, .log = &c->log, .seal = c->seal, .barrier = c->barrier,
+        .storage_type = storage_type,
+        .node = {c, node_initialize, node_unseal, node_seal, node_step_down, node_cluster,
+                 node_peers},
+    };
+    if (!rc)
+        rc = cf_sys_new(&se, &c->sys);
+    struct cf_gate_routes gr = {c, gate_is_local, gate_local, gate_route, gate_unsealed};
+    if (!rc)
+        rc = cf_gate_new(&gr, &c->log, &c->gate);
+    if (!rc)
+        rc = register_types(c);
     if (rc) {
         cf_core_free(c);
         return rc;
@@ -41,10 +212,11 @@ int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
     return 0;
 }
 
-/* Frees the unsealed state; the caller holds the state lock exclusively. */
+/* Frees the unsealed state; the gate is closed (or no request can come). */
 static void teardown(struct cf_core *c)
 {
-    c->ready = 0;
+    cf_router_free(c->router);
+    c->router = NULL;
     cf_mounts_free(c->mounts);
     c->mounts = NULL;
     cf_token_store_free(c->tokens);
@@ -61,38 +233,31 @@ void cf_core_free(struct cf_core *c)
 {
     if (!c)
         return;
-    cf_ha_free(c->ha);
+    /* The HA threads call into the forwarder: stop them, then free it. */
+    if (c->ha)
+        cf_ha_stop(c->ha);
     cf_forwarder_free(c->fwd);
+    c->fwd = NULL;
+    cf_ha_free(c->ha);
     teardown(c);
+    cf_gate_free(c->gate);
+    cf_sys_free(c->sys);
+    cf_registry_free(c->registry);
     cf_seal_free(c->seal);
     cf_barrier_free(c->barrier);
-    pthread_rwlock_destroy(&c->state);
     pthread_mutex_destroy(&c->unseal_mu);
     free(c);
 }
 
-/* Reads or creates the cluster name and id (kept across restarts). */
-static int cluster_info(struct cf_core *c)
+struct cf_gate *cf_core_gate(struct cf_core *c)
 {
-    yajl_val v;
-    uint8_t *raw;
-    size_t len;
-    int rc = cf_barrier_get(c->barrier, CLUSTER_INFO_KEY, &raw, &len);
-    if (!rc) {
-        char err[64];
-        v = cf_json_parse((const char *)raw, len, err, sizeof err);
-        cf_free_secret(raw, len);
-        const char *n = cf_json_get_str(v, "name"), *id = cf_json_get_str(v, "id");
-        if (n && id) {
-            snprintf(c->cluster_name, sizeof c->cluster_name, "%s", n);
-            snprintf(c->cluster_id, sizeof c->cluster_id, "%s", id);
-        }
-        if (v)
-            yajl_tree_free(v);
-        return n && id ? 0 : CF_EIO;
-    }
-    if (rc != CF_ENOENT)
-        return rc;
+    return c->gate;
+}
+
+/* ---- the unsealed state */
+
+static int write_cluster_info(struct cf_core *c)
+{
     if (cf_uuid(c->cluster_id))
         return CF_EIO;
     if (c->cfg->cluster_name && *c->cfg->cluster_name)
@@ -107,34 +272,48 @@ static int cluster_info(struct cf_core *c)
     cf_json_kstr(&j, "name", c->cluster_name);
     cf_json_kstr(&j, "id", c->cluster_id);
     cf_json_obj_close(&j);
-    if ((rc = cf_json_finish(&j, &s)))
+    int rc = cf_json_finish(&j, &s);
+    if (rc)
         return rc;
     rc = cf_barrier_put(c->barrier, CLUSTER_INFO_KEY, (const uint8_t *)s, strlen(s));
     free(s);
     return rc;
 }
 
-/* Token revocation destroys the token's cubbyhole. */
+/* Reads or creates the cluster name and id (kept across restarts). The
+ * gate is closed. */
+static int cluster_info(struct cf_core *c)
+{
+    uint8_t *raw;
+    size_t len;
+    int rc = cf_barrier_get(c->barrier, CLUSTER_INFO_KEY, &raw, &len);
+    if (rc == CF_ENOENT)
+        return write_cluster_info(c);
+    if (rc)
+        return rc;
+    char err[64];
+    yajl_val v = cf_json_parse((const char *)raw, len, err, sizeof err);
+    cf_free_secret(raw, len);
+    const char *n = cf_json_get_str(v, "name"), *id = cf_json_get_str(v, "id");
+    if (n && id) {
+        snprintf(c->cluster_name, sizeof c->cluster_name, "%s", n);
+        snprintf(c->cluster_id, sizeof c->cluster_id, "%s", id);
+    }
+    if (v)
+        yajl_tree_free(v);
+    return n && id ? 0 : CF_EIO;
+}
+
+/* Token revocation reaches every mount (the cubbyhole drops the token's
+ * data). Runs with the token store locked. */
 static void on_revoke(void *arg, const struct cf_token *t)
 {
     struct cf_core *c = arg;
-    if (!c->mounts || !t->cubbyhole_id)
-        return;
-    struct cf_mount *m = cf_mounts_match(c->mounts, "cubbyhole/");
-    if (!m)
-        return;
-    cf_cubbyhole_destroy(m, t->cubbyhole_id);
-    cf_mounts_release(c->mounts);
+    if (c->mounts)
+        cf_mounts_token_revoked(c->mounts, t);
 }
 
-int cf_core_token_mount_state(struct cf_core *c, struct cf_mount *m, void **state)
-{
-    long long def = m->default_lease_ttl ? m->default_lease_ttl : c->cfg->default_lease_ttl;
-    long long max = m->max_lease_ttl ? m->max_lease_ttl : c->cfg->max_lease_ttl;
-    return cf_token_backend_state(c->tokens, c->policies, def, max, state);
-}
-
-static int build_state(struct cf_core *c, struct coffer_err *err)
+static int open_stores(struct cf_core *c, struct coffer_err *err)
 {
     int rc = cf_view_new(c->barrier, "sys/", &c->sys_view);
     if (!rc)
@@ -149,24 +328,34 @@ static int build_state(struct cf_core *c, struct coffer_err *err)
         snprintf(err->msg, sizeof err->msg, "cannot open the token store: %s", cf_strerror(rc));
     if (!rc)
         cf_token_store_on_revoke(c->tokens, on_revoke, c);
-    if (!rc)
-        rc = cf_mounts_load(c, c->barrier, &c->mounts, err);
-    if (!rc) {
-        c->unsealed_at_ns = cf_now_ns();
-        c->ready = 1;
-    }
     return rc;
 }
 
-int cf_core_post_unseal(struct cf_core *c, struct coffer_err *err)
+/* Builds the active state; the gate is closed. */
+static int build_state(struct cf_core *c, struct coffer_err *err)
 {
-    pthread_rwlock_wrlock(&c->state);
-    int rc = c->ready ? 0 : build_state(c, err);
+    int rc = open_stores(c, err);
+    struct cf_backend_env env = {
+        .tokens = c->tokens, .policies = c->policies, .log = &c->log,
+        .default_lease_ttl = c->cfg->default_lease_ttl,
+        .max_lease_ttl = c->cfg->max_lease_ttl,
+    };
+    if (!rc)
+        rc = cf_mounts_load(c->registry, c->barrier, &env, &c->mounts, err);
+    if (!rc)
+        rc = cf_router_new(c->mounts, c->tokens, c->policies, &c->log, &c->router);
+    return rc;
+}
+
+static int post_unseal(struct cf_core *c, struct coffer_err *err)
+{
+    cf_gate_close(c->gate);
+    int rc = cf_gate_ready(c->gate) ? 0 : build_state(c, err);
     if (rc) {
         teardown(c);
         cf_barrier_seal(c->barrier);
     }
-    pthread_rwlock_unlock(&c->state);
+    cf_gate_reopen(c->gate, !rc);
     if (!rc)
         cf_log(&c->log, CF_LOG_DEBUG, "core: unsealed state built");
     else
@@ -174,17 +363,37 @@ int cf_core_post_unseal(struct cf_core *c, struct coffer_err *err)
     return rc;
 }
 
+/* ---- the lifecycle */
+
 int cf_core_seal(struct cf_core *c)
 {
     pthread_mutex_lock(&c->unseal_mu);
     if (c->ha)
         cf_ha_stop(c->ha);   /* leaves active mode and unlocks first */
-    pthread_rwlock_wrlock(&c->state);
+    cf_gate_close(c->gate);
     teardown(c);
     int rc = cf_seal_seal(c->seal);
-    pthread_rwlock_unlock(&c->state);
+    cf_gate_reopen(c->gate, 0);
     pthread_mutex_unlock(&c->unseal_mu);
     cf_log(&c->log, CF_LOG_INFO, "core: vault is sealed");
+    return rc;
+}
+
+/* An HA node builds nothing at unseal: its HA threads decide who is
+ * active. It reads the cluster info for sys/health. */
+static int unseal_ha(struct cf_core *c, struct coffer_err *err)
+{
+    cf_gate_close(c->gate);
+    int rc = cluster_info(c);
+    cf_gate_reopen(c->gate, cf_gate_ready(c->gate));
+    if (!rc)
+        rc = cf_ha_start(c->ha);
+    if (rc) {
+        snprintf(err->msg, sizeof err->msg, "cannot start HA: %s", cf_strerror(rc));
+        cf_seal_seal(c->seal);
+    } else {
+        cf_log(&c->log, CF_LOG_INFO, "core: vault is unsealed; entering standby mode");
+    }
     return rc;
 }
 
@@ -194,21 +403,12 @@ int cf_core_unseal(struct cf_core *c, const char *key, int *unsealed,
     pthread_mutex_lock(&c->unseal_mu);
     int rc = cf_seal_submit(c->seal, key, unsealed, err);
     if (!rc && *unsealed && c->ha) {
-        /* A standby builds nothing; the HA threads decide who is active. */
-        pthread_rwlock_wrlock(&c->state);
-        rc = cluster_info(c);
-        pthread_rwlock_unlock(&c->state);
-        if (!rc)
-            rc = cf_ha_start(c->ha);
-        if (rc) {
-            snprintf(err->msg, sizeof err->msg, "cannot start HA: %s", cf_strerror(rc));
-            cf_seal_seal(c->seal);
-        } else {
-            cf_log(&c->log, CF_LOG_INFO, "core: vault is unsealed; entering standby mode");
-        }
-    } else if (!rc && *unsealed && !c->ready) {
-        rc = cf_core_post_unseal(c, err);
-        if (!rc)
+        rc = unseal_ha(c, err);
+    } else if (!rc && *unsealed) {
+        cf_gate_hold(c->gate);
+        int ready = cf_gate_ready(c->gate);
+        cf_gate_release(c->gate);
+        if (!ready && !(rc = post_unseal(c, err)))
             cf_log(&c->log, CF_LOG_INFO, "core: vault is unsealed");
     }
     if (rc && unsealed)
@@ -242,18 +442,18 @@ int cf_core_initialize(struct cf_core *c, int shares, int threshold,
         }
     }
     if (!rc)
-        rc = cf_core_post_unseal(c, err);
+        rc = post_unseal(c, err);
     if (!rc) {
-        pthread_rwlock_rdlock(&c->state);
+        cf_gate_hold(c->gate);
         rc = cf_token_create_root(c->tokens, root_token_id, &tok);
-        pthread_rwlock_unlock(&c->state);
+        cf_gate_release(c->gate);
         if (rc)
             snprintf(err->msg, sizeof err->msg, "cannot create the root token: %s", cf_strerror(rc));
     }
-    pthread_rwlock_wrlock(&c->state);
+    cf_gate_close(c->gate);
     teardown(c);
     cf_seal_seal(c->seal);
-    pthread_rwlock_unlock(&c->state);
+    cf_gate_reopen(c->gate, 0);
     pthread_mutex_unlock(&c->unseal_mu);
     if (rc) {
         cf_seal_keys_free(k);
@@ -265,21 +465,39 @@ int cf_core_initialize(struct cf_core *c, int shares, int threshold,
     return 0;
 }
 
-int cf_core_unsealed(struct cf_core *c)
+int cf_core_mount(struct cf_core *c, const char *path, const char *type,
+                  yajl_val options, struct coffer_err *err)
 {
-    return !cf_barrier_sealed(c->barrier);
+    cf_gate_hold(c->gate);
+    int rc = cf_gate_ready(c->gate) ? cf_mounts_enable(c->mounts, path, type, options, err)
+                                    : CF_ESEALED;
+    cf_gate_release(c->gate);
+    return rc;
 }
+
+void cf_core_tidy(struct cf_core *c)
+{
+    cf_gate_hold(c->gate);
+    if (cf_gate_ready(c->gate) && (!c->ha || cf_ha_serving(c->ha))) {
+        size_t n = 0;
+        if (cf_token_store_tidy(c->tokens, &n) == 0 && n)
+            cf_log(&c->log, CF_LOG_INFO, "core: revoked %zu expired token(s)", n);
+    }
+    cf_gate_release(c->gate);
+}
+
+/* ---- HA: what the state machine is handed */
 
 static int ha_activate(void *arg, struct coffer_err *err)
 {
     struct cf_core *c = arg;
-    pthread_rwlock_wrlock(&c->state);
+    cf_gate_close(c->gate);
     /* Build from storage afresh: the previous active may have changed it. */
     teardown(c);
     int rc = build_state(c, err);
     if (rc)
         teardown(c);
-    pthread_rwlock_unlock(&c->state);
+    cf_gate_reopen(c->gate, !rc);
     if (!rc)
         cf_log(&c->log, CF_LOG_INFO, "core: entering active mode");
     return rc;
@@ -288,10 +506,10 @@ static int ha_activate(void *arg, struct coffer_err *err)
 static void ha_deactivate(void *arg)
 {
     struct cf_core *c = arg;
-    /* The write lock waits for every request still served as active. */
-    pthread_rwlock_wrlock(&c->state);
+    /* Closing waits for every request still served as active. */
+    cf_gate_close(c->gate);
     teardown(c);
-    pthread_rwlock_unlock(&c->state);
+    cf_gate_reopen(c->gate, 0);
     cf_log(&c->log, CF_LOG_INFO, "core: entering standby mode");
 }
 
@@ -309,37 +527,52 @@ static void ha_cluster_stop(void *arg)
         cf_forwarder_cluster_stop(c->fwd);
 }
 
-int cf_core_enable_forwarding(struct cf_core *c, struct cf_transport_backend *tb)
+/* Standbys forward over tb; without it (or when it cannot start) they
+ * redirect. */
+static void enable_forwarding(struct cf_core *c, struct cf_transport_backend *tb)
 {
-    return cf_forwarder_new(c, tb, &c->fwd);
+    const struct cf_config *cfg = c->cfg;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->nlisteners && n < MAX_CLUSTER_LISTENERS; i++)
+        if (cfg->listeners[i].cluster_address && *cfg->listeners[i].cluster_address)
+            c->cluster_listen[n++] = cfg->listeners[i].cluster_address;
+    long long dur = cfg->nlisteners ? cfg->listeners[0].max_request_duration : 0;
+    struct cf_forwarder_cfg fc = {
+        .node_id = c->node_id, .api_addr = c->api_addr,
+        .cluster_addr = c->cluster_addr[0] ? c->cluster_addr : NULL,
+        .hostname = c->hostname, .listen = c->cluster_listen, .nlisten = n,
+        .request_timeout_ms = (int)(dur > 0 ? dur : 90) * 1000,
+        .handle = cf_gate_handle, .handle_arg = c->gate, .codec = &CODEC,
+    };
+    if (cf_forwarder_new(&fc, tb, c->ha, &c->log, &c->fwd))
+        cf_log(&c->log, CF_LOG_WARN,
+               "request forwarding off (standbys will redirect): cannot start the forwarder");
 }
 
 int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
-                      const char *api_addr, const char *cluster_addr)
+                      struct cf_transport_backend *tb, const char *api_addr,
+                      const char *cluster_addr)
 {
     snprintf(c->api_addr, sizeof c->api_addr, "%s", api_addr);
+    snprintf(c->cluster_addr, sizeof c->cluster_addr, "%s", cluster_addr ? cluster_addr : "");
     if (cf_uuid(c->node_id))
         return CF_EIO;
     if (gethostname(c->hostname, sizeof c->hostname - 1))
         snprintf(c->hostname, sizeof c->hostname, "localhost");
     struct cf_ha_cfg cfg = {
-        .api_addr = api_addr,
-        .cluster_addr = cluster_addr,
+        .api_addr = c->api_addr,
+        .cluster_addr = cluster_addr ? c->cluster_addr : NULL,
         .node_id = c->node_id,
         .hostname = c->hostname,
     };
     struct cf_ha_hooks hooks = {c, ha_activate, ha_deactivate, ha_cluster_start,
                                 ha_cluster_stop};
-    return cf_ha_new(be, c->barrier, &cfg, &hooks, &c->log, &c->ha);
-}
-
-void cf_core_tidy(struct cf_core *c)
-{
-    pthread_rwlock_rdlock(&c->state);
-    if (c->ready && (!c->ha || cf_ha_serving(c->ha))) {
-        size_t n = 0;
-        if (cf_token_store_tidy(c->tokens, &n) == 0 && n)
-            cf_log(&c->log, CF_LOG_INFO, "core: revoked %zu expired token(s)", n);
-    }
-    pthread_rwlock_unlock(&c->state);
+    int rc = cf_ha_new(be, c->barrier, &cfg, &hooks, &c->log, &c->ha);
+    if (rc)
+        return rc;
+    if (tb)
+        enable_forwarding(c, tb);
+    cf_gate_set_ha(c->gate, c->ha, c->fwd, c->node_id);
+    cf_sys_set_ha(c->sys, c->ha, c->node_id, c->hostname);
+    return 0;
 }

@@ -1,6 +1,7 @@
 /* Dev mode: config, automatic init/unseal, the notice operators expect. */
 #include "dev.h"
-#include "core_internal.h"
+#include "core.h"
+#include "seal/seal.h"
 #include "util/buf.h"
 #include "util/encode.h"
 #include "util/json.h"
@@ -61,9 +62,7 @@ int cf_dev_setup(struct cf_core *c, const struct cf_dev_opts *o, char **unseal_k
         const char *body = o->kv_v1 ? "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"1\"}}"
                                     : "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"2\"}}";
         yajl_val v = cf_json_parse(body, strlen(body), jerr, sizeof jerr);
-        pthread_rwlock_rdlock(&c->state);
-        rc = v ? cf_mounts_enable(c->mounts, "secret/", "kv", v, err) : CF_ENOMEM;
-        pthread_rwlock_unlock(&c->state);
+        rc = v ? cf_core_mount(c, "secret/", "kv", v, err) : CF_ENOMEM;
         if (v)
             yajl_tree_free(v);
     }

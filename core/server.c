@@ -1,11 +1,13 @@
-/* `coffer server`: reads flags and config, loads the storage plugin, builds
- * the core, opens the listeners (only after every check passed) and runs
- * until SIGINT/SIGTERM. */
+/* `coffer server`: reads flags and config, loads the plugins, builds the
+ * node, opens the listeners (only after every check passed) and runs until
+ * SIGINT/SIGTERM. One step per function, each over struct server. */
 #include "server.h"
-#include "core_internal.h"
+#include "core.h"
+#include "gate/gate.h"
 #include "dev.h"
 #include "plugin/dir.h"
 #include "plugin/loader.h"
+#include "plugin/physical.h"
 #include "plugin/ha_backend.h"
 #include "plugin/transport_backend.h"
 #include "http/listener.h"
@@ -91,49 +93,215 @@ static int parse(int argc, char **argv, struct server_opts *o)
     return 0;
 }
 
-struct opener {
-    struct cf_plugin *plugin;
-    const struct cf_hcl_node *params;
-    const struct cf_logger *log;
-    struct cf_physical **phys;
-    struct cf_ha_backend **ha;
+/* Everything one `coffer server` run owns, freed in reverse by
+ * server_free. */
+struct server {
+    struct server_opts o;
+    struct cf_config *cfg;
+    struct cf_logger log;
+    const char *log_level;
+    sigset_t signals;           /* taken synchronously by the main thread */
+    char plugin_dir[PATH_MAX];
+    struct cf_plugin *storage_plugin, *ha_plugin, *transport_plugin;
+    struct cf_physical *phys;
+    struct cf_ha_backend *ha;
+    struct cf_transport_backend *transport;
+    struct cf_core *core;
+    char api_addr[512];
+    struct cf_http_listener **listeners;
+    size_t nlisteners;
 };
-
-static int open_storage(struct opener *o, struct coffer_err *err)
-{
-    return cf_physical_open(o->plugin, o->params, o->log, o->phys, err);
-}
-
-static int open_ha(struct opener *o, struct coffer_err *err)
-{
-    return cf_ha_open(o->plugin, o->params, o->log, o->ha, err);
-}
 
 /* Opens a backend; while it is unreachable (CF_EUNAVAIL, e.g. ZooKeeper
  * down) keeps retrying with backoff up to 10 s, until SIGINT/SIGTERM
  * (then CF_ECANCELED). */
-static int open_retrying(const sigset_t *set, const struct cf_logger *log,
-                         const char *what, struct coffer_err *err,
-                         int (*fn)(struct opener *, struct coffer_err *),
-                         struct opener *o)
+static int open_retrying(struct server *s, const char *what, struct cf_plugin *p,
+                         const struct cf_hcl_node *params, struct cf_physical **phys,
+                         struct cf_ha_backend **ha, struct coffer_err *err)
 {
     int delay = 1;
     for (;;) {
-        int rc = fn(o, err);
+        int rc = phys ? cf_physical_open(p, params, &s->log, phys, err)
+                      : cf_ha_open(p, params, &s->log, ha, err);
         if (rc != CF_EUNAVAIL)
             return rc;
-        cf_log(log, CF_LOG_ERROR, "%s unavailable: %s (retrying in %d s)", what, err->msg, delay);
+        cf_log(&s->log, CF_LOG_ERROR, "%s unavailable: %s (retrying in %d s)", what, err->msg,
+               delay);
         struct timespec ts = {delay, 0};
-        int sig = sigtimedwait(set, NULL, &ts);
+        int sig = sigtimedwait(&s->signals, NULL, &ts);
         if (sig == SIGINT || sig == SIGTERM)
             return CF_ECANCELED;
         delay = delay * 2 > 10 ? 10 : delay * 2;
     }
 }
 
-static void handler(void *arg, struct cf_request *req, struct cf_result *res)
+/* Flags and configuration; non-zero means exit with that code. */
+static int load_config(struct server *s, int argc, char **argv)
 {
-    cf_core_handle(arg, req, res);
+    if (parse(argc, argv, &s->o))
+        return usage();
+    struct coffer_err err = {""};
+    int rc = s->o.dev ? cf_dev_config(&s->o.devo, &s->cfg, &err)
+                      : cf_config_load(s->o.config, &s->cfg, &err);
+    if (rc) {
+        fprintf(stderr, "Error loading configuration from %s: %s\n",
+                s->o.config ? s->o.config : "-dev", err.msg);
+        return 1;
+    }
+    s->log = (struct cf_logger){CF_LOG_INFO, stderr};
+    const struct cf_config *cfg = s->cfg;
+    s->log_level = s->o.log_level ? s->o.log_level : cfg->log_level ? cfg->log_level : "info";
+    if (cf_log_level_parse(s->log_level, &s->log.level)) {
+        fprintf(stderr, "Error: unknown log level \"%s\" (use trace, debug, info, warn or error)\n",
+                s->log_level);
+        return 1;
+    }
+    if (!cfg->nlisteners) {
+        fprintf(stderr, "Error: %s: no listener configured: add a listener \"tcp\" { address = \"127.0.0.1:8200\" } block\n",
+                cfg->file ? cfg->file : "config");
+        return 1;
+    }
+    cf_plugin_dir(cfg->plugin_directory, s->plugin_dir, sizeof s->plugin_dir);
+    return 0;
+}
+
+/* Signals are taken synchronously by the main thread; block them before
+ * any thread (plugins', listeners') exists so they inherit the mask. */
+static void block_signals(struct server *s)
+{
+    sigemptyset(&s->signals);
+    sigaddset(&s->signals, SIGINT);
+    sigaddset(&s->signals, SIGTERM);
+    sigaddset(&s->signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &s->signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Storage, then HA from ha_storage, else from the storage plugin if it
+ * offers it. */
+static int open_storage(struct server *s, struct coffer_err *err)
+{
+    const struct cf_config *cfg = s->cfg;
+    int rc = cf_plugin_load(s->plugin_dir, cfg->storage->type, CF_KIND_STORAGE,
+                            cfg->storage->params, &s->storage_plugin, err);
+    if (!rc)
+        rc = open_retrying(s, "storage", s->storage_plugin, cfg->storage->params, &s->phys,
+                           NULL, err);
+    const struct cf_storage_cfg *hacfg = cfg->ha_storage;
+    if (!rc && hacfg)
+        rc = cf_plugin_load(s->plugin_dir, hacfg->type, CF_KIND_HA, hacfg->params,
+                            &s->ha_plugin, err);
+    else if (!rc && cf_plugin_descriptor(s->storage_plugin)->ha)
+        hacfg = cfg->storage;
+    if (!rc && hacfg)
+        rc = open_retrying(s, "ha_storage", s->ha_plugin ? s->ha_plugin : s->storage_plugin,
+                           hacfg->params, NULL, &s->ha, err);
+    return rc;
+}
+
+/* The forwarding transport of an HA node: `transport "<name>" {}`, "tls"
+ * when the config names none. Standbys still redirect without it. */
+static void open_transport(struct server *s)
+{
+    const struct cf_storage_cfg *tc = s->cfg->transport;
+    const char *name = tc ? tc->type : "tls";
+    const struct cf_hcl_node *params = tc ? tc->params : NULL;
+    struct coffer_err err = {""};
+    if (cf_plugin_load(s->plugin_dir, name, CF_KIND_TRANSPORT, params, &s->transport_plugin,
+                       &err) ||
+        cf_transport_open(s->transport_plugin, params, &s->log, &s->transport, &err))
+        cf_log(&s->log, CF_LOG_WARN, "request forwarding off (standbys will redirect): %s",
+               err.msg);
+}
+
+static void default_api_addr(const struct cf_config *cfg, char *out, size_t n)
+{
+    if (cfg->api_addr) {
+        snprintf(out, n, "%s", cfg->api_addr);
+        return;
+    }
+    const struct cf_listener_cfg *l = cfg->nlisteners ? &cfg->listeners[0] : NULL;
+    const char *addr = l ? l->address : "127.0.0.1:8200";
+    if (!strncmp(addr, "0.0.0.0:", 8))
+        addr += 7, snprintf(out, n, "%s://127.0.0.1%s", l && !l->tls_disable ? "https" : "http", addr);
+    else
+        snprintf(out, n, "%s://%s", l && !l->tls_disable ? "https" : "http", addr);
+}
+
+/* The node over its storage, with HA (and forwarding) when it has a lock. */
+static int start_core(struct server *s)
+{
+    const struct cf_config *cfg = s->cfg;
+    int rc = cf_core_new(cfg, &s->log, s->phys, cfg->storage->type, &s->core);
+    if (rc) {
+        fprintf(stderr, "Error: cannot start the core: %s\n", cf_strerror(rc));
+        return rc;
+    }
+    default_api_addr(cfg, s->api_addr, sizeof s->api_addr);
+    if (!s->ha)
+        return 0;
+    if (!cfg->disable_clustering)
+        open_transport(s);
+    rc = cf_core_enable_ha(s->core, s->ha, s->transport, s->api_addr, cfg->cluster_addr);
+    if (rc)
+        fprintf(stderr, "Error: cannot start HA: %s\n", cf_strerror(rc));
+    return rc;
+}
+
+/* Opened only after every check passed. */
+static int start_listeners(struct server *s)
+{
+    const struct cf_config *cfg = s->cfg;
+    s->listeners = calloc(cfg->nlisteners, sizeof *s->listeners);
+    if (!s->listeners)
+        return CF_ENOMEM;
+    for (size_t i = 0; i < cfg->nlisteners; i++) {
+        struct coffer_err err = {""};
+        int rc = cf_http_listener_start(&cfg->listeners[i], cf_gate_handle,
+                                        cf_core_gate(s->core), &s->log, &s->listeners[i], &err);
+        if (rc) {
+            fprintf(stderr, "Error: %s\n", err.msg);
+            return rc;
+        }
+        s->nlisteners++;
+    }
+    return 0;
+}
+
+/* Until SIGINT/SIGTERM; wakes once a minute to revoke expired tokens (and
+ * with them their cubbyholes): lookups already refuse them the moment they
+ * expire. */
+static void run_loop(struct server *s)
+{
+    for (;;) {
+        struct timespec tick = {60, 0};
+        int sig = sigtimedwait(&s->signals, NULL, &tick);
+        if (sig < 0) {
+            cf_core_tidy(s->core);
+            continue;
+        }
+        if (sig == SIGHUP) {
+            cf_log(&s->log, CF_LOG_INFO, "SIGHUP received: nothing to reload");
+            continue;
+        }
+        cf_log(&s->log, CF_LOG_INFO, "==> Coffer shutdown triggered");
+        return;
+    }
+}
+
+static void server_free(struct server *s)
+{
+    for (size_t i = s->nlisteners; i-- > 0;)
+        cf_http_listener_stop(s->listeners[i]);
+    free(s->listeners);
+    cf_core_free(s->core);
+    cf_transport_backend_free(s->transport);
+    cf_plugin_free(s->transport_plugin);
+    cf_ha_backend_free(s->ha);
+    cf_physical_free(s->phys);
+    cf_plugin_free(s->ha_plugin);
+    cf_plugin_free(s->storage_plugin);
+    cf_config_free(s->cfg);
 }
 
 static void print_banner(const struct cf_config *cfg, const char *storage,
@@ -162,171 +330,46 @@ static void print_banner(const struct cf_config *cfg, const char *storage,
     fflush(stdout);
 }
 
-static void default_api_addr(const struct cf_config *cfg, char *out, size_t n)
+/* Dev mode: initialize, unseal, mount secret/; the notice comes after the
+ * banner. */
+static int dev_setup(struct server *s, char **key, char **token)
 {
-    if (cfg->api_addr) {
-        snprintf(out, n, "%s", cfg->api_addr);
-        return;
-    }
-    const struct cf_listener_cfg *l = cfg->nlisteners ? &cfg->listeners[0] : NULL;
-    const char *addr = l ? l->address : "127.0.0.1:8200";
-    if (!strncmp(addr, "0.0.0.0:", 8))
-        addr += 7, snprintf(out, n, "%s://127.0.0.1%s", l && !l->tls_disable ? "https" : "http", addr);
-    else
-        snprintf(out, n, "%s://%s", l && !l->tls_disable ? "https" : "http", addr);
+    struct coffer_err err = {""};
+    int rc = cf_dev_setup(s->core, &s->o.devo, key, token, &err);
+    if (rc)
+        fprintf(stderr, "Error: dev mode setup failed: %s\n", err.msg);
+    return rc;
 }
 
 int cf_server_main(int argc, char **argv)
 {
-    struct server_opts o = {0};
-    if (parse(argc, argv, &o))
-        return usage();
-
+    struct server s = {0};
+    int code = load_config(&s, argc, argv);
+    if (code) {
+        server_free(&s);
+        return code;
+    }
+    block_signals(&s);
     struct coffer_err err = {""};
-    struct cf_config *cfg = NULL;
-    int rc = o.dev ? cf_dev_config(&o.devo, &cfg, &err)
-                   : cf_config_load(o.config, &cfg, &err);
-    if (rc) {
-        fprintf(stderr, "Error loading configuration from %s: %s\n",
-                o.config ? o.config : "-dev", err.msg);
-        return 1;
-    }
-    struct cf_logger log = {CF_LOG_INFO, stderr};
-    const char *lvl = o.log_level ? o.log_level : cfg->log_level ? cfg->log_level : "info";
-    if (cf_log_level_parse(lvl, &log.level)) {
-        fprintf(stderr, "Error: unknown log level \"%s\" (use trace, debug, info, warn or error)\n", lvl);
-        cf_config_free(cfg);
-        return 1;
-    }
-    if (!cfg->nlisteners) {
-        fprintf(stderr, "Error: %s: no listener configured: add a listener \"tcp\" { address = \"127.0.0.1:8200\" } block\n",
-                cfg->file ? cfg->file : "config");
-        cf_config_free(cfg);
-        return 1;
-    }
-
-    char dir[PATH_MAX];
-    cf_plugin_dir(cfg->plugin_directory, dir, sizeof dir);
-    struct cf_plugin *plugin = NULL, *ha_plugin = NULL;
-    struct cf_physical *phys = NULL;
-    struct cf_ha_backend *ha_be = NULL;
-    struct cf_plugin *tr_plugin = NULL;
-    struct cf_transport_backend *tr = NULL;
-    struct cf_core *core = NULL;
-    struct cf_http_listener **ls = NULL;
-    size_t nls = 0;
-    struct coffer_err cerr = {""};
-    char *dev_token = NULL, *dev_key = NULL;
-    int code = 1;
-
-    /* Signals are taken synchronously by the main thread; block them before
-     * any thread (plugins', listeners') exists so they inherit the mask. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    rc = cf_plugin_load(dir, cfg->storage->type, CF_KIND_STORAGE, cfg->storage->params,
-                        &plugin, &cerr);
+    char *dev_key = NULL, *dev_token = NULL;
+    int rc = open_storage(&s, &err);
+    if (rc && rc != CF_ECANCELED)
+        fprintf(stderr, "Error: %s\n", err.msg);
     if (!rc)
-        rc = open_retrying(&set, &log, "storage", &cerr, open_storage, &(struct opener){
-                               plugin, cfg->storage->params, &log, &phys, NULL});
-    if (rc) {
-        if (rc != CF_ECANCELED)
-            fprintf(stderr, "Error: %s\n", cerr.msg);
-        goto out;
+        rc = start_core(&s);
+    if (!rc && s.o.dev)
+        rc = dev_setup(&s, &dev_key, &dev_token);
+    if (!rc)
+        rc = start_listeners(&s);
+    if (!rc) {
+        print_banner(s.cfg, s.cfg->storage->type, s.api_addr, s.log_level, s.ha != NULL);
+        if (s.o.dev)
+            cf_dev_print(s.api_addr, dev_key, dev_token, &s.o.devo);
     }
-    /* HA comes from ha_storage, else from the storage plugin if it offers it. */
-    const struct cf_storage_cfg *hacfg = cfg->ha_storage ? cfg->ha_storage : NULL;
-    if (hacfg) {
-        rc = cf_plugin_load(dir, hacfg->type, CF_KIND_HA, hacfg->params, &ha_plugin, &cerr);
-    } else if (cf_plugin_descriptor(plugin)->ha) {
-        hacfg = cfg->storage;
-    }
-    if (!rc && hacfg)
-        rc = open_retrying(&set, &log, "ha_storage", &cerr, open_ha, &(struct opener){
-                               ha_plugin ? ha_plugin : plugin, hacfg->params, &log, NULL, &ha_be});
-    if (rc) {
-        if (rc != CF_ECANCELED)
-            fprintf(stderr, "Error: %s\n", cerr.msg);
-        goto out;
-    }
-    rc = cf_core_new(cfg, &log, phys, cfg->storage->type, &core);
-    if (rc) {
-        fprintf(stderr, "Error: cannot start the core: %s\n", cf_strerror(rc));
-        goto out;
-    }
-    char api[512];
-    default_api_addr(cfg, api, sizeof api);
-    /* Standbys forward over the "tls" transport unless clustering is off;
-     * without it they still redirect. */
-    if (ha_be && !cfg->disable_clustering) {
-        struct coffer_err terr = {""};
-        if (cf_plugin_load(dir, "tls", CF_KIND_TRANSPORT, NULL, &tr_plugin, &terr) ||
-            cf_transport_open(tr_plugin, NULL, &log, &tr, &terr) ||
-            cf_core_enable_forwarding(core, tr)) {
-            cf_log(&log, CF_LOG_WARN, "request forwarding off (standbys will redirect): %s",
-                   terr.msg[0] ? terr.msg : "cannot start the forwarder");
-        }
-    }
-    if (ha_be && (rc = cf_core_enable_ha(core, ha_be, api, cfg->cluster_addr))) {
-        fprintf(stderr, "Error: cannot start HA: %s\n", cf_strerror(rc));
-        goto out;
-    }
-    if (o.dev && (rc = cf_dev_setup(core, &o.devo, &dev_key, &dev_token, &cerr))) {
-        fprintf(stderr, "Error: dev mode setup failed: %s\n", cerr.msg);
-        goto out;
-    }
-
-    ls = calloc(cfg->nlisteners ? cfg->nlisteners : 1, sizeof *ls);
-    for (size_t i = 0; ls && i < cfg->nlisteners; i++) {
-        rc = cf_http_listener_start(&cfg->listeners[i], handler, core, &log, &ls[i], &cerr);
-        if (rc) {
-            fprintf(stderr, "Error: %s\n", cerr.msg);
-            goto out;
-        }
-        nls++;
-    }
-    print_banner(cfg, cfg->storage->type, api, lvl, ha_be != NULL);
-    if (o.dev) {
-        cf_dev_print(api, dev_key, dev_token, &o.devo);
-        cf_free_secret_str(dev_key);
-        cf_free_secret_str(dev_token);
-        dev_key = dev_token = NULL;
-    }
-    for (;;) {
-        /* Wake once a minute to revoke expired tokens (and with them their
-         * cubbyholes); lookups already refuse them the moment they expire. */
-        struct timespec tick = {60, 0};
-        int sig = sigtimedwait(&set, NULL, &tick);
-        if (sig < 0) {
-            cf_core_tidy(core);
-            continue;
-        }
-        if (sig == SIGHUP) {
-            cf_log(&log, CF_LOG_INFO, "SIGHUP received: nothing to reload");
-            continue;
-        }
-        cf_log(&log, CF_LOG_INFO, "==> Coffer shutdown triggered");
-        break;
-    }
-    code = 0;
-out:
     cf_free_secret_str(dev_key);
     cf_free_secret_str(dev_token);
-    for (size_t i = nls; i-- > 0;)
-        cf_http_listener_stop(ls[i]);
-    free(ls);
-    cf_core_free(core);
-    cf_transport_backend_free(tr);
-    cf_plugin_free(tr_plugin);
-    cf_ha_backend_free(ha_be);
-    cf_physical_free(phys);
-    cf_plugin_free(ha_plugin);
-    cf_plugin_free(plugin);
-    cf_config_free(cfg);
-    return code;
+    if (!rc)
+        run_loop(&s);
+    server_free(&s);
+    return rc ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* The token auth backend (everything under auth/token/): create, lookup, renew and revoke
  * tokens with Vault's rules and response shapes (vault/token_store.go).
- * Its state (stores and system TTLs) is set by the core in m->state. */
+ * Its state holds the stores and system TTLs of the environment it was
+ * mounted with. */
 #include "auth/auth.h"
 
 #include <ctype.h>
@@ -20,22 +21,23 @@ struct tb_state {
     long long max_ttl;
 };
 
-int cf_token_backend_state(struct cf_token_store *ts, struct cf_policy_store *ps,
-                           long long default_ttl, long long max_ttl,
-                           void **state)
+static int tb_init(const struct cf_backend_env *env, struct cf_mount *m, void **state,
+                   struct coffer_err *err)
 {
+    (void)m;
+    (void)err;
     struct tb_state *s = calloc(1, sizeof *s);
     if (!s)
         return CF_ENOMEM;
-    s->ts = ts;
-    s->ps = ps;
-    s->default_ttl = default_ttl;
-    s->max_ttl = max_ttl;
+    s->ts = env->tokens;
+    s->ps = env->policies;
+    s->default_ttl = env->default_lease_ttl;
+    s->max_ttl = env->max_lease_ttl;
     *state = s;
     return 0;
 }
 
-void cf_token_backend_state_free(void *state)
+static void tb_cleanup(void *state)
 {
     free(state);
 }
@@ -723,10 +725,8 @@ static const char *route(const char *rel, const char *name)
     return NULL;
 }
 
-static int handle(struct cf_core *core, struct cf_mount *m,
-                  struct cf_request *req, struct cf_result *res)
+static int handle(struct cf_mount *m, struct cf_request *req, struct cf_result *res)
 {
-    (void)core;
     struct tb_state *st = m ? m->state : NULL;
     if (!st)
         return CF_EINVAL;
@@ -802,11 +802,8 @@ static int handle(struct cf_core *core, struct cf_mount *m,
 static const char *const sudo_paths[] = {"revoke-orphan/*", "accessors*", NULL};
 
 const struct cf_backend cf_token_backend = {
-    .type = "token",
-    .init = NULL,
-    .cleanup = cf_token_backend_state_free,
-    .exists = NULL,
+    .init = tb_init,
+    .cleanup = tb_cleanup,
     .handle = handle,
     .sudo_paths = sudo_paths,
-    .unauth_paths = NULL,
 };

@@ -22,7 +22,7 @@
 #define CONFIG_FILE_MAX (16u << 20)
 
 static const char *const top_keys[] = {
-    "listener", "storage", "ha_storage", "api_addr", "cluster_addr",
+    "listener", "storage", "ha_storage", "transport", "api_addr", "cluster_addr",
     "cluster_name", "plugin_directory", "log_level", "default_lease_ttl",
     "max_lease_ttl", "disable_clustering", "disable_mlock", "disable_cache",
     "ui", "pid_file", NULL
@@ -326,8 +326,9 @@ static int add_listener(struct ctx *x, const char *type, int line,
 static int add_storage(struct ctx *x, const char *kind, const char *type, int line,
                        struct cf_hcl_node **body)
 {
-    struct cf_storage_cfg **slot = !strcmp(kind, "storage") ? &x->c->storage
-                                                            : &x->c->ha_storage;
+    struct cf_storage_cfg **slot = !strcmp(kind, "storage")      ? &x->c->storage
+                                   : !strcmp(kind, "ha_storage") ? &x->c->ha_storage
+                                                                 : &x->c->transport;
     if (*slot)
         return cfail(x, line, "%s \"%.64s\": only one %s block is allowed (the first, "
                      "\"%s\", is on line %d)", kind, type, kind, (*slot)->type,
@@ -352,6 +353,12 @@ static int add_block(struct ctx *x, const char *kind, const char *type, int line
     return add_storage(x, kind, type, line, body);
 }
 
+/* What an error message suggests for a block of this kind. */
+static const char *example_type(const char *kind)
+{
+    return !strcmp(kind, "listener") ? "tcp" : !strcmp(kind, "transport") ? "tls" : "bdb";
+}
+
 /* One `kind "type" { ... }` block, in any of the shapes HCL and JSON give
  * it: {type: {...}}, {type: [{...}, ...]} or [{type: {...}}, ...]. */
 static int each_block(struct ctx *x, const char *kind, struct cf_hcl_node *v,
@@ -367,7 +374,7 @@ static int each_block(struct ctx *x, const char *kind, struct cf_hcl_node *v,
     }
     if (!v || v->type != CF_HCL_OBJECT || !v->nentries)
         return cfail(x, line, "%s needs a type: write %s \"%s\" { ... }", kind, kind,
-                     !strcmp(kind, "listener") ? "tcp" : "bdb");
+                     example_type(kind));
     for (size_t i = 0; i < v->nentries; i++) {
         struct cf_hcl_entry *e = &v->entries[i];
         struct cf_hcl_node *b = e->value;
@@ -383,7 +390,7 @@ static int each_block(struct ctx *x, const char *kind, struct cf_hcl_node *v,
             }
         } else {
             rc = cfail(x, e->line, "%s: \"%.64s\" is not a block; write %s \"%s\" { ... }",
-                       kind, e->key, kind, !strcmp(kind, "listener") ? "tcp" : "bdb");
+                       kind, e->key, kind, example_type(kind));
         }
         if (rc)
             return rc;
@@ -395,7 +402,8 @@ static int top_key(struct ctx *x, struct cf_hcl_entry *e)
 {
     struct cf_config *c = x->c;
     const char *k = e->key;
-    if (!strcmp(k, "listener") || !strcmp(k, "storage") || !strcmp(k, "ha_storage"))
+    if (!strcmp(k, "listener") || !strcmp(k, "storage") || !strcmp(k, "ha_storage") ||
+        !strcmp(k, "transport"))
         return each_block(x, k, e->value, e->line, 0);
     if (!strcmp(k, "api_addr")) {
         x->api_line = e->line;
@@ -656,6 +664,7 @@ void cf_config_free(struct cf_config *c)
     free(c->listeners);
     storage_free(c->storage);
     storage_free(c->ha_storage);
+    storage_free(c->transport);
     free(c->file);
     free(c->api_addr);
     free(c->cluster_addr);

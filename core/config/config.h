@@ -23,9 +23,10 @@ struct cf_listener_cfg {
     long long max_request_duration;     /* seconds; default 90 */
 };
 
+/* A plugin block: storage "bdb" { ... }, ha_storage, transport. */
 struct cf_storage_cfg {
     int line;
-    char *type;                 /* plugin name: "bdb", "inmem", ... */
+    char *type;                 /* plugin name: "bdb", "inmem", "tls" ... */
     struct cf_hcl_node *params; /* the block's object node, owned */
 };
 
@@ -35,6 +36,7 @@ struct cf_config {
     size_t nlisteners;
     struct cf_storage_cfg *storage;       /* required unless dev */
     struct cf_storage_cfg *ha_storage;    /* optional */
+    struct cf_storage_cfg *transport;     /* optional: request forwarding; NULL = "tls" */
     char *api_addr;             /* VAULT_API_ADDR wins over the file */
     char *cluster_addr;         /* VAULT_CLUSTER_ADDR wins over the file */
     char *cluster_name;

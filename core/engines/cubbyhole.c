@@ -1,8 +1,10 @@
 /* The "cubbyhole" backend: a KV v1-like store private to each token. The
- * router names the caller's cubbyhole in a request header; its data lives
- * under "<cubbyhole id>/" in the mount view and dies with the token. */
+ * caller's token (req->auth, set by the router) names its cubbyhole; the
+ * data lives under "<cubbyhole id>/" in the mount view and dies with the
+ * token. */
 #include "engines/engines.h"
 #include "engines/kv_internal.h"
+#include "auth/token_store.h"
 #include "util/buf.h"
 #include <coffer/errors.h>
 #include <stdlib.h>
@@ -24,12 +26,15 @@ static char *id_prefix(const char *id, int *rc)
     return cf_buf_take(&b);
 }
 
-static int cubby_exists(struct cf_core *core, struct cf_mount *m,
-                        struct cf_request *req, int *exists)
+static const char *caller_id(const struct cf_request *req)
 {
-    (void)core;
+    return req->auth ? req->auth->cubbyhole_id : NULL;
+}
+
+static int cubby_exists(struct cf_mount *m, struct cf_request *req, int *exists)
+{
     int rc;
-    char *prefix = id_prefix(cf_req_header(req, CF_CUBBYHOLE_ID_HEADER), &rc);
+    char *prefix = id_prefix(caller_id(req), &rc);
     if (!prefix) {
         /* handle() will refuse the request; call it an update. */
         *exists = 1;
@@ -40,12 +45,10 @@ static int cubby_exists(struct cf_core *core, struct cf_mount *m,
     return rc;
 }
 
-static int cubby_handle(struct cf_core *core, struct cf_mount *m,
-                        struct cf_request *req, struct cf_result *res)
+static int cubby_handle(struct cf_mount *m, struct cf_request *req, struct cf_result *res)
 {
-    (void)core;
     int rc;
-    char *prefix = id_prefix(cf_req_header(req, CF_CUBBYHOLE_ID_HEADER), &rc);
+    char *prefix = id_prefix(caller_id(req), &rc);
     if (!prefix) {
         if (rc == CF_ENOMEM)
             return rc;
@@ -63,23 +66,20 @@ static int cubby_handle(struct cf_core *core, struct cf_mount *m,
     return rc;
 }
 
-const struct cf_backend cf_cubbyhole_backend = {
-    .type = "cubbyhole",
-    .init = NULL,
-    .cleanup = NULL,
-    .exists = cubby_exists,
-    .handle = cubby_handle,
-    .sudo_paths = NULL,
-    .unauth_paths = NULL,
-};
-
-int cf_cubbyhole_destroy(struct cf_mount *m, const char *cubbyhole_id)
+/* The token's data goes with it. Nothing to report to: a failure leaves
+ * data no token can reach (a new token gets a new cubbyhole id). */
+static void cubby_revoked(struct cf_mount *m, const struct cf_token *t)
 {
     int rc;
-    char *prefix = id_prefix(cubbyhole_id, &rc);
+    char *prefix = id_prefix(t->cubbyhole_id, &rc);
     if (!prefix)
-        return rc;
-    rc = cf_view_clear(m->view, prefix);
+        return;
+    cf_view_clear(m->view, prefix);
     free(prefix);
-    return rc == CF_ENOENT ? 0 : rc;
 }
+
+const struct cf_backend cf_cubbyhole_backend = {
+    .exists = cubby_exists,
+    .handle = cubby_handle,
+    .on_token_revoked = cubby_revoked,
+};

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int kv_init(struct cf_core *core, struct cf_mount *m, void **state,
+static int kv_init(const struct cf_backend_env *env, struct cf_mount *m, void **state,
                    struct coffer_err *err)
 {
-    (void)core;
+    (void)env;
     (void)m;
     struct cf_kv_state *s = calloc(1, sizeof *s);
     if (!s) {
@@ -56,19 +56,15 @@ pthread_rwlock_t *cf_kv_lock(struct cf_kv_state *s, const char *key)
     return &s->locks[h % CF_KV_NLOCKS];
 }
 
-static int kv_exists(struct cf_core *core, struct cf_mount *m,
-                     struct cf_request *req, int *exists)
+static int kv_exists(struct cf_mount *m, struct cf_request *req, int *exists)
 {
-    (void)core;
     if (m->kv_version == 2)
         return cf_kv2_exists(m, req, exists);
     return cf_kv1_exists(m->view, "", req->rel ? req->rel : "", exists);
 }
 
-static int kv_handle(struct cf_core *core, struct cf_mount *m,
-                     struct cf_request *req, struct cf_result *res)
+static int kv_handle(struct cf_mount *m, struct cf_request *req, struct cf_result *res)
 {
-    (void)core;
     if (m->kv_version == 2) {
         if (!m->state)
             return CF_EINVAL;   /* init was not called */
@@ -85,13 +81,11 @@ static int kv_handle(struct cf_core *core, struct cf_mount *m,
 }
 
 const struct cf_backend cf_kv_backend = {
-    .type = "kv",
     .init = kv_init,
     .cleanup = kv_cleanup,
     .exists = kv_exists,
     .handle = kv_handle,
-    .sudo_paths = NULL,
-    .unauth_paths = NULL,
+    .mount_type = "kv",
 };
 
 int cf_kv_list(const struct cf_view *v, const char *prefix,

@@ -66,6 +66,16 @@ void cf_ha_view(struct cf_ha *h, struct cf_ha_view *out);
 int cf_ha_leader_identity(struct cf_ha *h, unsigned *gen, char **cluster_addr,
                           char **cert_pem, char **key_pem, char **name);
 
+/* A standby as the active node last heard from it (its heartbeat). */
+struct cf_ha_peer {
+    char node_id[64];
+    char api_addr[256];
+    char cluster_addr[256];
+    char hostname[256];
+    char version[32];
+    int64_t last_echo_ns;
+};
+
 /* 1 when this node may serve a request as active right now. */
 int cf_ha_serving(struct cf_ha *h);
 /* Gives up the lock (active only: CF_EINVAL otherwise) and waits

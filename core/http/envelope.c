@@ -169,3 +169,15 @@ int cf_envelope_render(const struct cf_result *res, const char *request_id,
     *status = st;
     return 0;
 }
+
+int cf_envelope_render_or_fail(const struct cf_result *res, const char *request_id,
+                               int *status, char **body, size_t *len)
+{
+    if (!cf_envelope_render(res, request_id, status, body, len))
+        return 0;
+    static const char FAIL[] = "{\"errors\":[\"internal error: cannot render response\"]}";
+    *body = strdup(FAIL);
+    *len = *body ? sizeof FAIL - 1 : 0;
+    *status = 500;
+    return 1;
+}

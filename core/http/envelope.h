@@ -12,5 +12,11 @@
  * valid UTF-8; CF_ENOMEM. A failed call allocates nothing. */
 int cf_envelope_render(const struct cf_result *res, const char *request_id,
                        int *status, char **body, size_t *len);
+/* The same, except that a result that cannot be rendered becomes a 500
+ * "internal error: cannot render response" (then it returns 1, and the
+ * result's own headers are not to be sent; *body is NULL only when out of
+ * memory). 0 when res was rendered. */
+int cf_envelope_render_or_fail(const struct cf_result *res, const char *request_id,
+                               int *status, char **body, size_t *len);
 
 #endif

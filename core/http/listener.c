@@ -131,13 +131,9 @@ static enum MHD_Result send_result(struct cf_http_listener *l, struct MHD_Connec
     int status;
     char *body = NULL;
     size_t len = 0;
-    if (cf_envelope_render(res, id, &status, &body, &len)) {
-        static const char FAIL[] = "{\"errors\":[\"internal error: cannot render response\"]}";
-        body = strdup(FAIL);
+    if (cf_envelope_render_or_fail(res, id, &status, &body, &len)) {
         if (!body)
             return MHD_NO;
-        len = sizeof FAIL - 1;
-        status = 500;
         res = NULL;
     }
     return send_reply(l, c, st, status, body, len, res, close_after);

@@ -3,7 +3,8 @@ noinst_LIBRARIES += libcfhttp.a
 libcfhttp_a_SOURCES = core/http/listener.c core/http/listener.h \
 	core/http/request_parse.c core/http/request_parse.h \
 	core/http/envelope.c core/http/envelope.h \
-	core/http/tls.c core/http/tls.h
+	core/http/tls.c core/http/tls.h \
+	core/http/fwd_codec.c core/http/fwd_codec.h
 
 # cf_test.h's 512-byte message buffer trips -Wformat-truncation on long
 # expected strings; drop the flag once cf_test.h grows it.

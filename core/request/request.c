@@ -170,3 +170,28 @@ void cf_result_free(struct cf_result *r)
     }
     memset(r, 0, sizeof *r);
 }
+
+int cf_result_from_rc(struct cf_result *r, int rc)
+{
+    cf_result_free(r);
+    switch (rc) {
+    case CF_ENOENT:
+        cf_result_error(r, 404, NULL);
+        return 0;
+    case CF_EINVAL:
+        cf_result_error(r, 400, "invalid request");
+        return 0;
+    case CF_EDENIED:
+        cf_result_error(r, 403, "permission denied");
+        return 0;
+    case CF_ESEALED:
+        cf_result_error(r, 503, "Vault is sealed");
+        return 0;
+    case CF_EEXIST:
+        cf_result_error(r, 400, "already exists");
+        return 0;
+    default:
+        cf_result_error(r, 500, "internal error");
+        return 1;
+    }
+}

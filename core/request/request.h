@@ -1,5 +1,5 @@
-/* The request a listener hands to the core and the result the core hands
- * back. The listener fills cf_request from HTTP; backends fill cf_result;
+/* The request a listener hands down and the result that comes back up.
+ * The listener fills cf_request from HTTP; backends fill cf_result;
  * http/envelope.c turns a cf_result into Vault's JSON envelope. */
 #ifndef CF_REQUEST_H
 #define CF_REQUEST_H
@@ -41,7 +41,8 @@ struct cf_request {
     char id[37];           /* request id (UUID) */
     int forwarded;         /* came in over the cluster port */
 
-    /* Filled by the core while routing; borrowed, not freed with the request. */
+    /* Filled by the router for the backend call and cleared when it
+     * returns; borrowed, not freed with the request. */
     const char *mount_path;    /* e.g. "secret/" */
     const char *rel;           /* path below the mount, e.g. "data/app" */
     const struct cf_token *auth;   /* NULL for unauthenticated endpoints */
@@ -84,6 +85,13 @@ struct cf_result {
     size_t nerrors;        /* >0: error response {"errors":[...]} */
     struct cf_pair headers[CF_RESULT_MAX_HEADERS];
     size_t nheaders;
+    /* Work that needs the node's state lock exclusively (sys/seal,
+     * sys/step-down): a handler that has done its checks sets it, and the
+     * gate runs it once the request has left the shared section, with req
+     * still live (its mount fields cleared). A non-zero code becomes the
+     * status as a handler's would. */
+    int (*after)(void *arg, struct cf_request *req, struct cf_result *res);
+    void *after_arg;
 };
 
 /* Error response: status + one message (printf-style). Returns 0 so a
@@ -94,6 +102,11 @@ int cf_result_error(struct cf_result *r, int status, const char *fmt, ...)
 int cf_result_warn(struct cf_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int cf_result_header(struct cf_result *r, const char *name, const char *value);
+/* Replaces r with the answer for a handler's CF_E* code: ENOENT 404,
+ * EINVAL 400, EDENIED 403, ESEALED 503, EEXIST 400, else 500. Returns 1
+ * for a 500 (the caller logs what failed: the client is told only
+ * "internal error"), else 0. */
+int cf_result_from_rc(struct cf_result *r, int rc);
 void cf_result_free(struct cf_result *r);
 
 #endif

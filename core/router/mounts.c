@@ -1,9 +1,7 @@
-/* Mount table: enable/disable/tune, longest-prefix lookup, persistence. */
+/* Mount table: enable/disable/tune, longest-prefix lookup, persistence.
+ * Which code serves a type comes from the registry it was handed. */
 #include "router/mounts.h"
-#include "core_internal.h"
-#include "engines/engines.h"
-#include "auth/auth.h"
-#include "sys/sys.h"
+#include "seal/barrier.h"
 #include "util/buf.h"
 #include "util/encode.h"
 #include "util/json.h"
@@ -14,47 +12,6 @@
 #include <string.h>
 
 #define MOUNTS_KEY "core/mounts"
-
-struct registry {
-    const char *name;
-    const char *type;          /* canonical type stored in the table */
-    int kv_version;            /* 0: not kv */
-    const struct cf_backend *(*backend)(void);
-};
-
-static const struct cf_backend *kv(void) { return &cf_kv_backend; }
-static const struct cf_backend *cubby(void) { return &cf_cubbyhole_backend; }
-static const struct cf_backend *token(void) { return &cf_token_backend; }
-static const struct cf_backend *sys(void) { return &cf_sys_backend; }
-
-static const struct registry REGISTRY[] = {
-    {"kv", "kv", 0, kv},
-    {"kv-v1", "kv", 1, kv},
-    {"kv-v2", "kv", 2, kv},
-    {"generic", "kv", 1, kv},
-    {"cubbyhole", "cubbyhole", 0, cubby},
-    {"token", "token", 0, token},
-    {"system", "system", 0, sys},
-    {NULL, NULL, 0, NULL},
-};
-
-static const struct registry *reg_find(const char *type)
-{
-    for (const struct registry *r = REGISTRY; r->name; r++)
-        if (!strcmp(r->name, type))
-            return r;
-    return NULL;
-}
-
-const struct cf_backend *cf_backend_find(const char *type, int *kv_version)
-{
-    const struct registry *r = reg_find(type);
-    if (!r)
-        return NULL;
-    if (r->kv_version && kv_version)
-        *kv_version = r->kv_version;
-    return r->backend();
-}
 
 static void mount_free(struct cf_mount *m)
 {
@@ -88,26 +45,26 @@ static int is_auth(const char *path) { return !strncmp(path, "auth/", 5); }
 static int mount_activate(struct cf_mount_table *t, struct cf_mount *m,
                           struct coffer_err *err)
 {
-    const struct registry *r = reg_find(m->type);
+    const struct cf_backend_type *r = cf_registry_find(t->registry, m->type);
     if (!r) {
         snprintf(err->msg, sizeof err->msg, "unknown backend type \"%s\"", m->type);
         return CF_EINVAL;
     }
-    m->backend = r->backend();
+    m->backend = r->backend;
+    m->permanent = (r->flags & CF_TYPE_BUILTIN) != 0;
     char prefix[128];
-    if (!strcmp(m->type, "system"))
-        snprintf(prefix, sizeof prefix, "sys/");
+    if (r->view_prefix)
+        snprintf(prefix, sizeof prefix, "%s", r->view_prefix);
     else
         snprintf(prefix, sizeof prefix, "%s/%s/", is_auth(m->path) ? "auth" : "logical",
                  m->uuid);
     int rc = cf_view_new(t->barrier, prefix, &m->view);
-    if (rc)
+    if (rc || !m->backend->init)
         return rc;
-    if (!strcmp(m->type, "token"))
-        return cf_core_token_mount_state(t->core, m, &m->state);
-    if (m->backend->init)
-        return m->backend->init(t->core, m, &m->state, err);
-    return 0;
+    struct cf_backend_env env = t->env;
+    env.mounts = t;
+    env.type_arg = r->arg;
+    return m->backend->init(&env, m, &m->state, err);
 }
 
 static int cmp_len(const void *a, const void *b)
@@ -237,38 +194,54 @@ static int add_default(struct cf_mount_table *t, const char *path, const char *t
     return rc;
 }
 
-int cf_mounts_load(struct cf_core *core, struct cf_barrier *b,
-                   struct cf_mount_table **out, struct coffer_err *err)
+/* The first table: every registered type that names a default path. */
+static int add_defaults(struct cf_mount_table *t, struct coffer_err *err)
+{
+    const struct cf_backend_type *r;
+    int rc = 0;
+    for (size_t i = 0; !rc && (r = cf_registry_at(t->registry, i)); i++)
+        if (r->default_path)
+            rc = add_default(t, r->default_path, r->type ? r->type : r->name,
+                             r->default_description, err);
+    return rc ? rc : save(t);
+}
+
+static int load_saved(struct cf_mount_table *t, uint8_t *val, size_t len,
+                      struct coffer_err *err)
+{
+    char jerr[128];
+    yajl_val arr = cf_json_parse((const char *)val, len, jerr, sizeof jerr);
+    int rc = 0;
+    if (!arr || arr->type != yajl_t_array) {
+        snprintf(err->msg, sizeof err->msg, "mount table is corrupt");
+        rc = CF_EIO;
+    }
+    for (size_t i = 0; !rc && i < arr->u.array.len; i++)
+        rc = load_entry(t, arr->u.array.values[i], err);
+    if (arr)
+        yajl_tree_free(arr);
+    return rc;
+}
+
+int cf_mounts_load(const struct cf_registry *reg, struct cf_barrier *b,
+                   const struct cf_backend_env *env, struct cf_mount_table **out,
+                   struct coffer_err *err)
 {
     struct cf_mount_table *t = calloc(1, sizeof *t);
     if (!t)
         return CF_ENOMEM;
     pthread_rwlock_init(&t->lock, NULL);
     t->barrier = b;
-    t->core = core;
+    t->registry = reg;
+    t->env = *env;
     uint8_t *val;
     size_t len;
     int rc = cf_barrier_get(b, MOUNTS_KEY, &val, &len);
     if (rc == CF_ENOENT) {
-        rc = add_default(t, "sys/", "system", "system endpoints used for control, policy and debugging", err);
-        if (!rc)
-            rc = add_default(t, "cubbyhole/", "cubbyhole", "per-token private secret storage", err);
-        if (!rc)
-            rc = add_default(t, "auth/token/", "token", "token based credentials", err);
-        if (!rc)
-            rc = save(t);
+        rc = add_defaults(t, err);
     } else if (!rc) {
-        char jerr[128];
-        yajl_val arr = cf_json_parse((const char *)val, len, jerr, sizeof jerr);
+        rc = load_saved(t, val, len, err);
         cf_free_secret(val, len);
-        if (!arr || arr->type != yajl_t_array) {
-            snprintf(err->msg, sizeof err->msg, "mount table is corrupt");
-            rc = CF_EIO;
-        }
-        for (size_t i = 0; !rc && i < arr->u.array.len; i++)
-            rc = load_entry(t, arr->u.array.values[i], err);
-        if (arr)
-            yajl_tree_free(arr);
     }
     if (rc) {
         cf_mounts_free(t);
@@ -335,9 +308,8 @@ int cf_mounts_enable(struct cf_mount_table *t, const char *path,
         return CF_EINVAL;
     }
     int version = 1;
-    const struct registry *r = type ? reg_find(type) : NULL;
-    if (!r || !strcmp(r->type, "system") || !strcmp(r->type, "token") ||
-        !strcmp(r->type, "cubbyhole")) {
+    const struct cf_backend_type *r = cf_registry_find(t->registry, type);
+    if (!r || (r->flags & CF_TYPE_BUILTIN)) {
         snprintf(err->msg, sizeof err->msg, "plugin not found in the catalog: %s",
                  type ? type : "");
         free(p);
@@ -366,7 +338,8 @@ int cf_mounts_enable(struct cf_mount_table *t, const char *path,
         version = (int)vi;
     }
     struct cf_mount *m;
-    int rc = new_mount(p, r->type, strcmp(r->type, "kv") ? 0 : version,
+    int rc = new_mount(p, r->type ? r->type : r->name,
+                       (r->flags & CF_TYPE_KV_VERSION) ? version : 0,
                        cf_json_get_str(body, "description"), &m);
     if (rc) {
         free(p);
@@ -429,7 +402,8 @@ int cf_mounts_disable(struct cf_mount_table *t, const char *path,
         struct cf_mount *m = t->m[i];
         if (strcmp(m->path, p))
             continue;
-        if (!strcmp(m->type, "token") || !strcmp(m->type, "system")) {
+        const struct cf_backend_type *r = cf_registry_find(t->registry, m->type);
+        if (r && (r->flags & CF_TYPE_BUILTIN)) {
             snprintf(err->msg, sizeof err->msg, "cannot unmount '%s'", p);
             rc = CF_EINVAL;
             break;
@@ -526,7 +500,7 @@ void cf_mount_describe(const struct cf_mount *m, int with_path, struct cf_json *
     cf_json_kbool(j, "force_no_cache", 0);
     cf_json_obj_close(j);
     cf_json_key(j, "options");
-    if (!strcmp(m->type, "kv")) {
+    if (m->kv_version) {
         cf_json_obj_open(j);
         cf_json_kstr(j, "version", m->kv_version == 2 ? "2" : "1");
         cf_json_obj_close(j);
@@ -540,4 +514,13 @@ void cf_mount_describe(const struct cf_mount *m, int with_path, struct cf_json *
     cf_json_kstr(j, "running_plugin_version", "");
     cf_json_kstr(j, "running_sha256", "");
     cf_json_obj_close(j);
+}
+
+void cf_mounts_token_revoked(struct cf_mount_table *t, const struct cf_token *tok)
+{
+    pthread_rwlock_rdlock(&t->lock);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->m[i]->backend->on_token_revoked)
+            t->m[i]->backend->on_token_revoked(t->m[i], tok);
+    pthread_rwlock_unlock(&t->lock);
 }

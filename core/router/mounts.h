@@ -6,29 +6,31 @@
 #include <pthread.h>
 #include <yajl/yajl_tree.h>
 #include "request/backend.h"
+#include "router/registry.h"
 
+struct cf_barrier;
+
+/* The fields are the router's and sys/'s to read under lock. */
 struct cf_mount_table {
     pthread_rwlock_t lock;
     struct cf_mount **m;        /* sorted by path length, longest first */
     size_t n;
     struct cf_barrier *barrier; /* borrowed */
-    struct cf_core *core;       /* borrowed; handed to backend init */
+    const struct cf_registry *registry; /* borrowed */
+    struct cf_backend_env env;  /* handed to every init (mounts, type_arg set per mount) */
 };
 
-/* Loads the persisted table, or writes the defaults (sys/, cubbyhole/,
- * auth/token/) when there is none. */
-int cf_mounts_load(struct cf_core *core, struct cf_barrier *b,
-                   struct cf_mount_table **out, struct coffer_err *err);
+/* Loads the persisted table, or writes the first one (every registered
+ * type's default_path) when there is none. reg, b and env's pointers are
+ * borrowed and must outlive the table. */
+int cf_mounts_load(const struct cf_registry *reg, struct cf_barrier *b,
+                   const struct cf_backend_env *env, struct cf_mount_table **out,
+                   struct coffer_err *err);
 void cf_mounts_free(struct cf_mount_table *t);
 
-/* The backend registered for a type name ("kv", "kv-v2", "cubbyhole",
- * "token", "system"), or NULL. *kv_version gets 2 for "kv-v2", 1 for
- * "kv-v1", else is left alone. */
-const struct cf_backend *cf_backend_find(const char *type, int *kv_version);
-
 /* Mounts type at path (normalized to end in '/'). CF_EEXIST when the path
- * or a parent/child of it is mounted, CF_EINVAL for an unknown type or a
- * reserved path. options: the request body ("description", "config",
+ * or a parent/child of it is mounted, CF_EINVAL for an unknown or builtin
+ * type or a reserved path. options: the request body ("description", "config",
  * "options"), borrowed. */
 int cf_mounts_enable(struct cf_mount_table *t, const char *path,
                      const char *type, yajl_val options,
@@ -43,6 +45,10 @@ int cf_mounts_tune(struct cf_mount_table *t, const char *path, yajl_val body,
  * call cf_mounts_release when done with it. NULL (and no lock) if none. */
 struct cf_mount *cf_mounts_match(struct cf_mount_table *t, const char *path);
 void cf_mounts_release(struct cf_mount_table *t);
+
+/* Tells every mount's backend that tok was revoked (the cubbyhole drops
+ * the token's data). */
+void cf_mounts_token_revoked(struct cf_mount_table *t, const struct cf_token *tok);
 
 /* Serializes one mount's public description as Vault's sys/mounts entry;
  * with_path adds its "path" (sys/internal/ui/mounts). */

@@ -1,45 +1,71 @@
-/* The system backend (sys/...): seal lifecycle, health, mounts, policies.
- * It needs the core, unlike other backends, so it lives beside it. */
+/* The system backend (sys/...): seal lifecycle, health, HA status, mounts,
+ * policies, capabilities. One long-lived instance per node, created while
+ * sealed; it reaches the node's lifecycle only through the callbacks it is
+ * handed, and the unsealed state (mounts, tokens, policies) only through
+ * the backend environment of its sys/ mount. */
 #ifndef CF_SYS_H
 #define CF_SYS_H
 
+#include <stddef.h>
 #include "request/backend.h"
 
-struct cf_core;
+struct cf_sys;
+struct cf_ha;
+struct cf_ha_peer;
+struct cf_seal;
+struct cf_seal_keys;
+struct cf_barrier;
+struct cf_config;
+struct cf_policy_store;
 
+/* The node's lifecycle (core.c). Called on request threads. */
+struct cf_sys_node {
+    void *arg;
+    /* Shares/threshold as in sys/init; fills keys and the root token. */
+    int (*initialize)(void *arg, int shares, int threshold, struct cf_seal_keys **keys,
+                      char **root_token, struct coffer_err *err);
+    int (*unseal)(void *arg, const char *key, int *unsealed, struct coffer_err *err);
+    /* Take the node's state lock exclusively: never called from inside
+     * the shared section (the routes are EXCLUSIVE). */
+    int (*seal)(void *arg);
+    int (*step_down)(void *arg);
+    /* Cluster name and id ("" when unknown); active_only: only once the
+     * active state is built (seal-status), else whenever known (health). */
+    void (*cluster)(void *arg, int active_only, char name[128], char id[37]);
+    /* Optional: the standbys heard from within max_age_ms (free *out). */
+    int (*peers)(void *arg, int max_age_ms, struct cf_ha_peer **out, size_t *n);
+};
+
+/* Everything borrowed; it must outlive the instance. */
+struct cf_sys_env {
+    const struct cf_config *cfg;
+    const struct cf_logger *log;
+    struct cf_seal *seal;
+    struct cf_barrier *barrier;
+    const char *storage_type;
+    struct cf_sys_node node;
+};
+
+int cf_sys_new(const struct cf_sys_env *env, struct cf_sys **out);
+/* NULL is fine. */
+void cf_sys_free(struct cf_sys *s);
+/* On an HA node: its state machine and identity (borrowed). */
+void cf_sys_set_ha(struct cf_sys *s, struct cf_ha *ha, const char *node_id,
+                   const char *hostname);
+
+/* Mounted at sys/ with the cf_sys as its type_arg. */
 extern const struct cf_backend cf_sys_backend;
 
-/* Whether rel (path below "sys/") is served without a token, sealed or not. */
-int cf_sys_is_unauth(const char *rel);
-/* Whether rel needs the sudo capability. */
-int cf_sys_needs_sudo(const char *rel);
+/* Whether path (a whole request path) is one that every node answers in
+ * any state, without a token: sys/init, seal-status, unseal, health,
+ * leader. The gate serves those through cf_sys_local. */
+int cf_sys_is_local(const char *path);
+void cf_sys_local(struct cf_sys *s, struct cf_request *req, struct cf_result *res);
 
-/* Whether rel needs a valid token but no ACL on the sys path itself (the
- * handler checks the target path instead): sys/internal/ui/mounts/... */
-int cf_sys_token_only(const char *rel);
-
-/* Unauthenticated endpoints: init, seal-status, unseal, health, leader. */
-int cf_sys_unauth_handle(struct cf_core *c, struct cf_request *req,
+/* sys/policy, sys/policy/<name>, sys/policies/acl, sys/policies/acl/<name>
+ * (rel = the path after "sys/"). Returns 0 with res filled (including
+ * error results), or CF_ENOENT when rel is none of these. */
+int cf_sys_policy_handle(struct cf_policy_store *ps, struct cf_request *req,
                          const char *rel, struct cf_result *res);
-
-/* Authenticated endpoints; called with the core's state lock held shared. */
-int cf_sys_handle(struct cf_core *c, struct cf_request *req, const char *rel,
-                  struct cf_result *res);
-
-/* Pieces, one file each. */
-int cf_sys_init(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_seal_status(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_unseal(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_health(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_key_status(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_rotate(struct cf_core *c, struct cf_request *req, struct cf_result *res);
-int cf_sys_mounts(struct cf_core *c, struct cf_request *req, const char *rel,
-                  struct cf_result *res);
-int cf_sys_ui_mount(struct cf_core *c, struct cf_request *req, const char *rel,
-                    struct cf_result *res);
-int cf_sys_capabilities(struct cf_core *c, struct cf_request *req, const char *rel,
-                        struct cf_result *res);
 
 #endif

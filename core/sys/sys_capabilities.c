@@ -1,7 +1,7 @@
 /* sys/capabilities(-self|-accessor): what a token may do on given paths. */
-#include "sys/sys.h"
-#include "core_internal.h"
-#include "auth/auth.h"
+#include "sys/sys_internal.h"
+#include "auth/acl.h"
+#include "auth/token_store.h"
 #include "util/json.h"
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +27,8 @@ static void caps_json(const struct cf_acl *acl, const char *path, struct cf_json
     cf_json_arr_close(j);
 }
 
-int cf_sys_capabilities(struct cf_core *c, struct cf_request *req, const char *rel,
-                        struct cf_result *res)
+int cf_sys_capabilities(const struct cf_sys_ctx *x, struct cf_request *req,
+                        const char *rel, struct cf_result *res)
 {
     if (req->op != CF_OP_UPDATE && req->op != CF_OP_CREATE)
         return cf_result_error(res, 405, NULL);
@@ -42,11 +42,11 @@ int cf_sys_capabilities(struct cf_core *c, struct cf_request *req, const char *r
     int rc = 0;
     if (!strcmp(rel, "capabilities")) {
         const char *t = cf_json_get_str(req->data, "token");
-        rc = t ? cf_token_lookup(c->tokens, t, &other) : CF_EINVAL;
+        rc = t ? cf_token_lookup(x->be->tokens, t, &other) : CF_EINVAL;
         tok = other;
     } else if (!strcmp(rel, "capabilities-accessor")) {
         const char *a = cf_json_get_str(req->data, "accessor");
-        rc = a ? cf_token_lookup_accessor(c->tokens, a, &other) : CF_EINVAL;
+        rc = a ? cf_token_lookup_accessor(x->be->tokens, a, &other) : CF_EINVAL;
         tok = other;
     }
     if (rc) {
@@ -54,7 +54,7 @@ int cf_sys_capabilities(struct cf_core *c, struct cf_request *req, const char *r
         return cf_result_error(res, 400, rc == CF_EINVAL ? "missing token" : "invalid token");
     }
     struct cf_acl *acl;
-    rc = cf_acl_new(c->policies, tok->policies, tok->npolicies, &acl);
+    rc = cf_acl_new(x->be->policies, tok->policies, tok->npolicies, &acl);
     if (rc) {
         cf_strv_free(paths, np);
         cf_token_free(other);

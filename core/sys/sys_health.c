@@ -1,8 +1,9 @@
 /* sys/health and sys/leader: what load balancers and clients poll. */
-#include "sys/sys.h"
-#include "core_internal.h"
+#include "sys/sys_internal.h"
+#include "config/config.h"
 #include "ha/ha.h"
-#include "gate/forward.h"
+#include "seal/barrier.h"
+#include "seal/seal.h"
 #include "util/json.h"
 #include "util/timeutil.h"
 #include <coffer/version.h>
@@ -22,8 +23,11 @@ static int code_param(const struct cf_request *req, const char *name, int def)
     return (int)x;
 }
 
-int cf_sys_health(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_health(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                  struct cf_result *res)
 {
+    (void)rel;
+    const struct cf_sys *s = x->sys;
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
     static const struct { const char *name; int def; } P[] = {
@@ -42,16 +46,13 @@ int cf_sys_health(struct cf_core *c, struct cf_request *req, struct cf_result *r
         cf_req_param_bool(req, "perfstandbyok", &perfok) == CF_EINVAL)
         return cf_result_error(res, 400, "standbyok and perfstandbyok must be booleans");
     struct cf_seal_status st;
-    int rc = cf_seal_status(c->seal, &st);
+    int rc = cf_seal_status(s->env.seal, &st);
     if (rc)
         return rc;
-    pthread_rwlock_rdlock(&c->state);
     char name[128], id[37];
-    memcpy(name, c->cluster_name, sizeof name);
-    memcpy(id, c->cluster_id, sizeof id);
-    pthread_rwlock_unlock(&c->state);
-    int sealed = st.sealed || !cf_core_unsealed(c);
-    int standby = !sealed && c->ha && !cf_ha_serving(c->ha);
+    s->env.node.cluster(s->env.node.arg, 0, name, id);
+    int sealed = st.sealed || cf_barrier_sealed(s->env.barrier);
+    int standby = !sealed && s->ha && !cf_ha_serving(s->ha);
     /* Order as Vault: uninitialized, sealed, DR secondary (never), perf
      * standby (never yet), standby unless standbyok, active. */
     res->status = !st.initialized ? codes[5] : sealed ? codes[4]
@@ -80,15 +81,18 @@ int cf_sys_health(struct cf_core *c, struct cf_request *req, struct cf_result *r
     return cf_json_finish(&j, &res->raw);
 }
 
-int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_leader(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                  struct cf_result *res)
 {
+    (void)rel;
+    const struct cf_sys *s = x->sys;
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
-    if (!cf_core_unsealed(c))
+    if (cf_barrier_sealed(s->env.barrier))
         return cf_result_error(res, 500, "Vault is sealed");   /* as Vault */
     struct cf_ha_view v = {0};
-    if (c->ha)
-        cf_ha_view(c->ha, &v);
+    if (s->ha)
+        cf_ha_view(s->ha, &v);
     char since[40] = "0001-01-01T00:00:00Z";
     if (v.active && v.active_since_ns)
         cf_time_rfc3339nano(v.active_since_ns, since);
@@ -96,7 +100,7 @@ int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *r
     if (cf_json_init(&j))
         return CF_ENOMEM;
     cf_json_obj_open(&j);
-    cf_json_kbool(&j, "ha_enabled", c->ha != NULL);
+    cf_json_kbool(&j, "ha_enabled", s->ha != NULL);
     cf_json_kbool(&j, "is_self", v.active);
     cf_json_kstr(&j, "active_time", since);
     cf_json_kstr(&j, "leader_address", v.leader_known ? v.leader_api : "");
@@ -108,15 +112,18 @@ int cf_sys_leader(struct cf_core *c, struct cf_request *req, struct cf_result *r
     return cf_json_finish(&j, &res->raw);
 }
 
-int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_ha_status(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                     struct cf_result *res)
 {
+    (void)rel;
+    const struct cf_sys *s = x->sys;
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
-    if (!c->ha)
+    if (!s->ha)
         return cf_result_error(res, 400, "high availability is not enabled on this node");
     struct cf_ha_view v;
-    cf_ha_view(c->ha, &v);
-    const struct cf_config *cfg = c->cfg;
+    cf_ha_view(s->ha, &v);
+    const struct cf_config *cfg = s->env.cfg;
     struct cf_json j;
     if (cf_json_init(&j))
         return CF_ENOMEM;
@@ -126,7 +133,7 @@ int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result
     cf_json_key(&j, "nodes");
     cf_json_arr_open(&j);
     cf_json_obj_open(&j);
-    cf_json_kstr(&j, "hostname", c->hostname);
+    cf_json_kstr(&j, "hostname", s->hostname);
     cf_json_kstr(&j, "api_address", v.leader_api);
     cf_json_kstr(&j, "cluster_address", cfg->cluster_addr ? cfg->cluster_addr : v.leader_cluster);
     cf_json_kbool(&j, "active_node", 1);
@@ -134,11 +141,11 @@ int cf_sys_ha_status(struct cf_core *c, struct cf_request *req, struct cf_result
     cf_json_kint(&j, "echo_duration_ms", 0);
     cf_json_kint(&j, "clock_skew_ms", 0);
     cf_json_kstr(&j, "version", COFFER_VERSION);
-    cf_json_kstr(&j, "node_id", c->node_id);
+    cf_json_kstr(&j, "node_id", s->node_id);
     cf_json_obj_close(&j);
-    struct cf_peer *peers = NULL;
+    struct cf_ha_peer *peers = NULL;
     size_t np = 0;
-    if (c->fwd && cf_forwarder_peers(c->fwd, 15000, &peers, &np) == 0) {
+    if (s->env.node.peers && s->env.node.peers(s->env.node.arg, 15000, &peers, &np) == 0) {
         for (size_t i = 0; i < np; i++) {
             char when[40];
             cf_time_rfc3339nano(peers[i].last_echo_ns, when);

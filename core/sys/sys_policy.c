@@ -1,7 +1,8 @@
 /* sys/policy and sys/policies/acl: list, read, write and delete ACL
  * policies with Vault's response shapes (the legacy sys/policy returns
  * "rules" and is an inject route; sys/policies/acl returns "policy"). */
-#include "auth/auth.h"
+#include "sys/sys_internal.h"
+#include "auth/policy_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,4 +177,10 @@ int cf_sys_policy_handle(struct cf_policy_store *ps, struct cf_request *req,
     default:
         return cf_result_error(res, 405, "unsupported operation");
     }
+}
+
+int cf_sys_policies(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                    struct cf_result *res)
+{
+    return cf_sys_policy_handle(x->be->policies, req, rel, res);
 }

@@ -1,6 +1,9 @@
-/* sys/init, sys/seal-status, sys/unseal, sys/key-status, sys/rotate. */
-#include "sys/sys.h"
-#include "core_internal.h"
+/* sys/init, sys/seal-status, sys/unseal, sys/seal, sys/step-down,
+ * sys/key-status, sys/rotate. */
+#include "sys/sys_internal.h"
+#include "seal/barrier.h"
+#include "seal/seal.h"
+#include "util/log.h"
 #include "util/encode.h"
 #include "util/strerror.h"
 #include "util/json.h"
@@ -28,12 +31,15 @@ static int finish_raw(struct cf_json *j, struct cf_result *res)
     return rc;
 }
 
-int cf_sys_seal_status(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_seal_status(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                       struct cf_result *res)
 {
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
+    (void)rel;
+    const struct cf_sys_env *e = &x->sys->env;
     struct cf_seal_status st;
-    int rc = cf_seal_status(c->seal, &st);
+    int rc = cf_seal_status(e->seal, &st);
     if (rc)
         return rc;
     struct cf_json j;
@@ -52,23 +58,26 @@ int cf_sys_seal_status(struct cf_core *c, struct cf_request *req, struct cf_resu
     build_date(built);
     cf_json_kstr(&j, "build_date", built);
     cf_json_kbool(&j, "migration", 0);
-    pthread_rwlock_rdlock(&c->state);
-    if (c->ready) {
-        cf_json_kstr(&j, "cluster_name", c->cluster_name);
-        cf_json_kstr(&j, "cluster_id", c->cluster_id);
+    char name[128], id[37];
+    e->node.cluster(e->node.arg, 1, name, id);
+    if (id[0]) {
+        cf_json_kstr(&j, "cluster_name", name);
+        cf_json_kstr(&j, "cluster_id", id);
     }
-    pthread_rwlock_unlock(&c->state);
     cf_json_kbool(&j, "recovery_seal", 0);
-    cf_json_kstr(&j, "storage_type", c->storage_type);
+    cf_json_kstr(&j, "storage_type", e->storage_type);
     cf_json_obj_close(&j);
     return finish_raw(&j, res);
 }
 
-int cf_sys_init(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_init(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                struct cf_result *res)
 {
+    (void)rel;
+    const struct cf_sys_env *e = &x->sys->env;
     if (req->op == CF_OP_READ) {
         struct cf_seal_status st;
-        int rc = cf_seal_status(c->seal, &st);
+        int rc = cf_seal_status(e->seal, &st);
         if (rc)
             return rc;
         struct cf_json j;
@@ -96,13 +105,13 @@ int cf_sys_init(struct cf_core *c, struct cf_request *req, struct cf_result *res
     struct cf_seal_keys *keys = NULL;
     char *root = NULL;
     struct coffer_err err = {""};
-    int rc = cf_core_initialize(c, (int)shares, (int)threshold, NULL, &keys, &root, &err);
+    int rc = e->node.initialize(e->node.arg, (int)shares, (int)threshold, &keys, &root, &err);
     if (rc == CF_EEXIST)
         return cf_result_error(res, 400, "Vault is already initialized");
     if (rc == CF_EINVAL)
         return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg : "invalid seal configuration");
     if (rc) {
-        cf_log(&c->log, CF_LOG_ERROR, "init failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
+        cf_log(e->log, CF_LOG_ERROR, "init failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
         return cf_result_error(res, 500, "initialization failed: %s", cf_strerror(rc));
     }
     struct cf_json j;
@@ -129,13 +138,15 @@ int cf_sys_init(struct cf_core *c, struct cf_request *req, struct cf_result *res
     cf_json_obj_close(&j);
     cf_seal_keys_free(keys);
     cf_free_secret_str(root);
-    cf_log(&c->log, CF_LOG_INFO, "core: initialized with %lld shares, threshold %lld",
+    cf_log(e->log, CF_LOG_INFO, "core: initialized with %lld shares, threshold %lld",
            shares, threshold);
     return finish_raw(&j, res);
 }
 
-int cf_sys_unseal(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_unseal(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                  struct cf_result *res)
 {
+    const struct cf_sys_env *e = &x->sys->env;
     if (req->op != CF_OP_UPDATE && req->op != CF_OP_CREATE)
         return cf_result_error(res, 405, NULL);
     int reset = 0;
@@ -143,7 +154,7 @@ int cf_sys_unseal(struct cf_core *c, struct cf_request *req, struct cf_result *r
         return cf_result_error(res, 400, "'reset' must be a boolean");
     const char *key = cf_json_get_str(req->data, "key");
     struct cf_seal_status st;
-    int rc = cf_seal_status(c->seal, &st);
+    int rc = cf_seal_status(e->seal, &st);
     if (rc)
         return rc;
     if (!st.initialized)
@@ -151,37 +162,39 @@ int cf_sys_unseal(struct cf_core *c, struct cf_request *req, struct cf_result *r
     if (reset) {
         if (!st.sealed)
             return cf_result_error(res, 400, "vault is unsealed");
-        cf_seal_reset(c->seal);
+        cf_seal_reset(e->seal);
         req->op = CF_OP_READ;
-        return cf_sys_seal_status(c, req, res);
+        return cf_sys_seal_status(x, req, rel, res);
     }
     if (!key || !*key)
         return cf_result_error(res, 400,
             "'key' must be specified in request body as JSON, or 'reset' set to true");
     int unsealed = 0;
     struct coffer_err err = {""};
-    rc = cf_core_unseal(c, key, &unsealed, &err);
+    rc = e->node.unseal(e->node.arg, key, &unsealed, &err);
     if (rc == CF_EINVAL)
         return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg : "invalid key");
     if (rc == CF_EDENIED)
         return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg
                                : "Error unsealing: cipher: message authentication failed");
     if (rc) {
-        cf_log(&c->log, CF_LOG_ERROR, "unseal failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
+        cf_log(e->log, CF_LOG_ERROR, "unseal failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
         return cf_result_error(res, 500, "unseal failed: %s", cf_strerror(rc));
     }
     req->op = CF_OP_READ;
-    return cf_sys_seal_status(c, req, res);
+    return cf_sys_seal_status(x, req, rel, res);
 }
 
-int cf_sys_key_status(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_key_status(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                      struct cf_result *res)
 {
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
     unsigned term;
     int64_t installed;
     unsigned long long enc;
-    int rc = cf_barrier_key_status(c->barrier, &term, &installed, &enc);
+    (void)rel;
+    int rc = cf_barrier_key_status(x->sys->env.barrier, &term, &installed, &enc);
     if (rc)
         return rc;
     char when[40];
@@ -198,12 +211,36 @@ int cf_sys_key_status(struct cf_core *c, struct cf_request *req, struct cf_resul
     return cf_json_finish(&j, &res->data);
 }
 
-int cf_sys_rotate(struct cf_core *c, struct cf_request *req, struct cf_result *res)
+int cf_sys_rotate(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                  struct cf_result *res)
 {
     if (req->op != CF_OP_UPDATE && req->op != CF_OP_CREATE)
         return cf_result_error(res, 405, NULL);
-    int rc = cf_barrier_rotate(c->barrier);
+    (void)rel;
+    int rc = cf_barrier_rotate(x->sys->env.barrier);
     if (!rc)
-        cf_log(&c->log, CF_LOG_INFO, "core: barrier key rotated");
+        cf_log(x->sys->env.log, CF_LOG_INFO, "core: barrier key rotated");
     return rc;
+}
+
+/* Both run after the request left the shared section (EXCLUSIVE routes):
+ * sealing and stepping down take the node's state lock exclusively. */
+int cf_sys_seal(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                struct cf_result *res)
+{
+    (void)req;
+    (void)rel;
+    (void)res;
+    const struct cf_sys_node *n = &x->sys->env.node;
+    return n->seal(n->arg);
+}
+
+int cf_sys_step_down(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                     struct cf_result *res)
+{
+    (void)req;
+    (void)rel;
+    (void)res;
+    const struct cf_sys_node *n = &x->sys->env.node;
+    return n->step_down(n->arg);
 }

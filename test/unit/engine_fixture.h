@@ -37,13 +37,14 @@ static inline void fx_open(struct fx *f, const struct cf_backend *be,
     CU_ASSERT_FATAL(cf_view_new(f->b, "logical/test/", &f->view) == 0);
     f->be = be;
     f->m.path = (char *)"secret/";
-    f->m.type = (char *)be->type;
+    f->m.type = (char *)"test";
     f->m.kv_version = kv_version;
     f->m.view = f->view;
     f->m.backend = be;
     if (be->init) {
         struct coffer_err err;
-        CU_ASSERT_FATAL(be->init(NULL, &f->m, &f->m.state, &err) == 0);
+        struct cf_backend_env env = {0};
+        CU_ASSERT_FATAL(be->init(&env, &f->m, &f->m.state, &err) == 0);
     }
 }
 
@@ -101,7 +102,7 @@ static inline int fx_run(struct fx *f, struct cf_request *req,
                          struct cf_result *res)
 {
     cf_result_free(res);
-    return f->be->handle(NULL, &f->m, req, res);
+    return f->be->handle(&f->m, req, res);
 }
 
 /* One-shot: build, run, free the request. Returns the handler's code. */

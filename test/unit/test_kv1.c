@@ -132,10 +132,10 @@ static void test_exists(void)
     fx_open(&f, &cf_kv_backend, 1);
     struct cf_request *r = fx_req(CF_OP_UPDATE, "a", "{\"x\":1}", NULL);
     int ex = -1;
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 0);
     fx_run(&f, r, &res);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 1);
     cf_request_free(r);
     cf_result_free(&res);

@@ -581,22 +581,22 @@ static void test_exists(void)
     up();
     struct cf_request *r = fx_req(CF_OP_UPDATE, "data/e", "{\"data\":{}}", NULL);
     int ex = -1;
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 0);
     fx_run(&f, r, &res);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 1);
     cf_request_free(r);
     r = fx_req(CF_OP_UPDATE, "metadata/e", "{}", NULL);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 1);
     cf_request_free(r);
     r = fx_req(CF_OP_UPDATE, "metadata/other", "{}", NULL);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 0);
     cf_request_free(r);
     r = fx_req(CF_OP_UPDATE, "config", "{}", NULL);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 1);
     cf_request_free(r);
     down();
@@ -621,7 +621,7 @@ static void *writer(void *arg)
             : "{\"data\":{\"w\":1}}";
         struct cf_request *req = fx_req(CF_OP_UPDATE, w->cas0 ? "data/once" :
                                         "data/hot", body, NULL);
-        int rc = f.be->handle(NULL, &f.m, req, &r);
+        int rc = f.be->handle(&f.m, req, &r);
         cf_request_free(req);
         if (!rc && fx_status(&r) == 200) {
             char v[32];

@@ -2,6 +2,7 @@
  * store over a real barrier (built-ins, names, cache invalidation) and the
  * sys/policy and sys/policies/acl endpoints. */
 #include "auth/auth.h"
+#include "sys/sys.h"
 #include "seal/barrier.h"
 #include "mem_storage.h"
 #include "util/encode.h"

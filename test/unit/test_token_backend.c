@@ -43,7 +43,9 @@ static void fx_open(struct fx *f)
     f->m.path = "auth/token/";
     f->m.type = "token";
     f->m.backend = &cf_token_backend;
-    CF_ASSERT_INT_EQ(cf_token_backend_state(f->ts, f->ps, 3600, 7200, &f->m.state), 0);
+    struct cf_backend_env env = {.tokens = f->ts, .policies = f->ps,
+                                 .default_lease_ttl = 3600, .max_lease_ttl = 7200};
+    CF_ASSERT_INT_EQ(cf_token_backend.init(&env, &f->m, &f->m.state, &err), 0);
 }
 
 static void fx_close(struct fx *f)
@@ -76,7 +78,7 @@ static int call(struct fx *f, enum cf_op op, const char *rel, const char *body,
         CF_ASSERT_INT_EQ(cf_token_lookup(f->ts, as, &t), 0);
     r->auth = t;
     memset(res, 0, sizeof *res);
-    int rc = cf_token_backend.handle(NULL, &f->m, r, res);
+    int rc = cf_token_backend.handle(&f->m, r, res);
     cf_token_free(t);
     cf_request_free(r);
     return rc;
@@ -547,7 +549,7 @@ static void test_accessors_and_routes(void)
     r->rel = "lookup-self";
     r->auth = tok;
     memset(&res, 0, sizeof res);
-    CF_ASSERT_INT_EQ(cf_token_backend.handle(NULL, &f.m, r, &res), 0);
+    CF_ASSERT_INT_EQ(cf_token_backend.handle(&f.m, r, &res), 0);
     CF_ASSERT_INT_EQ(res.data != NULL, 1);
     cf_result_free(&res);
     cf_request_free(r);
