@@ -26,6 +26,11 @@ struct cf_kv_state {
     pthread_mutex_t cfg_mu;     /* config read-modify-write */
 };
 
+/* A fresh state for one mount (*out owned by the caller, freed with
+ * cf_kv_state_free); err (may be NULL) says why on failure. */
+int cf_kv_state_new(struct cf_kv_state **out, struct coffer_err *err);
+void cf_kv_state_free(struct cf_kv_state *s);
+
 /* The stripe guarding key (borrowed from s). */
 pthread_rwlock_t *cf_kv_lock(struct cf_kv_state *s, const char *key);
 
