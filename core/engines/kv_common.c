@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct cf_kv_known {
+    struct cf_kv_known *next;
+    char path[];
+};
+
 int cf_kv_state_new(struct cf_kv_state **out, struct coffer_err *err)
 {
     struct cf_kv_state *s = calloc(1, sizeof *s);
@@ -20,9 +25,17 @@ int cf_kv_state_new(struct cf_kv_state **out, struct coffer_err *err)
     for (; i < CF_KV_NLOCKS; i++)
         if (pthread_rwlock_init(&s->locks[i], NULL))
             break;
-    if (i < CF_KV_NLOCKS || pthread_mutex_init(&s->cfg_mu, NULL)) {
+    int mu = 0;   /* mutexes set up so far */
+    if (i == CF_KV_NLOCKS && !pthread_mutex_init(&s->cfg_mu, NULL)) {
+        mu = 1;
+        if (!pthread_mutex_init(&s->known_mu, NULL))
+            mu = 2;
+    }
+    if (mu < 2) {
         while (i-- > 0)
             pthread_rwlock_destroy(&s->locks[i]);
+        if (mu)
+            pthread_mutex_destroy(&s->cfg_mu);
         free(s);
         if (err)
             snprintf(err->msg, sizeof err->msg, "kv: cannot create locks");
@@ -39,16 +52,73 @@ void cf_kv_state_free(struct cf_kv_state *s)
     for (int i = 0; i < CF_KV_NLOCKS; i++)
         pthread_rwlock_destroy(&s->locks[i]);
     pthread_mutex_destroy(&s->cfg_mu);
+    pthread_mutex_destroy(&s->known_mu);
+    for (size_t b = 0; b < CF_KV_KNOWN_BUCKETS; b++)
+        while (s->known[b]) {
+            struct cf_kv_known *k = s->known[b];
+            s->known[b] = k->next;
+            free(k);
+        }
     free(s);
+}
+
+/* FNV-1a: any stable spread will do. */
+static uint32_t spread(const char *key)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
 }
 
 pthread_rwlock_t *cf_kv_lock(struct cf_kv_state *s, const char *key)
 {
-    /* FNV-1a: any stable spread will do. */
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return &s->locks[h % CF_KV_NLOCKS];
+    return &s->locks[spread(key) % CF_KV_NLOCKS];
+}
+
+/* The link pointing at path's entry, or at the bucket's terminating NULL.
+ * Called with known_mu held. */
+static struct cf_kv_known **known_find(struct cf_kv_state *s, const char *path)
+{
+    struct cf_kv_known **k = &s->known[spread(path) % CF_KV_KNOWN_BUCKETS];
+    while (*k && strcmp((*k)->path, path))
+        k = &(*k)->next;
+    return k;
+}
+
+int cf_kv_known_has(struct cf_kv_state *s, const char *path)
+{
+    pthread_mutex_lock(&s->known_mu);
+    int has = *known_find(s, path) != NULL;
+    pthread_mutex_unlock(&s->known_mu);
+    return has;
+}
+
+void cf_kv_known_add(struct cf_kv_state *s, const char *path)
+{
+    size_t l = strlen(path) + 1;
+    pthread_mutex_lock(&s->known_mu);
+    struct cf_kv_known **k = known_find(s, path);
+    if (!*k && s->nknown < CF_KV_KNOWN_MAX &&
+        (*k = malloc(sizeof **k + l))) {
+        (*k)->next = NULL;
+        memcpy((*k)->path, path, l);
+        s->nknown++;
+    }
+    pthread_mutex_unlock(&s->known_mu);
+}
+
+void cf_kv_known_forget(struct cf_kv_state *s, const char *path)
+{
+    pthread_mutex_lock(&s->known_mu);
+    struct cf_kv_known **k = known_find(s, path);
+    struct cf_kv_known *gone = *k;
+    if (gone) {
+        *k = gone->next;
+        s->nknown--;
+    }
+    pthread_mutex_unlock(&s->known_mu);
+    free(gone);
 }
 
 int cf_kv_list(const struct cf_view *v, const char *prefix,
