@@ -403,7 +403,8 @@ int cf_zk_wait_change(void *inst, const char *key, const char *known,
     return rc;
 }
 
-void cf_zk_node_deleted(struct zk *z, struct zk_session *s, const char *path)
+/* Marks every held lock whose node is path as lost (watcher, under mu). */
+static void node_deleted(struct zk *z, struct zk_session *s, const char *path)
 {
     for (struct zk_lock *l = z->locks; l; l = l->next)
         if (l->s == s && !strcmp(l->node, path))
@@ -412,7 +413,7 @@ void cf_zk_node_deleted(struct zk *z, struct zk_session *s, const char *path)
 
 /* Fires on_lost (under mu, so that unlock, which takes mu to unlink the
  * lock, either runs first and prevents it or waits until it is done). */
-void *cf_zk_watchdog(void *arg)
+static void *watchdog(void *arg)
 {
     struct zk *z = arg;
     uint64_t last = z->host->monotonic_ms();
@@ -452,3 +453,8 @@ void *cf_zk_watchdog(void *arg)
     pthread_mutex_unlock(&z->mu);
     return NULL;
 }
+
+const struct zk_ha_hooks cf_zk_ha_hooks = {
+    .watchdog = watchdog,
+    .node_deleted = node_deleted,
+};
