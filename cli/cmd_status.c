@@ -35,90 +35,105 @@ static long long get_int(yajl_val obj, const char *key)
     return v;
 }
 
-int cf_cli_print_seal_status(struct cf_cli *cli, yajl_val st, yajl_val leader)
+/* Copies obj's members into j's open object, skipping those skip has. */
+static void copy_members(struct cf_json *j, yajl_val obj, yajl_val skip)
 {
-    if (cli->json) {
-        /* Vault's SealStatusOutput: the seal status with the leader
-         * fields folded in. */
-        struct cf_json j;
-        if (cf_json_init(&j))
-            return CF_EXIT_USAGE;
-        cf_json_obj_open(&j);
-        for (size_t i = 0; st && st->type == yajl_t_object && i < st->u.object.len; i++) {
-            cf_json_key(&j, st->u.object.keys[i]);
-            cf_json_value(&j, st->u.object.values[i]);
-        }
-        for (size_t i = 0; leader && leader->type == yajl_t_object && i < leader->u.object.len; i++) {
-            if (cf_json_get(st, leader->u.object.keys[i]))
-                continue;
-            cf_json_key(&j, leader->u.object.keys[i]);
-            cf_json_value(&j, leader->u.object.values[i]);
-        }
-        if (!leader)
-            cf_json_kbool(&j, "ha_enabled", 0);
-        cf_json_obj_close(&j);
-        char *text = NULL;
-        if (cf_json_finish(&j, &text))
-            return CF_EXIT_USAGE;
-        char perr[128];
-        yajl_val v = cf_json_parse(text, strlen(text), perr, sizeof perr);
-        free(text);
-        int code = cf_cli_print_json(cli, v);
-        if (v)
-            yajl_tree_free(v);
-        return code;
+    for (size_t i = 0; obj && obj->type == yajl_t_object && i < obj->u.object.len; i++) {
+        if (skip && cf_json_get(skip, obj->u.object.keys[i]))
+            continue;
+        cf_json_key(j, obj->u.object.keys[i]);
+        cf_json_value(j, obj->u.object.values[i]);
     }
-    struct cf_table t;
+}
+
+/* Vault's SealStatusOutput: the seal status with the leader fields folded
+ * in. */
+static int print_status_json(struct cf_cli *cli, yajl_val st, yajl_val leader)
+{
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_EXIT_USAGE;
+    cf_json_obj_open(&j);
+    copy_members(&j, st, NULL);
+    copy_members(&j, leader, st);
+    if (!leader)
+        cf_json_kbool(&j, "ha_enabled", 0);
+    cf_json_obj_close(&j);
+    char *text = NULL;
+    if (cf_json_finish(&j, &text))
+        return CF_EXIT_USAGE;
+    char perr[128];
+    yajl_val v = cf_json_parse(text, strlen(text), perr, sizeof perr);
+    free(text);
+    int code = cf_cli_print_json(cli, v);
+    if (v)
+        yajl_tree_free(v);
+    return code;
+}
+
+static void int_row(struct cf_table *t, const char *k, long long v)
+{
     char num[64];
-    int sealed = 0;
-    cf_json_get_bool(st, "sealed", &sealed);
-    cf_table_init(&t, 2);
-    cf_table_add2(&t, "Key", "Value");
-    str_row(&t, "Seal Type", st, "type");
-    bool_row(&t, "Initialized", st, "initialized");
-    bool_row(&t, "Sealed", st, "sealed");
-    snprintf(num, sizeof num, "%lld", get_int(st, "n"));
-    cf_table_add2(&t, "Total Shares", num);
-    snprintf(num, sizeof num, "%lld", get_int(st, "t"));
-    cf_table_add2(&t, "Threshold", num);
+    snprintf(num, sizeof num, "%lld", v);
+    cf_table_add2(t, k, num);
+}
+
+/* The seal half of the table: type, shares, progress, version, cluster. */
+static void seal_rows(struct cf_table *t, yajl_val st, int sealed)
+{
+    str_row(t, "Seal Type", st, "type");
+    bool_row(t, "Initialized", st, "initialized");
+    bool_row(t, "Sealed", st, "sealed");
+    int_row(t, "Total Shares", get_int(st, "n"));
+    int_row(t, "Threshold", get_int(st, "t"));
     if (sealed) {
+        char num[64];
         snprintf(num, sizeof num, "%lld/%lld", get_int(st, "progress"), get_int(st, "t"));
-        cf_table_add2(&t, "Unseal Progress", num);
-        str_row(&t, "Unseal Nonce", st, "nonce");
+        cf_table_add2(t, "Unseal Progress", num);
+        str_row(t, "Unseal Nonce", st, "nonce");
     }
-    str_row(&t, "Version", st, "version");
-    str_row(&t, "Build Date", st, "build_date");
-    str_row(&t, "Storage Type", st, "storage_type");
+    str_row(t, "Version", st, "version");
+    str_row(t, "Build Date", st, "build_date");
+    str_row(t, "Storage Type", st, "storage_type");
     const char *cn = cf_json_get_str(st, "cluster_name");
     const char *cid = cf_json_get_str(st, "cluster_id");
     if (cn && *cn && cid && *cid) {
-        cf_table_add2(&t, "Cluster Name", cn);
-        cf_table_add2(&t, "Cluster ID", cid);
+        cf_table_add2(t, "Cluster Name", cn);
+        cf_table_add2(t, "Cluster ID", cid);
     }
+}
+
+/* The HA half: mode and active node, shown only on an unsealed HA node. */
+static void ha_rows(struct cf_table *t, yajl_val leader, int sealed)
+{
     int ha = 0;
     cf_json_get_bool(leader, "ha_enabled", &ha);
-    cf_table_add2(&t, "HA Enabled", ha ? "true" : "false");
-    if (ha && !sealed) {
-        int self = 0;
-        cf_json_get_bool(leader, "is_self", &self);
-        str_row(&t, "HA Cluster", leader, "leader_cluster_address");
-        cf_table_add2(&t, "HA Mode", self ? "active" : "standby");
-        const char *at = cf_json_get_str(leader, "active_time");
-        if (self && at && *at && strncmp(at, "0001-01-01", 10))
-            cf_table_add2(&t, "Active Since", at);
-        if (!self) {
-            const char *la = cf_json_get_str(leader, "leader_address");
-            cf_table_add2(&t, "Active Node Address", la && *la ? la : "<none>");
-        }
-        int perf = 0;
-        cf_json_get_bool(leader, "performance_standby", &perf);
-        if (perf) {
-            cf_table_add2(&t, "Performance Standby Node", "true");
-            snprintf(num, sizeof num, "%lld",
-                     get_int(leader, "performance_standby_last_remote_wal"));
-            cf_table_add2(&t, "Performance Standby Last Remote WAL", num);
-        }
+    cf_table_add2(t, "HA Enabled", ha ? "true" : "false");
+    if (!ha || sealed)
+        return;
+    int self = 0;
+    cf_json_get_bool(leader, "is_self", &self);
+    str_row(t, "HA Cluster", leader, "leader_cluster_address");
+    cf_table_add2(t, "HA Mode", self ? "active" : "standby");
+    const char *at = cf_json_get_str(leader, "active_time");
+    if (self && at && *at && strncmp(at, "0001-01-01", 10))
+        cf_table_add2(t, "Active Since", at);
+    if (!self) {
+        const char *la = cf_json_get_str(leader, "leader_address");
+        cf_table_add2(t, "Active Node Address", la && *la ? la : "<none>");
     }
+    int perf = 0;
+    cf_json_get_bool(leader, "performance_standby", &perf);
+    if (perf) {
+        cf_table_add2(t, "Performance Standby Node", "true");
+        int_row(t, "Performance Standby Last Remote WAL",
+                get_int(leader, "performance_standby_last_remote_wal"));
+    }
+}
+
+/* Replication counters, shown only once they have moved. */
+static void counter_rows(struct cf_table *t, yajl_val leader)
+{
     static const char *const counters[][2] = {
         {"raft_committed_index", "Raft Committed Index"},
         {"raft_applied_index", "Raft Applied Index"},
@@ -126,11 +141,23 @@ int cf_cli_print_seal_status(struct cf_cli *cli, yajl_val st, yajl_val leader)
     };
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
         long long v = get_int(leader, counters[i][0]);
-        if (v > 0) {
-            snprintf(num, sizeof num, "%lld", v);
-            cf_table_add2(&t, counters[i][1], num);
-        }
+        if (v > 0)
+            int_row(t, counters[i][1], v);
     }
+}
+
+int cf_cli_print_seal_status(struct cf_cli *cli, yajl_val st, yajl_val leader)
+{
+    if (cli->json)
+        return print_status_json(cli, st, leader);
+    struct cf_table t;
+    int sealed = 0;
+    cf_json_get_bool(st, "sealed", &sealed);
+    cf_table_init(&t, 2);
+    cf_table_add2(&t, "Key", "Value");
+    seal_rows(&t, st, sealed);
+    ha_rows(&t, leader, sealed);
+    counter_rows(&t, leader);
     struct cf_buf b = {0};
     int rc = cf_table_render(&t, 1, &b);
     cf_table_free(&t);

@@ -1,6 +1,7 @@
 # The client half of the coffer binary (every command but `server`).
 noinst_LIBRARIES += libcfcli.a
-libcfcli_a_SOURCES = cli/cli.c cli/cli.h cli/args.c cli/args.h \
+libcfcli_a_SOURCES = cli/cli.c cli/cli.h cli/common.c cli/common.h \
+	cli/args.c cli/args.h \
 	cli/output.c cli/output.h cli/client.c cli/client.h \
 	cli/cmd_status.c cli/cmd_operator.c cli/cmd_kv.c \
 	cli/cmd_generic.c cli/cmd_token.c cli/cmd_policy.c \

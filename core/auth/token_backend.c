@@ -273,7 +273,14 @@ static int subset(char *const *parent, size_t np, char *const *child, size_t nc)
     return 1;
 }
 
+/* What a create request asks for, as parsed and then resolved step by
+ * step. Strings in final/policies/meta are owned; id is borrowed from the
+ * request. */
 struct create_args {
+    const char *id;
+    char display[256];
+    long long num_uses, explicit_max, period, ttl;
+    int sudo, orphan, root, no_parent, no_default, renewable;
     char **policies;
     size_t npolicies;
     char **final;
@@ -289,6 +296,13 @@ static void create_args_free(struct create_args *a)
     cf_pairs_free(a->meta, a->nmeta);
 }
 
+/* Marks the request answered (by rc's cf_result_error) and passes rc on. */
+static int refuse(int *bad, int rc)
+{
+    *bad = 1;
+    return rc;
+}
+
 static int get_bool(const struct cf_request *req, const char *name, int *out,
                     int def, struct cf_result *res, int *bad)
 {
@@ -297,12 +311,219 @@ static int get_bool(const struct cf_request *req, const char *name, int *out,
         *out = def;
         return 0;
     }
-    if (rc) {
-        *bad = 1;
-        return cf_result_error(res, 400, "invalid value for \"%s\": expected a "
-                               "boolean", name);
+    if (rc)
+        return refuse(bad, cf_result_error(res, 400, "invalid value for \"%s\": "
+                                           "expected a boolean", name));
+    return 0;
+}
+
+/* Step 1: the request's fields into a, checked in Vault's order. Each step
+ * returns rc and sets *bad when res already holds the (400) answer. */
+static int parse_create(const struct cf_request *req, struct create_args *a,
+                        struct cf_result *res, int *bad)
+{
+    const char *type = cf_req_param_str(req, "type");
+    if (type && *type && strcmp(type, "service"))
+        return refuse(bad, cf_result_error(res, 400, !strcmp(type, "batch")
+                                           ? "batch tokens are not supported"
+                                           : "invalid 'token_type' value"));
+    int rc = cf_req_param_int(req, "num_uses", &a->num_uses);
+    if (rc == CF_EINVAL)
+        return refuse(bad, cf_result_error(res, 400, "invalid value for "
+                                           "\"num_uses\": expected an integer"));
+    if (a->num_uses < 0)
+        return refuse(bad, cf_result_error(res, 400, "number of uses cannot be "
+                                           "negative"));
+    if ((rc = get_bool(req, "no_parent", &a->no_parent, 0, res, bad)) || *bad ||
+        (rc = get_bool(req, "no_default_policy", &a->no_default, 0, res, bad)) ||
+        *bad || (rc = get_bool(req, "renewable", &a->renewable, 1, res, bad)) || *bad)
+        return rc;
+
+    snprintf(a->display, sizeof a->display, "token");
+    const char *dn = cf_req_param_str(req, "display_name");
+    if (dn && *dn)
+        sanitize_display(dn, a->display, sizeof a->display);
+
+    a->id = cf_req_param_str(req, "id");
+    if (a->id && *a->id && !a->sudo)
+        return refuse(bad, cf_result_error(res, 400, "root or sudo privileges "
+                                           "required to specify token id"));
+    if (a->id && !*a->id)
+        a->id = NULL;
+
+    rc = cf_json_get_strv(req->data, "policies", &a->policies, &a->npolicies);
+    if (rc == CF_EINVAL)
+        return refuse(bad, cf_result_error(res, 400, "policies must be a list "
+                                           "of strings"));
+    if (rc && rc != CF_ENOENT)
+        return rc;
+    return read_meta(req, &a->meta, &a->nmeta, res, bad);
+}
+
+/* Step 2: the token's policy set (a->final). Without policies the child
+ * inherits the parent's; a non-sudo caller may only ask for a subset of
+ * the parent's, and gets "default" only if the parent has it. */
+static int choose_policies(const struct cf_token *parent, struct create_args *a,
+                           struct cf_result *res, int *bad)
+{
+    int add_default = 0, rc = 0;
+    char **in = a->policies;
+    size_t nin = a->npolicies;
+    if (!nin) {
+        in = parent->policies;
+        nin = parent->npolicies;
+    } else if (!a->sudo) {
+        char **tmp = NULL, **sp = NULL;
+        size_t ntmp = 0, nsp = 0;
+        rc = cf_policies_sanitize(a->policies, a->npolicies, 0, &tmp, &ntmp);
+        if (!rc)
+            rc = cf_policies_sanitize(parent->policies, parent->npolicies, 0,
+                                      &sp, &nsp);
+        int ok = !rc && subset(sp, nsp, tmp, ntmp);
+        cf_strv_free(sp, nsp);
+        cf_strv_free(tmp, ntmp);
+        if (rc)
+            return rc;
+        if (!ok)
+            return refuse(bad, cf_result_error(res, 400, "child policies must be "
+                                               "subset of parent"));
+        add_default = !a->no_default && has_policy(parent, "default");
+    } else {
+        add_default = !a->no_default;
+    }
+    if ((rc = cf_policies_sanitize(in, nin, add_default, &a->final, &a->nfinal)))
+        return rc;
+    if (a->no_default) {
+        size_t w = 0;
+        for (size_t i = 0; i < a->nfinal; i++) {
+            if (!strcmp(a->final[i], "default")) {
+                free(a->final[i]);
+                continue;
+            }
+            a->final[w++] = a->final[i];
+        }
+        a->nfinal = w;
     }
     return 0;
+}
+
+/* Step 3: what the chosen policies and no_parent demand of the parent. */
+static int check_privileges(const struct cf_token *parent, struct create_args *a,
+                            struct cf_result *res, int *bad)
+{
+    for (size_t i = 0; i < a->nfinal; i++) {
+        if (!strcmp(a->final[i], "response-wrapping") ||
+            !strcmp(a->final[i], "control-group"))
+            return refuse(bad, cf_result_error(res, 400, "cannot assign policy "
+                                               "\"%s\"", a->final[i]));
+        if (!strcmp(a->final[i], "root"))
+            a->root = 1;
+    }
+    if (a->root && !has_policy(parent, "root"))
+        return refuse(bad, cf_result_error(res, 400, "root tokens may not be "
+                                           "created without parent token "
+                                           "being root"));
+    if (a->no_parent) {
+        if (!a->sudo)
+            return refuse(bad, cf_result_error(res, 400, "root or sudo privileges "
+                                               "required to create orphan token"));
+        a->orphan = 1;
+    }
+    return 0;
+}
+
+/* Step 4a: explicit_max_ttl, period and ttl (or the older "lease"). */
+static int parse_ttls(const struct cf_request *req, struct create_args *a,
+                      struct cf_result *res, int *bad)
+{
+    int present;
+    if (param_duration(req, "explicit_max_ttl", &a->explicit_max, &present))
+        return refuse(bad, cf_result_error(res, 400, "invalid value for "
+                                           "\"explicit_max_ttl\""));
+    if (a->explicit_max < 0)
+        return refuse(bad, cf_result_error(res, 400, "explicit_max_ttl must be "
+                                           "positive"));
+    if (param_duration(req, "period", &a->period, &present))
+        return refuse(bad, cf_result_error(res, 400, "invalid value for \"period\""));
+    if (a->period < 0)
+        return refuse(bad, cf_result_error(res, 400, "period must be positive"));
+    if (a->period > 0 && !a->sudo)
+        return refuse(bad, cf_result_error(res, 400, "root or sudo privileges "
+                                           "required to create periodic token"));
+    if (param_duration(req, "ttl", &a->ttl, &present))
+        return refuse(bad, cf_result_error(res, 400, "invalid value for \"ttl\""));
+    if (!present && param_duration(req, "lease", &a->ttl, &present))
+        return refuse(bad, cf_result_error(res, 400, "invalid value for \"lease\""));
+    if (a->ttl < 0)
+        return refuse(bad, cf_result_error(res, 400, "ttl must be positive"));
+    return 0;
+}
+
+/* Step 4b: the token's TTL against the mount's limits. Only a root token
+ * asking for no TTL skips the limits; a token left without one is not
+ * renewable, and only a non-expiring parent may make it. */
+static int resolve_ttl(const struct tb_state *st, const struct cf_mount *m,
+                       const struct cf_token *parent, struct create_args *a,
+                       struct cf_result *res, int *bad)
+{
+    long long def, max;
+    mount_ttls(st, m, &def, &max);
+    long long now = cf_now_ns() / 1000000000LL;
+    if (a->period > 0 || a->ttl > 0 || !a->root) {
+        char warn[256];
+        if (cf_token_calc_ttl(0, a->ttl, a->period, a->explicit_max, def, max,
+                              now, now, &a->ttl, warn, sizeof warn))
+            return refuse(bad, cf_result_error(res, 400, "%s", warn));
+        if (warn[0])
+            cf_result_warn(res, "%s", warn);
+    }
+    if (!a->ttl && a->explicit_max > 0)
+        a->ttl = a->explicit_max;
+    if (!a->ttl) {
+        if (parent->ttl_expire_time)
+            return refuse(bad, cf_result_error(res, 400, "expiring root tokens "
+                                               "cannot create non-expiring root "
+                                               "tokens"));
+        a->renewable = 0;
+    }
+    return 0;
+}
+
+/* Step 5: stores the token and answers with its auth block, warning about
+ * policies that do not exist (yet). */
+static int persist_token(struct tb_state *st, const struct cf_request *req,
+                         const struct cf_token *parent,
+                         const struct create_args *a, struct cf_result *res)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", mount_path(req), req->rel);
+    struct cf_token_params p = {
+        .id = a->id, .policies = a->final, .npolicies = a->nfinal,
+        .parent = a->orphan ? NULL : parent->id, .display_name = a->display,
+        .path = path, .ttl = a->ttl, .explicit_max_ttl = a->explicit_max,
+        .period = a->period, .num_uses = a->num_uses, .renewable = a->renewable,
+        .no_default_policy = a->no_default, .meta = a->meta, .nmeta = a->nmeta,
+    };
+    struct cf_token *t;
+    int rc = cf_token_create(st->ts, &p, &t);
+    if (rc == CF_EEXIST)
+        return cf_result_error(res, 400, "cannot create a token with a duplicate ID");
+    if (rc == CF_ENOENT)
+        return cf_result_error(res, 400, "parent token lookup failed: no parent found");
+    if (rc)
+        return rc;
+    rc = auth_result(t, a->ttl, a->renewable, 1, res);
+    cf_token_free(t);
+    for (size_t i = 0; !rc && i < a->nfinal; i++) {
+        struct cf_policy *pol;
+        if (!strcmp(a->final[i], "root"))
+            continue;
+        if (cf_policy_store_get(st->ps, a->final[i], &pol) == CF_ENOENT)
+            cf_result_warn(res, "Policy \"%s\" does not exist", a->final[i]);
+        else
+            cf_policy_free(pol);
+    }
+    return rc;
 }
 
 static int do_create(struct tb_state *st, struct cf_mount *m,
@@ -314,212 +535,19 @@ static int do_create(struct tb_state *st, struct cf_mount *m,
     if (parent->num_uses > 0)
         return cf_result_error(res, 400, "restricted use token cannot generate "
                                "child tokens");
-    int sudo = has_sudo(st, req);
-    struct create_args a = {0};
-    int bad = 0, rc;
-    int no_parent, no_default, renewable;
-    long long num_uses = 0;
-
-    const char *type = cf_req_param_str(req, "type");
-    if (type && *type && strcmp(type, "service")) {
-        if (!strcmp(type, "batch"))
-            return cf_result_error(res, 400, "batch tokens are not supported");
-        return cf_result_error(res, 400, "invalid 'token_type' value");
-    }
-    rc = cf_req_param_int(req, "num_uses", &num_uses);
-    if (rc == CF_EINVAL)
-        return cf_result_error(res, 400, "invalid value for \"num_uses\": "
-                               "expected an integer");
-    if (num_uses < 0)
-        return cf_result_error(res, 400, "number of uses cannot be negative");
-    if ((rc = get_bool(req, "no_parent", &no_parent, 0, res, &bad)) || bad)
-        return rc;
-    if ((rc = get_bool(req, "no_default_policy", &no_default, 0, res, &bad)) || bad)
-        return rc;
-    if ((rc = get_bool(req, "renewable", &renewable, 1, res, &bad)) || bad)
-        return rc;
-
-    char display[256] = "token";
-    const char *dn = cf_req_param_str(req, "display_name");
-    if (dn && *dn)
-        sanitize_display(dn, display, sizeof display);
-
-    const char *id = cf_req_param_str(req, "id");
-    if (id && *id && !sudo)
-        return cf_result_error(res, 400, "root or sudo privileges required to "
-                               "specify token id");
-    if (id && !*id)
-        id = NULL;
-
-    rc = cf_json_get_strv(req->data, "policies", &a.policies, &a.npolicies);
-    if (rc == CF_EINVAL)
-        return cf_result_error(res, 400, "policies must be a list of strings");
-    if (rc && rc != CF_ENOENT)
-        return rc;
-    if ((rc = read_meta(req, &a.meta, &a.nmeta, res, &bad)) || bad)
-        goto out;
-
-    int add_default = 0;
-    char **in = a.policies;
-    size_t nin = a.npolicies;
-    char **tmp = NULL;
-    size_t ntmp = 0;
-    if (!nin) {
-        /* inherit the parent's; "default" only if the parent has it */
-        in = parent->policies;
-        nin = parent->npolicies;
-    } else if (!sudo) {
-        char **sp = NULL;
-        size_t nsp = 0;
-        rc = cf_policies_sanitize(a.policies, a.npolicies, 0, &tmp, &ntmp);
-        if (!rc)
-            rc = cf_policies_sanitize(parent->policies, parent->npolicies, 0,
-                                      &sp, &nsp);
-        int ok = !rc && subset(sp, nsp, tmp, ntmp);
-        cf_strv_free(sp, nsp);
-        cf_strv_free(tmp, ntmp);
-        if (rc)
-            goto out;
-        if (!ok) {
-            rc = cf_result_error(res, 400, "child policies must be subset of parent");
-            goto out;
-        }
-        add_default = !no_default && has_policy(parent, "default");
-    } else {
-        add_default = !no_default;
-    }
-    rc = cf_policies_sanitize(in, nin, add_default, &a.final, &a.nfinal);
-    if (rc)
-        goto out;
-    if (no_default) {
-        size_t w = 0;
-        for (size_t i = 0; i < a.nfinal; i++) {
-            if (!strcmp(a.final[i], "default")) {
-                free(a.final[i]);
-                continue;
-            }
-            a.final[w++] = a.final[i];
-        }
-        a.nfinal = w;
-    }
-    int root = 0;
-    for (size_t i = 0; i < a.nfinal; i++) {
-        if (!strcmp(a.final[i], "response-wrapping") ||
-            !strcmp(a.final[i], "control-group")) {
-            rc = cf_result_error(res, 400, "cannot assign policy \"%s\"", a.final[i]);
-            goto out;
-        }
-        if (!strcmp(a.final[i], "root"))
-            root = 1;
-    }
-    if (root && !has_policy(parent, "root")) {
-        rc = cf_result_error(res, 400, "root tokens may not be created without "
-                             "parent token being root");
-        goto out;
-    }
-    if (no_parent) {
-        if (!sudo) {
-            rc = cf_result_error(res, 400, "root or sudo privileges required to "
-                                 "create orphan token");
-            goto out;
-        }
-        orphan = 1;
-    }
-
-    long long explicit_max = 0, period = 0, ttl = 0;
-    int present;
-    if (param_duration(req, "explicit_max_ttl", &explicit_max, &present)) {
-        rc = cf_result_error(res, 400, "invalid value for \"explicit_max_ttl\"");
-        goto out;
-    }
-    if (explicit_max < 0) {
-        rc = cf_result_error(res, 400, "explicit_max_ttl must be positive");
-        goto out;
-    }
-    if (param_duration(req, "period", &period, &present)) {
-        rc = cf_result_error(res, 400, "invalid value for \"period\"");
-        goto out;
-    }
-    if (period < 0) {
-        rc = cf_result_error(res, 400, "period must be positive");
-        goto out;
-    }
-    if (period > 0 && !sudo) {
-        rc = cf_result_error(res, 400, "root or sudo privileges required to "
-                             "create periodic token");
-        goto out;
-    }
-    if (param_duration(req, "ttl", &ttl, &present)) {
-        rc = cf_result_error(res, 400, "invalid value for \"ttl\"");
-        goto out;
-    }
-    if (!present && param_duration(req, "lease", &ttl, &present)) {
-        rc = cf_result_error(res, 400, "invalid value for \"lease\"");
-        goto out;
-    }
-    if (ttl < 0) {
-        rc = cf_result_error(res, 400, "ttl must be positive");
-        goto out;
-    }
-
-    long long def, max;
-    mount_ttls(st, m, &def, &max);
-    long long now = cf_now_ns() / 1000000000LL;
-    if (period > 0 || ttl > 0 || !root) {
-        char warn[256];
-        rc = cf_token_calc_ttl(0, ttl, period, explicit_max, def, max, now, now,
-                               &ttl, warn, sizeof warn);
-        if (rc) {
-            rc = cf_result_error(res, 400, "%s", warn);
-            goto out;
-        }
-        if (warn[0])
-            cf_result_warn(res, "%s", warn);
-    }
-    if (!ttl && explicit_max > 0)
-        ttl = explicit_max;
-    if (!ttl) {
-        if (parent->ttl_expire_time) {
-            rc = cf_result_error(res, 400, "expiring root tokens cannot create "
-                                 "non-expiring root tokens");
-            goto out;
-        }
-        renewable = 0;
-    }
-
-    char path[512];
-    snprintf(path, sizeof path, "%s%s", mount_path(req), req->rel);
-    struct cf_token_params p = {
-        .id = id, .policies = a.final, .npolicies = a.nfinal,
-        .parent = orphan ? NULL : parent->id, .display_name = display,
-        .path = path, .ttl = ttl, .explicit_max_ttl = explicit_max,
-        .period = period, .num_uses = num_uses, .renewable = renewable,
-        .no_default_policy = no_default, .meta = a.meta, .nmeta = a.nmeta,
-    };
-    struct cf_token *t;
-    rc = cf_token_create(st->ts, &p, &t);
-    if (rc == CF_EEXIST) {
-        rc = cf_result_error(res, 400, "cannot create a token with a duplicate ID");
-        goto out;
-    }
-    if (rc == CF_ENOENT) {
-        rc = cf_result_error(res, 400, "parent token lookup failed: no parent found");
-        goto out;
-    }
-    if (rc)
-        goto out;
-    rc = auth_result(t, ttl, renewable, 1, res);
-    cf_token_free(t);
-    for (size_t i = 0; !rc && i < a.nfinal; i++) {
-        struct cf_policy *pol;
-        if (!strcmp(a.final[i], "root"))
-            continue;
-        if (cf_policy_store_get(st->ps, a.final[i], &pol) == CF_ENOENT)
-            cf_result_warn(res, "Policy \"%s\" does not exist", a.final[i]);
-        else
-            cf_policy_free(pol);
-    }
-out:
+    struct create_args a = {.sudo = has_sudo(st, req), .orphan = orphan};
+    int bad = 0;
+    int rc = parse_create(req, &a, res, &bad);
+    if (!rc && !bad)
+        rc = choose_policies(parent, &a, res, &bad);
+    if (!rc && !bad)
+        rc = check_privileges(parent, &a, res, &bad);
+    if (!rc && !bad)
+        rc = parse_ttls(req, &a, res, &bad);
+    if (!rc && !bad)
+        rc = resolve_ttl(st, m, parent, &a, res, &bad);
+    if (!rc && !bad)
+        rc = persist_token(st, req, parent, &a, res);
     create_args_free(&a);
     return rc;
 }

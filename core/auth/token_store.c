@@ -657,6 +657,14 @@ int cf_token_revoke_orphan(struct cf_token_store *s, const char *id)
     return rc;
 }
 
+/* Unix seconds at which a TTL given at ns ends, rounded up to a whole
+ * second so a token never lives less than its TTL; 0 for no TTL. */
+static long long expire_at(int64_t ns, long long ttl)
+{
+    return ttl ? (long long)((ns + ttl * 1000000000LL + 999999999LL) / 1000000000LL)
+               : 0;
+}
+
 int cf_token_renew(struct cf_token_store *s, const char *id, long long ttl,
                    struct cf_token **out)
 {
@@ -668,8 +676,7 @@ int cf_token_renew(struct cf_token_store *s, const char *id, long long ttl,
         char key[KEY_HEX];
         t->last_renewal_time = (long long)(ns / 1000000000LL);
         t->lease_ttl = ttl;
-        t->ttl_expire_time = ttl ?
-            (long long)((ns + ttl * 1000000000LL + 999999999LL) / 1000000000LL) : 0;
+        t->ttl_expire_time = expire_at(ns, ttl);
         rc = hmac_hex(s, t->id, key);
         if (!rc)
             rc = save(s, key, t);
@@ -688,28 +695,58 @@ static int set_str(char **dst, const char *src)
     return *dst ? 0 : CF_ENOMEM;
 }
 
-int cf_token_create(struct cf_token_store *s, const struct cf_token_params *p,
-                    struct cf_token **out)
+/* The given id, else a fresh "hvs." + 24 base62 (*out freed with
+ * cf_free_secret_str). */
+static int make_id(const char *given, char **out)
+{
+    if (given)
+        return set_str(out, given);
+    char *r = NULL;
+    int rc = cf_random_base62(24, &r);
+    if (rc)
+        return rc;
+    size_t l = 4 + strlen(r) + 1;
+    *out = malloc(l);
+    if (*out)
+        snprintf(*out, l, "hvs.%s", r);
+    else
+        rc = CF_ENOMEM;
+    cf_free_secret_str(r);
+    return rc;
+}
+
+/* Copies p's policies and meta into t. */
+static int copy_lists(struct cf_token *t, const struct cf_token_params *p)
+{
+    int rc = 0;
+    if (p->npolicies) {
+        t->policies = calloc(p->npolicies, sizeof *t->policies);
+        if (!t->policies)
+            return CF_ENOMEM;
+        for (size_t i = 0; !rc && i < p->npolicies; i++, t->npolicies++)
+            rc = set_str(&t->policies[i], p->policies[i]);
+    }
+    if (!rc && p->nmeta) {
+        t->meta = calloc(p->nmeta, sizeof *t->meta);
+        if (!t->meta)
+            return CF_ENOMEM;
+        for (size_t i = 0; !rc && i < p->nmeta; i++, t->nmeta++) {
+            rc = set_str(&t->meta[i].key, p->meta[i].key);
+            if (!rc)
+                rc = set_str(&t->meta[i].value, p->meta[i].value ? p->meta[i].value : "");
+        }
+    }
+    return rc;
+}
+
+/* A new token as p describes it, not yet stored (*out owned by the
+ * caller, freed with cf_token_free). */
+static int build_token(const struct cf_token_params *p, struct cf_token **out)
 {
     struct cf_token *t = calloc(1, sizeof *t);
     if (!t)
         return CF_ENOMEM;
-    int rc = 0;
-    if (p->id) {
-        rc = set_str(&t->id, p->id);
-    } else {
-        char *r = NULL;
-        rc = cf_random_base62(24, &r);
-        if (!rc) {
-            size_t l = 4 + strlen(r) + 1;
-            t->id = malloc(l);
-            if (t->id)
-                snprintf(t->id, l, "hvs.%s", r);
-            else
-                rc = CF_ENOMEM;
-            cf_free_secret_str(r);
-        }
-    }
+    int rc = make_id(p->id, &t->id);
     if (!rc)
         rc = cf_random_base62(24, &t->accessor);
     if (!rc)
@@ -722,100 +759,116 @@ int cf_token_create(struct cf_token_store *s, const struct cf_token_params *p,
         rc = set_str(&t->path, p->path ? p->path : "auth/token/create");
     if (!rc)
         rc = set_str(&t->type, "service");
-    if (!rc && p->npolicies) {
-        t->policies = calloc(p->npolicies, sizeof *t->policies);
-        if (!t->policies)
-            rc = CF_ENOMEM;
-        for (size_t i = 0; !rc && i < p->npolicies; i++, t->npolicies++)
-            rc = set_str(&t->policies[i], p->policies[i]);
-    }
-    if (!rc && p->nmeta) {
-        t->meta = calloc(p->nmeta, sizeof *t->meta);
-        if (!t->meta)
-            rc = CF_ENOMEM;
-        for (size_t i = 0; !rc && i < p->nmeta; i++, t->nmeta++) {
-            rc = set_str(&t->meta[i].key, p->meta[i].key);
-            if (!rc)
-                rc = set_str(&t->meta[i].value, p->meta[i].value ? p->meta[i].value : "");
-        }
-    }
+    if (!rc)
+        rc = copy_lists(t, p);
     if (rc) {
         cf_token_free(t);
         return rc;
     }
-    /* Round the expiry up to a whole second so a token never lives less
-     * than its TTL. */
     int64_t ns = cf_now_ns();
     t->creation_time = (long long)(ns / 1000000000LL);
     t->creation_ttl = p->ttl;
     t->lease_ttl = p->ttl;
-    t->ttl_expire_time = p->ttl ?
-        (long long)((ns + p->ttl * 1000000000LL + 999999999LL) / 1000000000LL) : 0;
+    t->ttl_expire_time = expire_at(ns, p->ttl);
     t->explicit_max_ttl = p->explicit_max_ttl;
     t->period = p->period;
     t->num_uses = p->num_uses;
     t->renewable = p->renewable;
     t->no_default_policy = p->no_default_policy;
     t->orphan = t->parent == NULL;
+    *out = t;
+    return 0;
+}
 
-    char key[KEY_HEX], ak[KEY_HEX], path[24 + 2 * KEY_HEX];
+/* CF_EEXIST when a token is already stored under key. Lock held. */
+static int check_unused(struct cf_token_store *s, const char *key)
+{
+    char path[8 + KEY_HEX];
+    uint8_t *val;
+    size_t len;
+    snprintf(path, sizeof path, "id/%s", key);
+    int g = cf_view_get(s->view, path, &val, &len);
+    if (!g) {
+        cf_free_secret(val, len);
+        return CF_EEXIST;
+    }
+    return g == CF_ENOENT ? 0 : g;
+}
+
+/* Files the token (key) under its parent, which must exist (CF_ENOENT);
+ * pk gets the parent's key. Lock held. */
+static int link_parent(struct cf_token_store *s, const struct cf_token *t,
+                       const char *key, char pk[KEY_HEX])
+{
+    struct cf_token *par;
+    int rc = lookup_locked(s, t->parent, &par, NULL);
+    if (rc)
+        return rc;
+    cf_token_free(par);
+    if ((rc = hmac_hex(s, t->parent, pk)))
+        return rc;
+    char path[24 + 2 * KEY_HEX];
+    snprintf(path, sizeof path, "parent/%s/%s", pk, key);
+    return cf_view_put(s->view, path, "", 0);
+}
+
+/* accessor/<ak> -> {"accessor", "token_key"}. Lock held. */
+static int put_accessor(struct cf_token_store *s, const struct cf_token *t,
+                        const char *key, const char *ak)
+{
+    struct cf_json j;
+    char *js = NULL;
+    int rc = cf_json_init(&j);
+    if (rc)
+        return rc;
+    cf_json_obj_open(&j);
+    cf_json_kstr(&j, "accessor", t->accessor);
+    cf_json_kstr(&j, "token_key", key);
+    cf_json_obj_close(&j);
+    if ((rc = cf_json_finish(&j, &js)))
+        return rc;
+    char path[16 + KEY_HEX];
+    snprintf(path, sizeof path, "accessor/%s", ak);
+    rc = cf_view_put_str(s->view, path, js);
+    free(js);
+    return rc;
+}
+
+/* Removes the indexes a failed create may have written. Lock held. */
+static void unlink_indexes(struct cf_token_store *s, const struct cf_token *t,
+                           const char *key, const char *ak, const char *pk)
+{
+    char path[24 + 2 * KEY_HEX];
+    snprintf(path, sizeof path, "accessor/%s", ak);
+    cf_view_delete(s->view, path);
+    if (t->parent && pk[0]) {
+        snprintf(path, sizeof path, "parent/%s/%s", pk, key);
+        cf_view_delete(s->view, path);
+    }
+}
+
+int cf_token_create(struct cf_token_store *s, const struct cf_token_params *p,
+                    struct cf_token **out)
+{
+    struct cf_token *t;
+    int rc = build_token(p, &t);
+    if (rc)
+        return rc;
+    char key[KEY_HEX], ak[KEY_HEX], pk[KEY_HEX] = "";
     pthread_mutex_lock(&s->mu);
     rc = hmac_hex(s, t->id, key);
     if (!rc)
         rc = hmac_hex(s, t->accessor, ak);
-    if (!rc) {
-        uint8_t *val;
-        size_t len;
-        snprintf(path, sizeof path, "id/%s", key);
-        int g = cf_view_get(s->view, path, &val, &len);
-        if (!g) {
-            cf_free_secret(val, len);
-            rc = CF_EEXIST;
-        } else if (g != CF_ENOENT) {
-            rc = g;
-        }
-    }
-    char pk[KEY_HEX] = "";
-    if (!rc && t->parent) {
-        struct cf_token *par;
-        rc = lookup_locked(s, t->parent, &par, NULL);
-        if (!rc) {
-            cf_token_free(par);
-            rc = hmac_hex(s, t->parent, pk);
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "parent/%s/%s", pk, key);
-            rc = cf_view_put(s->view, path, "", 0);
-        }
-    }
-    if (!rc) {
-        struct cf_json j;
-        char *js = NULL;
-        rc = cf_json_init(&j);
-        if (!rc) {
-            cf_json_obj_open(&j);
-            cf_json_kstr(&j, "accessor", t->accessor);
-            cf_json_kstr(&j, "token_key", key);
-            cf_json_obj_close(&j);
-            rc = cf_json_finish(&j, &js);
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "accessor/%s", ak);
-            rc = cf_view_put_str(s->view, path, js);
-            free(js);
-        }
-    }
+    if (!rc)
+        rc = check_unused(s, key);
+    if (!rc && t->parent)
+        rc = link_parent(s, t, key, pk);
+    if (!rc)
+        rc = put_accessor(s, t, key, ak);
     if (!rc)
         rc = save(s, key, t);
-    if (rc && rc != CF_EEXIST && rc != CF_ENOENT) {
-        /* undo the indexes written before the failure */
-        snprintf(path, sizeof path, "accessor/%s", ak);
-        cf_view_delete(s->view, path);
-        if (t->parent && pk[0]) {
-            snprintf(path, sizeof path, "parent/%s/%s", pk, key);
-            cf_view_delete(s->view, path);
-        }
-    }
+    if (rc && rc != CF_EEXIST && rc != CF_ENOENT)
+        unlink_indexes(s, t, key, ak, pk);
     pthread_mutex_unlock(&s->mu);
     if (rc || !out)
         cf_token_free(t);

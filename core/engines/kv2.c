@@ -13,7 +13,7 @@ static const char *after(const char *rel, const char *prefix)
     return strncmp(rel, prefix, l) ? NULL : rel + l;
 }
 
-int cf_kv2_config_load(const struct cf_view *v, struct cf_kv2_config *c)
+static int config_load(const struct cf_view *v, struct cf_kv2_config *c)
 {
     memset(c, 0, sizeof *c);
     yajl_val r;
@@ -34,10 +34,35 @@ int cf_kv2_config_load(const struct cf_view *v, struct cf_kv2_config *c)
     return 0;
 }
 
-static int config_read(struct cf_mount *m, struct cf_result *res)
+/* Called with cfg_mu held. */
+static int config_cached(struct cf_mount *m, struct cf_kv_state *s,
+                         struct cf_kv2_config *c)
+{
+    if (!s->cfg_loaded) {
+        int rc = config_load(m->view, c);
+        if (rc)
+            return rc;
+        s->cfg = *c;
+        s->cfg_loaded = 1;
+    }
+    *c = s->cfg;
+    return 0;
+}
+
+int cf_kv2_config_get(struct cf_mount *m, struct cf_kv_state *s,
+                      struct cf_kv2_config *c)
+{
+    pthread_mutex_lock(&s->cfg_mu);
+    int rc = config_cached(m, s, c);
+    pthread_mutex_unlock(&s->cfg_mu);
+    return rc;
+}
+
+static int config_read(struct cf_mount *m, struct cf_kv_state *s,
+                       struct cf_result *res)
 {
     struct cf_kv2_config c;
-    int rc = cf_kv2_config_load(m->view, &c);
+    int rc = cf_kv2_config_get(m, s, &c);
     if (rc)
         return rc;
     char d[40];
@@ -76,7 +101,7 @@ static int config_write(struct cf_mount *m, struct cf_kv_state *s,
 
     pthread_mutex_lock(&s->cfg_mu);
     struct cf_kv2_config c;
-    int rc = cf_kv2_config_load(m->view, &c);
+    int rc = config_cached(m, s, &c);
     if (!rc) {
         if (mv)
             c.max_versions = max;
@@ -100,6 +125,11 @@ static int config_write(struct cf_mount *m, struct cf_kv_state *s,
                 free(text);
             }
         }
+        /* After a failed put the stored config is unknown: read it again. */
+        if (!rc)
+            s->cfg = c;
+        else
+            s->cfg_loaded = 0;
     }
     pthread_mutex_unlock(&s->cfg_mu);
     return rc;
@@ -240,7 +270,7 @@ static int versions_op(struct cf_mount *m, struct cf_kv_state *s,
                                : "No version number provided");
     }
     struct cf_kv2_config c = {0};
-    if (op == VOP_UNDELETE && (rc = cf_kv2_config_load(m->view, &c))) {
+    if (op == VOP_UNDELETE && (rc = cf_kv2_config_get(m, s, &c))) {
         free(vers);
         return rc;
     }
@@ -258,7 +288,7 @@ int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s,
 
     if (!strcmp(rel, "config")) {
         if (req->op == CF_OP_READ)
-            return config_read(m, res);
+            return config_read(m, s, res);
         if (req->op == CF_OP_CREATE || req->op == CF_OP_UPDATE)
             return config_write(m, s, req, res);
         return cf_kv_unsupported_op(res);
@@ -280,6 +310,23 @@ int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s,
     return cf_kv_unsupported_path(res);
 }
 
+/* Whether path has a (decodable) metadata record. */
+static int record_exists(const struct cf_view *v, const char *path,
+                         int *exists)
+{
+    struct cf_kv2_meta *meta;
+    int rc = cf_kv2_meta_load(v, path, &meta);
+    if (rc == CF_ENOENT) {
+        *exists = 0;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    cf_kv2_meta_free(meta);
+    *exists = 1;
+    return 0;
+}
+
 int cf_kv2_exists(struct cf_mount *m, struct cf_request *req, int *exists)
 {
     const char *rel = req->rel ? req->rel : "";
@@ -291,15 +338,20 @@ int cf_kv2_exists(struct cf_mount *m, struct cf_request *req, int *exists)
         return 0;
     }
     /* As Vault: the key exists once it has a metadata record. */
-    struct cf_kv2_meta *meta;
-    int rc = cf_kv2_meta_load(m->view, p, &meta);
-    if (rc == CF_ENOENT) {
-        *exists = 0;
+    struct cf_kv_state *s = m->state;
+    if (!s)
+        return record_exists(m->view, p, exists);
+    if (cf_kv_known_has(s, p)) {
+        *exists = 1;
         return 0;
     }
-    if (rc)
-        return rc;
-    cf_kv2_meta_free(meta);
-    *exists = 1;
-    return 0;
+    /* The read lock keeps a delete (which forgets the key under the write
+     * lock) from landing between the read and the add. */
+    pthread_rwlock_t *lk = cf_kv_lock(s, p);
+    pthread_rwlock_rdlock(lk);
+    int rc = record_exists(m->view, p, exists);
+    if (!rc && *exists)
+        cf_kv_known_add(s, p);
+    pthread_rwlock_unlock(lk);
+    return rc;
 }

@@ -291,7 +291,7 @@ static int data_write(struct cf_mount *m, struct cf_kv_state *s,
         return cf_result_error(res, 400, "error converting input for field "
                                "\"options\": expected a JSON object");
     struct cf_kv2_config c;
-    int rc = cf_kv2_config_load(m->view, &c);
+    int rc = cf_kv2_config_get(m, s, &c);
     if (rc)
         return rc;
 
@@ -343,7 +343,8 @@ static int data_write(struct cf_mount *m, struct cf_kv_state *s,
         cf_json_value(&j, d);
     if ((rc = cf_json_finish(&j, &text)))
         goto out;
-    rc = add_version(m, path, meta, &c, text, res);
+    if (!(rc = add_version(m, path, meta, &c, text, res)))
+        cf_kv_known_add(s, path);
 out:
     pthread_rwlock_unlock(lk);
     if (cur)

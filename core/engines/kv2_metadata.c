@@ -251,7 +251,7 @@ static int meta_write(struct cf_mount *m, struct cf_kv_state *s,
     if (!patch && !st.mv && !st.cr && !st.dv && !st.cm)
         return 0;
     struct cf_kv2_config c;
-    if ((rc = cf_kv2_config_load(m->view, &c)))
+    if ((rc = cf_kv2_config_get(m, s, &c)))
         goto done;
     if (st.cr && c.cas_required && !st.cas_required)
         cf_result_warn(res, "\"cas_required\" set to false, but is mandated "
@@ -281,6 +281,8 @@ static int meta_write(struct cf_mount *m, struct cf_kv_state *s,
             rc = cf_kv2_meta_set_custom(meta, st.custom, st.ncustom);
         if (!rc)
             rc = cf_kv2_meta_save(m->view, path, meta);
+        if (!rc)
+            cf_kv_known_add(s, path);
     }
     pthread_rwlock_unlock(lk);
     cf_kv2_meta_free(meta);
@@ -289,11 +291,11 @@ done:
     return rc;
 }
 
-/* Every version's data, then the record: the key is gone for good. */
+/* Every version's data, then the record: the key is gone for good. arg is
+ * the mount state, whose known set must lose the key first. */
 static int delete_all(struct cf_mount *m, const char *path,
                       struct cf_kv2_meta *meta, void *arg)
 {
-    (void)arg;
     int rc = 0;
     for (size_t i = 0; i < meta->nv && !rc; i++)
         rc = cf_kv2_delete_version(m->view, path, meta->v[i].num);
@@ -302,6 +304,7 @@ static int delete_all(struct cf_mount *m, const char *path,
     char *key = cf_kv2_meta_key(path);
     if (!key)
         return CF_ENOMEM;
+    cf_kv_known_forget(arg, path);
     rc = cf_view_delete(m->view, key);
     free(key);
     return rc == CF_ENOENT ? 0 : rc;
@@ -337,7 +340,7 @@ int cf_kv2_metadata(struct cf_mount *m, struct cf_kv_state *s,
     case CF_OP_PATCH:
         return meta_write(m, s, path, req, res, 1);
     case CF_OP_DELETE:
-        return cf_kv2_edit_meta(m, s, path, delete_all, NULL);
+        return cf_kv2_edit_meta(m, s, path, delete_all, s);
     default:
         return cf_kv_unsupported_op(res);
     }

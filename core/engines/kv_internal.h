@@ -18,16 +18,51 @@
 /* Vault's system default lease TTL (768h), shown when the mount has none. */
 #define CF_KV_SYSTEM_DEFAULT_TTL 2764800LL
 
+/* Mount-level configuration (kv2.c). dva: -1 disabled, 0 unset. */
+struct cf_kv2_config {
+    long long max_versions;
+    int cas_required;
+    long long dva;
+};
+
+#define CF_KV_KNOWN_BUCKETS 256
+/* Past this many keys the known set stops growing: a key left out only
+ * costs its existence check one record read. */
+#define CF_KV_KNOWN_MAX 65536
+struct cf_kv_known;
+
 /* Per-mount state. A key's metadata read-modify-write happens under its
  * stripe's write lock, so concurrent writers get distinct versions and a
- * check-and-set compares against the version it replaces. */
+ * check-and-set compares against the version it replaces.
+ * The caches below are sound because the state lives only on the active
+ * node (a standby builds no mounts) and every write to the mount's storage
+ * goes through this engine there. */
 struct cf_kv_state {
     pthread_rwlock_t locks[CF_KV_NLOCKS];
-    pthread_mutex_t cfg_mu;     /* config read-modify-write */
+    pthread_mutex_t cfg_mu;     /* config read-modify-write; cfg, cfg_loaded */
+    int cfg_loaded;             /* cfg mirrors the stored "config" */
+    struct cf_kv2_config cfg;
+    /* Keys known to have a metadata record: added once one is read or
+     * written, removed (under the key's write lock) before it is deleted. */
+    pthread_mutex_t known_mu;
+    struct cf_kv_known *known[CF_KV_KNOWN_BUCKETS];
+    size_t nknown;
 };
+
+/* A fresh state for one mount (*out owned by the caller, freed with
+ * cf_kv_state_free); err (may be NULL) says why on failure. */
+int cf_kv_state_new(struct cf_kv_state **out, struct coffer_err *err);
+void cf_kv_state_free(struct cf_kv_state *s);
 
 /* The stripe guarding key (borrowed from s). */
 pthread_rwlock_t *cf_kv_lock(struct cf_kv_state *s, const char *key);
+
+/* The known set (path borrowed). add is best effort: on allocation failure
+ * or past CF_KV_KNOWN_MAX the key is simply not remembered. forget must run
+ * under the key's write lock, before its record goes. */
+int cf_kv_known_has(struct cf_kv_state *s, const char *path);
+void cf_kv_known_add(struct cf_kv_state *s, const char *path);
+void cf_kv_known_forget(struct cf_kv_state *s, const char *path);
 
 /* {"keys":[...]} of the children of prefix, or 404 {"errors":[]} when
  * there are none. */
@@ -60,15 +95,12 @@ int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s,
                   struct cf_request *req, struct cf_result *res);
 int cf_kv2_exists(struct cf_mount *m, struct cf_request *req, int *exists);
 
-/* Mount-level configuration (kv2.c). dva: -1 disabled, 0 unset. */
-struct cf_kv2_config {
-    long long max_versions;
-    int cas_required;
-    long long dva;
-};
-int cf_kv2_config_load(const struct cf_view *v, struct cf_kv2_config *c);
+/* The mount's config into *c, read from storage on first use and cached
+ * in s after that; config writes replace the cached copy (kv2.c). */
+int cf_kv2_config_get(struct cf_mount *m, struct cf_kv_state *s,
+                      struct cf_kv2_config *c);
 
-/* One key's metadata record (kv2_meta.c). */
+/* One key's metadata record (kv2_record.c). */
 struct cf_kv2_version {
     unsigned long long num;
     int64_t created_ns;

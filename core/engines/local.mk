@@ -1,7 +1,7 @@
 # Secrets engines: kv (v1 pass-through, v2 versioned) and cubbyhole.
 noinst_LIBRARIES += libcfengines.a
 libcfengines_a_SOURCES = core/engines/engines.h \
-	core/engines/kv_internal.h core/engines/kv.c core/engines/kv1.c \
+	core/engines/kv_internal.h core/engines/kv.c core/engines/kv_common.c core/engines/kv1.c \
 	core/engines/kv2.c core/engines/kv2_record.c core/engines/kv2_data.c \
 	core/engines/kv2_metadata.c core/engines/cubbyhole.c
 

@@ -169,8 +169,8 @@ void cf_zk_watcher(zhandle_t *zh, int type, int state, const char *path,
             if (!s->disconnected_at)
                 s->disconnected_at = now_ms(z);
         }
-    } else if (type == ZOO_DELETED_EVENT && path) {
-        cf_zk_node_deleted(z, s, path);
+    } else if (type == ZOO_DELETED_EVENT && path && z->hooks) {
+        z->hooks->node_deleted(z, s, path);
     }
     s->gen++;
     pthread_cond_broadcast(&z->cv);
@@ -415,8 +415,8 @@ static int first_connect(struct zk *z, struct coffer_err *err)
     return CF_EUNAVAIL;
 }
 
-int cf_zk_open(const struct coffer_host *host, int ha, struct zk **out,
-               struct coffer_err *err)
+int cf_zk_open(const struct coffer_host *host, const struct zk_ha_hooks *hooks,
+               struct zk **out, struct coffer_err *err)
 {
     struct zk *z = calloc(1, sizeof *z);
     if (!z) {
@@ -424,7 +424,7 @@ int cf_zk_open(const struct coffer_host *host, int ha, struct zk **out,
         return CF_ENOMEM;
     }
     z->host = host;
-    z->ha = ha;
+    z->hooks = hooks;
     pthread_mutex_init(&z->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -462,7 +462,7 @@ int cf_zk_open(const struct coffer_host *host, int ha, struct zk **out,
             }
         }
     }
-    if (!rc && ha && pthread_create(&z->watchdog, NULL, cf_zk_watchdog, z)) {
+    if (!rc && hooks && pthread_create(&z->watchdog, NULL, hooks->watchdog, z)) {
         snprintf(err->msg, sizeof err->msg, "zookeeper: cannot start a "
                  "thread");
         rc = CF_ENOMEM;
@@ -484,7 +484,7 @@ void cf_zk_close(struct zk *z)
     z->closing = 1;
     pthread_cond_broadcast(&z->cv);
     pthread_mutex_unlock(&z->mu);
-    if (z->ha)
+    if (z->hooks)
         pthread_join(z->watchdog, NULL);
     cf_zk_release(z, z->sess);
     zk_free(z);

@@ -178,6 +178,118 @@ static void set_err(struct coffer_err *err, const char *what, const char *dir,
                  dir, zrc ? zerror(zrc) : "session lost");
 }
 
+/* One cf_zk_lock call's waiter, for its steps. All borrowed. */
+struct lock_wait {
+    struct zk *z;
+    struct zk_session *s;
+    const struct coffer_cancel *cancel;
+    coffer_lock_lost_cb on_lost;
+    void *arg;
+    const char *dir;
+    char *node;                /* ours; owned by the lock once taken */
+    const char *mine;          /* node's last component */
+    struct coffer_err *err;
+};
+
+/* Each step returns 0 (held), LOOK_AGAIN, or a CF_E* code to give up. */
+#define LOOK_AGAIN 1
+
+/* Our node is first: watch it (its deletion is a lost lock) and register
+ * the lock, which from then on owns w->node. */
+static int take_lock(const struct lock_wait *w, struct zk_lock **out)
+{
+    struct zk *z = w->z;
+    struct zk_session *s = w->s;
+    struct zk_lock *l = calloc(1, sizeof *l);
+    if (!l)
+        return CF_ENOMEM;
+    *l = (struct zk_lock){z, s, w->node, w->on_lost, w->arg, 0, 0, NULL};
+    int zrc = zoo_wexists(s->zh, w->node, cf_zk_watcher, s, NULL);
+    pthread_mutex_lock(&z->mu);
+    if (zrc == ZOK && !s->expired) {
+        l->next = z->locks;
+        z->locks = l;
+        pthread_mutex_unlock(&z->mu);
+        *out = l;
+        return 0;
+    }
+    pthread_mutex_unlock(&z->mu);
+    free(l);
+    if (cf_zk_retryable(zrc))
+        return LOOK_AGAIN;
+    set_err(w->err, "lock node vanished under", w->dir, zrc);
+    return CF_EUNAVAIL;
+}
+
+/* Watches the node just ahead of ours and sleeps until an event (gen
+ * moves), a tick at a time so that cancellation is seen. */
+static int wait_predecessor(const struct lock_wait *w, const char *pred_name,
+                            uint64_t gen)
+{
+    struct zk *z = w->z;
+    struct zk_session *s = w->s;
+    char *pred;
+    if (asprintf(&pred, "%s/%s", w->dir, pred_name) < 0)
+        return CF_ENOMEM;
+    int zrc = zoo_wexists(s->zh, pred, cf_zk_watcher, s, NULL);
+    free(pred);
+    if (zrc == ZNONODE)
+        return LOOK_AGAIN;   /* gone already */
+    for (;;) {
+        pthread_mutex_lock(&z->mu);
+        if (s->gen == gen && !z->closing && !s->expired)
+            cf_zk_wait_event(z, s, gen, TICK_MS);
+        int moved = s->gen != gen || z->closing || s->expired;
+        pthread_mutex_unlock(&z->mu);
+        if (moved || cancelled(z, w->cancel))
+            return LOOK_AGAIN;
+    }
+}
+
+/* One look at the queue: take the lock when we are first, else wait for
+ * our predecessor to go. */
+static int look_once(const struct lock_wait *w, struct zk_lock **out)
+{
+    struct zk *z = w->z;
+    pthread_mutex_lock(&z->mu);
+    uint64_t gen = w->s->gen;
+    int gone = w->s->expired;
+    pthread_mutex_unlock(&z->mu);
+    if (gone) {
+        set_err(w->err, "session expired while waiting for", w->dir, 0);
+        return CF_EUNAVAIL;
+    }
+    if (cancelled(z, w->cancel))
+        return CF_ECANCELED;
+    struct String_vector v = {0, NULL};
+    int zrc = children(w->s, w->dir, 0, &v);
+    if (zrc) {
+        deallocate_String_vector(&v);
+        if (!cf_zk_retryable(zrc)) {
+            set_err(w->err, "cannot list", w->dir, zrc);
+            return cf_zk_error(zrc);
+        }
+        pthread_mutex_lock(&z->mu);
+        cf_zk_wait_event(z, w->s, gen, TICK_MS);
+        pthread_mutex_unlock(&z->mu);
+        return LOOK_AGAIN;
+    }
+    int me = -1, rc;
+    for (int i = 0; i < v.count; i++)
+        if (!strcmp(v.data[i], w->mine))
+            me = i;
+    if (me == 0) {
+        rc = take_lock(w, out);
+    } else if (me < 0) {
+        set_err(w->err, "lock node vanished under", w->dir, 0);
+        rc = CF_EUNAVAIL;
+    } else {
+        rc = wait_predecessor(w, v.data[me - 1], gen);
+    }
+    deallocate_String_vector(&v);
+    return rc;
+}
+
 int cf_zk_lock(void *inst, const char *key, const char *value,
                const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost,
                void *arg, void **lock, struct coffer_err *err)
@@ -206,95 +318,15 @@ int cf_zk_lock(void *inst, const char *key, const char *value,
         free(dir);
         return cf_zk_error(zrc);
     }
-    const char *mine = strrchr(node, '/') + 1;
+    struct lock_wait w = {z, s, cancel, on_lost, arg, dir, node,
+                          strrchr(node, '/') + 1, err};
     struct zk_lock *l = NULL;
-    rc = 0;
-    for (;;) {
-        pthread_mutex_lock(&z->mu);
-        uint64_t gen = s->gen;
-        int gone = s->expired;
-        pthread_mutex_unlock(&z->mu);
-        if (gone) {
-            set_err(err, "session expired while waiting for", dir, 0);
-            rc = CF_EUNAVAIL;
-            break;
-        }
-        if (cancelled(z, cancel)) {
-            rc = CF_ECANCELED;
-            break;
-        }
-        struct String_vector v = {0, NULL};
-        zrc = children(s, dir, 0, &v);
-        if (zrc) {
-            deallocate_String_vector(&v);
-            if (cf_zk_retryable(zrc)) {
-                pthread_mutex_lock(&z->mu);
-                cf_zk_wait_event(z, s, gen, TICK_MS);
-                pthread_mutex_unlock(&z->mu);
-                continue;
-            }
-            set_err(err, "cannot list", dir, zrc);
-            rc = cf_zk_error(zrc);
-            break;
-        }
-        int me = -1;
-        for (int i = 0; i < v.count; i++)
-            if (!strcmp(v.data[i], mine))
-                me = i;
-        if (me == 0) {
-            deallocate_String_vector(&v);
-            if (!(l = calloc(1, sizeof *l))) {
-                rc = CF_ENOMEM;
-                break;
-            }
-            *l = (struct zk_lock){z, s, node, on_lost, arg, 0, 0, NULL};
-            /* Watch our own node: its deletion is a lost lock. */
-            zrc = zoo_wexists(s->zh, node, cf_zk_watcher, s, NULL);
-            pthread_mutex_lock(&z->mu);
-            if (zrc == ZOK && !s->expired) {
-                l->next = z->locks;
-                z->locks = l;
-                pthread_mutex_unlock(&z->mu);
-                free(dir);
-                *lock = l;
-                return 0;
-            }
-            pthread_mutex_unlock(&z->mu);
-            free(l);
-            l = NULL;
-            if (cf_zk_retryable(zrc))
-                continue;
-            set_err(err, "lock node vanished under", dir, zrc);
-            rc = CF_EUNAVAIL;
-            break;
-        }
-        if (me < 0) {
-            deallocate_String_vector(&v);
-            set_err(err, "lock node vanished under", dir, 0);
-            rc = CF_EUNAVAIL;
-            break;
-        }
-        char *pred;
-        int r = asprintf(&pred, "%s/%s", dir, v.data[me - 1]);
-        deallocate_String_vector(&v);
-        if (r < 0) {
-            rc = CF_ENOMEM;
-            break;
-        }
-        zrc = zoo_wexists(s->zh, pred, cf_zk_watcher, s, NULL);
-        free(pred);
-        if (zrc == ZNONODE)
-            continue;   /* gone already: look again */
-        /* Wait for an event, checking cancellation every tick. */
-        for (;;) {
-            pthread_mutex_lock(&z->mu);
-            if (s->gen == gen && !z->closing && !s->expired)
-                cf_zk_wait_event(z, s, gen, TICK_MS);
-            int moved = s->gen != gen || z->closing || s->expired;
-            pthread_mutex_unlock(&z->mu);
-            if (moved || cancelled(z, cancel))
-                break;
-        }
+    while ((rc = look_once(&w, &l)) == LOOK_AGAIN)
+        continue;
+    if (!rc) {
+        free(dir);
+        *lock = l;
+        return 0;
     }
     drop_node(z, s, node);
     free(node);
@@ -403,7 +435,8 @@ int cf_zk_wait_change(void *inst, const char *key, const char *known,
     return rc;
 }
 
-void cf_zk_node_deleted(struct zk *z, struct zk_session *s, const char *path)
+/* Marks every held lock whose node is path as lost (watcher, under mu). */
+static void node_deleted(struct zk *z, struct zk_session *s, const char *path)
 {
     for (struct zk_lock *l = z->locks; l; l = l->next)
         if (l->s == s && !strcmp(l->node, path))
@@ -412,7 +445,7 @@ void cf_zk_node_deleted(struct zk *z, struct zk_session *s, const char *path)
 
 /* Fires on_lost (under mu, so that unlock, which takes mu to unlink the
  * lock, either runs first and prevents it or waits until it is done). */
-void *cf_zk_watchdog(void *arg)
+static void *watchdog(void *arg)
 {
     struct zk *z = arg;
     uint64_t last = z->host->monotonic_ms();
@@ -452,3 +485,8 @@ void *cf_zk_watchdog(void *arg)
     pthread_mutex_unlock(&z->mu);
     return NULL;
 }
+
+const struct zk_ha_hooks cf_zk_ha_hooks = {
+    .watchdog = watchdog,
+    .node_deleted = node_deleted,
+};

@@ -7,7 +7,7 @@ static int zk_storage_open(const struct coffer_host *host, void **inst,
                            struct coffer_err *err)
 {
     struct zk *z;
-    int rc = cf_zk_open(host, 0, &z, err);
+    int rc = cf_zk_open(host, NULL, &z, err);
     if (!rc)
         *inst = z;
     return rc;
@@ -17,7 +17,7 @@ static int zk_ha_open(const struct coffer_host *host, void **inst,
                       struct coffer_err *err)
 {
     struct zk *z;
-    int rc = cf_zk_open(host, 1, &z, err);
+    int rc = cf_zk_open(host, &cf_zk_ha_hooks, &z, err);
     if (!rc)
         *inst = z;
     return rc;

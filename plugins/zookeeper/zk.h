@@ -11,6 +11,17 @@
 
 struct zk;
 struct zk_lock;
+struct zk_session;
+
+/* What the HA side (lock.c) hands the connection (conn.c) when an HA
+ * instance is opened, so that conn.c calls up into lock.c only through
+ * these. */
+struct zk_ha_hooks {
+    /* Body of the thread that fires on_lost for held locks (arg = the zk). */
+    void *(*watchdog)(void *arg);
+    /* A watched node was deleted (watcher thread, under z->mu). */
+    void (*node_deleted)(struct zk *z, struct zk_session *s, const char *path);
+};
 
 /* One ZooKeeper session (one zhandle_t). Replaced when it expires; freed
  * (zookeeper_close) when the last user releases it. Fields under z->mu. */
@@ -39,15 +50,17 @@ struct zk {
     pthread_cond_t cv;
     struct zk_session *sess;   /* current session */
     uint64_t epochs;
-    /* ha only: held locks and the watchdog that fires on_lost. */
+    /* ha only (hooks set): held locks and the watchdog that fires on_lost. */
+    const struct zk_ha_hooks *hooks;
     struct zk_lock *locks;
-    int ha, closing;
+    int closing;
     pthread_t watchdog;
 };
 
-/* conn.c: config, sessions, errors. */
-int cf_zk_open(const struct coffer_host *host, int ha, struct zk **out,
-               struct coffer_err *err);
+/* conn.c: config, sessions, errors. hooks (borrowed, static) NULL for a
+ * storage instance, cf_zk_ha_hooks for an HA one. */
+int cf_zk_open(const struct coffer_host *host, const struct zk_ha_hooks *hooks,
+               struct zk **out, struct coffer_err *err);
 void cf_zk_close(struct zk *z);
 /* A connected session with a reference (release it), waiting up to
  * request_ms for a reconnect and replacing an expired session. NULL with
@@ -78,7 +91,7 @@ int cf_zk_put(void *inst, const char *key, const uint8_t *val, size_t len);
 int cf_zk_del(void *inst, const char *key);
 int cf_zk_list(void *inst, const char *prefix, coffer_list_cb cb, void *arg);
 
-/* lock.c: the ha vtable members, and the watchdog thread's body. */
+/* lock.c: the ha vtable members, and the hooks an HA instance opens with. */
 int cf_zk_lock(void *inst, const char *key, const char *value,
                const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost,
                void *arg, void **lock, struct coffer_err *err);
@@ -86,8 +99,6 @@ int cf_zk_unlock(void *lock);
 int cf_zk_value(void *inst, const char *key, int *held, char **value);
 int cf_zk_wait_change(void *inst, const char *key, const char *known,
                       int timeout_ms, int *changed);
-void *cf_zk_watchdog(void *arg);
-/* Marks every held lock whose node is path as lost (watcher, under mu). */
-void cf_zk_node_deleted(struct zk *z, struct zk_session *s, const char *path);
+extern const struct zk_ha_hooks cf_zk_ha_hooks;
 
 #endif

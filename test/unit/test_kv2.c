@@ -170,15 +170,21 @@ static void test_cas(void)
     down();
 }
 
+/* n writes of {"i":1}..{"i":n} to rel. */
+static void write_versions(const char *rel, int n)
+{
+    for (int i = 1; i <= n; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"data\":{\"i\":%d}}", i);
+        CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, rel, body), 200);
+    }
+}
+
 static void test_max_versions(void)
 {
     up();
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"max_versions\":3}"), 204);
-    for (int i = 1; i <= 5; i++) {
-        char body[64];
-        snprintf(body, sizeof body, "{\"data\":{\"i\":%d}}", i);
-        CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/m", body), 200);
-    }
+    write_versions("data/m", 5);
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/m", NULL), 200);
     CF_ASSERT_STR_EQ(S("current_version"), "5");
     CF_ASSERT_STR_EQ(S("oldest_version"), "3");
@@ -602,6 +608,49 @@ static void test_exists(void)
     down();
 }
 
+/* The mount config is cached after first use: a config write must replace
+ * the cached copy, or the writes below would keep the default window. */
+static void test_config_cache_invalidated(void)
+{
+    up();
+    CF_ASSERT_INT_EQ(call(CF_OP_READ, "config", NULL), 200);
+    CF_ASSERT_STR_EQ(S("max_versions"), "0");
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/warm", "{\"data\":{\"a\":1}}"), 200);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"max_versions\":2}"), 204);
+    write_versions("data/c", 3);
+    CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/c", NULL), 200);
+    CF_ASSERT_STR_EQ(S("current_version"), "3");
+    CF_ASSERT_STR_EQ(S("oldest_version"), "2");
+    CF_ASSERT_STR_EQ(S("versions/1"), "(absent)");
+    CF_ASSERT_STR_EQ(S("versions/2"), "{object}");
+    CF_ASSERT_STR_EQ(S("versions/3"), "{object}");
+    CU_ASSERT(!stored("versions/c/1"));
+    CU_ASSERT(stored("versions/c/2"));
+    CF_ASSERT_INT_EQ(call(CF_OP_READ, "config", NULL), 200);
+    CF_ASSERT_STR_EQ(S("max_versions"), "2");
+    down();
+}
+
+/* A key the existence check has seen must read as missing again once its
+ * metadata is deleted. */
+static void test_exists_after_delete(void)
+{
+    up();
+    struct cf_request *r = fx_req(CF_OP_UPDATE, "data/gone", "{\"data\":{}}", NULL);
+    int ex = -1;
+    fx_run(&f, r, &res);
+    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(ex, 1);
+    CF_ASSERT_INT_EQ(call(CF_OP_DELETE, "metadata/gone", NULL), 204);
+    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(ex, 0);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/gone", "{\"max_versions\":1}"), 204);
+    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(ex, 1);
+    cf_request_free(r);
+    down();
+}
+
 #define NTHREADS 8
 #define NWRITES 25
 
@@ -702,6 +751,8 @@ int main(void)
         {"delete_version_after", test_delete_version_after},
         {"subkeys", test_subkeys},
         {"exists", test_exists},
+        {"exists after a metadata delete", test_exists_after_delete},
+        {"config write replaces the cached config", test_config_cache_invalidated},
         {"concurrent writers", test_concurrent_writers},
         {"handle without init", test_handle_without_init},
         {NULL, NULL},
