@@ -3,6 +3,7 @@
  * for them to leave before the instance is closed. */
 #include "plugin/ha_backend.h"
 #include "plugin/call_gate.h"
+#include <coffer/plugin.h>
 #include "util/timeutil.h"
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,6 @@ struct cf_ha_backend {
     void *inst;
     struct cf_plugin_gate gate;
 };
-
-/* A member is offered when it lies inside struct_size and is set. */
-#define HAS(vt, m) ((vt)->struct_size >= offsetof(struct coffer_ha, m) + \
-                    sizeof((vt)->m) && (vt)->m)
 
 int cf_ha_backend_new(const struct coffer_ha *vt, void *inst, const char *name,
                       atomic_int *cancelled, void (*on_free)(void *),
@@ -140,7 +137,7 @@ int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key,
     if (rc)
         return rc;
     int c = 0;
-    if (HAS(b->vt, wait_change))
+    if (COFFER_VT_HAS(b->vt, wait_change))
         rc = b->vt->wait_change(b->inst, key, known, timeout_ms, &c);
     else
         rc = poll_change(b, key, known, timeout_ms, &c);

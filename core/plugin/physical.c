@@ -2,6 +2,7 @@
  * the vtable's struct_size, or NULL, as not offered. */
 #include "plugin/physical.h"
 #include "util/json.h"
+#include <coffer/plugin.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,6 @@ struct cf_physical {
     void (*on_free)(void *);
     void *on_free_arg;
 };
-
-#define HAS(vt, m) \
-    ((vt)->struct_size >= offsetof(struct coffer_storage, m) + sizeof((vt)->m) && (vt)->m)
 
 int cf_physical_new(const struct coffer_storage *vt, void *inst,
                     const char *name, void (*on_free)(void *),
@@ -37,7 +35,7 @@ void cf_physical_free(struct cf_physical *p)
 {
     if (!p)
         return;
-    if (HAS(p->vt, close))
+    if (COFFER_VT_HAS(p->vt, close))
         p->vt->close(p->inst);
     if (p->on_free)
         p->on_free(p->on_free_arg);
@@ -49,7 +47,7 @@ const char *cf_physical_name(const struct cf_physical *p) { return p->name; }
 int cf_physical_get(struct cf_physical *p, const char *key, uint8_t **val,
                     size_t *len)
 {
-    if (!HAS(p->vt, get))
+    if (!COFFER_VT_HAS(p->vt, get))
         return CF_ENOTSUP;
     return p->vt->get(p->inst, key, val, len);
 }
@@ -57,14 +55,14 @@ int cf_physical_get(struct cf_physical *p, const char *key, uint8_t **val,
 int cf_physical_put(struct cf_physical *p, const char *key, const uint8_t *val,
                     size_t len)
 {
-    if (!HAS(p->vt, put))
+    if (!COFFER_VT_HAS(p->vt, put))
         return CF_ENOTSUP;
     return p->vt->put(p->inst, key, val, len);
 }
 
 int cf_physical_delete(struct cf_physical *p, const char *key)
 {
-    if (!HAS(p->vt, del))
+    if (!COFFER_VT_HAS(p->vt, del))
         return CF_ENOTSUP;
     return p->vt->del(p->inst, key);
 }
@@ -99,7 +97,7 @@ static int collect_cb(void *arg, const char *name)
 int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
                      size_t *n)
 {
-    if (!HAS(p->vt, list))
+    if (!COFFER_VT_HAS(p->vt, list))
         return CF_ENOTSUP;
     struct collect c = {0};
     int rc = p->vt->list(p->inst, prefix, collect_cb, &c);
@@ -117,7 +115,7 @@ int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
 int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops,
                     size_t n)
 {
-    if (!(p->vt->caps & CF_STORAGE_CAP_TXN) || !HAS(p->vt, txn))
+    if (!(p->vt->caps & CF_STORAGE_CAP_TXN) || !COFFER_VT_HAS(p->vt, txn))
         return CF_ENOTSUP;
     return p->vt->txn(p->inst, ops, n);
 }

@@ -3,6 +3,7 @@
  * after every call has left it. */
 #include "plugin/transport_backend.h"
 #include "plugin/call_gate.h"
+#include <coffer/plugin.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,10 +12,6 @@ struct cf_transport_backend {
     void *inst;
     struct cf_plugin_gate gate;
 };
-
-/* A member is offered when it lies inside struct_size and is set. */
-#define HAS(vt, m) ((vt)->struct_size >= offsetof(struct coffer_transport, m) + \
-                    sizeof((vt)->m) && (vt)->m)
 
 int cf_transport_backend_new(const struct coffer_transport *vt, void *inst,
                              const char *name, atomic_int *cancelled,
@@ -127,7 +124,7 @@ int cf_transport_echo(struct cf_transport_backend *b, void *conn,
 {
     if (!conn)
         return CF_EINVAL;
-    if (!HAS(b->vt, echo))
+    if (!COFFER_VT_HAS(b->vt, echo))
         return CF_ENOTSUP;
     int rc = cf_plugin_gate_enter(&b->gate);
     if (rc)
