@@ -1,18 +1,12 @@
-/* The host side of the plugin ABI: dlopen a plugin, check its descriptor and
- * config block in the order STYLE.md §4 gives, and open storage instances
- * with a per-instance struct coffer_host. Every refusal is one line that
- * names the file (and both ABI versions where they matter). */
+/* Loading a plugin: dlopen it, check its descriptor, vtables and config
+ * block in the order STYLE.md §4 gives. Every refusal is one line that
+ * names the file (and both ABI versions where they matter). Opening
+ * instances is host.c's job. */
 #include "plugin/loader.h"
-#include "plugin/physical.h"
-#include "plugin/ha_backend.h"
-#include "plugin/transport_backend.h"
-#include "util/secret.h"
 #include "util/timeutil.h"
 #include <coffer/version.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +17,6 @@ struct cf_plugin {
     const struct coffer_plugin *desc;
     char *path;
     char *name;
-};
-
-/* The host-side state behind one instance's struct coffer_host. */
-struct host_ctx {
-    struct coffer_host host;
-    const struct cf_plugin *plugin;
-    const struct cf_hcl_node *cfg;
-    const struct cf_logger *log;
-    atomic_int cancelled;
 };
 
 /* The smallest descriptor and storage vtable an ABI 1.x plugin may have:
@@ -457,210 +442,37 @@ const struct coffer_plugin *cf_plugin_descriptor(const struct cf_plugin *p)
     return p->desc;
 }
 
-/* ---- struct coffer_host for one instance ---- */
-
-static void host_log(void *ctx, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void host_log(void *ctx, int level, const char *fmt, ...)
+const char *cf_plugin_name(const struct cf_plugin *p)
 {
-    struct host_ctx *h = ctx;
-    va_list ap;
-    va_start(ap, fmt);
-    cf_vlog(h->log, level, h->plugin->name, fmt, ap);
-    va_end(ap);
+    return p->name;
 }
 
-static const struct cf_hcl_node *host_value(struct host_ctx *h, const char *key)
+const char *cf_plugin_path(const struct cf_plugin *p)
 {
-    const struct cf_hcl_entry *e = h->cfg ? cf_hcl_get(h->cfg, key) : NULL;
-    return e ? e->value : NULL;
+    return p->path;
 }
 
-static int host_string(void *ctx, const char *key, const char **out)
+int cf_plugin_check_kind(const struct cf_plugin *p, unsigned kind,
+                         struct coffer_err *err)
 {
-    const struct cf_hcl_node *n = host_value(ctx, key);
-    if (!n)
-        return CF_ENOENT;
-    return cf_hcl_as_string(n, out) ? CF_EINVAL : 0;
+    switch (kind) {
+    case CF_KIND_STORAGE: return check_storage(p, err);
+    case CF_KIND_HA: return check_ha(p, err);
+    case CF_KIND_TRANSPORT: return check_transport(p, err);
+    }
+    return CF_EINVAL;
 }
 
-/* A DURATION key read as an int gives seconds, so "15s" works too. */
-static int host_int(void *ctx, const char *key, long long *out)
+int cf_plugin_config_int(const struct cf_plugin *p,
+                         const struct cf_hcl_node *value, const char *key,
+                         long long *out)
 {
-    struct host_ctx *h = ctx;
-    const struct cf_hcl_node *n = host_value(h, key);
-    if (!n)
-        return CF_ENOENT;
-    const struct coffer_config_key *k = find_key(h->plugin->desc, key);
+    const struct coffer_config_key *k = find_key(p->desc, key);
     long long v;
-    int rc = k && k->type == CF_CFG_DURATION ? as_duration(n, &v)
-                                             : cf_hcl_as_int(n, &v);
+    int rc = k && k->type == CF_CFG_DURATION ? as_duration(value, &v)
+                                             : cf_hcl_as_int(value, &v);
     if (rc)
         return CF_EINVAL;
     *out = v;
-    return 0;
-}
-
-static int host_bool(void *ctx, const char *key, int *out)
-{
-    const struct cf_hcl_node *n = host_value(ctx, key);
-    if (!n)
-        return CF_ENOENT;
-    return cf_hcl_as_bool(n, out) ? CF_EINVAL : 0;
-}
-
-static void host_free_secret(void *p, size_t n) { cf_free_secret(p, n); }
-static uint64_t host_mono(void) { return cf_mono_ms(); }
-static int64_t host_wall(void) { return cf_now_ms(); }
-
-static int host_cancelled(void *ctx)
-{
-    struct host_ctx *h = ctx;
-    return atomic_load(&h->cancelled);
-}
-
-static void host_ctx_free(void *arg) { free(arg); }
-
-/* A host table for one instance of p; NULL when out of memory. */
-static struct host_ctx *host_ctx_new(const struct cf_plugin *p,
-                                     const struct cf_hcl_node *cfg,
-                                     const struct cf_logger *log)
-{
-    struct host_ctx *h = calloc(1, sizeof *h);
-    if (!h)
-        return NULL;
-    h->plugin = p;
-    h->cfg = cfg;
-    h->log = log;
-    atomic_init(&h->cancelled, 0);
-    h->host = (struct coffer_host){
-        .struct_size = sizeof(struct coffer_host),
-        .ctx = h,
-        .log = host_log,
-        .config_string = host_string,
-        .config_int = host_int,
-        .config_bool = host_bool,
-        .alloc = malloc,
-        .realloc = realloc,
-        .free = free,
-        .free_secret = host_free_secret,
-        .monotonic_ms = host_mono,
-        .wall_ms = host_wall,
-        .cancelled = host_cancelled,
-    };
-    return h;
-}
-
-int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-                     const struct cf_logger *log, struct cf_physical **out,
-                     struct coffer_err *err)
-{
-    const struct coffer_storage *vt = p->desc->storage;
-    if (!vt) {
-        coffer_err_set(err, "plugin \"%s\" (%s): does not offer storage", p->name,
-             p->path);
-        return CF_ENOTSUP;
-    }
-    struct host_ctx *h = host_ctx_new(p, cfg, log);
-    if (!h) {
-        coffer_err_set(err, "storage \"%s\": out of memory", p->name);
-        return CF_ENOMEM;
-    }
-    void *inst = NULL;
-    struct coffer_err perr = {{0}};
-    int rc = vt->open(&h->host, &inst, &perr);
-    if (rc) {
-        coffer_err_set(err, "storage \"%s\": %s", p->name,
-             perr.msg[0] ? perr.msg : "open failed without a message");
-        free(h);
-        return rc > 0 ? CF_EIO : rc;
-    }
-    struct cf_physical *ph;
-    if ((rc = cf_physical_new(vt, inst, p->desc->name, host_ctx_free, h, &ph))) {
-        vt->close(inst);
-        free(h);
-        coffer_err_set(err, "storage \"%s\": out of memory", p->name);
-        return rc;
-    }
-    *out = ph;
-    return 0;
-}
-
-int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-               const struct cf_logger *log, struct cf_ha_backend **out,
-               struct coffer_err *err)
-{
-    const struct coffer_ha *vt = p->desc->ha;
-    if (!vt) {
-        coffer_err_set(err, "plugin \"%s\" (%s): does not offer ha", p->name, p->path);
-        return CF_ENOTSUP;
-    }
-    int rc = check_ha(p, err);
-    if (rc)
-        return rc;
-    struct host_ctx *h = host_ctx_new(p, cfg, log);
-    if (!h) {
-        coffer_err_set(err, "ha \"%s\": out of memory", p->name);
-        return CF_ENOMEM;
-    }
-    void *inst = NULL;
-    struct coffer_err perr = {{0}};
-    rc = vt->open(&h->host, &inst, &perr);
-    if (rc) {
-        coffer_err_set(err, "ha \"%s\": %s", p->name,
-             perr.msg[0] ? perr.msg : "open failed without a message");
-        free(h);
-        return rc > 0 ? CF_EIO : rc;
-    }
-    struct cf_ha_backend *b;
-    if ((rc = cf_ha_backend_new(vt, inst, p->desc->name, &h->cancelled,
-                                host_ctx_free, h, &b))) {
-        vt->close(inst);
-        free(h);
-        coffer_err_set(err, "ha \"%s\": out of memory", p->name);
-        return rc;
-    }
-    *out = b;
-    return 0;
-}
-
-int cf_transport_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-                      const struct cf_logger *log,
-                      struct cf_transport_backend **out,
-                      struct coffer_err *err)
-{
-    const struct coffer_transport *vt = p->desc->transport;
-    if (!vt) {
-        coffer_err_set(err, "plugin \"%s\" (%s): does not offer transport", p->name,
-             p->path);
-        return CF_ENOTSUP;
-    }
-    int rc = check_transport(p, err);
-    if (rc)
-        return rc;
-    struct host_ctx *h = host_ctx_new(p, cfg, log);
-    if (!h) {
-        coffer_err_set(err, "transport \"%s\": out of memory", p->name);
-        return CF_ENOMEM;
-    }
-    void *inst = NULL;
-    struct coffer_err perr = {{0}};
-    rc = vt->open(&h->host, &inst, &perr);
-    if (rc) {
-        coffer_err_set(err, "transport \"%s\": %s", p->name,
-             perr.msg[0] ? perr.msg : "open failed without a message");
-        free(h);
-        return rc > 0 ? CF_EIO : rc;
-    }
-    struct cf_transport_backend *b;
-    if ((rc = cf_transport_backend_new(vt, inst, p->desc->name, &h->cancelled,
-                                       host_ctx_free, h, &b))) {
-        vt->close(inst);
-        free(h);
-        coffer_err_set(err, "transport \"%s\": out of memory", p->name);
-        return rc;
-    }
-    *out = b;
     return 0;
 }
