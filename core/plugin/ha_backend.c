@@ -3,7 +3,9 @@
  * for them to leave before the instance is closed. */
 #include "plugin/ha_backend.h"
 #include "plugin/call_gate.h"
+#include <coffer/plugin.h>
 #include "util/timeutil.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,30 +13,22 @@
 #define POLL_MS 100
 
 struct cf_ha_backend {
+    struct cf_plugin_gate gate;   /* first: the gate allocates and frees b */
     const struct coffer_ha *vt;
-    void *inst;
-    struct cf_plugin_gate gate;
 };
-
-/* A member is offered when it lies inside struct_size and is set. */
-#define HAS(vt, m) ((vt)->struct_size >= offsetof(struct coffer_ha, m) + \
-                    sizeof((vt)->m) && (vt)->m)
+_Static_assert(offsetof(struct cf_ha_backend, gate) == 0, "gate first");
 
 int cf_ha_backend_new(const struct coffer_ha *vt, void *inst, const char *name,
                       atomic_int *cancelled, void (*on_free)(void *),
                       void *on_free_arg, struct cf_ha_backend **out)
 {
-    struct cf_ha_backend *b = calloc(1, sizeof *b);
-    if (!b)
-        return CF_ENOMEM;
-    int rc = cf_plugin_gate_init(&b->gate, name, cancelled, on_free,
-                                 on_free_arg);
-    if (rc) {
-        free(b);
+    void *w;
+    int rc = cf_plugin_gate_new(sizeof(struct cf_ha_backend), inst, vt->close,
+                                name, cancelled, on_free, on_free_arg, &w);
+    if (rc)
         return rc;
-    }
+    struct cf_ha_backend *b = w;
     b->vt = vt;
-    b->inst = inst;
     *out = b;
     return 0;
 }
@@ -51,11 +45,10 @@ int cf_ha_backend_lock(struct cf_ha_backend *b, const char *key,
         return rc;
     struct coffer_err perr = {{0}};
     void *l = NULL;
-    rc = b->vt->lock(b->inst, key, value, cancel, on_lost, arg, &l, &perr);
+    rc = b->vt->lock(b->gate.inst, key, value, cancel, on_lost, arg, &l, &perr);
     cf_plugin_gate_leave(&b->gate);
     if (rc) {
-        if (err)
-            memcpy(err->msg, perr.msg, sizeof err->msg);
+        cf_plugin_err_copy(err, &perr, NULL);
         return cf_plugin_norm_rc(rc);
     }
     *lock = l;
@@ -79,7 +72,7 @@ int cf_ha_backend_value(struct cf_ha_backend *b, const char *key, int *held,
     int rc = cf_plugin_gate_enter(&b->gate);
     if (rc)
         return rc;
-    rc = b->vt->value(b->inst, key, &h, &v);
+    rc = b->vt->value(b->gate.inst, key, &h, &v);
     cf_plugin_gate_leave(&b->gate);
     if (rc) {
         free(v);
@@ -110,7 +103,7 @@ static int poll_change(struct cf_ha_backend *b, const char *key,
     for (;;) {
         int held = 0;
         char *v = NULL;
-        int rc = b->vt->value(b->inst, key, &held, &v);
+        int rc = b->vt->value(b->gate.inst, key, &held, &v);
         if (rc) {
             free(v);
             return cf_plugin_norm_rc(rc);
@@ -140,8 +133,8 @@ int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key,
     if (rc)
         return rc;
     int c = 0;
-    if (HAS(b->vt, wait_change))
-        rc = b->vt->wait_change(b->inst, key, known, timeout_ms, &c);
+    if (COFFER_VT_HAS(b->vt, wait_change))
+        rc = b->vt->wait_change(b->gate.inst, key, known, timeout_ms, &c);
     else
         rc = poll_change(b, key, known, timeout_ms, &c);
     cf_plugin_gate_leave(&b->gate);
@@ -158,10 +151,6 @@ const char *cf_ha_backend_name(const struct cf_ha_backend *b)
 
 void cf_ha_backend_free(struct cf_ha_backend *b)
 {
-    if (!b)
-        return;
-    cf_plugin_gate_close(&b->gate);
-    b->vt->close(b->inst);
-    cf_plugin_gate_destroy(&b->gate);
-    free(b);
+    if (b)
+        cf_plugin_gate_free(&b->gate);
 }

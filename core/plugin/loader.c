@@ -1,18 +1,12 @@
-/* The host side of the plugin ABI: dlopen a plugin, check its descriptor and
- * config block in the order STYLE.md §4 gives, and open storage instances
- * with a per-instance struct coffer_host. Every refusal is one line that
- * names the file (and both ABI versions where they matter). */
+/* Loading a plugin: dlopen it, check its descriptor, vtables and config
+ * block in the order STYLE.md §4 gives. Every refusal is one line that
+ * names the file (and both ABI versions where they matter). Opening
+ * instances is host.c's job. */
 #include "plugin/loader.h"
-#include "plugin/physical.h"
-#include "plugin/ha_backend.h"
-#include "plugin/transport_backend.h"
-#include "util/secret.h"
 #include "util/timeutil.h"
 #include <coffer/version.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,38 +19,15 @@ struct cf_plugin {
     char *name;
 };
 
-/* The host-side state behind one instance's struct coffer_host. */
-struct host_ctx {
-    struct coffer_host host;
-    const struct cf_plugin *plugin;
-    const struct cf_hcl_node *cfg;
-    const struct cf_logger *log;
-    atomic_int cancelled;
-};
-
 /* The smallest descriptor and storage vtable an ABI 1.x plugin may have:
  * every member ABI 1.0 defines (storage: up to the last required one). */
-#define END_OF(type, m) (offsetof(type, m) + sizeof(((type *)0)->m))
-#define DESC_MIN_1_0 END_OF(struct coffer_plugin, transport)
-#define STORAGE_MIN_1_0 END_OF(struct coffer_storage, list)
+#define DESC_MIN_1_0 COFFER_VT_END((struct coffer_plugin *)0, transport)
+#define STORAGE_MIN_1_0 COFFER_VT_END((struct coffer_storage *)0, list)
 /* The ha vtable arrived in 1.1; wait_change is its only optional member. */
-#define HA_MIN_1_1 END_OF(struct coffer_ha, value)
+#define HA_MIN_1_1 COFFER_VT_END((struct coffer_ha *)0, value)
 /* The transport vtable arrived in 1.2, whole; echo is its only optional
  * member (NULL allowed). */
-#define TRANSPORT_MIN_1_2 END_OF(struct coffer_transport, hangup)
-
-static void fail(struct coffer_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void fail(struct coffer_err *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
+#define TRANSPORT_MIN_1_2 COFFER_VT_END((struct coffer_transport *)0, hangup)
 
 /* A name becomes a file name in the plugin directory: keep it a plain word
  * so that `storage "../x"` cannot reach outside it. */
@@ -136,8 +107,9 @@ static int check_config(const struct cf_plugin *p,
 {
     const struct coffer_plugin *d = p->desc;
     if (cfg && cfg->type != CF_HCL_OBJECT) {
-        fail(err, "plugin \"%s\" (%s): config line %d: the block must be an "
-             "object of key = value", p->name, p->path, cfg->line);
+        coffer_err_set(err, "plugin \"%s\" (%s): config line %d: the block "
+                       "must be an object of key = value", p->name, p->path,
+                       cfg->line);
         return CF_ECONFIG;
     }
     for (size_t i = 0; cfg && i < cfg->nentries; i++) {
@@ -154,39 +126,40 @@ static int check_config(const struct cf_plugin *p,
             char names[256];
             key_names(d, names, sizeof names);
             if (near)
-                fail(err, "plugin \"%s\" (%s): config line %d: unknown key "
-                     "\"%s\" (did you mean \"%s\"?)", p->name, p->path,
-                     e->line, e->key, near);
+                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: "
+                               "unknown key \"%s\" (did you mean \"%s\"?)",
+                               p->name, p->path, e->line, e->key, near);
             else if (n)
-                fail(err, "plugin \"%s\" (%s): config line %d: unknown key "
-                     "\"%s\" (accepted keys: %s)", p->name, p->path, e->line,
-                     e->key, names);
+                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: "
+                               "unknown key \"%s\" (accepted keys: %s)",
+                               p->name, p->path, e->line, e->key, names);
             else
-                fail(err, "plugin \"%s\" (%s): config line %d: unknown key "
-                     "\"%s\" (the plugin accepts no keys)", p->name, p->path,
-                     e->line, e->key);
+                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: "
+                               "unknown key \"%s\" (the plugin accepts no "
+                               "keys)", p->name, p->path, e->line, e->key);
             return CF_ECONFIG;
         }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(cfg->entries[j].key, e->key)) {
-                fail(err, "plugin \"%s\" (%s): config line %d: key \"%s\" is "
-                     "set twice (first on line %d)", p->name, p->path,
-                     e->line, e->key, cfg->entries[j].line);
+                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: key "
+                               "\"%s\" is set twice (first on line %d)",
+                               p->name, p->path, e->line, e->key,
+                               cfg->entries[j].line);
                 return CF_ECONFIG;
             }
         if (check_type(k, e->value)) {
-            fail(err, "plugin \"%s\" (%s): config line %d: key \"%s\" must be "
-                 "%s%s%s", p->name, p->path, e->line, e->key,
-                 type_name(k->type), k->help ? " — " : "",
-                 k->help ? k->help : "");
+            coffer_err_set(err, "plugin \"%s\" (%s): config line %d: key "
+                           "\"%s\" must be %s%s%s", p->name, p->path, e->line,
+                           e->key, type_name(k->type), k->help ? " — " : "",
+                           k->help ? k->help : "");
             return CF_ECONFIG;
         }
     }
     for (const struct coffer_config_key *k = d->config_keys; k && k->name; k++)
         if (k->required && !(cfg && cf_hcl_get(cfg, k->name))) {
-            fail(err, "plugin \"%s\" (%s): required config key \"%s\" is not "
-                 "set%s%s", p->name, p->path, k->name,
-                 k->help ? " — " : "", k->help ? k->help : "");
+            coffer_err_set(err, "plugin \"%s\" (%s): required config key "
+                           "\"%s\" is not set%s%s", p->name, p->path, k->name,
+                           k->help ? " — " : "", k->help ? k->help : "");
             return CF_ECONFIG;
         }
     return 0;
@@ -196,20 +169,21 @@ static int check_storage(const struct cf_plugin *p, struct coffer_err *err)
 {
     const struct coffer_storage *s = p->desc->storage;
     if (s->struct_size < STORAGE_MIN_1_0) {
-        fail(err, "plugin \"%s\" (%s): storage vtable is %zu bytes, plugin ABI "
-             "%d.%d needs at least %zu (this coffer provides %d.%d) — rebuild "
-             "it against coffer-plugin %d.x", p->name, p->path, s->struct_size,
-             p->desc->abi_major, p->desc->abi_minor, STORAGE_MIN_1_0,
-             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
-             COFFER_PLUGIN_ABI_MAJOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): storage vtable is %zu bytes, "
+                       "plugin ABI %d.%d needs at least %zu (this coffer "
+                       "provides %d.%d) — rebuild it against coffer-plugin "
+                       "%d.x", p->name, p->path, s->struct_size,
+                       p->desc->abi_major, p->desc->abi_minor, STORAGE_MIN_1_0,
+                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
+                       COFFER_PLUGIN_ABI_MAJOR);
         return CF_ECONFIG;
     }
     const char *missing = !s->open ? "open" : !s->close ? "close"
         : !s->get ? "get" : !s->put ? "put" : !s->del ? "del"
         : !s->list ? "list" : NULL;
     if (missing) {
-        fail(err, "plugin \"%s\" (%s): storage vtable lacks the required "
-             "member %s()", p->name, p->path, missing);
+        coffer_err_set(err, "plugin \"%s\" (%s): storage vtable lacks the "
+                       "required member %s()", p->name, p->path, missing);
         return CF_ECONFIG;
     }
     return 0;
@@ -219,32 +193,35 @@ static int check_ha(const struct cf_plugin *p, struct coffer_err *err)
 {
     const struct coffer_ha *h = p->desc->ha;
     if (p->desc->abi_minor < 1) {
-        fail(err, "plugin \"%s\" (%s): offers ha but targets plugin ABI "
-             "%u.%u, where the ha pointer is reserved; the ha vtable needs "
-             "%d.1 (this coffer provides %d.%d) — rebuild it against "
-             "coffer-plugin %d.%d", p->name, p->path, p->desc->abi_major,
-             p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
-             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
-             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): offers ha but targets plugin "
+                       "ABI %u.%u, where the ha pointer is reserved; the ha "
+                       "vtable needs %d.1 (this coffer provides %d.%d) — "
+                       "rebuild it against coffer-plugin %d.%d", p->name,
+                       p->path, p->desc->abi_major, p->desc->abi_minor,
+                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MAJOR,
+                       COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR,
+                       COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
     if (h->struct_size < HA_MIN_1_1) {
-        fail(err, "plugin \"%s\" (%s): ha vtable is %zu bytes, plugin ABI "
-             "%d.%d needs at least %zu (this coffer provides %d.%d) — rebuild "
-             "it against coffer-plugin %d.x", p->name, p->path, h->struct_size,
-             p->desc->abi_major, p->desc->abi_minor, HA_MIN_1_1,
-             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
-             COFFER_PLUGIN_ABI_MAJOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): ha vtable is %zu bytes, "
+                       "plugin ABI %d.%d needs at least %zu (this coffer "
+                       "provides %d.%d) — rebuild it against coffer-plugin "
+                       "%d.x", p->name, p->path, h->struct_size,
+                       p->desc->abi_major, p->desc->abi_minor, HA_MIN_1_1,
+                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
+                       COFFER_PLUGIN_ABI_MAJOR);
         return CF_ECONFIG;
     }
     const char *missing = !h->open ? "open" : !h->close ? "close"
         : !h->lock ? "lock" : !h->unlock ? "unlock" : !h->value ? "value"
         : NULL;
     if (missing) {
-        fail(err, "plugin \"%s\" (%s): ha vtable lacks the required member "
-             "%s() (plugin ABI %d.%d, this coffer provides %d.%d)", p->name,
-             p->path, missing, p->desc->abi_major, p->desc->abi_minor,
-             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): ha vtable lacks the required "
+                       "member %s() (plugin ABI %d.%d, this coffer provides "
+                       "%d.%d)", p->name, p->path, missing, p->desc->abi_major,
+                       p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
+                       COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
     return 0;
@@ -254,22 +231,25 @@ static int check_transport(const struct cf_plugin *p, struct coffer_err *err)
 {
     const struct coffer_transport *t = p->desc->transport;
     if (p->desc->abi_minor < 2) {
-        fail(err, "plugin \"%s\" (%s): offers transport but targets plugin "
-             "ABI %u.%u, where the transport pointer is reserved; the "
-             "transport vtable needs %d.2 (this coffer provides %d.%d) — "
-             "rebuild it against coffer-plugin %d.%d", p->name, p->path,
-             p->desc->abi_major, p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
-             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
-             COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): offers transport but targets "
+                       "plugin ABI %u.%u, where the transport pointer is "
+                       "reserved; the transport vtable needs %d.2 (this "
+                       "coffer provides %d.%d) — rebuild it against "
+                       "coffer-plugin %d.%d", p->name, p->path,
+                       p->desc->abi_major, p->desc->abi_minor,
+                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MAJOR,
+                       COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR,
+                       COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
     if (t->struct_size < TRANSPORT_MIN_1_2) {
-        fail(err, "plugin \"%s\" (%s): transport vtable is %zu bytes, plugin "
-             "ABI %d.%d needs at least %zu (this coffer provides %d.%d) — "
-             "rebuild it against coffer-plugin %d.x", p->name, p->path,
-             t->struct_size, p->desc->abi_major, p->desc->abi_minor,
-             TRANSPORT_MIN_1_2, COFFER_PLUGIN_ABI_MAJOR,
-             COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): transport vtable is %zu "
+                       "bytes, plugin ABI %d.%d needs at least %zu (this "
+                       "coffer provides %d.%d) — rebuild it against "
+                       "coffer-plugin %d.x", p->name, p->path, t->struct_size,
+                       p->desc->abi_major, p->desc->abi_minor,
+                       TRANSPORT_MIN_1_2, COFFER_PLUGIN_ABI_MAJOR,
+                       COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR);
         return CF_ECONFIG;
     }
     const char *missing = !t->open ? "open" : !t->close ? "close"
@@ -277,11 +257,11 @@ static int check_transport(const struct cf_plugin *p, struct coffer_err *err)
         : !t->roundtrip ? "roundtrip" : !t->response_free ? "response_free"
         : !t->hangup ? "hangup" : NULL;
     if (missing) {
-        fail(err, "plugin \"%s\" (%s): transport vtable lacks the required "
-             "member %s() (plugin ABI %d.%d, this coffer provides %d.%d)",
-             p->name, p->path, missing, p->desc->abi_major,
-             p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
-             COFFER_PLUGIN_ABI_MINOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): transport vtable lacks the "
+                       "required member %s() (plugin ABI %d.%d, this coffer "
+                       "provides %d.%d)", p->name, p->path, missing,
+                       p->desc->abi_major, p->desc->abi_minor,
+                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
     return 0;
@@ -294,37 +274,42 @@ static int check_descriptor(struct cf_plugin *p, unsigned kinds,
     const struct coffer_plugin *d = p->desc;
     const int hmaj = COFFER_PLUGIN_ABI_MAJOR, hmin = COFFER_PLUGIN_ABI_MINOR;
     if (d->magic != COFFER_PLUGIN_MAGIC) {
-        fail(err, "plugin \"%s\" (%s): bad descriptor magic 0x%08x (expected "
-             "0x%08x) — not a Coffer plugin, or built against a broken SDK",
-             p->name, p->path, (unsigned)d->magic, COFFER_PLUGIN_MAGIC);
+        coffer_err_set(err, "plugin \"%s\" (%s): bad descriptor magic 0x%08x "
+                       "(expected 0x%08x) — not a Coffer plugin, or built "
+                       "against a broken SDK", p->name, p->path,
+                       (unsigned)d->magic, COFFER_PLUGIN_MAGIC);
         return CF_ECONFIG;
     }
     if (d->abi_major != hmaj) {
-        fail(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; this coffer "
-             "provides %d.%d — rebuild it against coffer-plugin %d.x", p->name,
-             p->path, d->abi_major, d->abi_minor, hmaj, hmin, hmaj);
+        coffer_err_set(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; "
+                       "this coffer provides %d.%d — rebuild it against "
+                       "coffer-plugin %d.x", p->name, p->path, d->abi_major,
+                       d->abi_minor, hmaj, hmin, hmaj);
         return CF_ECONFIG;
     }
     if (d->abi_minor > hmin) {
-        fail(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; this coffer "
-             "provides %d.%d — upgrade coffer or rebuild the plugin against "
-             "coffer-plugin %d.%d", p->name, p->path, d->abi_major,
-             d->abi_minor, hmaj, hmin, hmaj, hmin);
+        coffer_err_set(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; "
+                       "this coffer provides %d.%d — upgrade coffer or "
+                       "rebuild the plugin against coffer-plugin %d.%d",
+                       p->name, p->path, d->abi_major, d->abi_minor, hmaj,
+                       hmin, hmaj, hmin);
         return CF_ECONFIG;
     }
     if (d->struct_size < DESC_MIN_1_0) {
-        fail(err, "plugin \"%s\" (%s): descriptor is %u bytes, plugin ABI "
-             "%u.%u needs at least %zu (this coffer provides %d.%d) — rebuild "
-             "it against coffer-plugin %d.x", p->name, p->path,
-             (unsigned)d->struct_size, d->abi_major, d->abi_minor,
-             DESC_MIN_1_0, hmaj, hmin, hmaj);
+        coffer_err_set(err, "plugin \"%s\" (%s): descriptor is %u bytes, "
+                       "plugin ABI %u.%u needs at least %zu (this coffer "
+                       "provides %d.%d) — rebuild it against coffer-plugin "
+                       "%d.x", p->name, p->path, (unsigned)d->struct_size,
+                       d->abi_major, d->abi_minor, DESC_MIN_1_0, hmaj, hmin,
+                       hmaj);
         return CF_ECONFIG;
     }
     if (!d->name || strcmp(d->name, p->name)) {
-        fail(err, "plugin \"%s\" (%s): the plugin calls itself \"%s\" — name "
-             "it \"%s\" in the config, or install it as %s.so",
-             p->name, p->path, d->name ? d->name : "(null)",
-             d->name ? d->name : "?", d->name ? d->name : "?");
+        coffer_err_set(err, "plugin \"%s\" (%s): the plugin calls itself "
+                       "\"%s\" — name it \"%s\" in the config, or install it "
+                       "as %s.so", p->name, p->path,
+                       d->name ? d->name : "(null)", d->name ? d->name : "?",
+                       d->name ? d->name : "?");
         return CF_ECONFIG;
     }
     static const struct { unsigned kind; const char *what; size_t off; } K[] = {
@@ -336,8 +321,9 @@ static int check_descriptor(struct cf_plugin *p, unsigned kinds,
         const void *vt;
         memcpy(&vt, (const char *)d + K[i].off, sizeof vt);
         if ((kinds & K[i].kind) && !vt) {
-            fail(err, "plugin \"%s\" (%s, version %s): does not offer %s",
-                 p->name, p->path, d->version ? d->version : "?", K[i].what);
+            coffer_err_set(err, "plugin \"%s\" (%s, version %s): does not "
+                           "offer %s", p->name, p->path,
+                           d->version ? d->version : "?", K[i].what);
             return CF_ECONFIG;
         }
     }
@@ -369,20 +355,20 @@ int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
     struct stat st;
     if (stat(path, &st)) {
         int e = errno;
-        fail(err, "plugin \"%s\" (%s): %s", name, path, strerror(e));
+        coffer_err_set(err, "plugin \"%s\" (%s): %s", name, path, strerror(e));
         return e == ENOENT ? CF_ENOENT : CF_ECONFIG;
     }
     struct cf_plugin *p = calloc(1, sizeof *p);
     if (!p || !(p->path = strdup(path)) || !(p->name = strdup(name))) {
         cf_plugin_free(p);
-        fail(err, "plugin \"%s\" (%s): out of memory", name, path);
+        coffer_err_set(err, "plugin \"%s\" (%s): out of memory", name, path);
         return CF_ENOMEM;
     }
     /* A path without '/' would make dlopen search the library path. */
     char *dlpath = NULL;
     if (!strchr(path, '/') && asprintf(&dlpath, "./%s", path) < 0) {
         cf_plugin_free(p);
-        fail(err, "plugin \"%s\" (%s): out of memory", name, path);
+        coffer_err_set(err, "plugin \"%s\" (%s): out of memory", name, path);
         return CF_ENOMEM;
     }
     dlerror();
@@ -390,9 +376,10 @@ int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
     free(dlpath);
     if (!p->dl) {
         const char *e = dlerror();
-        fail(err, "plugin \"%s\" (%s): cannot load: %s — is it a shared object "
-             "built for this system? (`ldd %s` lists what it needs)", name,
-             path, e ? e : "unknown error", path);
+        coffer_err_set(err, "plugin \"%s\" (%s): cannot load: %s — is it a "
+                       "shared object built for this system? (`ldd %s` lists "
+                       "what it needs)", name, path, e ? e : "unknown error",
+                       path);
         cf_plugin_free(p);
         return CF_ECONFIG;
     }
@@ -400,16 +387,17 @@ int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
     void *sym = dlsym(p->dl, COFFER_PLUGIN_ENTRY_SYMBOL);
     memcpy(&entry, &sym, sizeof entry);   /* object → function pointer */
     if (!sym) {
-        fail(err, "plugin \"%s\" (%s): not a Coffer plugin (no %s symbol; this "
-             "coffer provides plugin ABI %d.%d)", name, path,
-             COFFER_PLUGIN_ENTRY_SYMBOL, COFFER_PLUGIN_ABI_MAJOR,
-             COFFER_PLUGIN_ABI_MINOR);
+        coffer_err_set(err, "plugin \"%s\" (%s): not a Coffer plugin (no %s "
+                       "symbol; this coffer provides plugin ABI %d.%d)", name,
+                       path, COFFER_PLUGIN_ENTRY_SYMBOL,
+                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
         cf_plugin_free(p);
         return CF_ECONFIG;
     }
     if (!(p->desc = entry())) {
-        fail(err, "plugin \"%s\" (%s): %s() returned NULL — the plugin is "
-             "broken", name, path, COFFER_PLUGIN_ENTRY_SYMBOL);
+        coffer_err_set(err, "plugin \"%s\" (%s): %s() returned NULL — the "
+                       "plugin is broken", name, path,
+                       COFFER_PLUGIN_ENTRY_SYMBOL);
         cf_plugin_free(p);
         return CF_ECONFIG;
     }
@@ -427,19 +415,20 @@ int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
                    struct coffer_err *err)
 {
     if (!valid_name(name)) {
-        fail(err, "invalid plugin name \"%s\": use only letters, digits, '_' "
-             "and '-'", name ? name : "");
+        coffer_err_set(err, "invalid plugin name \"%s\": use only letters, "
+                       "digits, '_' and '-'", name ? name : "");
         return CF_ECONFIG;
     }
     char *path;
     if (asprintf(&path, "%s/%s.so", dir, name) < 0) {
-        fail(err, "plugin \"%s\": out of memory", name);
+        coffer_err_set(err, "plugin \"%s\": out of memory", name);
         return CF_ENOMEM;
     }
     struct stat st;
     int rc;
     if (stat(path, &st) && errno == ENOENT) {
-        fail(err, "no plugin \"%s\" in %s (looked for %s)", name, dir, path);
+        coffer_err_set(err, "no plugin \"%s\" in %s (looked for %s)", name,
+                       dir, path);
         rc = CF_ENOENT;
     } else {
         rc = cf_plugin_load_file(path, name, kinds, cfg, out, err);
@@ -453,210 +442,37 @@ const struct coffer_plugin *cf_plugin_descriptor(const struct cf_plugin *p)
     return p->desc;
 }
 
-/* ---- struct coffer_host for one instance ---- */
-
-static void host_log(void *ctx, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void host_log(void *ctx, int level, const char *fmt, ...)
+const char *cf_plugin_name(const struct cf_plugin *p)
 {
-    struct host_ctx *h = ctx;
-    va_list ap;
-    va_start(ap, fmt);
-    cf_vlog(h->log, level, h->plugin->name, fmt, ap);
-    va_end(ap);
+    return p->name;
 }
 
-static const struct cf_hcl_node *host_value(struct host_ctx *h, const char *key)
+const char *cf_plugin_path(const struct cf_plugin *p)
 {
-    const struct cf_hcl_entry *e = h->cfg ? cf_hcl_get(h->cfg, key) : NULL;
-    return e ? e->value : NULL;
+    return p->path;
 }
 
-static int host_string(void *ctx, const char *key, const char **out)
+int cf_plugin_check_kind(const struct cf_plugin *p, unsigned kind,
+                         struct coffer_err *err)
 {
-    const struct cf_hcl_node *n = host_value(ctx, key);
-    if (!n)
-        return CF_ENOENT;
-    return cf_hcl_as_string(n, out) ? CF_EINVAL : 0;
+    switch (kind) {
+    case CF_KIND_STORAGE: return check_storage(p, err);
+    case CF_KIND_HA: return check_ha(p, err);
+    case CF_KIND_TRANSPORT: return check_transport(p, err);
+    }
+    return CF_EINVAL;
 }
 
-/* A DURATION key read as an int gives seconds, so "15s" works too. */
-static int host_int(void *ctx, const char *key, long long *out)
+int cf_plugin_config_int(const struct cf_plugin *p,
+                         const struct cf_hcl_node *value, const char *key,
+                         long long *out)
 {
-    struct host_ctx *h = ctx;
-    const struct cf_hcl_node *n = host_value(h, key);
-    if (!n)
-        return CF_ENOENT;
-    const struct coffer_config_key *k = find_key(h->plugin->desc, key);
+    const struct coffer_config_key *k = find_key(p->desc, key);
     long long v;
-    int rc = k && k->type == CF_CFG_DURATION ? as_duration(n, &v)
-                                             : cf_hcl_as_int(n, &v);
+    int rc = k && k->type == CF_CFG_DURATION ? as_duration(value, &v)
+                                             : cf_hcl_as_int(value, &v);
     if (rc)
         return CF_EINVAL;
     *out = v;
-    return 0;
-}
-
-static int host_bool(void *ctx, const char *key, int *out)
-{
-    const struct cf_hcl_node *n = host_value(ctx, key);
-    if (!n)
-        return CF_ENOENT;
-    return cf_hcl_as_bool(n, out) ? CF_EINVAL : 0;
-}
-
-static void host_free_secret(void *p, size_t n) { cf_free_secret(p, n); }
-static uint64_t host_mono(void) { return cf_mono_ms(); }
-static int64_t host_wall(void) { return cf_now_ms(); }
-
-static int host_cancelled(void *ctx)
-{
-    struct host_ctx *h = ctx;
-    return atomic_load(&h->cancelled);
-}
-
-static void host_ctx_free(void *arg) { free(arg); }
-
-/* A host table for one instance of p; NULL when out of memory. */
-static struct host_ctx *host_ctx_new(const struct cf_plugin *p,
-                                     const struct cf_hcl_node *cfg,
-                                     const struct cf_logger *log)
-{
-    struct host_ctx *h = calloc(1, sizeof *h);
-    if (!h)
-        return NULL;
-    h->plugin = p;
-    h->cfg = cfg;
-    h->log = log;
-    atomic_init(&h->cancelled, 0);
-    h->host = (struct coffer_host){
-        .struct_size = sizeof(struct coffer_host),
-        .ctx = h,
-        .log = host_log,
-        .config_string = host_string,
-        .config_int = host_int,
-        .config_bool = host_bool,
-        .alloc = malloc,
-        .realloc = realloc,
-        .free = free,
-        .free_secret = host_free_secret,
-        .monotonic_ms = host_mono,
-        .wall_ms = host_wall,
-        .cancelled = host_cancelled,
-    };
-    return h;
-}
-
-int cf_physical_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-                     const struct cf_logger *log, struct cf_physical **out,
-                     struct coffer_err *err)
-{
-    const struct coffer_storage *vt = p->desc->storage;
-    if (!vt) {
-        fail(err, "plugin \"%s\" (%s): does not offer storage", p->name,
-             p->path);
-        return CF_ENOTSUP;
-    }
-    struct host_ctx *h = host_ctx_new(p, cfg, log);
-    if (!h) {
-        fail(err, "storage \"%s\": out of memory", p->name);
-        return CF_ENOMEM;
-    }
-    void *inst = NULL;
-    struct coffer_err perr = {{0}};
-    int rc = vt->open(&h->host, &inst, &perr);
-    if (rc) {
-        fail(err, "storage \"%s\": %s", p->name,
-             perr.msg[0] ? perr.msg : "open failed without a message");
-        free(h);
-        return rc > 0 ? CF_EIO : rc;
-    }
-    struct cf_physical *ph;
-    if ((rc = cf_physical_new(vt, inst, p->desc->name, host_ctx_free, h, &ph))) {
-        vt->close(inst);
-        free(h);
-        fail(err, "storage \"%s\": out of memory", p->name);
-        return rc;
-    }
-    *out = ph;
-    return 0;
-}
-
-int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-               const struct cf_logger *log, struct cf_ha_backend **out,
-               struct coffer_err *err)
-{
-    const struct coffer_ha *vt = p->desc->ha;
-    if (!vt) {
-        fail(err, "plugin \"%s\" (%s): does not offer ha", p->name, p->path);
-        return CF_ENOTSUP;
-    }
-    int rc = check_ha(p, err);
-    if (rc)
-        return rc;
-    struct host_ctx *h = host_ctx_new(p, cfg, log);
-    if (!h) {
-        fail(err, "ha \"%s\": out of memory", p->name);
-        return CF_ENOMEM;
-    }
-    void *inst = NULL;
-    struct coffer_err perr = {{0}};
-    rc = vt->open(&h->host, &inst, &perr);
-    if (rc) {
-        fail(err, "ha \"%s\": %s", p->name,
-             perr.msg[0] ? perr.msg : "open failed without a message");
-        free(h);
-        return rc > 0 ? CF_EIO : rc;
-    }
-    struct cf_ha_backend *b;
-    if ((rc = cf_ha_backend_new(vt, inst, p->desc->name, &h->cancelled,
-                                host_ctx_free, h, &b))) {
-        vt->close(inst);
-        free(h);
-        fail(err, "ha \"%s\": out of memory", p->name);
-        return rc;
-    }
-    *out = b;
-    return 0;
-}
-
-int cf_transport_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-                      const struct cf_logger *log,
-                      struct cf_transport_backend **out,
-                      struct coffer_err *err)
-{
-    const struct coffer_transport *vt = p->desc->transport;
-    if (!vt) {
-        fail(err, "plugin \"%s\" (%s): does not offer transport", p->name,
-             p->path);
-        return CF_ENOTSUP;
-    }
-    int rc = check_transport(p, err);
-    if (rc)
-        return rc;
-    struct host_ctx *h = host_ctx_new(p, cfg, log);
-    if (!h) {
-        fail(err, "transport \"%s\": out of memory", p->name);
-        return CF_ENOMEM;
-    }
-    void *inst = NULL;
-    struct coffer_err perr = {{0}};
-    rc = vt->open(&h->host, &inst, &perr);
-    if (rc) {
-        fail(err, "transport \"%s\": %s", p->name,
-             perr.msg[0] ? perr.msg : "open failed without a message");
-        free(h);
-        return rc > 0 ? CF_EIO : rc;
-    }
-    struct cf_transport_backend *b;
-    if ((rc = cf_transport_backend_new(vt, inst, p->desc->name, &h->cancelled,
-                                       host_ctx_free, h, &b))) {
-        vt->close(inst);
-        free(h);
-        fail(err, "transport \"%s\": out of memory", p->name);
-        return rc;
-    }
-    *out = b;
     return 0;
 }

@@ -1,6 +1,7 @@
-/* Loading plugins: dlopen, the ABI checks of STYLE.md §4, and opening an
- * instance with a config block. Every refusal is one line naming the file
- * and both versions, returned in err. */
+/* The plugin host's API: loading a plugin (loader.c: dlopen, the ABI checks
+ * of STYLE.md §4, config keys) and opening its instances with a config
+ * block (host.c). Every refusal is one line naming the file and both
+ * versions, returned in err. */
 #ifndef CF_PLUGIN_LOADER_H
 #define CF_PLUGIN_LOADER_H
 
@@ -32,6 +33,20 @@ int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
 const struct coffer_plugin *cf_plugin_descriptor(const struct cf_plugin *p);
 /* dlcloses; every instance opened from p must be freed first. */
 void cf_plugin_free(struct cf_plugin *p);
+/* The name p was loaded as and its file (borrowed, live as long as p). */
+const char *cf_plugin_name(const struct cf_plugin *p);
+const char *cf_plugin_path(const struct cf_plugin *p);
+/* The vtable checks of one kind (a single CF_KIND_*) that loading with it
+ * makes; the kind's vtable pointer must be non-NULL. 0 or CF_ECONFIG. */
+int cf_plugin_check_kind(const struct cf_plugin *p, unsigned kind,
+                         struct coffer_err *err);
+/* value (of key, borrowed) as an integer the way p declared key: a
+ * DURATION key gives seconds, so "15s" works too. CF_EINVAL otherwise. */
+int cf_plugin_config_int(const struct cf_plugin *p,
+                         const struct cf_hcl_node *value, const char *key,
+                         long long *out);
+
+/* ---- host.c: instances, each with its own struct coffer_host ---- */
 
 /* Opens a storage instance of p with cfg (borrowed; must outlive the
  * instance). log receives the plugin's lines prefixed with its name. */

@@ -1,7 +1,9 @@
-# The plugin host: dlopen and the ABI checks, the coffer_host table, and the
-# host-side wrappers of storage (physical), ha and transport instances.
+# The plugin host: dlopen and the ABI checks (loader), the coffer_host table
+# and opening instances (host), and the host-side wrappers of storage
+# (physical), ha and transport instances around one call gate.
 noinst_LIBRARIES += libcfplugin.a
 libcfplugin_a_SOURCES = core/plugin/loader.c core/plugin/loader.h \
+	core/plugin/host.c \
 	core/plugin/physical.c core/plugin/physical.h \
 	core/plugin/ha_backend.c core/plugin/ha_backend.h \
 	core/plugin/transport_backend.c core/plugin/transport_backend.h \

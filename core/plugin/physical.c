@@ -1,72 +1,83 @@
 /* The physical layer: calls into the storage vtable, treating a member past
- * the vtable's struct_size, or NULL, as not offered. */
+ * the vtable's struct_size, or NULL, as not offered, through the same call
+ * gate as ha and transport so that free waits for calls in flight. */
 #include "plugin/physical.h"
+#include "plugin/call_gate.h"
 #include "util/json.h"
+#include <coffer/plugin.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct cf_physical {
+    struct cf_plugin_gate gate;   /* first: the gate allocates and frees p */
     const struct coffer_storage *vt;
-    void *inst;
-    const char *name;
-    void (*on_free)(void *);
-    void *on_free_arg;
 };
-
-#define HAS(vt, m) \
-    ((vt)->struct_size >= offsetof(struct coffer_storage, m) + sizeof((vt)->m) && (vt)->m)
+_Static_assert(offsetof(struct cf_physical, gate) == 0, "gate first");
 
 int cf_physical_new(const struct coffer_storage *vt, void *inst,
                     const char *name, void (*on_free)(void *),
                     void *on_free_arg, struct cf_physical **out)
 {
-    struct cf_physical *p = calloc(1, sizeof *p);
-    if (!p)
-        return CF_ENOMEM;
+    void *w;
+    int rc = cf_plugin_gate_new(sizeof(struct cf_physical), inst,
+                                COFFER_VT_HAS(vt, close) ? vt->close : NULL,
+                                name, NULL, on_free, on_free_arg, &w);
+    if (rc)
+        return rc;
+    struct cf_physical *p = w;
     p->vt = vt;
-    p->inst = inst;
-    p->name = name;
-    p->on_free = on_free;
-    p->on_free_arg = on_free_arg;
     *out = p;
     return 0;
 }
 
 void cf_physical_free(struct cf_physical *p)
 {
-    if (!p)
-        return;
-    if (HAS(p->vt, close))
-        p->vt->close(p->inst);
-    if (p->on_free)
-        p->on_free(p->on_free_arg);
-    free(p);
+    if (p)
+        cf_plugin_gate_free(&p->gate);
 }
 
-const char *cf_physical_name(const struct cf_physical *p) { return p->name; }
+const char *cf_physical_name(const struct cf_physical *p)
+{
+    return cf_plugin_gate_name(&p->gate);
+}
 
 int cf_physical_get(struct cf_physical *p, const char *key, uint8_t **val,
                     size_t *len)
 {
-    if (!HAS(p->vt, get))
+    if (!COFFER_VT_HAS(p->vt, get))
         return CF_ENOTSUP;
-    return p->vt->get(p->inst, key, val, len);
+    int rc = cf_plugin_gate_enter(&p->gate);
+    if (rc)
+        return rc;
+    rc = p->vt->get(p->gate.inst, key, val, len);
+    cf_plugin_gate_leave(&p->gate);
+    return rc;
 }
 
 int cf_physical_put(struct cf_physical *p, const char *key, const uint8_t *val,
                     size_t len)
 {
-    if (!HAS(p->vt, put))
+    if (!COFFER_VT_HAS(p->vt, put))
         return CF_ENOTSUP;
-    return p->vt->put(p->inst, key, val, len);
+    int rc = cf_plugin_gate_enter(&p->gate);
+    if (rc)
+        return rc;
+    rc = p->vt->put(p->gate.inst, key, val, len);
+    cf_plugin_gate_leave(&p->gate);
+    return rc;
 }
 
 int cf_physical_delete(struct cf_physical *p, const char *key)
 {
-    if (!HAS(p->vt, del))
+    if (!COFFER_VT_HAS(p->vt, del))
         return CF_ENOTSUP;
-    return p->vt->del(p->inst, key);
+    int rc = cf_plugin_gate_enter(&p->gate);
+    if (rc)
+        return rc;
+    rc = p->vt->del(p->gate.inst, key);
+    cf_plugin_gate_leave(&p->gate);
+    return rc;
 }
 
 struct collect {
@@ -99,10 +110,14 @@ static int collect_cb(void *arg, const char *name)
 int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
                      size_t *n)
 {
-    if (!HAS(p->vt, list))
+    if (!COFFER_VT_HAS(p->vt, list))
         return CF_ENOTSUP;
+    int rc = cf_plugin_gate_enter(&p->gate);
+    if (rc)
+        return rc;
     struct collect c = {0};
-    int rc = p->vt->list(p->inst, prefix, collect_cb, &c);
+    rc = p->vt->list(p->gate.inst, prefix, collect_cb, &c);
+    cf_plugin_gate_leave(&p->gate);
     if (!rc)
         rc = c.err;
     if (rc) {
@@ -117,7 +132,12 @@ int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
 int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops,
                     size_t n)
 {
-    if (!(p->vt->caps & CF_STORAGE_CAP_TXN) || !HAS(p->vt, txn))
+    if (!(p->vt->caps & CF_STORAGE_CAP_TXN) || !COFFER_VT_HAS(p->vt, txn))
         return CF_ENOTSUP;
-    return p->vt->txn(p->inst, ops, n);
+    int rc = cf_plugin_gate_enter(&p->gate);
+    if (rc)
+        return rc;
+    rc = p->vt->txn(p->gate.inst, ops, n);
+    cf_plugin_gate_leave(&p->gate);
+    return rc;
 }

@@ -26,13 +26,13 @@ int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops,
                     size_t n);
 /* Plugin name ("bdb", "inmem"...), borrowed. */
 const char *cf_physical_name(const struct cf_physical *p);
+/* Waits for calls inside the plugin to return (later calls get
+ * CF_ECANCELED), then closes the instance. p may be NULL. */
 void cf_physical_free(struct cf_physical *p);
 
-
-
-/* Wraps an open plugin instance. vt and name are borrowed (static in the
- * plugin); inst is owned: cf_physical_free calls vt->close(inst), then
- * on_free(on_free_arg) if given (the loader frees its host table there). */
+/* Wraps an open plugin instance. vt is borrowed (static in the plugin),
+ * name is copied; inst is owned: cf_physical_free calls vt->close(inst),
+ * then on_free(on_free_arg) if given (host.c frees its host table there). */
 int cf_physical_new(const struct coffer_storage *vt, void *inst,
                     const char *name, void (*on_free)(void *),
                     void *on_free_arg, struct cf_physical **out);

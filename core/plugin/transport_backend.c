@@ -3,18 +3,16 @@
  * after every call has left it. */
 #include "plugin/transport_backend.h"
 #include "plugin/call_gate.h"
+#include <coffer/plugin.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct cf_transport_backend {
+    struct cf_plugin_gate gate;   /* first: the gate allocates and frees b */
     const struct coffer_transport *vt;
-    void *inst;
-    struct cf_plugin_gate gate;
 };
-
-/* A member is offered when it lies inside struct_size and is set. */
-#define HAS(vt, m) ((vt)->struct_size >= offsetof(struct coffer_transport, m) + \
-                    sizeof((vt)->m) && (vt)->m)
+_Static_assert(offsetof(struct cf_transport_backend, gate) == 0, "gate first");
 
 int cf_transport_backend_new(const struct coffer_transport *vt, void *inst,
                              const char *name, atomic_int *cancelled,
@@ -23,30 +21,16 @@ int cf_transport_backend_new(const struct coffer_transport *vt, void *inst,
 {
     if (!vt || !out)
         return CF_EINVAL;
-    struct cf_transport_backend *b = calloc(1, sizeof *b);
-    if (!b)
-        return CF_ENOMEM;
-    int rc = cf_plugin_gate_init(&b->gate, name, cancelled, on_free,
-                                 on_free_arg);
-    if (rc) {
-        free(b);
+    void *w;
+    int rc = cf_plugin_gate_new(sizeof(struct cf_transport_backend), inst,
+                                vt->close, name, cancelled, on_free,
+                                on_free_arg, &w);
+    if (rc)
         return rc;
-    }
+    struct cf_transport_backend *b = w;
     b->vt = vt;
-    b->inst = inst;
     *out = b;
     return 0;
-}
-
-static void copy_err(struct coffer_err *err, const struct coffer_err *perr,
-                     const char *what)
-{
-    if (!err)
-        return;
-    if (perr->msg[0])
-        memcpy(err->msg, perr->msg, sizeof err->msg);
-    else
-        strcpy(err->msg, what);
 }
 
 int cf_transport_listen(struct cf_transport_backend *b, const char *addr,
@@ -62,10 +46,11 @@ int cf_transport_listen(struct cf_transport_backend *b, const char *addr,
         return rc;
     struct coffer_err perr = {{0}};
     void *l = NULL;
-    rc = b->vt->listen(b->inst, addr, id, on_request, on_echo, arg, &l, &perr);
+    rc = b->vt->listen(b->gate.inst, addr, id, on_request, on_echo, arg, &l,
+                       &perr);
     cf_plugin_gate_leave(&b->gate);
     if (rc) {
-        copy_err(err, &perr, "listen failed without a message");
+        cf_plugin_err_copy(err, &perr, "listen failed without a message");
         return cf_plugin_norm_rc(rc);
     }
     *lsn = l;
@@ -90,10 +75,10 @@ int cf_transport_dial(struct cf_transport_backend *b, const char *addr,
         return rc;
     struct coffer_err perr = {{0}};
     void *c = NULL;
-    rc = b->vt->dial(b->inst, addr, id, &c, &perr);
+    rc = b->vt->dial(b->gate.inst, addr, id, &c, &perr);
     cf_plugin_gate_leave(&b->gate);
     if (rc) {
-        copy_err(err, &perr, "dial failed without a message");
+        cf_plugin_err_copy(err, &perr, "dial failed without a message");
         return cf_plugin_norm_rc(rc);
     }
     *conn = c;
@@ -115,7 +100,7 @@ int cf_transport_roundtrip(struct cf_transport_backend *b, void *conn,
     rc = b->vt->roundtrip(conn, req, timeout_ms, &r, &perr);
     cf_plugin_gate_leave(&b->gate);
     if (rc) {
-        copy_err(err, &perr, "roundtrip failed without a message");
+        cf_plugin_err_copy(err, &perr, "roundtrip failed without a message");
         return cf_plugin_norm_rc(rc);
     }
     *resp = r;
@@ -127,7 +112,7 @@ int cf_transport_echo(struct cf_transport_backend *b, void *conn,
 {
     if (!conn)
         return CF_EINVAL;
-    if (!HAS(b->vt, echo))
+    if (!COFFER_VT_HAS(b->vt, echo))
         return CF_ENOTSUP;
     int rc = cf_plugin_gate_enter(&b->gate);
     if (rc)
@@ -147,7 +132,7 @@ void cf_transport_response_free(struct cf_transport_backend *b,
 {
     if (!resp)
         return;
-    b->vt->response_free(b->inst, resp);
+    b->vt->response_free(b->gate.inst, resp);
     memset(resp, 0, sizeof *resp);
 }
 
@@ -164,10 +149,6 @@ const char *cf_transport_backend_name(const struct cf_transport_backend *b)
 
 void cf_transport_backend_free(struct cf_transport_backend *b)
 {
-    if (!b)
-        return;
-    cf_plugin_gate_close(&b->gate);
-    b->vt->close(b->inst);
-    cf_plugin_gate_destroy(&b->gate);
-    free(b);
+    if (b)
+        cf_plugin_gate_free(&b->gate);
 }

@@ -8,7 +8,6 @@
 #include "util/json.h"
 #include "util/secret.h"
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +31,9 @@ struct cf_seal {
     uint8_t pending[255][SHARE_LEN];
 };
 
-static void seterr(struct coffer_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void seterr(struct coffer_err *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
+/* The SDK's helper under this file's old name, so that its call sites
+ * stay as they are. */
+#define seterr coffer_err_set
 
 static void reset_locked(struct cf_seal *s)
 {

@@ -4,7 +4,9 @@
 #ifndef COFFER_ERRORS_H
 #define COFFER_ERRORS_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define CF_OK          0
 #define CF_ENOENT     -1   /* no such key / object */
@@ -26,5 +28,35 @@
 struct coffer_err {
     char msg[512];
 };
+
+/* printf into err->msg; a NULL err is ignored so that callers need not
+ * check. A message too long is cut at msg's size, never mid UTF-8
+ * sequence (messages carry "—"), and always ends in '\0'. */
+static inline void coffer_err_set(struct coffer_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static inline void coffer_err_set(struct coffer_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        err->msg[0] = '\0';
+    } else if ((size_t)n >= sizeof err->msg) {
+        /* Drop a trailing sequence that lost its continuation bytes. */
+        size_t end = sizeof err->msg - 1, lead = end;
+        while (lead > 0 && ((unsigned char)err->msg[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0 && ((unsigned char)err->msg[lead - 1] & 0x80)) {
+            unsigned char c = (unsigned char)err->msg[lead - 1];
+            size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (end - (lead - 1) < want)
+                err->msg[lead - 1] = '\0';
+        }
+    }
+}
 
 #endif

@@ -49,6 +49,8 @@ struct coffer_plugin {
     uint32_t magic;         /* COFFER_PLUGIN_MAGIC */
     uint16_t abi_major;     /* COFFER_PLUGIN_ABI_MAJOR the plugin was built with */
     uint16_t abi_minor;
+    /* uint32_t where the vtables and coffer_host use size_t: historical
+     * (1.0 laid it out so), and these four fields never move in ABI 1.x. */
     uint32_t struct_size;   /* sizeof(struct coffer_plugin) at build time */
 
     const char *name;       /* must equal the name in the config */
@@ -61,6 +63,24 @@ struct coffer_plugin {
 };
 
 typedef const struct coffer_plugin *(*coffer_plugin_entry_fn)(void);
+
+/* Tables only grow at their end (STYLE.md §4.3), so a table built against
+ * an older SDK is shorter than today's struct: a member past its
+ * struct_size must never be read. These two hold that rule for the host and
+ * for plugin authors alike; vt is any pointer to a vtable, the descriptor
+ * or struct coffer_host.
+ *
+ * COFFER_VT_END(vt, member): the struct_size a table needs to hold member,
+ * a constant; vt is not evaluated, so a typed NULL names the type
+ * (COFFER_VT_END((struct coffer_storage *)0, list)).
+ * COFFER_VT_HAS(vt, member): true when vt's struct_size covers member and
+ * member is non-NULL, i.e. the table offers it. vt (non-NULL) is evaluated
+ * more than once. */
+#define COFFER_VT_END(vt, member) \
+    (offsetof(__typeof__(*(vt)), member) + sizeof((vt)->member))
+#define COFFER_VT_HAS(vt, member) \
+    ((size_t)(vt)->struct_size >= COFFER_VT_END(vt, member) && \
+     (vt)->member != NULL)
 
 #define COFFER_PLUGIN_ENTRY_SYMBOL "coffer_plugin_entry"
 

@@ -6,7 +6,6 @@
 #include "tls.h"
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,19 +58,6 @@ struct tls_dial {
     uint64_t next_id;
     struct pending *pending;
 };
-
-static void fail(struct coffer_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void fail(struct coffer_err *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
 
 static uint64_t be64(const uint8_t *p)
 {
@@ -227,7 +213,7 @@ static int open_link(struct tls_dial *d, uint64_t deadline_us,
 {
     int ms = remaining_ms(deadline_us);
     if (ms <= 0) {
-        fail(err, "tls: no time left to connect to %s", d->addr);
+        coffer_err_set(err, "tls: no time left to connect to %s", d->addr);
         return CF_ETIMEDOUT;
     }
     int fd, rc = cf_tls_connect(d->addr, ms, &fd, err);
@@ -254,7 +240,7 @@ static int open_link(struct tls_dial *d, uint64_t deadline_us,
         if (rc == CF_ETIMEDOUT)
             snprintf(why, sizeof why, "timed out");
         TLOG(d->in, CF_LOG_WARN, "TLS to %s failed: %s", d->addr, why);
-        fail(err, "tls: TLS to %s failed: %s", d->addr, why);
+        coffer_err_set(err, "tls: TLS to %s failed: %s", d->addr, why);
         return rc == CF_ENOMEM || rc == CF_ETIMEDOUT ? rc : CF_EUNAVAIL;
     }
     unsigned long long n = atomic_fetch_add(&d->in->client_handshakes, 1) + 1;
@@ -265,7 +251,7 @@ static int open_link(struct tls_dial *d, uint64_t deadline_us,
     if (!k) {
         gnutls_deinit(s);
         close(fd);
-        fail(err, "tls: out of memory");
+        coffer_err_set(err, "tls: out of memory");
         return CF_ENOMEM;
     }
     k->d = d;
@@ -277,7 +263,7 @@ static int open_link(struct tls_dial *d, uint64_t deadline_us,
         gnutls_deinit(s);
         close(fd);
         free(k);
-        fail(err, "tls: cannot start a thread");
+        coffer_err_set(err, "tls: cannot start a thread");
         return CF_ENOMEM;
     }
     *out = k;
@@ -300,13 +286,15 @@ static int ensure_link(struct tls_dial *d, uint64_t deadline_us,
 {
     while (!d->link) {
         if (d->closing) {
-            fail(err, "tls: the connection to %s is hung up", d->addr);
+            coffer_err_set(err, "tls: the connection to %s is hung up",
+                           d->addr);
             return CF_EUNAVAIL;
         }
         if (d->connecting) {
             if (cond_wait_until(&d->cv, &d->mu, deadline_us) == ETIMEDOUT &&
                 d->connecting) {
-                fail(err, "tls: no connection to %s in time", d->addr);
+                coffer_err_set(err, "tls: no connection to %s in time",
+                               d->addr);
                 return CF_ETIMEDOUT;
             }
             continue;
@@ -322,8 +310,8 @@ static int ensure_link(struct tls_dial *d, uint64_t deadline_us,
         if (rc)
             return rc;
         if (k->dead) {   /* refused right after the handshake */
-            fail(err, "tls: %s closed the connection at once (it refused "
-                 "our certificate?)", d->addr);
+            coffer_err_set(err, "tls: %s closed the connection at once (it "
+                           "refused our certificate?)", d->addr);
             return CF_EUNAVAIL;
         }
         d->link = k;
@@ -370,15 +358,16 @@ static int call(struct tls_dial *d, struct tls_wbuf *b, const uint8_t *tail,
         if (cond_wait_until(&p->cv, &d->mu, deadline) == ETIMEDOUT &&
             !p->done) {
             unlink_pending(d, p);
-            fail(err, "tls: no answer from %s within %d ms", d->addr,
-                 timeout_ms);
+            coffer_err_set(err, "tls: no answer from %s within %d ms", d->addr,
+                           timeout_ms);
             rc = CF_ETIMEDOUT;
             goto out;
         }
     rc = p->rc;
     if (rc)
-        fail(err, "tls: the connection to %s ended before the answer (the "
-             "peer is down, stopped, or refused our certificate)", d->addr);
+        coffer_err_set(err, "tls: the connection to %s ended before the "
+                       "answer (the peer is down, stopped, or refused our "
+                       "certificate)", d->addr);
 out:
     d->calls--;
     if (d->closing)
@@ -408,8 +397,8 @@ int cf_tls_roundtrip(void *conn, const struct coffer_fwd_request *req,
     if (!err)
         err = &scratch;
     if (!d || !req || !resp) {
-        fail(err, "tls: roundtrip needs a connection, a request and a "
-             "response");
+        coffer_err_set(err, "tls: roundtrip needs a connection, a request and "
+                       "a response");
         return CF_EINVAL;
     }
     struct tls_wbuf b = {0};
@@ -418,8 +407,9 @@ int cf_tls_roundtrip(void *conn, const struct coffer_fwd_request *req,
     int rc = cf_tls_encode_request(req, &b, &tail, &tail_len);
     if (rc || b.oom) {
         cf_tls_wbuf_free(&b);
-        fail(err, "tls: the request does not fit a frame (method and path "
-             "required; at most %u bytes in all)", TLS_MAX_FRAME);
+        coffer_err_set(err, "tls: the request does not fit a frame (method "
+                       "and path required; at most %u bytes in all)",
+                       TLS_MAX_FRAME);
         return rc ? rc : CF_ENOMEM;
     }
     struct pending p;
@@ -473,13 +463,13 @@ int cf_tls_dial(void *inst, const char *addr,
                 struct coffer_err *err)
 {
     if (!addr || !conn) {
-        fail(err, "tls: dial needs an address and an out-pointer");
+        coffer_err_set(err, "tls: dial needs an address and an out-pointer");
         return CF_EINVAL;
     }
     struct tls_dial *d = calloc(1, sizeof *d);
     if (!d || !(d->addr = strdup(addr))) {
         free(d);
-        fail(err, "tls: out of memory");
+        coffer_err_set(err, "tls: out of memory");
         return CF_ENOMEM;
     }
     d->in = inst;

@@ -11,7 +11,6 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,19 +23,6 @@ uint64_t cf_tls_mono_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void fail(struct coffer_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void fail(struct coffer_err *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
 }
 
 void cf_tls_cred_free(struct tls_cred *c)
@@ -79,25 +65,27 @@ int cf_tls_cred_load(const struct coffer_tls_identity *id,
 {
     if (!id || !id->cert_pem || !id->key_pem || !id->server_name ||
         !*id->server_name) {
-        fail(err, "tls: the identity needs cert_pem, key_pem and server_name");
+        coffer_err_set(err, "tls: the identity needs cert_pem, key_pem and "
+                       "server_name");
         return CF_EINVAL;
     }
     struct tls_cred *c = calloc(1, sizeof *c);
     if (!c || !(c->server_name = strdup(id->server_name))) {
         free(c);
-        fail(err, "tls: out of memory");
+        coffer_err_set(err, "tls: out of memory");
         return CF_ENOMEM;
     }
     int rc = cert_der(id->cert_pem, &c->cert_der);
     if (rc) {
         cf_tls_cred_free(c);
-        fail(err, "tls: the identity's certificate does not parse as PEM");
+        coffer_err_set(err, "tls: the identity's certificate does not parse "
+                       "as PEM");
         return rc;
     }
     if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
         c->cred = NULL;
         cf_tls_cred_free(c);
-        fail(err, "tls: out of memory");
+        coffer_err_set(err, "tls: out of memory");
         return CF_ENOMEM;
     }
     /* GnuTLS parses the key into its own structure; no copy of the PEM is
@@ -110,21 +98,24 @@ int cf_tls_cred_load(const struct coffer_tls_identity *id,
                                                  GNUTLS_X509_FMT_PEM, NULL, 0);
     if (g < 0) {
         cf_tls_cred_free(c);
-        fail(err, "tls: the identity's key does not match its certificate or "
-             "does not parse (%s)", gnutls_strerror(g));
+        coffer_err_set(err, "tls: the identity's key does not match its "
+                       "certificate or does not parse (%s)",
+                       gnutls_strerror(g));
         return CF_EINVAL;
     }
     if ((g = gnutls_certificate_set_x509_trust_mem(c->cred, &cd,
                                                    GNUTLS_X509_FMT_PEM)) != 1) {
         cf_tls_cred_free(c);
-        fail(err, "tls: cannot trust the identity's certificate (%s)",
-             g < 0 ? gnutls_strerror(g) : "not exactly one certificate");
+        coffer_err_set(err, "tls: cannot trust the identity's certificate "
+                       "(%s)", g < 0 ? gnutls_strerror(g)
+                                     : "not exactly one certificate");
         return CF_EINVAL;
     }
     if ((g = gnutls_priority_init(&c->prio, TLS_PRIORITY, NULL)) < 0) {
         c->prio = NULL;
         cf_tls_cred_free(c);
-        fail(err, "tls: priority string refused (%s)", gnutls_strerror(g));
+        coffer_err_set(err, "tls: priority string refused (%s)",
+                       gnutls_strerror(g));
         return CF_EIO;
     }
     *out = c;
@@ -304,8 +295,8 @@ int cf_tls_listen_socket(const char *addr, int *fd, struct coffer_err *err)
 {
     char host[256], port[16];
     if (split_addr(addr, host, sizeof host, port, sizeof port)) {
-        fail(err, "tls: cannot listen on \"%s\": expected \"host:port\"",
-             addr ? addr : "");
+        coffer_err_set(err, "tls: cannot listen on \"%s\": expected "
+                       "\"host:port\"", addr ? addr : "");
         return CF_EINVAL;
     }
     struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
@@ -313,7 +304,8 @@ int cf_tls_listen_socket(const char *addr, int *fd, struct coffer_err *err)
     struct addrinfo *ai = NULL;
     int g = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
     if (g) {
-        fail(err, "tls: cannot listen on %s: %s", addr, gai_strerror(g));
+        coffer_err_set(err, "tls: cannot listen on %s: %s", addr,
+                       gai_strerror(g));
         return CF_EINVAL;
     }
     int e = 0;
@@ -335,7 +327,7 @@ int cf_tls_listen_socket(const char *addr, int *fd, struct coffer_err *err)
         close(s);
     }
     freeaddrinfo(ai);
-    fail(err, "tls: cannot listen on %s: %s", addr, strerror(e));
+    coffer_err_set(err, "tls: cannot listen on %s: %s", addr, strerror(e));
     return CF_EIO;
 }
 
@@ -392,8 +384,8 @@ int cf_tls_connect(const char *addr, int timeout_ms, int *fd,
 {
     char host[256], port[16];
     if (split_addr(addr, host, sizeof host, port, sizeof port) || !*host) {
-        fail(err, "tls: cannot dial \"%s\": expected \"host:port\"",
-             addr ? addr : "");
+        coffer_err_set(err, "tls: cannot dial \"%s\": expected \"host:port\"",
+                       addr ? addr : "");
         return CF_EINVAL;
     }
     struct addrinfo hints = {.ai_flags = AI_NUMERICSERV,
@@ -401,7 +393,8 @@ int cf_tls_connect(const char *addr, int timeout_ms, int *fd,
     struct addrinfo *ai = NULL;
     int g = getaddrinfo(host, port, &hints, &ai);
     if (g) {
-        fail(err, "tls: cannot resolve %s: %s", addr, gai_strerror(g));
+        coffer_err_set(err, "tls: cannot resolve %s: %s", addr,
+                       gai_strerror(g));
         return CF_EUNAVAIL;
     }
     uint64_t deadline = cf_tls_mono_us() + (uint64_t)timeout_ms * 1000u;
@@ -411,7 +404,8 @@ int cf_tls_connect(const char *addr, int timeout_ms, int *fd,
             break;
     freeaddrinfo(ai);
     if (rc)
-        fail(err, "tls: cannot connect to %s: %s", addr, strerror(e));
+        coffer_err_set(err, "tls: cannot connect to %s: %s", addr,
+                       strerror(e));
     return rc;
 }
 

@@ -639,13 +639,13 @@ static void test_exists_after_delete(void)
     struct cf_request *r = fx_req(CF_OP_UPDATE, "data/gone", "{\"data\":{}}", NULL);
     int ex = -1;
     fx_run(&f, r, &res);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 1);
     CF_ASSERT_INT_EQ(call(CF_OP_DELETE, "metadata/gone", NULL), 204);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 0);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/gone", "{\"max_versions\":1}"), 204);
-    CF_ASSERT_INT_EQ(f.be->exists(NULL, &f.m, r, &ex), 0);
+    CF_ASSERT_INT_EQ(f.be->exists(&f.m, r, &ex), 0);
     CF_ASSERT_INT_EQ(ex, 1);
     cf_request_free(r);
     down();

@@ -1,4 +1,4 @@
-/* Tests of core/plugin_loader.c: each refusal against its fixture plugin
+/* Tests of core/plugin/ (loader.c, host.c and the wrappers): each refusal against its fixture plugin
  * (exact text, naming the file and both ABI versions), config-key checks,
  * the host table a plugin sees, and loading the bundled plugins. */
 #include "cf_test.h"
@@ -648,6 +648,110 @@ static void test_ha_free_cancels(void)
     cf_hcl_free(cfg);
 }
 
+/* A storage vtable whose get blocks until released, to catch free. */
+struct slow_store {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int inside, release, closed, closed_while_inside;
+};
+
+static int slow_get(void *inst, const char *key, uint8_t **val, size_t *len)
+{
+    struct slow_store *s = inst;
+    pthread_mutex_lock(&s->mu);
+    s->inside = 1;
+    pthread_cond_broadcast(&s->cv);
+    while (!s->release)
+        pthread_cond_wait(&s->cv, &s->mu);
+    s->inside = 0;
+    pthread_mutex_unlock(&s->mu);
+    return CF_ENOENT;
+}
+
+static void slow_close(void *inst)
+{
+    struct slow_store *s = inst;
+    pthread_mutex_lock(&s->mu);
+    s->closed = 1;
+    s->closed_while_inside = s->inside;
+    pthread_mutex_unlock(&s->mu);
+}
+
+struct get_call {
+    struct cf_physical *ph;
+    int rc;
+};
+
+static void *get_thread(void *arg)
+{
+    struct get_call *c = arg;
+    uint8_t *v = NULL;
+    size_t n = 0;
+    c->rc = cf_physical_get(c->ph, "k", &v, &n);
+    return NULL;
+}
+
+static void *free_thread(void *arg)
+{
+    cf_physical_free(arg);
+    return NULL;
+}
+
+/* cf_physical_free waits for a call inside the plugin before closing it,
+ * as the ha and transport wrappers do. */
+static void test_physical_free_waits(void)
+{
+    static const struct coffer_storage vt = {
+        .struct_size = sizeof(struct coffer_storage),
+        .close = slow_close,
+        .get = slow_get,
+    };
+    struct slow_store s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                           0, 0, 0, 0};
+    struct cf_physical *ph = NULL;
+    CF_ASSERT_INT_EQ(cf_physical_new(&vt, &s, "slow", NULL, NULL, &ph), 0);
+    CF_ASSERT_STR_EQ(cf_physical_name(ph), "slow");
+    struct get_call g = {ph, 1};
+    pthread_t tg, tf;
+    CF_ASSERT_INT_EQ(pthread_create(&tg, NULL, get_thread, &g), 0);
+    pthread_mutex_lock(&s.mu);
+    while (!s.inside)
+        pthread_cond_wait(&s.cv, &s.mu);
+    pthread_mutex_unlock(&s.mu);
+    CF_ASSERT_INT_EQ(pthread_create(&tf, NULL, free_thread, ph), 0);
+    nap(150);
+    pthread_mutex_lock(&s.mu);
+    CF_ASSERT_INT_EQ(s.closed, 0);   /* free is waiting for get */
+    s.release = 1;
+    pthread_cond_broadcast(&s.cv);
+    pthread_mutex_unlock(&s.mu);
+    pthread_join(tg, NULL);
+    pthread_join(tf, NULL);
+    CF_ASSERT_INT_EQ(g.rc, CF_ENOENT);
+    CF_ASSERT_INT_EQ(s.closed, 1);
+    CF_ASSERT_INT_EQ(s.closed_while_inside, 0);
+}
+
+/* A plugin loaded for no kind is still checked when a storage instance is
+ * opened, as for ha and transport: no call through a short vtable. */
+static void test_physical_open_checks(void)
+{
+    struct cf_hcl_node *cfg = parse("path = \"x\"");
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_storage"),
+                                         "short_storage", 0, cfg, &p, &err),
+                     0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct cf_logger log = {CF_LOG_ERROR, NULL};
+    struct cf_physical *ph = NULL;
+    CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg, "storage vtable is ");
+    CU_ASSERT_PTR_NULL(ph);
+    cf_plugin_free(p);
+    cf_hcl_free(cfg);
+}
+
 /* Errors the zookeeper plugin gives at open without any server. */
 static void test_zookeeper_open_errors(void)
 {
@@ -955,6 +1059,8 @@ int main(void)
         {"ha backend wrapper", test_ha_backend},
         {"ha backend free cancels", test_ha_free_cancels},
         {"zookeeper open errors", test_zookeeper_open_errors},
+        {"physical free waits for calls", test_physical_free_waits},
+        {"physical open checks the vtable", test_physical_open_checks},
         {"short transport vtable", test_short_transport},
         {"transport before ABI 1.2", test_old_transport},
         {"transport without roundtrip", test_no_roundtrip},

@@ -1,0 +1,5 @@
+# Checks on the source tree itself, run by `make check` like any test.
+# plugin_includes: plugins, the SDK's kits and fixtures include no core
+# header (quoted includes stay inside their own folder).
+TESTS += test/lint/plugin_includes.sh
+EXTRA_DIST += test/lint/plugin_includes.sh
