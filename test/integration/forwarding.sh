@@ -30,6 +30,8 @@ done
 # sessions sometimes drop, and the test is about forwarding, not that.
 SESSION=4
 N=3
+# The transport named as an operator would; the default is the same "tls".
+CLUSTER_EXTRA='transport "tls" {}'
 . "$(dirname "$0")/cluster.sh"
 
 MAX_REQ=$((32 * 1024 * 1024))    # the listeners' default max_request_size

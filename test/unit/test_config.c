@@ -320,11 +320,36 @@ static void test_err_blocks(void)
     EXPECT_ERR(PLAIN STORAGE "ha_storage \"etcd\" {}\nha_storage \"zookeeper\" {}\n",
                "c.hcl:4: ha_storage \"zookeeper\": only one ha_storage block is allowed "
                "(the first, \"etcd\", is on line 3)");
+    EXPECT_ERR(PLAIN STORAGE "transport \"tls\" {}\ntransport \"quic\" {}\n",
+               "c.hcl:4: transport \"quic\": only one transport block is allowed "
+               "(the first, \"tls\", is on line 3)");
+    EXPECT_ERR(PLAIN STORAGE "transport = \"tls\"\n",
+               "c.hcl:3: transport needs a type: write transport \"tls\" { ... }");
     EXPECT_ERR(PLAIN "storage \"bdb\" = 1\n",
                "c.hcl:2: expected '{' after the labels of block \"storage\", got '='");
     EXPECT_ERR(PLAIN "storage \"bdb\" {\n", "c.hcl:3: unexpected end of input: '{' on line 2 is not closed");
     EXPECT_ERR("{\"storage\": {\"inmem\": [1]}}",
                "c.hcl:1: storage \"inmem\" must be a block { ... }");
+}
+
+/* The forwarding transport is a plugin block like storage; none = "tls". */
+static void test_transport(void)
+{
+    struct cf_config *c = ok(PLAIN STORAGE);
+    if (c)
+        CU_ASSERT_PTR_NULL(c->transport);
+    cf_config_free(c);
+    c = ok(PLAIN STORAGE "transport \"tls\" {\n}\n");
+    if (!c)
+        return;
+    CF_ASSERT_STR_EQ(c->transport->type, "tls");
+    CF_ASSERT_INT_EQ(c->transport->line, 3);
+    cf_config_free(c);
+    c = ok("{\"listener\": {\"tcp\": {\"tls_disable\": true}}, \"storage\": {\"inmem\": {}},"
+           " \"transport\": {\"tls\": {}}}");
+    if (c)
+        CF_ASSERT_STR_EQ(c->transport->type, "tls");
+    cf_config_free(c);
 }
 
 static void test_err_tls(void)
@@ -630,6 +655,7 @@ int main(void)
         { "env overrides", test_env_overrides },
         { "syntax errors", test_syntax_error },
         { "storage params", test_storage_params },
+        { "transport", test_transport },
         { "load", test_load },
         { "garbage", test_garbage },
         { NULL, NULL }
