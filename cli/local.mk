@@ -10,10 +10,10 @@ libcfcli_a_SOURCES = cli/cli.c cli/cli.h cli/common.c cli/common.h \
 check_PROGRAMS += test/unit/test_cli_args test/unit/test_cli_output
 TESTS += test/unit/test_cli_args test/unit/test_cli_output
 test_unit_test_cli_args_SOURCES = test/unit/test_cli_args.c
-test_unit_test_cli_args_LDADD = libcfcli.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_cli_args_LDADD = libcfcli.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
 test_unit_test_cli_args_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 test_unit_test_cli_output_SOURCES = test/unit/test_cli_output.c
-test_unit_test_cli_output_LDADD = libcfcli.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_cli_output_LDADD = libcfcli.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
 test_unit_test_cli_output_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 
 
@@ -23,8 +23,8 @@ check_PROGRAMS += test/unit/test_cli_operator test/unit/test_cli_status
 TESTS += test/unit/test_cli_operator test/unit/test_cli_status
 EXTRA_DIST += test/unit/test_cli_fake.h
 test_unit_test_cli_operator_SOURCES = test/unit/test_cli_operator.c
-test_unit_test_cli_operator_LDADD = libcfcli.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS) $(PTHREAD_LIBS)
+test_unit_test_cli_operator_LDADD = libcfcli.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS) $(PTHREAD_LIBS)
 test_unit_test_cli_operator_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 test_unit_test_cli_status_SOURCES = test/unit/test_cli_status.c
-test_unit_test_cli_status_LDADD = libcfcli.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS) $(PTHREAD_LIBS)
+test_unit_test_cli_status_LDADD = libcfcli.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS) $(PTHREAD_LIBS)
 test_unit_test_cli_status_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "request/backend.h"
+#include "seal/view.h"
 #include "util/json.h"
 
 #define CF_KV_NLOCKS 64

@@ -7,9 +7,9 @@
 
 #include <coffer/errors.h>
 #include "request/request.h"
-#include "seal/view.h"
 
 struct cf_backend;
+struct cf_view;
 struct cf_token_store;
 struct cf_policy_store;
 struct cf_mount_table;

@@ -2,6 +2,7 @@
  * Which code serves a type comes from the registry it was handed. */
 #include "router/mounts.h"
 #include "seal/barrier.h"
+#include "seal/view.h"
 #include "util/buf.h"
 #include "util/encode.h"
 #include "util/json.h"
