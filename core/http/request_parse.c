@@ -413,8 +413,8 @@ int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
 {
     if (!r->body || blank(r->body, r->body_len))
         return 0;
-    char perr[256] = "";
-    yajl_val v;
+    struct coffer_err perr = {""};
+    yajl_val v = NULL;
     /* curl sends bodies as form-urlencoded by default; Vault treats a form
      * body that starts with '{' as JSON, so `curl --data '{...}'` works. */
     const char *first = r->body;
@@ -428,13 +428,13 @@ int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
                      rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
             return rc;
         }
-        v = cf_json_parse(json, strlen(json), perr, sizeof perr);
+        cf_json_parse(json, strlen(json), &v, &perr);
         cf_free_secret_str(json);
     } else {
-        v = cf_json_parse(r->body, r->body_len, perr, sizeof perr);
+        cf_json_parse(r->body, r->body_len, &v, &perr);
     }
     if (!v) {
-        snprintf(err, errlen, "failed to parse JSON input: %s", perr);
+        snprintf(err, errlen, "failed to parse JSON input: %s", perr.msg);
         return CF_EINVAL;
     }
     if (v->type == yajl_t_null) {

@@ -59,8 +59,8 @@ static int load_config_locked(struct cf_seal *s, int *init)
     }
     if (rc)
         return rc;
-    char msg[128];
-    yajl_val j = cf_json_parse((const char *)v, len, msg, sizeof msg);
+    yajl_val j = NULL;
+    cf_json_parse((const char *)v, len, &j, NULL);
     free(v);
     long long n, t;
     rc = j && !cf_json_get_int(j, "secret_shares", &n) &&
