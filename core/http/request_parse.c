@@ -23,16 +23,6 @@ size_t cf_http_unescape_none(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
 /* %XX decoding; plus: '+' is a space (query strings). strict: a malformed
  * escape is an error (paths, as Go's URL parser), else it stays literal
  * (query strings, as Go's Query() keeps going). A decoded NUL is always an
@@ -45,8 +35,7 @@ static int pct_decode(const char *s, size_t n, int plus, int strict, char **out)
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
         if (s[i] == '%' && i + 2 < n &&
-            (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+            (hi = cf_hexval(s[i + 1])) >= 0 && (lo = cf_hexval(s[i + 2])) >= 0) {
             *p = (char)(hi << 4 | lo);
             if (!*p) {
                 free(d);
