@@ -284,14 +284,15 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
         if (!strcmp(a, "-")) {
             if ((rc = read_stdin(in, &stdin_used, &b, err)))
                 goto fail;
-            char perr[256];
-            yajl_val v = cf_json_parse(b.data, b.len, perr, sizeof perr);
+            struct coffer_err perr;
+            yajl_val v = NULL;
+            int prc = cf_json_parse(b.data, b.len, &v, &perr);
             buf_free_secret(&b);
-            if (!v || v->type != yajl_t_object) {
+            if (prc || v->type != yajl_t_object) {
                 if (v)
                     yajl_tree_free(v);
-                snprintf(err->msg, sizeof err->msg, "failed to parse JSON input: %s",
-                         v ? "not a JSON object" : perr);
+                coffer_err_set(err, "failed to parse JSON input: %s",
+                               prc ? perr.msg : "not a JSON object");
                 rc = CF_EINVAL;
                 goto fail;
             }

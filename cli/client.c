@@ -302,10 +302,8 @@ int cf_client_do(struct cf_client *c, const char *method, const char *path,
         cf_resp_free(r);
         r->status = 0;
     }
-    if (r->len) {
-        char perr[128];
-        r->json = cf_json_parse(r->body, r->len, perr, sizeof perr);
-    }
+    if (r->len)
+        cf_json_parse(r->body, r->len, &r->json, NULL);
     return 0;
 }
 

@@ -107,8 +107,8 @@ static int do_init(struct cf_cli *cli, int argc, char **argv)
         cf_json_obj_close(&j);
         code = CF_EXIT_USAGE;
         if (!cf_json_finish(&j, &text)) {
-            char perr[64];
-            yajl_val v = cf_json_parse(text, strlen(text), perr, sizeof perr);
+            yajl_val v = NULL;
+            cf_json_parse(text, strlen(text), &v, NULL);
             code = cf_cli_print_json(cli, v);
             if (v)
                 yajl_tree_free(v);
@@ -305,8 +305,8 @@ static int print_members(struct cf_cli *cli, yajl_val nodes)
         cf_json_value(&j, nodes);
         cf_json_obj_close(&j);
         if (!cf_json_finish(&j, &text)) {
-            char perr[64];
-            yajl_val v = cf_json_parse(text, strlen(text), perr, sizeof perr);
+            yajl_val v = NULL;
+            cf_json_parse(text, strlen(text), &v, NULL);
             code = cf_cli_print_json(cli, v);
             if (v)
                 yajl_tree_free(v);

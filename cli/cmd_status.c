@@ -62,8 +62,8 @@ static int print_status_json(struct cf_cli *cli, yajl_val st, yajl_val leader)
     char *text = NULL;
     if (cf_json_finish(&j, &text))
         return CF_EXIT_USAGE;
-    char perr[128];
-    yajl_val v = cf_json_parse(text, strlen(text), perr, sizeof perr);
+    yajl_val v = NULL;
+    cf_json_parse(text, strlen(text), &v, NULL);
     free(text);
     int code = cf_cli_print_json(cli, v);
     if (v)
@@ -188,8 +188,8 @@ int cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
             leader = ld.json;
         else if (ld.body && strstr(ld.body, "Vault is sealed")) {
             static const char ha_on[] = "{\"ha_enabled\":true}";
-            char perr[64];
-            leader = sealed_ha = cf_json_parse(ha_on, sizeof ha_on - 1, perr, sizeof perr);
+            if (!cf_json_parse(ha_on, sizeof ha_on - 1, &sealed_ha, NULL))
+                leader = sealed_ha;
         }
     }
     int sealed = 1;

@@ -291,8 +291,8 @@ static int cluster_info(struct cf_core *c)
         return write_cluster_info(c);
     if (rc)
         return rc;
-    char err[64];
-    yajl_val v = cf_json_parse((const char *)raw, len, err, sizeof err);
+    yajl_val v = NULL;
+    cf_json_parse((const char *)raw, len, &v, NULL);
     cf_free_secret(raw, len);
     const char *n = cf_json_get_str(v, "name"), *id = cf_json_get_str(v, "id");
     if (n && id) {

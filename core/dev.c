@@ -58,10 +58,10 @@ int cf_dev_setup(struct cf_core *c, const struct cf_dev_opts *o, char **unseal_k
         rc = CF_EIO;
     }
     if (!rc) {
-        char jerr[64];
         const char *body = o->kv_v1 ? "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"1\"}}"
                                     : "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"2\"}}";
-        yajl_val v = cf_json_parse(body, strlen(body), jerr, sizeof jerr);
+        yajl_val v = NULL;
+        cf_json_parse(body, strlen(body), &v, NULL);
         rc = v ? cf_core_mount(c, "secret/", "kv", v, err) : CF_ENOMEM;
         if (v)
             yajl_tree_free(v);

@@ -182,15 +182,7 @@ static int lookup_result(const struct cf_token *t, int with_id,
             cf_json_kint(&j, "last_renewal_time", t->last_renewal_time);
         }
     }
-    cf_json_key(&j, "meta");
-    if (t->nmeta) {
-        cf_json_obj_open(&j);
-        for (size_t i = 0; i < t->nmeta; i++)
-            cf_json_kstr(&j, t->meta[i].key, t->meta[i].value);
-        cf_json_obj_close(&j);
-    } else {
-        cf_json_null(&j);
-    }
+    cf_token_meta_json(&j, "meta", t);
     cf_json_kint(&j, "num_uses", t->num_uses);
     cf_json_kbool(&j, "orphan", t->orphan);
     cf_json_kstr(&j, "path", t->path);

@@ -1112,6 +1112,19 @@ int cf_token_calc_ttl(long long increment, long long backend_ttl,
     return 0;
 }
 
+void cf_token_meta_json(struct cf_json *j, const char *key, const struct cf_token *t)
+{
+    cf_json_key(j, key);
+    if (!t->nmeta) {
+        cf_json_null(j);
+        return;
+    }
+    cf_json_obj_open(j);
+    for (size_t i = 0; i < t->nmeta; i++)
+        cf_json_kstr(j, t->meta[i].key, t->meta[i].value);
+    cf_json_obj_close(j);
+}
+
 int cf_token_auth_json(const struct cf_token *t, long long lease_duration,
                        int renewable, int with_token, char **out)
 {
@@ -1129,15 +1142,7 @@ int cf_token_auth_json(const struct cf_token *t, long long lease_duration,
             cf_json_str(&j, t->policies[i]);
         cf_json_arr_close(&j);
     }
-    cf_json_key(&j, "metadata");
-    if (t->nmeta) {
-        cf_json_obj_open(&j);
-        for (size_t i = 0; i < t->nmeta; i++)
-            cf_json_kstr(&j, t->meta[i].key, t->meta[i].value);
-        cf_json_obj_close(&j);
-    } else {
-        cf_json_null(&j);
-    }
+    cf_token_meta_json(&j, "metadata", t);
     cf_json_kint(&j, "lease_duration", lease_duration);
     cf_json_kbool(&j, "renewable", renewable);
     cf_json_kstr(&j, "entity_id", "");

@@ -124,4 +124,9 @@ int cf_token_calc_ttl(long long increment, long long backend_ttl,
 int cf_token_auth_json(const struct cf_token *t, long long lease_duration,
                        int renewable, int with_token, char **out);
 
+/* key, then t's metadata as an object, or null when it has none (Vault
+ * marshals a nil map): the same in lookup data and in the auth object. */
+struct cf_json;
+void cf_token_meta_json(struct cf_json *j, const char *key, const struct cf_token *t);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/encode.h"
 #include "util/secret.h"
 
 #define NUM_MAX_LEN 64
@@ -133,14 +134,6 @@ static int skip_blank(struct parser *p)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads 4 hex digits at pos; -1 if they are not there. */
 static long hex4(struct parser *p)
 {
@@ -148,7 +141,7 @@ static long hex4(struct parser *p)
         return -1;
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p->s[p->pos + (size_t)i]);
+        int h = cf_hexval(p->s[p->pos + (size_t)i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

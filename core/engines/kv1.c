@@ -65,8 +65,8 @@ static int do_read(const struct cf_view *v, const struct cf_kv_passthrough *o,
         return cf_result_error(res, 404, NULL);
     if (rc)
         return rc;
-    char err[128];
-    yajl_val secret = cf_json_parse((const char *)val, len, err, sizeof err);
+    yajl_val secret = NULL;
+    cf_json_parse((const char *)val, len, &secret, NULL);
     if (!secret || secret->type != yajl_t_object) {
         if (secret)
             yajl_tree_free(secret);

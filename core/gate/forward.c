@@ -195,8 +195,8 @@ static void on_echo(void *arg, const char *node_info, const char *peer_addr)
 {
     struct cf_forwarder *f = arg;
     (void)peer_addr;
-    char err[64];
-    yajl_val v = cf_json_parse(node_info, strlen(node_info), err, sizeof err);
+    yajl_val v = NULL;
+    cf_json_parse(node_info, strlen(node_info), &v, NULL);
     const char *id = cf_json_get_str(v, "node_id");
     if (!id || !*id) {
         if (v)

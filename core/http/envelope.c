@@ -72,9 +72,8 @@ static int is_envelope_key(const char *k)
 
 static int render_injected(const struct cf_result *res, struct cf_buf *b)
 {
-    char err[256];
-    yajl_val d = cf_json_parse(res->data, strlen(res->data), err, sizeof err);
-    if (!d)
+    yajl_val d;
+    if (cf_json_parse(res->data, strlen(res->data), &d, NULL))
         return CF_EINVAL;
     int rc = 0;
     if (d->type == yajl_t_object) {

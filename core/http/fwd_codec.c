@@ -51,22 +51,21 @@ int cf_fwd_request_decode(const struct coffer_fwd_request *fr, struct cf_request
 {
     struct cf_request *req = NULL;
     int status = 500;
-    const char *msg = "internal error";
+    struct coffer_err err = {"internal error"};
     int rc = cf_http_request_from_parts(fr->method, fr->path, fr->query, fr->headers,
                                         fr->nheaders, fr->remote_addr, fr->body,
-                                        fr->body_len, &req, &status, &msg);
+                                        fr->body_len, &req, &status, &err);
     if (rc == CF_EINVAL) {
-        if (msg)
-            cf_result_error(res, status, "%s", msg);
+        if (err.msg[0])
+            cf_result_error(res, status, "%s", err.msg);
         else
             res->status = status;
         return rc;
     }
     if (rc)
         return rc;
-    char err[256];
-    if (cf_http_request_body(req, err, sizeof err)) {
-        cf_result_error(res, 400, "%s", err);
+    if (cf_http_request_body(req, &err)) {
+        cf_result_error(res, 400, "%s", err.msg);
         cf_request_free(req);
         return CF_EINVAL;
     }

@@ -50,7 +50,8 @@ struct cf_http_listener {
 struct req_state {
     struct cf_request *req;     /* NULL once handled or when err_status set */
     int err_status;             /* decided early; answered when the body is in */
-    const char *err_msg;        /* static, or NULL for {"errors":[]} */
+    const char *err_msg;        /* static or in err; NULL for {"errors":[]} */
+    struct coffer_err err;      /* the request parser's refusal */
     char *body;
     size_t len, cap;
     unsigned long long received;    /* counts discarded bytes too */
@@ -230,10 +231,11 @@ static enum MHD_Result begin(struct cf_http_listener *l, struct MHD_Connection *
         if (st->err_status)
             return MHD_YES;
     }
-    int rc = cf_http_request_new(c, method, url, &st->req, &st->err_status,
-                                 &st->err_msg);
+    int rc = cf_http_request_new(c, method, url, &st->req, &st->err_status, &st->err);
     if (rc == CF_ENOMEM)
         return MHD_NO;
+    if (rc)
+        st->err_msg = st->err.msg[0] ? st->err.msg : NULL;
     return MHD_YES;
 }
 
@@ -252,10 +254,9 @@ static enum MHD_Result finish(struct cf_http_listener *l, struct MHD_Connection 
     req->body_len = st->len;
     st->body = NULL;
     st->len = st->cap = 0;
-    char err[300];
     enum MHD_Result ok;
-    if (cf_http_request_body(req, err, sizeof err)) {
-        ok = send_error(l, c, st, 400, err, 0);
+    if (cf_http_request_body(req, &st->err)) {
+        ok = send_error(l, c, st, 400, st->err.msg, 0);
     } else {
         struct cf_result res = {0};
         l->h(l->arg, req, &res);

@@ -23,16 +23,6 @@ size_t cf_http_unescape_none(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
 /* %XX decoding; plus: '+' is a space (query strings). strict: a malformed
  * escape is an error (paths, as Go's URL parser), else it stays literal
  * (query strings, as Go's Query() keeps going). A decoded NUL is always an
@@ -45,8 +35,7 @@ static int pct_decode(const char *s, size_t n, int plus, int strict, char **out)
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
         if (s[i] == '%' && i + 2 < n &&
-            (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+            (hi = cf_hexval(s[i + 1])) >= 0 && (lo = cf_hexval(s[i + 2])) >= 0) {
             *p = (char)(hi << 4 | lo);
             if (!*p) {
                 free(d);
@@ -251,24 +240,32 @@ static char *find_token(struct MHD_Connection *c)
     return NULL;
 }
 
+/* The refusal shape the header describes; msg NULL for {"errors":[]}. */
+static int refuse(int *status, struct coffer_err *err, int code, const char *msg)
+{
+    *status = code;
+    coffer_err_set(err, "%s", msg ? msg : "");
+    return CF_EINVAL;
+}
+
+/* cf_http_route's verdict as a refusal; rc passes through otherwise. */
+static int refuse_route(int rc, int *status, struct coffer_err *err)
+{
+    if (rc == CF_ENOENT)
+        return refuse(status, err, 404, NULL);
+    if (rc == CF_EINVAL)
+        return refuse(status, err, 400, "invalid request path");
+    return rc;
+}
+
 int cf_http_request_new(struct MHD_Connection *c, const char *method,
                         const char *url, struct cf_request **out, int *status,
-                        const char **msg)
+                        struct coffer_err *err)
 {
     char *path = NULL;
     int rc = cf_http_route(url, &path);
-    if (rc == CF_ENOENT) {
-        *status = 404;
-        *msg = NULL;
-        return CF_EINVAL;
-    }
-    if (rc == CF_EINVAL) {
-        *status = 400;
-        *msg = "invalid request path";
-        return CF_EINVAL;
-    }
     if (rc)
-        return rc;
+        return refuse_route(rc, status, err);
 
     struct query_ctx q = {0};
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_arg, &q);
@@ -278,9 +275,7 @@ int cf_http_request_new(struct MHD_Connection *c, const char *method,
         cf_buf_free(&q.raw);
         if (!q.bad)
             return CF_ENOMEM;
-        *status = 400;
-        *msg = "invalid query string: NUL byte";
-        return CF_EINVAL;
+        return refuse(status, err, 400, "invalid query string: NUL byte");
     }
 
     enum cf_op op;
@@ -294,9 +289,7 @@ int cf_http_request_new(struct MHD_Connection *c, const char *method,
         free(path);
         pairs_free(&q.v);
         cf_buf_free(&q.raw);
-        *status = 405;
-        *msg = NULL;
-        return CF_EINVAL;
+        return refuse(status, err, 405, NULL);
     }
 
     struct cf_request *r = calloc(1, sizeof *r);
@@ -409,12 +402,12 @@ static int form_to_json(const char *body, size_t len, char **json)
     return cf_json_finish(&j, json);
 }
 
-int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
+int cf_http_request_body(struct cf_request *r, struct coffer_err *err)
 {
     if (!r->body || blank(r->body, r->body_len))
         return 0;
-    char perr[256] = "";
-    yajl_val v;
+    struct coffer_err perr = {""};
+    yajl_val v = NULL;
     /* curl sends bodies as form-urlencoded by default; Vault treats a form
      * body that starts with '{' as JSON, so `curl --data '{...}'` works. */
     const char *first = r->body;
@@ -424,17 +417,17 @@ int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
         char *json = NULL;
         int rc = form_to_json(r->body, r->body_len, &json);
         if (rc) {
-            snprintf(err, errlen, "failed to parse form input: %s",
-                     rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
+            coffer_err_set(err, "failed to parse form input: %s",
+                           rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
             return rc;
         }
-        v = cf_json_parse(json, strlen(json), perr, sizeof perr);
+        cf_json_parse(json, strlen(json), &v, &perr);
         cf_free_secret_str(json);
     } else {
-        v = cf_json_parse(r->body, r->body_len, perr, sizeof perr);
+        cf_json_parse(r->body, r->body_len, &v, &perr);
     }
     if (!v) {
-        snprintf(err, errlen, "failed to parse JSON input: %s", perr);
+        coffer_err_set(err, "failed to parse JSON input: %s", perr.msg);
         return CF_EINVAL;
     }
     if (v->type == yajl_t_null) {
@@ -444,7 +437,7 @@ int cf_http_request_body(struct cf_request *r, char *err, size_t errlen)
     }
     if (v->type != yajl_t_object) {
         yajl_tree_free(v);
-        snprintf(err, errlen, "failed to parse JSON input: body must be a JSON object");
+        coffer_err_set(err, "failed to parse JSON input: body must be a JSON object");
         return CF_EINVAL;
     }
     r->data = v;
@@ -470,15 +463,13 @@ static int parse_raw_query(const char *query, struct query_ctx *q)
 int cf_http_request_from_parts(const char *method, const char *url, const char *query,
                                const struct coffer_header *headers, size_t nheaders,
                                const char *remote, const uint8_t *body, size_t body_len,
-                               struct cf_request **out, int *status, const char **msg)
+                               struct cf_request **out, int *status,
+                               struct coffer_err *err)
 {
     char *path = NULL;
     int rc = cf_http_route(url, &path);
-    if (rc) {
-        *status = rc == CF_ENOENT ? 404 : 400;
-        *msg = rc == CF_ENOENT ? NULL : "invalid request path";
-        return rc == CF_ENOENT || rc == CF_EINVAL ? CF_EINVAL : rc;
-    }
+    if (rc)
+        return refuse_route(rc, status, err);
     struct query_ctx q = {0};
     rc = parse_raw_query(query, &q);
     const char *list = NULL;
@@ -486,14 +477,10 @@ int cf_http_request_from_parts(const char *method, const char *url, const char *
         if (!strcmp(q.v.p[i].key, "list"))
             list = q.v.p[i].value;
     enum cf_op op = CF_OP_READ;
-    if (!rc && cf_http_method_op(method, list, &op)) {
-        *status = 405;
-        *msg = NULL;
-        rc = CF_EINVAL;
-    } else if (rc == CF_EINVAL) {
-        *status = 400;
-        *msg = "invalid query string";
-    }
+    if (!rc && cf_http_method_op(method, list, &op))
+        rc = refuse(status, err, 405, NULL);
+    else if (rc == CF_EINVAL)
+        refuse(status, err, 400, "invalid query string");
     struct cf_request *r = rc ? NULL : calloc(1, sizeof *r);
     if (!rc && !r)
         rc = CF_ENOMEM;

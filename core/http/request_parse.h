@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <microhttpd.h>
+#include <coffer/errors.h>
+#include <coffer/transport.h>
 #include "request/request.h"
 
 /* MHD_OPTION_UNESCAPE_CALLBACK that leaves URL and query text raw, so that
@@ -19,24 +21,29 @@ int cf_http_route(const char *url, char **path);
  * CF_ENOTSUP for a method Vault does not serve. */
 int cf_http_method_op(const char *method, const char *list_param, enum cf_op *op);
 
+/* A request the client got wrong comes back from the two builders below as
+ * CF_EINVAL with the reply's HTTP status (400/404/405) in *status and its
+ * message in err; an empty err->msg stands for Vault's bare
+ * {"errors":[]}. Any other failure is CF_ENOMEM and sets neither. */
+
 /* Builds the request from the headers MHD has parsed (everything but the
- * body). On success *out is the caller's (cf_request_free). On a request
- * the client got wrong: CF_EINVAL with *status (400/404/405) and *msg (static
- * text, or NULL for Vault's empty {"errors":[]}). CF_ENOMEM otherwise. */
+ * body). On success *out is the caller's (cf_request_free). */
 int cf_http_request_new(struct MHD_Connection *c, const char *method,
                         const char *url, struct cf_request **out, int *status,
-                        const char **msg);
+                        struct coffer_err *err);
 
 /* The same from explicit parts (a request forwarded by a standby): url is
  * "/v1/...", query the raw text without '?', headers with any case. */
-#include <coffer/transport.h>
 int cf_http_request_from_parts(const char *method, const char *url, const char *query,
                                const struct coffer_header *headers, size_t nheaders,
                                const char *remote, const uint8_t *body, size_t body_len,
-                               struct cf_request **out, int *status, const char **msg);
+                               struct cf_request **out, int *status,
+                               struct coffer_err *err);
+
 /* Parses r->body into r->data: a JSON object, or form fields when the
  * Content-Type says application/x-www-form-urlencoded. An empty or blank
- * body leaves data NULL. CF_EINVAL with the client-facing message in err. */
-int cf_http_request_body(struct cf_request *r, char *err, size_t errlen);
+ * body leaves data NULL. CF_EINVAL or CF_ENOMEM with the client-facing
+ * message in err; both are answered 400. */
+int cf_http_request_body(struct cf_request *r, struct coffer_err *err);
 
 #endif

@@ -129,15 +129,34 @@ int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
     return 0;
 }
 
+/* The fallback for a store without transactions; the caller holds the
+ * gate and has checked every op's kind and vtable member. */
+static int apply_in_order(struct cf_physical *p, const struct coffer_txn_op *ops,
+                          size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = ops[i].kind == CF_TXN_PUT
+                 ? p->vt->put(p->gate.inst, ops[i].key, ops[i].value, ops[i].value_len)
+                 : p->vt->del(p->gate.inst, ops[i].key);
+    return rc;
+}
+
 int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops,
                     size_t n)
 {
-    if (!(p->vt->caps & CF_STORAGE_CAP_TXN) || !COFFER_VT_HAS(p->vt, txn))
-        return CF_ENOTSUP;
+    int atomic = (p->vt->caps & CF_STORAGE_CAP_TXN) && COFFER_VT_HAS(p->vt, txn);
+    for (size_t i = 0; !atomic && i < n; i++) {
+        if (ops[i].kind != CF_TXN_PUT && ops[i].kind != CF_TXN_DELETE)
+            return CF_EINVAL;
+        if (ops[i].kind == CF_TXN_PUT ? !COFFER_VT_HAS(p->vt, put)
+                                      : !COFFER_VT_HAS(p->vt, del))
+            return CF_ENOTSUP;
+    }
     int rc = cf_plugin_gate_enter(&p->gate);
     if (rc)
         return rc;
-    rc = p->vt->txn(p->gate.inst, ops, n);
+    rc = atomic ? p->vt->txn(p->gate.inst, ops, n) : apply_in_order(p, ops, n);
     cf_plugin_gate_leave(&p->gate);
     return rc;
 }

@@ -21,7 +21,10 @@ int cf_physical_delete(struct cf_physical *p, const char *key);
  * array of malloc'd strings, free with cf_strv_free. */
 int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
                      size_t *n);
-/* Atomic if the plugin offers txn; CF_ENOTSUP otherwise. */
+/* Applies ops (borrowed) atomically when the plugin offers txn, else one by
+ * one in order, stopping at the first failure: callers order ops so that
+ * any prefix that lands is still consistent. CF_EINVAL, nothing applied,
+ * for an op kind other than put and delete. */
 int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops,
                     size_t n);
 /* Plugin name ("bdb", "inmem"...), borrowed. */

@@ -210,8 +210,8 @@ static int add_defaults(struct cf_mount_table *t, struct coffer_err *err)
 static int load_saved(struct cf_mount_table *t, uint8_t *val, size_t len,
                       struct coffer_err *err)
 {
-    char jerr[128];
-    yajl_val arr = cf_json_parse((const char *)val, len, jerr, sizeof jerr);
+    yajl_val arr = NULL;
+    cf_json_parse((const char *)val, len, &arr, NULL);
     int rc = 0;
     if (!arr || arr->type != yajl_t_array) {
         snprintf(err->msg, sizeof err->msg, "mount table is corrupt");

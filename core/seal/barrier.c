@@ -558,18 +558,8 @@ int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t
             enc[i].kind = CF_TXN_DELETE;   /* nothing to free for this slot */
         }
     }
-    if (!rc) {
+    if (!rc)
         rc = cf_physical_txn(b->phys, enc, n);
-        /* Without atomic transactions (e.g. ZooKeeper) apply in order: the
-         * caller orders ops so that a partial write is still consistent. */
-        for (size_t i = 0; rc == CF_ENOTSUP && i < n; i++) {
-            int r = enc[i].kind == CF_TXN_PUT
-                        ? cf_physical_put(b->phys, enc[i].key, enc[i].value, enc[i].value_len)
-                        : cf_physical_delete(b->phys, enc[i].key);
-            if (r || i == n - 1)
-                rc = r;
-        }
-    }
     for (size_t i = 0; enc && i < n; i++)
         if (ops[i].kind == CF_TXN_PUT && enc[i].value != ops[i].value)
             free((void *)enc[i].value);

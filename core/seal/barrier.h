@@ -41,8 +41,10 @@ int cf_barrier_delete(struct cf_barrier *b, const char *key);
 int cf_barrier_list(struct cf_barrier *b, const char *prefix, char ***keys,
                     size_t *n);
 
-/* Applies puts and deletes (keys and values borrowed) in one storage
- * transaction when the plugin offers one, else one by one in order. */
+/* Applies puts and deletes (keys and values borrowed) through
+ * cf_physical_txn: in one storage transaction when the plugin offers one,
+ * else one by one in order, so order ops so that a partial write is still
+ * consistent. */
 int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t n);
 
 /* Adds a new term and makes it the encryption key (sys/rotate). */

@@ -31,10 +31,6 @@ struct cf_seal {
     uint8_t pending[255][SHARE_LEN];
 };
 
-/* The SDK's helper under this file's old name, so that its call sites
- * stay as they are. */
-#define seterr coffer_err_set
-
 static void reset_locked(struct cf_seal *s)
 {
     cf_zero(s->pending, sizeof s->pending);
@@ -59,8 +55,8 @@ static int load_config_locked(struct cf_seal *s, int *init)
     }
     if (rc)
         return rc;
-    char msg[128];
-    yajl_val j = cf_json_parse((const char *)v, len, msg, sizeof msg);
+    yajl_val j = NULL;
+    cf_json_parse((const char *)v, len, &j, NULL);
     free(v);
     long long n, t;
     rc = j && !cf_json_get_int(j, "secret_shares", &n) &&
@@ -176,11 +172,11 @@ static int init_locked(struct cf_seal *s, int shares, int threshold,
     if (!rc && !init)
         rc = cf_barrier_initialized(s->b, &init);
     if (rc) {
-        seterr(err, "cannot read the seal state from storage");
+        coffer_err_set(err, "cannot read the seal state from storage");
         return rc;
     }
     if (init) {
-        seterr(err, "Vault is already initialized");
+        coffer_err_set(err, "Vault is already initialized");
         return CF_EEXIST;
     }
     struct cf_seal_keys *k = calloc(1, sizeof *k);
@@ -217,8 +213,8 @@ static int init_locked(struct cf_seal *s, int shares, int threshold,
         }
         cf_shamir_shares_free(k->keys, (size_t)shares, SHARE_LEN);
         free(k);
-        seterr(err, rc == CF_EEXIST ? "Vault is already initialized"
-                                    : "failed to initialize the seal");
+        coffer_err_set(err, rc == CF_EEXIST ? "Vault is already initialized"
+                                            : "failed to initialize the seal");
         return rc;
     }
     k->n = (size_t)shares;
@@ -237,7 +233,7 @@ int cf_seal_initialize(struct cf_seal *s, int shares, int threshold,
         return CF_EINVAL;
     const char *bad = check_params(shares, threshold);
     if (bad) {
-        seterr(err, "invalid seal configuration: %s", bad);
+        coffer_err_set(err, "invalid seal configuration: %s", bad);
         return CF_EINVAL;
     }
     pthread_mutex_lock(&s->mu);
@@ -258,31 +254,31 @@ static int open_locked(struct cf_seal *s, struct coffer_err *err)
                                &klen);
     if (rc == CF_EINVAL) {
         /* Shares with equal or zero x coordinates: not a valid set. */
-        seterr(err, "failed to compute combined key: invalid key shares");
+        coffer_err_set(err, "failed to compute combined key: invalid key shares");
         return CF_EDENIED;
     }
     if (rc) {
-        seterr(err, "failed to compute combined key");
+        coffer_err_set(err, "failed to compute combined key");
         return rc;
     }
     rc = cf_physical_get(s->phys, ROOT_KEY_PATH, &blob, &blen);
     if (rc) {
         cf_free_secret(kek, klen);
-        seterr(err, "cannot read the encrypted root key from storage");
+        coffer_err_set(err, "cannot read the encrypted root key from storage");
         return rc == CF_ENOENT ? CF_EIO : rc;
     }
     if (blen != ROOT_BLOB_LEN || blob[0] != ROOT_BLOB_VERSION) {
         rc = CF_EIO;
-        seterr(err, "the stored root key is malformed");
+        coffer_err_set(err, "the stored root key is malformed");
     } else {
         rc = cf_aead_open(kek, ROOT_KEY_PATH, strlen(ROOT_KEY_PATH), blob + 1,
                           blen - 1, root);
         if (rc == CF_EIO) {
             rc = CF_EDENIED;
-            seterr(err, "failed to decrypt the root key: "
-                        "cipher: message authentication failed");
+            coffer_err_set(err, "failed to decrypt the root key: "
+                                "cipher: message authentication failed");
         } else if (rc) {
-            seterr(err, "failed to decrypt the root key");
+            coffer_err_set(err, "failed to decrypt the root key");
         }
     }
     cf_free_secret(kek, klen);
@@ -292,7 +288,7 @@ static int open_locked(struct cf_seal *s, struct coffer_err *err)
     rc = cf_barrier_unseal(s->b, root, sizeof root);
     cf_zero(root, sizeof root);
     if (rc)
-        seterr(err, "the root key does not open the keyring");
+        coffer_err_set(err, "the root key does not open the keyring");
     return rc;
 }
 
@@ -306,15 +302,15 @@ static int submit_locked(struct cf_seal *s, const uint8_t *key, size_t len,
     int init;
     int rc = load_config_locked(s, &init);
     if (rc) {
-        seterr(err, "cannot read the seal configuration from storage");
+        coffer_err_set(err, "cannot read the seal configuration from storage");
         return rc;
     }
     if (!init) {
-        seterr(err, "Vault is not initialized");
+        coffer_err_set(err, "Vault is not initialized");
         return CF_EINVAL;
     }
     if (len != SHARE_LEN) {
-        seterr(err, "key must be %d bytes, got %zu", SHARE_LEN, len);
+        coffer_err_set(err, "key must be %d bytes, got %zu", SHARE_LEN, len);
         return CF_EINVAL;
     }
     /* Vault ignores a share it already holds rather than failing. */
@@ -341,11 +337,11 @@ int cf_seal_submit_raw(struct cf_seal *s, const uint8_t *key, size_t len,
 {
     *unsealed = 0;
     if (!key || len < 16) {
-        seterr(err, "key is shorter than minimum 16 bytes");
+        coffer_err_set(err, "key is shorter than minimum 16 bytes");
         return CF_EINVAL;
     }
     if (len > 33) {
-        seterr(err, "key is longer than maximum 33 bytes");
+        coffer_err_set(err, "key is longer than maximum 33 bytes");
         return CF_EINVAL;
     }
     pthread_mutex_lock(&s->mu);
@@ -359,8 +355,8 @@ int cf_seal_submit(struct cf_seal *s, const char *key_text, int *unsealed,
 {
     *unsealed = 0;
     if (!key_text || !*key_text) {
-        seterr(err, "'key' must be specified in request body as JSON, or "
-                    "'reset' set to true");
+        coffer_err_set(err, "'key' must be specified in request body as JSON, or "
+                            "'reset' set to true");
         return CF_EINVAL;
     }
     uint8_t *key;
@@ -370,7 +366,7 @@ int cf_seal_submit(struct cf_seal *s, const char *key_text, int *unsealed,
         rc = cf_b64_decode(key_text, &key, &len);
     if (rc) {
         if (rc == CF_EINVAL)
-            seterr(err, "'key' must be a valid hex or base64 string");
+            coffer_err_set(err, "'key' must be a valid hex or base64 string");
         return rc;
     }
     rc = cf_seal_submit_raw(s, key, len, unsealed, err);

@@ -112,13 +112,9 @@ int cf_view_get_json(const struct cf_view *v, const char *key, yajl_val *out)
     int rc = cf_view_get(v, key, &val, &len);
     if (rc)
         return rc;
-    char err[128];
-    yajl_val j = cf_json_parse((const char *)val, len, err, sizeof err);
+    rc = cf_json_parse((const char *)val, len, out, NULL);
     cf_free_secret(val, len);
-    if (!j)
-        return CF_EIO;
-    *out = j;
-    return 0;
+    return rc ? CF_EIO : 0;
 }
 
 int cf_view_put_str(const struct cf_view *v, const char *key, const char *s)

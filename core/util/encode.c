@@ -29,7 +29,7 @@ int cf_hex_encode(const uint8_t *in, size_t n, char **out)
     return 0;
 }
 
-static int hexval(char c)
+int cf_hexval(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -46,7 +46,7 @@ int cf_hex_decode(const char *in, uint8_t **out, size_t *outlen)
     if (!b)
         return CF_ENOMEM;
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+        int hi = cf_hexval(in[2 * i]), lo = cf_hexval(in[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             cf_free_secret(b, n / 2 + 1);
             return CF_EINVAL;

@@ -7,6 +7,8 @@
 
 /* Outputs are malloc'd, NUL-terminated, owned by the caller. 0 or CF_E*. */
 int cf_hex_encode(const uint8_t *in, size_t n, char **out);
+/* The value of hex digit c in either case, or -1; locale-independent. */
+int cf_hexval(int c);
 /* CF_EINVAL on odd length or a non-hex digit. */
 int cf_hex_decode(const char *in, uint8_t **out, size_t *outlen);
 int cf_b64_encode(const uint8_t *in, size_t n, char **out);

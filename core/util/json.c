@@ -1,7 +1,6 @@
 /* yajl wrappers: a latching writer and typed object lookups. */
 #include "util/json.h"
 #include <coffer/errors.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,21 +131,21 @@ void cf_json_abort(struct cf_json *j)
     j->g = NULL;
 }
 
-yajl_val cf_json_parse(const char *text, size_t len, char *err, size_t errlen)
+int cf_json_parse(const char *text, size_t len, yajl_val *out, struct coffer_err *err)
 {
     char *copy = malloc(len + 1);
     if (!copy) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
+        coffer_err_set(err, "out of memory");
+        return CF_ENOMEM;
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
     if (strlen(copy) != len) {
         free(copy);
-        snprintf(err, errlen, "NUL byte in JSON");
-        return NULL;
+        coffer_err_set(err, "NUL byte in JSON");
+        return CF_EINVAL;
     }
-    char e[512] = "";
+    char e[sizeof err->msg] = "";
     yajl_val v = yajl_tree_parse(copy, e, sizeof e);
     free(copy);
     if (!v) {
@@ -154,9 +153,11 @@ yajl_val cf_json_parse(const char *text, size_t len, char *err, size_t errlen)
         char *nl = strchr(e, '\n');
         if (nl)
             *nl = '\0';
-        snprintf(err, errlen, "%s", e[0] ? e : "malformed JSON");
+        coffer_err_set(err, "%s", e[0] ? e : "malformed JSON");
+        return CF_EINVAL;
     }
-    return v;
+    *out = v;
+    return 0;
 }
 
 yajl_val cf_json_get(yajl_val obj, const char *key)

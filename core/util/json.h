@@ -4,6 +4,7 @@
 #define CF_JSON_H
 
 #include <stddef.h>
+#include <coffer/errors.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -35,9 +36,10 @@ void cf_json_kbool(struct cf_json *j, const char *k, int v);
 int cf_json_finish(struct cf_json *j, char **out);
 void cf_json_abort(struct cf_json *j);
 
-/* Parses len bytes (need not be NUL-terminated). Returns NULL and a one-line
- * message in err on malformed input. Free with yajl_tree_free. */
-yajl_val cf_json_parse(const char *text, size_t len, char *err, size_t errlen);
+/* Parses len bytes (need not be NUL-terminated) into *out, the caller's
+ * (yajl_tree_free). CF_EINVAL with the parser's one-line message in err on
+ * malformed input, CF_ENOMEM; err may be NULL. */
+int cf_json_parse(const char *text, size_t len, yajl_val *out, struct coffer_err *err);
 
 /* Lookups on an object; all return NULL / CF_ENOENT when absent. */
 yajl_val cf_json_get(yajl_val obj, const char *key);

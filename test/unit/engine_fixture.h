@@ -68,11 +68,9 @@ static inline struct cf_request *fx_req(enum cf_op op, const char *rel,
     r->path = strdup(rel);
     r->rel = r->path;
     if (body) {
-        char err[256];
         r->body = strdup(body);
         r->body_len = strlen(body);
-        r->data = cf_json_parse(body, strlen(body), err, sizeof err);
-        CU_ASSERT_FATAL(r->data != NULL);
+        CU_ASSERT_FATAL(cf_json_parse(body, strlen(body), &r->data, NULL) == 0);
     }
     va_list ap;
     va_start(ap, body);
@@ -126,10 +124,10 @@ static inline int fx_status(const struct cf_result *res)
 /* Parses res->data (caller frees with yajl_tree_free); NULL if none. */
 static inline yajl_val fx_data(const struct cf_result *res)
 {
-    if (!res->data)
-        return NULL;
-    char err[256];
-    return cf_json_parse(res->data, strlen(res->data), err, sizeof err);
+    yajl_val v = NULL;
+    if (res->data)
+        cf_json_parse(res->data, strlen(res->data), &v, NULL);
+    return v;
 }
 
 /* The string at a '/'-separated path inside res->data, copied into out. */

@@ -207,6 +207,33 @@ static void test_txn(void)
     fx_close(&f);
 }
 
+/* The one-by-one fallback now lives in cf_physical_txn: an op kind it
+ * cannot apply is refused before anything is written. */
+static void test_physical_txn_fallback(void)
+{
+    struct cf_physical *p;
+    CF_ASSERT_INT_EQ(cf_test_mem_physical(&p), 0);
+    const struct coffer_txn_op ops[2] = {
+        {CF_TXN_PUT, "x", (const uint8_t *)"1", 1},
+        {CF_TXN_PUT, "y", (const uint8_t *)"2", 1},
+    };
+    CF_ASSERT_INT_EQ(cf_physical_txn(p, ops, 2), 0);
+    uint8_t *v;
+    size_t n;
+    CF_ASSERT_INT_EQ(cf_physical_get(p, "y", &v, &n), 0);
+    CF_ASSERT_INT_EQ(n, 1);
+    free(v);
+    const struct coffer_txn_op bad[2] = {
+        {CF_TXN_DELETE, "x", NULL, 0},
+        {(enum coffer_txn_kind)99, "y", NULL, 0},
+    };
+    CF_ASSERT_INT_EQ(cf_physical_txn(p, bad, 2), CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_physical_get(p, "x", &v, &n), 0);
+    free(v);
+    CF_ASSERT_INT_EQ(cf_physical_txn(p, ops, 0), 0);
+    cf_physical_free(p);
+}
+
 static void test_ciphertext_at_rest(void)
 {
     struct fx f;
@@ -534,6 +561,7 @@ int main(void)
         {"wrong root key", test_wrong_root_key},
         {"round trip", test_round_trip},
         {"transactions", test_txn},
+        {"physical txn fallback", test_physical_txn_fallback},
         {"ciphertext at rest", test_ciphertext_at_rest},
         {"tamper detected", test_tamper_detected},
         {"value bound to its key", test_value_bound_to_key},

@@ -195,9 +195,8 @@ static void test_members_json(void)
     int code = op("members", f.base, "-format=json", &out, &err);
     fake_stop(&f);
     CF_ASSERT_INT_EQ(code, 0);
-    char perr[128];
-    yajl_val v = cf_json_parse(out, strlen(out), perr, sizeof perr);
-    CU_ASSERT_FATAL(v != NULL);
+    yajl_val v;
+    CU_ASSERT_FATAL(cf_json_parse(out, strlen(out), &v, NULL) == 0);
     yajl_val nodes = cf_json_get(v, "Nodes");
     CU_ASSERT_FATAL(nodes != NULL && nodes->type == yajl_t_array);
     CF_ASSERT_INT_EQ(nodes->u.array.len, 3);

@@ -193,9 +193,8 @@ static void test_active_json(void)
     char *out, *err;
     int code = status(r, "-format=json", &out, &err);
     CF_ASSERT_INT_EQ(code, 0);
-    char perr[128];
-    yajl_val v = cf_json_parse(out, strlen(out), perr, sizeof perr);
-    CU_ASSERT_FATAL(v != NULL);
+    yajl_val v;
+    CU_ASSERT_FATAL(cf_json_parse(out, strlen(out), &v, NULL) == 0);
     int b = 0;
     CF_ASSERT_INT_EQ(cf_json_get_bool(v, "ha_enabled", &b), 0);
     CF_ASSERT_INT_EQ(b, 1);

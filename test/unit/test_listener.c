@@ -171,10 +171,8 @@ static void do_request(const char *scheme, uint16_t port, const char *path,
     curl_slist_free_all(h);
     if (!(o && o->reuse))
         curl_easy_cleanup(c);
-    if (r->body.len) {
-        char err[128];
-        r->json = cf_json_parse(r->body.data, r->body.len, err, sizeof err);
-    }
+    if (r->body.len)
+        cf_json_parse(r->body.data, r->body.len, &r->json, NULL);
 }
 
 static void get(uint16_t port, const char *path, const struct req_opts *o,

@@ -263,10 +263,8 @@ static struct cf_request *mkreq(enum cf_op op, const char *body)
 {
     struct cf_request *r = calloc(1, sizeof *r);
     r->op = op;
-    if (body) {
-        char err[128];
-        r->data = cf_json_parse(body, strlen(body), err, sizeof err);
-    }
+    if (body)
+        cf_json_parse(body, strlen(body), &r->data, NULL);
     return r;
 }
 

@@ -68,11 +68,8 @@ static int call(struct fx *f, enum cf_op op, const char *rel, const char *body,
     r->op = op;
     r->mount_path = "auth/token/";
     r->rel = rel;
-    if (body) {
-        char err[128];
-        r->data = cf_json_parse(body, strlen(body), err, sizeof err);
-        CF_ASSERT_INT_EQ(r->data != NULL, 1);
-    }
+    if (body)
+        CF_ASSERT_INT_EQ(cf_json_parse(body, strlen(body), &r->data, NULL), 0);
     struct cf_token *t = NULL;
     if (as)
         CF_ASSERT_INT_EQ(cf_token_lookup(f->ts, as, &t), 0);
@@ -86,8 +83,9 @@ static int call(struct fx *f, enum cf_op op, const char *rel, const char *body,
 
 static yajl_val parse(const char *s)
 {
-    char err[128];
-    yajl_val v = s ? cf_json_parse(s, strlen(s), err, sizeof err) : NULL;
+    yajl_val v = NULL;
+    if (s)
+        cf_json_parse(s, strlen(s), &v, NULL);
     CF_ASSERT_INT_EQ(v != NULL, 1);
     return v;
 }
