@@ -1,5 +1,5 @@
-# Tokens, policies and ACLs, and their HTTP endpoints (auth/token/*,
-# sys/policy*).
+# Tokens, policies and ACLs, and the token auth backend (auth/token/*).
+# The policy tests also drive sys/policy*, whose handlers live in sys/.
 noinst_LIBRARIES += libcfauth.a
 libcfauth_a_SOURCES = core/auth/auth.h core/auth/policy.c core/auth/policy.h \
 	core/auth/policy_store.c core/auth/policy_store.h core/auth/acl.c \

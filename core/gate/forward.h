@@ -64,8 +64,4 @@ int cf_forwarder_send(struct cf_forwarder *f, const struct cf_request *req,
 /* Copies of the peers heard from within max_age_ms (caller frees *out). */
 int cf_forwarder_peers(struct cf_forwarder *f, int max_age_ms,
                        struct cf_ha_peer **out, size_t *n);
-/* Standby: when the last heartbeat reached the active (0 = never) and its
- * round trip. */
-void cf_forwarder_last_echo(struct cf_forwarder *f, int64_t *when_ns, int64_t *rtt_us);
-
 #endif
