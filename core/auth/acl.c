@@ -175,6 +175,8 @@ int cf_acl_from_policies(struct cf_policy *const *pols, size_t n, int is_root,
             const struct cf_path_rule *r = &pols[i]->rules[k];
             if (r->templated)
                 continue;   /* no identity: the template resolves to nothing */
+            if (r->unenforced)
+                continue;   /* stored before such rules were refused: fail closed */
             size_t len = strlen(r->path);
             if (has_segment_wildcard(r->path))
                 rc = table_add(&a->seg, r, len, len && r->path[len - 1] == '*');
