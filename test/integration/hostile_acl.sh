@@ -39,6 +39,9 @@ path \"sys/policies/acl/*\" { capabilities = [\"create\", \"update\", \"read\", 
 path \"sys/policy/*\" { capabilities = [\"create\", \"update\", \"read\", \"delete\"] }
 path \"sys/policies/acl/admin\" { capabilities = [\"deny\"] }
 path \"sys/policy/admin\" { capabilities = [\"deny\"] }
+path \"sys/mounts/*\" { capabilities = [\"create\", \"update\", \"read\", \"delete\", \"sudo\"] }
+path \"sys/mounts/secret\" { capabilities = [\"deny\"] }
+path \"sys/mounts/secret/*\" { capabilities = [\"deny\"] }
 "
 assert_eq "write limited policy" 204 "$STATUS"
 put_policy admin 'path "*" { capabilities = ["sudo", "read", "update", "create"] }'
@@ -104,6 +107,23 @@ TOKEN=$ROOT req GET "$A/v1/sys/policies/acl/admin"
 assert_eq "admin policy unchanged" "$ADMIN_TEXT" "$(jq -r .data.policy <<<"$BODY")"
 TOKEN=$LT req PUT "$A/v1/sys/policies/acl/mine" '{"policy":"path \"x\" { capabilities = [\"read\"] }"}'
 assert_eq "canonical name writes" 204 "$STATUS"
+
+# --- mount paths: a doubled or leading '/' would reach secret/ past the deny
+TOKEN=$LT req DELETE "$A/v1/sys/mounts/secret"
+assert_eq "exact deny on the secret mount" 403 "$STATUS"
+for spelling in "/secret" "%2Fsecret" "/secret/tune" "x//" "a//b"; do
+    TOKEN=$LT req POST "$A/v1/sys/mounts/$spelling" '{"default_lease_ttl":"1h","type":"kv"}'
+    assert_eq "mount $spelling: write refused" 400 "$STATUS"
+    assert_contains "mount $spelling: message" "has an empty segment" "$BODY"
+    canary "mount $spelling"
+done
+for spelling in "/secret" "%2Fsecret"; do
+    TOKEN=$LT req DELETE "$A/v1/sys/mounts/$spelling"
+    assert_eq "mount $spelling: delete refused" 400 "$STATUS"
+    canary "mount $spelling: delete"
+done
+TOKEN=$LT req POST "$A/v1/sys/mounts/other/" '{"type":"kv"}'
+assert_eq "mount with one trailing '/' (as the CLI sends)" 204 "$STATUS"
 
 # --- a rule the server cannot enforce is refused when written
 put_policy wrap 'path "secret/*" { capabilities = ["read"]
