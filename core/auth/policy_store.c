@@ -142,7 +142,8 @@ int cf_policy_name_canonical(const char *name, struct coffer_err *err)
     if (!n)
         return CF_ENOMEM;
     int rc = 0;
-    if (strcmp(n, name)) {
+    /* an all-space name is left to the store's "must be provided" */
+    if (*n && strcmp(n, name)) {
         coffer_err_set(err, "policy name \"%s\" is not in canonical form: use "
                        "\"%s\" (policy names are lower-case, without "
                        "surrounding spaces)", name, n);

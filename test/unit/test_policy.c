@@ -297,6 +297,10 @@ static void test_sys_policy_endpoints(void)
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policies/acl/ ops", ops, &res), 0);
     CF_ASSERT_INT_EQ(res.status, 400);
     cf_result_free(&res);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/ ", ops, &res), 0);
+    CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "",
+                     "policy name must be provided in the URL");
+    cf_result_free(&res);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/ops", ops, &res), 0);
     CF_ASSERT_INT_EQ(res.status, 204);
     CF_ASSERT_INT_EQ(res.nerrors, 0);
