@@ -8,6 +8,9 @@ EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/a
 	test/integration/forwarding.sh test/integration/haproxy.sh \
 	test/unit/cf_test.h test/unit/mem_storage.c \
 	test/unit/mem_storage.h
+# Hostile input (issue #9): parameter constraints and policy names.
+TESTS += test/integration/hostile_acl.sh
+EXTRA_DIST += test/integration/hostile_acl.sh
 # The benchmark harness ships in the tarball but is not part of `make check`.
 EXTRA_DIST += test/bench/run test/bench/README.md test/bench/bare_server.c \
 	test/bench/fsync_loop.c test/bench/kv2_read.lua test/bench/kv2_write.lua \

@@ -5,7 +5,7 @@
 #include "auth/acl.h"
 #include "auth/policy_store.h"
 
-#include <ctype.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +175,8 @@ int cf_acl_from_policies(struct cf_policy *const *pols, size_t n, int is_root,
             const struct cf_path_rule *r = &pols[i]->rules[k];
             if (r->templated)
                 continue;   /* no identity: the template resolves to nothing */
+            if (r->unenforced)
+                continue;   /* stored before such rules were refused: fail closed */
             size_t len = strlen(r->path);
             if (has_segment_wildcard(r->path))
                 rc = table_add(&a->seg, r, len, len && r->path[len - 1] == '*');
@@ -367,129 +369,184 @@ static int glob_match(const char *item, const char *val)
     return !strcmp(item, val);
 }
 
-static int value_in_list(yajl_val v, char *const *list, size_t n)
+/* One parameter the backend will read: a body value, or a query string
+ * value (text, with v NULL). */
+struct pval {
+    const char *name;
+    yajl_val v;
+    const char *text;
+};
+
+/* What the backend reads as data: the body's top-level keys and the query
+ * parameters, which cf_req_param_str falls back to on every method. */
+struct params {
+    yajl_val body;            /* an object, or NULL */
+    const struct cf_pair *query;
+    size_t nquery;
+};
+
+static size_t params_len(const struct params *ps)
 {
-    if (!n)
-        return 1;
-    const char *text = NULL;
+    return (YAJL_IS_OBJECT(ps->body) ? ps->body->u.object.len : 0) + ps->nquery;
+}
+
+static struct pval params_at(const struct params *ps, size_t i)
+{
+    size_t nb = YAJL_IS_OBJECT(ps->body) ? ps->body->u.object.len : 0;
+    if (i < nb)
+        return (struct pval){ps->body->u.object.keys[i], ps->body->u.object.values[i],
+                             NULL};
+    return (struct pval){ps->query[i - nb].key, NULL, ps->query[i - nb].value};
+}
+
+/* A scalar as policy text; NULL for null, lists and maps, which never equal
+ * a policy value. */
+static const char *scalar_text(yajl_val v)
+{
     if (YAJL_IS_STRING(v))
-        text = v->u.string;
-    else if (YAJL_IS_NUMBER(v))
-        text = v->u.number.r;
-    else if (YAJL_IS_TRUE(v))
-        text = "true";
-    else if (YAJL_IS_FALSE(v))
-        text = "false";
+        return v->u.string;
+    if (YAJL_IS_NUMBER(v))
+        return v->u.number.r;
+    if (YAJL_IS_TRUE(v))
+        return "true";
+    if (YAJL_IS_FALSE(v))
+        return "false";
+    return NULL;
+}
+
+static int scalar_in_list(const char *text, int is_string, char *const *list,
+                          size_t n)
+{
     if (!text)
-        return 0;   /* null, lists and maps never equal a policy scalar */
-    for (size_t i = 0; i < n; i++) {
-        if (YAJL_IS_STRING(v) ? glob_match(list[i], text) : !strcmp(list[i], text))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (is_string ? glob_match(list[i], text) : !strcmp(list[i], text))
             return 1;
-    }
     return 0;
 }
 
-/* Looks name up in the merged allowed (or denied) map of e's sources.
- * Returns 0 absent, 1 present with "any value", 2 present with a list
- * (then *match tells whether v is in the union of the lists). */
-static int param_lookup(const struct entry *e, int denied, const char *name,
-                        yajl_val v, int *match)
+/* The merged allowed (or denied) constraint on name at e: 0 absent, 1 any
+ * value (an empty list in some policy wins, as Vault merges), 2 lists. */
+static int param_lookup(const struct entry *e, int denied, const char *name)
 {
     int found = 0;
-    *match = 0;
     for (size_t i = 0; i < e->nsrc; i++) {
         const struct cf_path_rule *r = e->src[i];
         const struct cf_param_rule *p = denied ? r->denied : r->allowed;
         size_t n = denied ? r->ndenied : r->nallowed;
         for (size_t k = 0; k < n; k++) {
-            if (strcmp(p[k].name, name))
+            /* policy names are lower-cased; Vault lower-cases the request's */
+            if (strcasecmp(p[k].name, name))
                 continue;
             if (!p[k].nvalues)
                 return 1;
             found = 2;
-            if (value_in_list(v, p[k].values, p[k].nvalues))
-                *match = 1;
         }
     }
     return found;
 }
 
-static size_t count_params(const struct entry *e, int denied, int *has_star)
+/* Whether one scalar is in the union of the lists for name at e. */
+static int scalar_in_union(const struct entry *e, int denied, const char *name,
+                           const char *text, int is_string)
+{
+    for (size_t i = 0; i < e->nsrc; i++) {
+        const struct cf_path_rule *r = e->src[i];
+        const struct cf_param_rule *p = denied ? r->denied : r->allowed;
+        size_t n = denied ? r->ndenied : r->nallowed;
+        for (size_t k = 0; k < n; k++)
+            if (!strcasecmp(p[k].name, name) &&
+                scalar_in_list(text, is_string, p[k].values, p[k].nvalues))
+                return 1;
+    }
+    return 0;
+}
+
+/* Vault 1.21's per-element rule: a list value is denied when any element
+ * is in the denied lists, and allowed only when every element is in the
+ * allowed lists, so wrapping a value in a list cannot slip it past. */
+static int value_matches(const struct entry *e, int denied, const struct pval *pv)
+{
+    if (!pv->v)
+        return scalar_in_union(e, denied, pv->name, pv->text, 1);
+    if (!YAJL_IS_ARRAY(pv->v))
+        return scalar_in_union(e, denied, pv->name, scalar_text(pv->v),
+                               YAJL_IS_STRING(pv->v));
+    for (size_t i = 0; i < pv->v->u.array.len; i++) {
+        yajl_val el = pv->v->u.array.values[i];
+        int m = scalar_in_union(e, denied, pv->name, scalar_text(el),
+                                YAJL_IS_STRING(el));
+        if (denied ? m : !m)
+            return denied;
+    }
+    return !denied;
+}
+
+static size_t count_params(const struct entry *e, int denied, size_t *nstar)
 {
     size_t n = 0;
-    *has_star = 0;
+    *nstar = 0;
     for (size_t i = 0; i < e->nsrc; i++) {
         const struct cf_path_rule *r = e->src[i];
         const struct cf_param_rule *p = denied ? r->denied : r->allowed;
         size_t c = denied ? r->ndenied : r->nallowed;
         for (size_t k = 0; k < c; k++) {
-            /* count distinct names only roughly: duplicates across
-             * policies do not change the "== 1 and only *" test below
-             * unless every entry is "*" */
             n++;
             if (!strcmp(p[k].name, "*"))
-                (*has_star)++;
+                (*nstar)++;
         }
     }
     return n;
 }
 
-static int lower_key(const char *k, char *buf, size_t len)
+static int has_param(const struct params *ps, const char *name)
 {
-    size_t l = strlen(k);
-    if (l >= len)
-        return -1;
-    for (size_t i = 0; i <= l; i++)
-        buf[i] = (char)tolower((unsigned char)k[i]);
+    size_t n = params_len(ps);
+    for (size_t j = 0; j < n; j++)
+        if (!strcmp(params_at(ps, j).name, name))
+            return 1;
     return 0;
 }
 
-static int params_ok(const struct entry *e, yajl_val data)
+/* Vault's order (vault/acl.go): required names must be present exactly as
+ * written (lower case), no data passes, then denied ("*" denies all), then
+ * allowed ("*" alone allows all, "*" among others admits unlisted names). */
+static int params_ok(const struct entry *e, const struct params *ps)
 {
-    size_t nkeys = YAJL_IS_OBJECT(data) ? data->u.object.len : 0;
-    char name[256];
     for (size_t i = 0; i < e->nsrc; i++)
-        for (size_t k = 0; k < e->src[i]->nrequired; k++) {
-            int present = 0;
-            for (size_t j = 0; j < nkeys && !present; j++)
-                present = !lower_key(data->u.object.keys[j], name, sizeof name) &&
-                          !strcmp(name, e->src[i]->required[k]);
-            if (!present)
+        for (size_t k = 0; k < e->src[i]->nrequired; k++)
+            if (!has_param(ps, e->src[i]->required[k]))
                 return 0;
-        }
-    if (!nkeys)
+    size_t n = params_len(ps);
+    if (!n)
         return 1;
-    int star;
+    size_t star;
     if (count_params(e, 1, &star)) {
         if (star)
             return 0;
-        for (size_t j = 0; j < nkeys; j++) {
-            int m;
-            if (lower_key(data->u.object.keys[j], name, sizeof name))
-                continue;
-            int f = param_lookup(e, 1, name, data->u.object.values[j], &m);
-            if (f == 1 || (f == 2 && m))
+        for (size_t j = 0; j < n; j++) {
+            struct pval pv = params_at(ps, j);
+            int f = param_lookup(e, 1, pv.name);
+            if (f == 1 || (f == 2 && value_matches(e, 1, &pv)))
                 return 0;
         }
     }
     size_t nallowed = count_params(e, 0, &star);
-    if (!nallowed || nallowed == (size_t)star)
+    if (!nallowed || nallowed == star)
         return 1;
-    for (size_t j = 0; j < nkeys; j++) {
-        int m;
-        if (lower_key(data->u.object.keys[j], name, sizeof name))
-            return 0;
-        int f = param_lookup(e, 0, name, data->u.object.values[j], &m);
+    for (size_t j = 0; j < n; j++) {
+        struct pval pv = params_at(ps, j);
+        int f = param_lookup(e, 0, pv.name);
         if (!f && !star)
             return 0;
-        if (f == 2 && !m)
+        if (f == 2 && !value_matches(e, 0, &pv))
             return 0;
     }
     return 1;
 }
 
 static int allowed(const struct cf_acl *a, const char *path, enum cf_op op,
-                   int needs_sudo, int check_params, yajl_val data)
+                   int needs_sudo, const struct params *ps)
 {
     if (!a)
         return 0;
@@ -507,23 +564,31 @@ static int allowed(const struct cf_acl *a, const char *path, enum cf_op op,
         return 0;
     if (needs_sudo && !(e->caps & CF_CAP_SUDO))
         return 0;
-    if (check_params && e->nsrc &&
+    if (ps && e->nsrc &&
         (op == CF_OP_READ || op == CF_OP_CREATE || op == CF_OP_UPDATE ||
          op == CF_OP_PATCH))
-        return params_ok(e, data);
+        return params_ok(e, ps);
     return 1;
 }
 
 int cf_acl_allowed(const struct cf_acl *a, const char *path, enum cf_op op,
                    int needs_sudo)
 {
-    return allowed(a, path, op, needs_sudo, 0, NULL);
+    return allowed(a, path, op, needs_sudo, NULL);
 }
 
 int cf_acl_allowed_params(const struct cf_acl *a, const char *path,
                           enum cf_op op, int needs_sudo, yajl_val data)
 {
-    return allowed(a, path, op, needs_sudo, 1, data);
+    struct params ps = {data, NULL, 0};
+    return allowed(a, path, op, needs_sudo, &ps);
+}
+
+int cf_acl_allowed_request(const struct cf_acl *a, const struct cf_request *req,
+                           int needs_sudo)
+{
+    struct params ps = {req->data, req->query, req->nquery};
+    return allowed(a, req->path, req->op, needs_sudo, &ps);
 }
 
 /* Whether any rule grants something at or below prefix: Vault's

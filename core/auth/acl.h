@@ -32,9 +32,15 @@ int cf_acl_allowed(const struct cf_acl *a, const char *path, enum cf_op op,
                    int needs_sudo);
 /* As cf_acl_allowed, and also enforces allowed_/denied_/required_parameters
  * against the request body (data, borrowed, may be NULL) for read, create,
- * update and patch, as Vault does. */
+ * update and patch, as Vault does. A list value is checked element by
+ * element (Vault 1.21). */
 int cf_acl_allowed_params(const struct cf_acl *a, const char *path,
                           enum cf_op op, int needs_sudo, yajl_val data);
+/* cf_acl_allowed_params on req's path and op, with the query parameters
+ * counted as data too: backends read them when the body lacks a name
+ * (cf_req_param_str), so a constraint must see them. req is borrowed. */
+int cf_acl_allowed_request(const struct cf_acl *a, const struct cf_request *req,
+                           int needs_sudo);
 int cf_acl_is_root(const struct cf_acl *a);
 /* 1 if some rule grants a capability at or below prefix (a mount path). */
 int cf_acl_reaches(const struct cf_acl *a, const char *prefix);

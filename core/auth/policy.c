@@ -162,6 +162,17 @@ static void free_rule(struct cf_path_rule *r)
     cf_strv_free(r->required, r->nrequired);
 }
 
+int cf_policy_check_enforceable(const struct cf_policy *p, struct coffer_err *err)
+{
+    for (size_t i = 0; i < p->nrules; i++)
+        if (p->rules[i].unenforced)
+            return perr(err, "path \"%s\": %s cannot be enforced by this server "
+                        "(response wrapping, MFA and control groups are not "
+                        "supported); remove it", p->rules[i].path,
+                        p->rules[i].unenforced);
+    return 0;
+}
+
 struct cf_policy *cf_policy_ref(struct cf_policy *p)
 {
     __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
@@ -401,12 +412,20 @@ static int rule_key(struct coffer_err *err, const char *key,
                             &r->ndenied);
     if (!strcmp(e->key, "required_parameters"))
         return rule_required(err, key, v, r);
-    if (!strcmp(e->key, "min_wrapping_ttl"))
-        return ttl_value(err, key, e->key, v, &r->min_wrapping_ttl);
-    if (!strcmp(e->key, "max_wrapping_ttl"))
-        return ttl_value(err, key, e->key, v, &r->max_wrapping_ttl);
-    /* comment, mfa_methods, control_group, subscribe_event_types:
-     * accepted and ignored (enterprise or event features). */
+    int is_min = !strcmp(e->key, "min_wrapping_ttl");
+    if (is_min || !strcmp(e->key, "max_wrapping_ttl")) {
+        long long *ttl = is_min ? &r->min_wrapping_ttl : &r->max_wrapping_ttl;
+        int rc = ttl_value(err, key, e->key, v, ttl);
+        if (!rc && *ttl && !r->unenforced)
+            r->unenforced = is_min ? "min_wrapping_ttl" : "max_wrapping_ttl";
+        return rc;
+    }
+    if (!r->unenforced && !strcmp(e->key, "mfa_methods"))
+        r->unenforced = "mfa_methods";
+    if (!r->unenforced && !strcmp(e->key, "control_group"))
+        r->unenforced = "control_group";
+    /* comment and subscribe_event_types (which only narrows "subscribe",
+     * a capability no endpoint here needs) are accepted and ignored. */
     return 0;
 }
 
@@ -441,6 +460,7 @@ static void apply_deny(struct cf_path_rule *r)
     r->allowed = r->denied = NULL;
     r->required = NULL;
     r->nallowed = r->ndenied = r->nrequired = 0;
+    r->unenforced = NULL;   /* a deny is enforced whatever else it says */
 }
 
 /* `path "key" { ... }` into r. On failure r may hold part of the rule; the

@@ -37,6 +37,11 @@ struct cf_path_rule {
     long long min_wrapping_ttl;   /* seconds, parsed but not enforced */
     long long max_wrapping_ttl;
     int templated;         /* path holds {{...}}; never matches (no identity) */
+    /* The first key of the rule this server cannot enforce (response
+     * wrapping, MFA, control groups), or NULL. Such a rule is refused when
+     * written and grants nothing if already stored: ignoring it would grant
+     * more than its author wrote. Static string. */
+    const char *unenforced;
 };
 
 struct cf_policy {
@@ -52,6 +57,9 @@ struct cf_policy {
  * CF_ENOMEM. *out is owned by the caller (one reference). */
 int cf_policy_parse(const char *name, const char *text, size_t len,
                     struct cf_policy **out, struct coffer_err *err);
+/* 0 if every rule of p can be enforced, else CF_EINVAL and err names the
+ * rule and key to remove (a 400 for the user at write time). */
+int cf_policy_check_enforceable(const struct cf_policy *p, struct coffer_err *err);
 /* Takes another reference (returns p). */
 struct cf_policy *cf_policy_ref(struct cf_policy *p);
 /* Drops one reference; frees at zero. NULL is fine. */

@@ -136,6 +136,23 @@ static char *sanitize_name(const char *name)
     return s;
 }
 
+int cf_policy_name_canonical(const char *name, struct coffer_err *err)
+{
+    char *n = sanitize_name(name);
+    if (!n)
+        return CF_ENOMEM;
+    int rc = 0;
+    /* an all-space name is left to the store's "must be provided" */
+    if (*n && strcmp(n, name)) {
+        coffer_err_set(err, "policy name \"%s\" is not in canonical form: use "
+                       "\"%s\" (policy names are lower-case, without "
+                       "surrounding spaces)", name, n);
+        rc = CF_EINVAL;
+    }
+    free(n);
+    return rc;
+}
+
 static void clear_cache_locked(struct cf_policy_store *ps)
 {
     for (size_t i = 0; i < ps->nslots; i++) {
@@ -284,6 +301,10 @@ int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
         rc = CF_EINVAL;
     } else {
         rc = cf_policy_parse(n, text, len, &p, err);
+        if (!rc && (rc = cf_policy_check_enforceable(p, err))) {
+            cf_policy_free(p);
+            p = NULL;
+        }
     }
     if (rc) {
         free(n);

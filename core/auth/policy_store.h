@@ -23,7 +23,14 @@ void cf_policy_store_free(struct cf_policy_store *ps);
  * cf_policy_free. CF_ENOENT when absent, and for "root" (never stored). */
 int cf_policy_store_get(struct cf_policy_store *ps, const char *name,
                         struct cf_policy **out);
-/* Parses and stores text under the lower-cased name. CF_EINVAL with a
+/* 0 if name is spelled as the store keeps it (lower case, no surrounding
+ * space), else CF_EINVAL and err gives the canonical spelling. The API
+ * refuses other spellings: an ACL rule on sys/policy/admin must not be
+ * bypassed by writing sys/policy/ADMIN (Vault's CVE-2025-5999 class).
+ * An all-space name passes: put and delete refuse it as empty. */
+int cf_policy_name_canonical(const char *name, struct coffer_err *err);
+/* Parses and stores text under the lower-cased name; a policy with a rule
+ * the server cannot enforce is refused (cf_policy_check_enforceable). CF_EINVAL with a
  * message in err (a 400 for the user): parse errors, empty name, root. */
 int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
                         const char *text, size_t len, struct coffer_err *err);

@@ -252,22 +252,32 @@ int cf_mounts_load(const struct cf_registry *reg, struct cf_barrier *b,
     return 0;
 }
 
-static char *normalize(const char *path)
+/* The mount path as stored, in *out with one trailing '/'. A leading '/'
+ * or an empty segment is refused rather than stripped: the ACL judged the
+ * request path as spelled, so "sys/mounts//secret" must not reach
+ * "secret/" past a rule on sys/mounts/secret. */
+static int normalize(const char *path, char **out, struct coffer_err *err)
 {
-    while (*path == '/')
-        path++;
     size_t n = strlen(path);
-    while (n && path[n - 1] == '/')
+    if (n && path[n - 1] == '/')
         n--;
-    if (!n)
-        return NULL;
+    if (!n) {
+        snprintf(err->msg, sizeof err->msg, "path cannot be empty");
+        return CF_EINVAL;
+    }
+    if (path[0] == '/' || path[n - 1] == '/' || memmem(path, n, "//", 2)) {
+        coffer_err_set(err, "mount path \"%s\" has an empty segment: write it "
+                       "without a leading, doubled or second trailing '/'", path);
+        return CF_EINVAL;
+    }
     char *p = malloc(n + 2);
     if (!p)
-        return NULL;
+        return CF_ENOMEM;
     memcpy(p, path, n);
     p[n] = '/';
     p[n + 1] = '\0';
-    return p;
+    *out = p;
+    return 0;
 }
 
 static int reserved(const char *p)
@@ -303,11 +313,10 @@ static int parse_ttl(yajl_val cfg, const char *key, long long *out, struct coffe
 int cf_mounts_enable(struct cf_mount_table *t, const char *path,
                      const char *type, yajl_val body, struct coffer_err *err)
 {
-    char *p = normalize(path);
-    if (!p) {
-        snprintf(err->msg, sizeof err->msg, "path cannot be empty");
-        return CF_EINVAL;
-    }
+    char *p;
+    int nrc = normalize(path, &p, err);
+    if (nrc)
+        return nrc;
     int version = 1;
     const struct cf_backend_type *r = cf_registry_find(t->registry, type);
     if (!r || (r->flags & CF_TYPE_BUILTIN)) {
@@ -387,11 +396,10 @@ int cf_mounts_enable(struct cf_mount_table *t, const char *path,
 int cf_mounts_disable(struct cf_mount_table *t, const char *path,
                       struct coffer_err *err)
 {
-    char *p = normalize(path);
-    if (!p) {
-        snprintf(err->msg, sizeof err->msg, "path cannot be empty");
-        return CF_EINVAL;
-    }
+    char *p;
+    int nrc = normalize(path, &p, err);
+    if (nrc)
+        return nrc;
     if (reserved(p) && strncmp(p, "auth/", 5)) {
         snprintf(err->msg, sizeof err->msg, "cannot unmount '%s'", p);
         free(p);
@@ -428,9 +436,10 @@ int cf_mounts_disable(struct cf_mount_table *t, const char *path,
 int cf_mounts_tune(struct cf_mount_table *t, const char *path, yajl_val body,
                    struct coffer_err *err)
 {
-    char *p = normalize(path);
-    if (!p)
-        return CF_EINVAL;
+    char *p;
+    int nrc = normalize(path, &p, err);
+    if (nrc)
+        return nrc;
     int rc = CF_ENOENT;
     pthread_rwlock_wrlock(&t->lock);
     for (size_t i = 0; i < t->n; i++) {

@@ -88,7 +88,7 @@ static int check_acl(struct cf_router *r, struct cf_request *req, int needs_sudo
         fail(r, rc, req->path, res);
         return rc;
     }
-    int ok = cf_acl_allowed(acl, req->path, req->op, needs_sudo);
+    int ok = cf_acl_allowed_request(acl, req, needs_sudo);
     cf_acl_free(acl);
     if (!ok)
         return cf_result_error(res, 403, "permission denied"), CF_EDENIED;

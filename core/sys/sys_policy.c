@@ -159,6 +159,14 @@ int cf_sys_policy_handle(struct cf_policy_store *ps, struct cf_request *req,
     }
     if (name && strchr(name, '/'))
         return cf_result_error(res, 404, NULL);
+    /* The ACL judged the path as spelled; only the spelling the store
+     * keeps may reach the policy, or a rule on it is bypassed. */
+    struct coffer_err err = {""};
+    int rc = name ? cf_policy_name_canonical(name, &err) : 0;
+    if (rc == CF_EINVAL)
+        return cf_result_error(res, 400, "%s", err.msg);
+    if (rc)
+        return rc;
     if (!name) {
         /* sys/policy answers GET; sys/policies/acl answers LIST (and GET
          * with ?list=true, which the listener turns into LIST) */

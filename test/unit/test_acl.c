@@ -306,6 +306,105 @@ static void test_parameters(void)
     cf_acl_free(a);
 }
 
+/* Globs at either end of a value, the "*" key beside named ones, and
+ * required names matched as written (the backend reads them so). */
+static void test_parameter_globs_and_star(void)
+{
+    struct cf_acl *a = ACL1(
+        "path \"sys/audit/*\" { capabilities = [\"update\"]\n"
+        "  allowed_parameters = { \"type\" = [\"*log\", \"fi*\", \"*ock*\"],\n"
+        "                         \"*\" = [] }\n"
+        "  denied_parameters = { \"path\" = [\"/etc/*\"] } }\n");
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"syslog\"}"), 1);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"file\"}"), 1);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"a-socket\"}"), 1);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"pipe\"}"), 0);
+    /* "*" admits names not listed; listed ones keep their values */
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"other\":\"x\"}"), 1);
+    /* denied wins over "*" in allowed; a name's case does not matter */
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"path\":\"/etc/passwd\"}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"PATH\":\"/etc/passwd\"}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"path\":\"/tmp/x\"}"), 1);
+    /* delete and list carry no parameters to check */
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_DELETE, "{\"type\":\"pipe\"}"), 0);
+    cf_acl_free(a);
+
+    a = ACL1("path \"sys/audit/*\" { capabilities = [\"update\"]\n"
+             "  required_parameters = [\"Type\"] }\n");
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"file\"}"), 1);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"TYPE\":\"file\"}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{}"), 0);
+    cf_acl_free(a);
+}
+
+/* A list value: denied when any element is, allowed only when all are. */
+static void test_parameter_lists(void)
+{
+    struct cf_acl *a = ACL1(
+        "path \"sys/audit/*\" { capabilities = [\"update\"]\n"
+        "  allowed_parameters = { \"policies\" = [\"dev*\", \"ops\"], \"n\" = [3] }\n"
+        "  denied_parameters = { \"policies\" = [\"*admin*\"] } }\n");
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev1\",\"ops\"]}"), 1);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev1\",\"root\"]}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev-admin\"]}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[[\"ops\"]]}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":{\"a\":\"ops\"}}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":null}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"n\":3}"), 1);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"n\":4}"), 0);
+    cf_acl_free(a);
+}
+
+/* Query parameters count as data: backends fall back to them. */
+static void test_parameters_in_query(void)
+{
+    struct cf_acl *a = ACL1(
+        "path \"secret/data/*\" { capabilities = [\"read\", \"update\"]\n"
+        "  allowed_parameters = { \"version\" = [\"1\", \"2\"], \"data\" = [] }\n"
+        "  denied_parameters = { \"cas\" = [] } }\n"
+        "path \"secret/req\" { capabilities = [\"update\"]\n"
+        "  required_parameters = [\"options\"] }\n");
+    struct cf_pair q[1] = {{"version", "2"}};
+    struct cf_request req = {.op = CF_OP_READ, .path = "secret/data/a",
+                             .query = q, .nquery = 1};
+    CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 0), 1);
+    q[0].value = "3";
+    CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 0), 0);
+    q[0] = (struct cf_pair){"cas", "0"};
+    req.op = CF_OP_UPDATE;
+    CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 0), 0);
+    /* a required name may come from the query */
+    q[0] = (struct cf_pair){"options", "x"};
+    req.path = "secret/req";
+    CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 0), 1);
+    req.nquery = 0;
+    CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 0), 0);
+    cf_acl_free(a);
+
+    /* root bypasses every constraint */
+    CF_ASSERT_INT_EQ(cf_acl_from_policies(NULL, 0, 1, &a), 0);
+    CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 1), 1);
+    cf_acl_free(a);
+}
+
+/* sudo is checked first; parameters still apply to a sudo holder. */
+static void test_parameters_with_sudo(void)
+{
+    struct cf_acl *a = ACL1(
+        "path \"sys/audit/*\" { capabilities = [\"update\", \"sudo\"]\n"
+        "  denied_parameters = { \"type\" = [\"socket\"] } }\n");
+    char err[128];
+    const char *body = "{\"type\":\"socket\"}";
+    yajl_val v = cf_json_parse(body, strlen(body), err, sizeof err);
+    CF_ASSERT_INT_EQ(cf_acl_allowed_params(a, "sys/audit/x", CF_OP_UPDATE, 1, v), 0);
+    yajl_tree_free(v);
+    body = "{\"type\":\"file\"}";
+    v = cf_json_parse(body, strlen(body), err, sizeof err);
+    CF_ASSERT_INT_EQ(cf_acl_allowed_params(a, "sys/audit/x", CF_OP_UPDATE, 1, v), 1);
+    yajl_tree_free(v);
+    cf_acl_free(a);
+}
+
 static void test_legacy_policy_shorthand(void)
 {
     struct cf_acl *a = ACL1("path \"a/*\" { policy = \"read\" }\n"
@@ -355,6 +454,10 @@ int main(void)
         {"root and empty", test_root},
         {"templated paths", test_templated_paths_never_match},
         {"parameters", test_parameters},
+        {"parameter globs and \"*\"", test_parameter_globs_and_star},
+        {"parameter list values", test_parameter_lists},
+        {"query parameters are data", test_parameters_in_query},
+        {"parameters with sudo", test_parameters_with_sudo},
         {"legacy policy shorthand", test_legacy_policy_shorthand},
         {"many exact rules", test_many_rules_exact_lookup},
         {"rules reaching a mount", test_reaches_mount},

@@ -283,9 +283,23 @@ static void test_sys_policy_endpoints(void)
     struct fx f;
     fx_open(&f);
     struct cf_result res;
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/Ops",
-                          "{\"policy\":\"path \\\"secret/*\\\" { capabilities = [\\\"read\\\"] }\"}",
-                          &res), 0);
+    /* only the spelling the store keeps reaches a policy (F8): the ACL
+     * judged the path as spelled */
+    const char *ops = "{\"policy\":\"path \\\"secret/*\\\" { capabilities = [\\\"read\\\"] }\"}";
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/Ops", ops, &res), 0);
+    CF_ASSERT_INT_EQ(res.status, 400);
+    CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "", "policy name \"Ops\" is not in "
+                     "canonical form: use \"ops\" (policy names are lower-case, "
+                     "without surrounding spaces)");
+    cf_result_free(&res);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policies/acl/ ops", ops, &res), 0);
+    CF_ASSERT_INT_EQ(res.status, 400);
+    cf_result_free(&res);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/ ", ops, &res), 0);
+    CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "",
+                     "policy name must be provided in the URL");
+    cf_result_free(&res);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/ops", ops, &res), 0);
     CF_ASSERT_INT_EQ(res.status, 204);
     CF_ASSERT_INT_EQ(res.nerrors, 0);
     cf_result_free(&res);
@@ -366,8 +380,15 @@ static void test_sys_policy_endpoints(void)
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "mounts", NULL, &res), CF_ENOENT);
     cf_result_free(&res);
 
-    /* delete, then gone; deleting again is fine */
+    /* non-canonical spellings are refused for read and delete too */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_DELETE, "policy/OPS", NULL, &res), 0);
+    CF_ASSERT_INT_EQ(res.status, 400);
+    cf_result_free(&res);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "policies/acl/ops\t", NULL, &res), 0);
+    CF_ASSERT_INT_EQ(res.status, 400);
+    cf_result_free(&res);
+    /* delete, then gone; deleting again is fine */
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_DELETE, "policy/ops", NULL, &res), 0);
     CF_ASSERT_INT_EQ(res.status, 204);
     cf_result_free(&res);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_DELETE, "policy/ops", NULL, &res), 0);
@@ -376,6 +397,41 @@ static void test_sys_policy_endpoints(void)
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "policy/ops", NULL, &res), 0);
     CF_ASSERT_INT_EQ(res.status, 404);
     cf_result_free(&res);
+    fx_close(&f);
+}
+
+/* Rules the server cannot enforce are refused when written; one stored
+ * before that grants nothing (F3: never silently ignore a restriction). */
+static void test_unenforceable_rules(void)
+{
+    struct fx f;
+    fx_open(&f);
+    struct coffer_err err = {""};
+    const char *wrap = "path \"secret/*\" { capabilities = [\"read\"]\n"
+                       "  min_wrapping_ttl = \"1m\" }";
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "w", wrap, strlen(wrap), &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "failed to parse policy: path \"secret/*\": "
+                     "min_wrapping_ttl cannot be enforced by this server (response "
+                     "wrapping, MFA and control groups are not supported); remove it");
+    const char *cg = "path \"a\" { capabilities = [\"read\"]\n"
+                     "  control_group = { max_ttl = \"1h\" } }";
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "cg", cg, strlen(cg), &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "control_group cannot be enforced");
+    const char *mfa = "path \"a\" { capabilities = [\"read\"]\n"
+                      "  mfa_methods = [\"m\"] }";
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "mfa", mfa, strlen(mfa), &err), CF_EINVAL);
+    CF_ASSERT_CONTAINS(err.msg, "mfa_methods cannot be enforced");
+    /* a zero TTL asks for nothing; a deny is enforced whatever it adds */
+    const char *ok = "path \"a\" { capabilities = [\"read\"]\n max_wrapping_ttl = 0 }\n"
+                     "path \"b\" { capabilities = [\"deny\"]\n mfa_methods = [\"m\"] }";
+    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "ok", ok, strlen(ok), &err), 0);
+    struct cf_policy *p;
+    CF_ASSERT_INT_EQ(cf_policy_parse("w", wrap, strlen(wrap), &p, &err), 0);
+    struct cf_acl *a;
+    CF_ASSERT_INT_EQ(cf_acl_from_policies(&p, 1, 0, &a), 0);
+    CF_ASSERT_INT_EQ(cf_acl_allowed(a, "secret/x", CF_OP_READ, 0), 0);
+    cf_acl_free(a);
+    cf_policy_free(p);
     fx_close(&f);
 }
 
@@ -389,6 +445,7 @@ int main(void)
         {"store built-ins", test_store_builtins},
         {"store CRUD and cache", test_store_crud_and_cache},
         {"sys policy endpoints", test_sys_policy_endpoints},
+        {"unenforceable rules", test_unenforceable_rules},
         {NULL, NULL}
     };
     return cf_test_run("policy", cases);
