@@ -393,13 +393,13 @@ static void test_parameters_with_sudo(void)
     struct cf_acl *a = ACL1(
         "path \"sys/audit/*\" { capabilities = [\"update\", \"sudo\"]\n"
         "  denied_parameters = { \"type\" = [\"socket\"] } }\n");
-    char err[128];
     const char *body = "{\"type\":\"socket\"}";
-    yajl_val v = cf_json_parse(body, strlen(body), err, sizeof err);
+    yajl_val v = NULL;
+    CF_ASSERT_INT_EQ(cf_json_parse(body, strlen(body), &v, NULL), 0);
     CF_ASSERT_INT_EQ(cf_acl_allowed_params(a, "sys/audit/x", CF_OP_UPDATE, 1, v), 0);
     yajl_tree_free(v);
     body = "{\"type\":\"file\"}";
-    v = cf_json_parse(body, strlen(body), err, sizeof err);
+    CF_ASSERT_INT_EQ(cf_json_parse(body, strlen(body), &v, NULL), 0);
     CF_ASSERT_INT_EQ(cf_acl_allowed_params(a, "sys/audit/x", CF_OP_UPDATE, 1, v), 1);
     yajl_tree_free(v);
     cf_acl_free(a);
