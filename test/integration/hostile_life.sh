@@ -5,7 +5,10 @@
 # active node from a listener hands over; SIGTERM ends a sealed node, a
 # standby, an active node and a node whose ZooKeeper is paused, each
 # within 10 s. After each hostile request a canary secret is read through
-# every node still meant to serve.
+# every node still meant to serve. Memory hygiene: a node locks its memory
+# and has core dumps off; without the right to lock memory it refuses to
+# start with Vault's message. Dev mode writes ~/.vault-token mode 0600,
+# never through a symlink.
 # Needs $COFFER_BIN, Java + ZooKeeper's jars (zk.sh) and jq; skipped
 # (exit 77) without them.
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +24,76 @@ if ! command -v java >/dev/null || [ ! -r "${ZK_JARS%%:*}" ]; then
     exit 77
 fi
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
+
+# --- memory hygiene, on one node (as root: mlock needs CAP_IPC_LOCK or a
+# large RLIMIT_MEMLOCK, and taking the capability away needs root)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    MPORT=$(free_port)
+    cat >"$TMP/mlock.hcl" <<HCL
+storage "inmem" {}
+listener "tcp" { address = "127.0.0.1:$MPORT"  tls_disable = true }
+HCL
+    start_cfg mlock "$TMP/mlock.hcl"
+    wait_up "http://127.0.0.1:$MPORT" mlock || exit 1
+    LCK=$(awk '/^VmLck:/ {print $2}' "/proc/$PID_mlock/status")
+    if [ "${LCK:-0}" -gt 0 ]; then ok; else fail "mlock: VmLck is ${LCK:-?} kB, want > 0"; fi
+    assert_eq "core dumps off" "0 0" \
+        "$(awk '/^Max core file size/ {print $5, $6}' "/proc/$PID_mlock/limits")"
+    req GET "http://127.0.0.1:$MPORT/v1/sys/seal-status"
+    assert_eq "mlocked node serves" 200 "$STATUS"
+    kill -TERM "$PID_mlock"
+    wait "$PID_mlock" 2>/dev/null || true
+    rc=0
+    setpriv --bounding-set=-ipc_lock --inh-caps=-ipc_lock -- bash -c \
+        'ulimit -l 64 && exec "$0" server -config="$1"' "$COFFER_BIN" "$TMP/mlock.hcl" \
+        >"$TMP/nolock.out" 2>"$TMP/nolock.err" </dev/null || rc=$?
+    assert_eq "no mlock: exit status" 1 "$rc"
+    assert_contains "no mlock: Vault's message" \
+        "Error initializing core: Failed to lock memory: cannot allocate memory" "$(cat "$TMP/nolock.err")"
+    assert_contains "no mlock: the way out" "set the \`disable_mlock\` configuration option" \
+        "$(cat "$TMP/nolock.err")"
+    if grep -q "server started" "$TMP/nolock.out"; then fail "no mlock: listener opened"; else ok; fi
+    echo 'disable_mlock = true' >>"$TMP/mlock.hcl"
+    start_cfg nolock2 "$TMP/mlock.hcl"
+    wait_up "http://127.0.0.1:$MPORT" nolock2 || exit 1
+    assert_eq "disable_mlock: nothing locked" 0 \
+        "$(awk '/^VmLck:/ {print $2}' "/proc/$PID_nolock2/status")"
+    kill -TERM "$PID_nolock2"
+    wait "$PID_nolock2" 2>/dev/null || true
+else
+    echo "memory hygiene cases skipped: not root, or no setpriv"
+fi
+
+# --- ~/.vault-token: through a symlink never; a wider file becomes 0600
+# dev_token NAME: a dev server with HOME=$TMP/NAME, until it answers.
+dev_token() {
+    local port
+    port=$(free_port)
+    HOME="$TMP/$1" "$COFFER_BIN" server -dev -dev-listen-address="127.0.0.1:$port" \
+        >"$TMP/$1.out" 2>"$TMP/$1.err" &
+    PIDS+=($!)
+    printf -v "PID_$1" '%s' "$!"
+    wait_up "http://127.0.0.1:$port" "$1" || exit 1
+    req GET "http://127.0.0.1:$port/v1/sys/health"
+    assert_eq "$1: dev server serves" 200 "$STATUS"
+    local pv="PID_$1"
+    kill -TERM "${!pv}"
+    wait "${!pv}" 2>/dev/null || true
+}
+mkdir -p "$TMP/tok_link" "$TMP/tok_wide"
+echo "not the root token" >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/tok_link/.vault-token"
+dev_token tok_link
+assert_eq "token through a symlink: target untouched" "not the root token" "$(cat "$TMP/victim")"
+assert_contains "token through a symlink: warned" "could not write $TMP/tok_link/.vault-token" \
+    "$(cat "$TMP/tok_link.err")"
+echo old >"$TMP/tok_wide/.vault-token"
+chmod 0644 "$TMP/tok_wide/.vault-token"
+dev_token tok_wide
+assert_eq "token file mode" 600 "$(stat -c %a "$TMP/tok_wide/.vault-token")"
+if [ "$(wc -c <"$TMP/tok_wide/.vault-token")" -gt 10 ] &&
+   ! grep -q old "$TMP/tok_wide/.vault-token"; then ok
+else fail "token file not rewritten: [$(head -c 60 "$TMP/tok_wide/.vault-token")]"; fi
 
 N=3
 . "$(dirname "$0")/cluster.sh"
