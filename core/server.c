@@ -105,6 +105,7 @@ struct server {
     const char *log_level;
     sigset_t signals;           /* taken synchronously by the main thread */
     char plugin_dir[PATH_MAX];
+    struct cf_plugin_trust trust;   /* from plugin_file_uid/_permissions */
     struct cf_plugin *storage_plugin, *ha_plugin, *transport_plugin;
     struct cf_physical *phys;
     struct cf_ha_backend *ha;
@@ -165,6 +166,7 @@ static int load_config(struct server *s, int argc, char **argv)
         return 1;
     }
     cf_plugin_dir(cfg->plugin_directory, s->plugin_dir, sizeof s->plugin_dir);
+    s->trust = (struct cf_plugin_trust){cfg->plugin_file_uid, cfg->plugin_file_permissions};
     return 0;
 }
 
@@ -214,14 +216,14 @@ static int open_storage(struct server *s, struct coffer_err *err)
 {
     const struct cf_config *cfg = s->cfg;
     int rc = cf_plugin_load(s->plugin_dir, cfg->storage->type, CF_KIND_STORAGE,
-                            cfg->storage->params, &s->storage_plugin, err);
+                            cfg->storage->params, &s->trust, &s->storage_plugin, err);
     if (!rc)
         rc = open_retrying(s, "storage", s->storage_plugin, cfg->storage->params, &s->phys,
                            NULL, err);
     const struct cf_storage_cfg *hacfg = cfg->ha_storage;
     if (!rc && hacfg)
         rc = cf_plugin_load(s->plugin_dir, hacfg->type, CF_KIND_HA, hacfg->params,
-                            &s->ha_plugin, err);
+                            &s->trust, &s->ha_plugin, err);
     else if (!rc && cf_plugin_descriptor(s->storage_plugin)->ha)
         hacfg = cfg->storage;
     if (!rc && hacfg)
@@ -238,8 +240,8 @@ static void open_transport(struct server *s)
     const char *name = tc ? tc->type : "tls";
     const struct cf_hcl_node *params = tc ? tc->params : NULL;
     struct coffer_err err = {""};
-    if (cf_plugin_load(s->plugin_dir, name, CF_KIND_TRANSPORT, params, &s->transport_plugin,
-                       &err) ||
+    if (cf_plugin_load(s->plugin_dir, name, CF_KIND_TRANSPORT, params, &s->trust,
+                       &s->transport_plugin, &err) ||
         cf_transport_open(s->transport_plugin, params, &s->log, &s->transport, &err))
         cf_log(&s->log, CF_LOG_WARN, "request forwarding off (standbys will redirect): %s",
                err.msg);
