@@ -87,6 +87,12 @@ static void gate_local(void *arg, struct cf_request *req, struct cf_result *res)
     cf_sys_local(c->sys, req, res);
 }
 
+static const char *gate_standby_refusal(void *arg, const struct cf_request *req)
+{
+    (void)arg;
+    return cf_sys_standby_refusal(req->path);
+}
+
 static void gate_route(void *arg, struct cf_request *req, struct cf_result *res)
 {
     struct cf_core *c = arg;
@@ -202,8 +208,10 @@ int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
     struct cf_gate_routes gr = {c, gate_is_local, gate_local, gate_route, gate_unsealed};
     if (!rc)
         rc = cf_gate_new(&gr, &c->log, &c->gate);
-    if (!rc)
+    if (!rc) {
+        cf_gate_set_standby_refusal(c->gate, gate_standby_refusal);
         rc = register_types(c);
+    }
     if (rc) {
         cf_core_free(c);
         return rc;
@@ -229,11 +237,27 @@ static void teardown(struct cf_core *c)
     c->sys_view = c->token_view = c->policy_view = NULL;
 }
 
+/* The teardown order, written down once. Every thread is stopped before
+ * what it calls into is freed, and nothing is stopped from a thread the
+ * stop joins:
+ *   0. (server.c) the HTTP listeners: no new request; their threads,
+ *      possibly waiting for a lifecycle job, finish first;
+ *   1. the gate's lifecycle thread (cf_gate_stop): a running seal or
+ *      step-down finishes, queued ones are dropped; it calls into HA;
+ *   2. the HA threads (cf_ha_stop): the locker stops the cluster listener
+ *      (its workers run the gate) and deactivates; both call into the
+ *      forwarder and the gate;
+ *   3. the forwarder: its heartbeat reads HA, so it goes before HA;
+ *   4. HA, then the unsealed state, the gate, sys, the registry, the seal
+ *      and the barrier: no thread is left to read them;
+ *   5. (server.c) the transport, HA and storage backends, then the plugins
+ *      that hold their code. */
 void cf_core_free(struct cf_core *c)
 {
     if (!c)
         return;
-    /* The HA threads call into the forwarder: stop them, then free it. */
+    if (c->gate)
+        cf_gate_stop(c->gate);
     if (c->ha)
         cf_ha_stop(c->ha);
     cf_forwarder_free(c->fwd);

@@ -6,10 +6,12 @@
 #include "util/encode.h"
 #include "util/json.h"
 #include "util/secret.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cf_dev_config(const struct cf_dev_opts *o, struct cf_config **out,
@@ -78,6 +80,10 @@ int cf_dev_setup(struct cf_core *c, const struct cf_dev_opts *o, char **unseal_k
     return 0;
 }
 
+/* ~/.vault-token, as Vault's token helper keeps it: only a regular file
+ * of ours, never through a symlink (which could point the root token at
+ * any file the server may write), never blocking on a FIFO, and mode 0600
+ * even when it existed wider. Anything else: a warning, nothing written. */
 static void store_token(const char *token)
 {
     const char *home = getenv("HOME");
@@ -85,12 +91,26 @@ static void store_token(const char *token)
         return;
     char path[4096];
     snprintf(path, sizeof path, "%s/.vault-token", home);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "warning: could not write %s: %s\n", path, strerror(errno));
         return;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st))
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (st.st_uid != geteuid())
+        why = "owned by another user";
+    else if (fchmod(fd, 0600) || ftruncate(fd, 0))
+        why = strerror(errno);
     size_t n = strlen(token);
-    if (write(fd, token, n) != (ssize_t)n)
-        fprintf(stderr, "warning: could not write %s\n", path);
+    if (!why && write(fd, token, n) != (ssize_t)n)
+        why = "short write";
+    if (why)
+        fprintf(stderr, "warning: could not write %s: %s\n", path, why);
     close(fd);
 }
 

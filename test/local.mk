@@ -2,6 +2,9 @@
 TESTS += test/integration/api_dev.sh test/integration/cli.sh test/integration/bdb_durability.sh \
 	test/integration/config_errors.sh test/integration/hvac_client.sh \
 	test/integration/ha_zk.sh test/integration/forwarding.sh test/integration/haproxy.sh
+# Hostile input (issue #9): lifecycle races.
+TESTS += test/integration/hostile_life.sh
+EXTRA_DIST += test/integration/hostile_life.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/integration/ha_zk.sh test/integration/cluster.sh \

@@ -25,7 +25,7 @@ static const char *const top_keys[] = {
     "listener", "storage", "ha_storage", "transport", "api_addr", "cluster_addr",
     "cluster_name", "plugin_directory", "log_level", "default_lease_ttl",
     "max_lease_ttl", "disable_clustering", "disable_mlock", "disable_cache",
-    "ui", "pid_file", NULL
+    "ui", "pid_file", "plugin_file_uid", "plugin_file_permissions", NULL
 };
 
 static const char *const listener_keys[] = {
@@ -419,6 +419,24 @@ static int top_key(struct ctx *x, struct cf_hcl_entry *e)
         return get_str(x, "", e, &c->plugin_directory);
     if (!strcmp(k, "pid_file"))
         return get_str(x, "", e, &c->pid_file);
+    if (!strcmp(k, "plugin_file_uid")) {
+        long long uid;
+        if (cf_hcl_as_int(e->value, &uid) || uid < 0 || uid > 0x7fffffffLL)
+            return cfail(x, e->line, "\"plugin_file_uid\" must be a user id (an integer >= 0)");
+        c->plugin_file_uid = uid;
+        return 0;
+    }
+    if (!strcmp(k, "plugin_file_permissions")) {
+        const struct cf_hcl_node *v = e->value;
+        const char *str = v && v->type == CF_HCL_STRING ? v->str : NULL;
+        char *end = NULL;
+        long m = str && *str && strspn(str, "01234567") == strlen(str) ? strtol(str, &end, 8) : -1;
+        if (m < 0 || m > 0777)
+            return cfail(x, e->line, "\"plugin_file_permissions\" must be an octal mode "
+                         "string such as \"0755\"");
+        c->plugin_file_permissions = (unsigned)m;
+        return 0;
+    }
     if (!strcmp(k, "log_level")) {
         x->log_line = e->line;
         return get_str(x, "", e, &c->log_level);

@@ -49,6 +49,11 @@ struct cf_config {
     int disable_cache;
     int ui;
     char *pid_file;
+    /* Who else may own plugin files and directories besides root and the
+     * server's user (0: nobody), and the exact mode they must have (0:
+     * any mode without group or other write). Vault's names. */
+    long long plugin_file_uid;
+    unsigned plugin_file_permissions;
 };
 
 /* Parses and validates; env overrides applied. On error: CF_ECONFIG (or

@@ -1,5 +1,6 @@
 /* The gate (see gate.h): seal and HA checks, the standby's answer, the
- * shared section around the router, and work left for after it. */
+ * shared section around the router, and the lifecycle thread that runs
+ * the work left for after it. */
 #include "gate/gate.h"
 #include "gate/forward.h"
 #include "ha/ha.h"
@@ -11,6 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One piece of work left for after the shared section (res->after). A
+ * waited job borrows the request thread's req and res; a detached one
+ * (the request was answered first) owns a copy of what fn reads. */
+struct life_job {
+    int (*fn)(void *arg, struct cf_request *req, struct cf_result *res);
+    void *arg;
+    struct cf_request *req;
+    struct cf_result *res;
+    int rc;
+    int done;                  /* under life_mu: fn returned, or was refused */
+    int refused;               /* the gate stopped before fn ran */
+    int detached;              /* the lifecycle thread frees the job */
+    struct cf_request own_req; /* detached: path and op only */
+    struct cf_result own_res;
+    struct life_job *next;
+};
+
 struct cf_gate {
     struct cf_gate_routes routes;
     const struct cf_logger *log;
@@ -19,7 +37,65 @@ struct cf_gate {
     struct cf_ha *ha;          /* NULL: not an HA node */
     struct cf_forwarder *fwd;  /* NULL: redirect only */
     const char *node_id;
+    const char *(*refusal)(void *arg, const struct cf_request *req);
+
+    /* The lifecycle thread and its queue (see gate.h). */
+    pthread_t life;
+    pthread_mutex_t life_mu;
+    pthread_cond_t life_cv;    /* queued work, a job done, or stopping */
+    struct life_job *head, *tail;
+    int stopping;              /* under life_mu: no job is taken any more */
+    int joined;                /* the lifecycle thread is gone */
 };
+
+static void job_free(struct life_job *j)
+{
+    cf_result_free(&j->own_res);
+    free(j->own_req.path);
+    free(j);
+}
+
+static void *life_main(void *arg)
+{
+    struct cf_gate *g = arg;
+    pthread_mutex_lock(&g->life_mu);
+    for (;;) {
+        while (!g->head && !g->stopping)
+            pthread_cond_wait(&g->life_cv, &g->life_mu);
+        if (g->stopping)
+            break;
+        struct life_job *j = g->head;
+        g->head = j->next;
+        if (!g->head)
+            g->tail = NULL;
+        pthread_mutex_unlock(&g->life_mu);
+        j->rc = j->fn(j->arg, j->req, j->res);
+        if (j->detached && j->rc)
+            cf_log(g->log, CF_LOG_ERROR, "%s (answered before it ran) failed: %s",
+                   j->req->path, cf_strerror(j->rc));
+        pthread_mutex_lock(&g->life_mu);
+        if (j->detached) {
+            job_free(j);
+        } else {
+            j->done = 1;
+            pthread_cond_broadcast(&g->life_cv);
+        }
+    }
+    /* Stopping: what is still queued never runs. */
+    while (g->head) {
+        struct life_job *j = g->head;
+        g->head = j->next;
+        if (j->detached) {
+            job_free(j);
+        } else {
+            j->refused = j->done = 1;
+        }
+    }
+    g->tail = NULL;
+    pthread_cond_broadcast(&g->life_cv);
+    pthread_mutex_unlock(&g->life_mu);
+    return NULL;
+}
 
 int cf_gate_new(const struct cf_gate_routes *routes, const struct cf_logger *log,
                 struct cf_gate **out)
@@ -33,14 +109,38 @@ int cf_gate_new(const struct cf_gate_routes *routes, const struct cf_logger *log
     }
     g->routes = *routes;
     g->log = log;
+    pthread_mutex_init(&g->life_mu, NULL);
+    pthread_cond_init(&g->life_cv, NULL);
+    if (pthread_create(&g->life, NULL, life_main, g)) {
+        pthread_cond_destroy(&g->life_cv);
+        pthread_mutex_destroy(&g->life_mu);
+        pthread_rwlock_destroy(&g->state);
+        free(g);
+        return CF_ENOMEM;
+    }
     *out = g;
     return 0;
+}
+
+void cf_gate_stop(struct cf_gate *g)
+{
+    pthread_mutex_lock(&g->life_mu);
+    g->stopping = 1;
+    pthread_cond_broadcast(&g->life_cv);
+    int joined = g->joined;
+    g->joined = 1;
+    pthread_mutex_unlock(&g->life_mu);
+    if (!joined)
+        pthread_join(g->life, NULL);
 }
 
 void cf_gate_free(struct cf_gate *g)
 {
     if (!g)
         return;
+    cf_gate_stop(g);
+    pthread_cond_destroy(&g->life_cv);
+    pthread_mutex_destroy(&g->life_mu);
     pthread_rwlock_destroy(&g->state);
     free(g);
 }
@@ -51,6 +151,13 @@ void cf_gate_set_ha(struct cf_gate *g, struct cf_ha *ha, struct cf_forwarder *fw
     g->ha = ha;
     g->fwd = fwd;
     g->node_id = node_id;
+}
+
+void cf_gate_set_standby_refusal(struct cf_gate *g,
+                                 const char *(*refusal)(void *arg,
+                                                        const struct cf_request *req))
+{
+    g->refusal = refusal;
 }
 
 void cf_gate_hold(struct cf_gate *g) { pthread_rwlock_rdlock(&g->state); }
@@ -102,6 +209,11 @@ static void redirect(struct cf_gate *g, const struct cf_request *req,
 static void standby_answer(struct cf_gate *g, const struct cf_request *req,
                            struct cf_result *res)
 {
+    const char *refusal = g->refusal ? g->refusal(g->routes.arg, req) : NULL;
+    if (refusal) {
+        cf_result_error(res, 500, "%s", refusal);
+        return;
+    }
     const char *nofwd = cf_req_header(req, "x-vault-no-request-forwarding");
     if (g->fwd && !req->forwarded && !(nofwd && *nofwd) &&
         cf_forwarder_send(g->fwd, req, res) == 0)
@@ -123,6 +235,67 @@ static void elsewhere(struct cf_gate *g, const struct cf_request *req,
         standby_answer(g, req, res);
     else
         cf_result_error(res, 503, "Vault is sealed");
+}
+
+/* Hands res->after to the lifecycle thread. A request from a listener
+ * waits for it; one that came over the cluster port is answered first (its
+ * thread is a cluster worker, which the operation may join), and the
+ * operation's failure is only logged. */
+static void run_after(struct cf_gate *g, struct cf_request *req, struct cf_result *res)
+{
+    struct life_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        res->after = NULL;
+        cf_result_error(res, 500, "internal error");
+        return;
+    }
+    j->fn = res->after;
+    j->arg = res->after_arg;
+    res->after = NULL;
+    j->detached = req->forwarded;
+    if (j->detached) {
+        j->own_req.op = req->op;
+        j->own_req.forwarded = 1;
+        memcpy(j->own_req.id, req->id, sizeof j->own_req.id);
+        j->own_req.path = strdup(req->path);
+        j->req = &j->own_req;
+        j->res = &j->own_res;
+        if (!j->own_req.path) {
+            job_free(j);
+            cf_result_error(res, 500, "internal error");
+            return;
+        }
+    } else {
+        j->req = req;
+        j->res = res;
+    }
+    int detached = j->detached;   /* once queued, a detached j is not ours */
+    pthread_mutex_lock(&g->life_mu);
+    int refused = g->stopping;
+    if (!refused) {
+        if (g->tail)
+            g->tail->next = j;
+        else
+            g->head = j;
+        g->tail = j;
+        pthread_cond_broadcast(&g->life_cv);
+        while (!detached && !j->done)
+            pthread_cond_wait(&g->life_cv, &g->life_mu);
+        if (!detached)
+            refused = j->refused;
+    }
+    pthread_mutex_unlock(&g->life_mu);
+    if (detached && !refused)
+        return;
+    int rc = j->rc;
+    job_free(j);
+    if (refused) {
+        cf_result_free(res);
+        cf_result_error(res, 503, "Vault is shutting down");
+    } else if (rc && cf_result_from_rc(res, rc)) {
+        cf_log(g->log, CF_LOG_ERROR, "request to %s failed: %s", req->path,
+               cf_strerror(rc));
+    }
 }
 
 void cf_gate_handle(void *gate, struct cf_request *req, struct cf_result *res)
@@ -150,12 +323,6 @@ void cf_gate_handle(void *gate, struct cf_request *req, struct cf_result *res)
     }
     r->route(r->arg, req, res);
     pthread_rwlock_unlock(&g->state);
-    if (res->after) {
-        int (*after)(void *, struct cf_request *, struct cf_result *) = res->after;
-        res->after = NULL;
-        int rc = after(res->after_arg, req, res);
-        if (rc && cf_result_from_rc(res, rc))
-            cf_log(g->log, CF_LOG_ERROR, "request to %s failed: %s", req->path,
-                   cf_strerror(rc));
-    }
+    if (res->after)
+        run_after(g, req, res);
 }

@@ -6,7 +6,17 @@
  * left for after (sys/seal, sys/step-down), outside it.
  *
  * The gate also holds that state lock: lifecycle transitions (unseal,
- * activate, seal) close the gate, which waits for the requests inside. */
+ * activate, seal) close the gate, which waits for the requests inside.
+ *
+ * Work left for after (res->after: seal, step-down) runs on the gate's
+ * own lifecycle thread, one job at a time, never on the request's thread:
+ * sealing stops HA, whose locker stops the cluster listener, which joins
+ * its workers; run on a worker it would join itself (the F2 deadlock).
+ * What must stay true: no thread that a lifecycle operation may join
+ * waits for one. A listener's request thread waits for its job and
+ * answers with the job's result (listeners are stopped only by the main
+ * thread, which runs no job); a request that came over the cluster port
+ * is answered first, its job runs after, and a failure is only logged. */
 #ifndef CF_GATE_H
 #define CF_GATE_H
 
@@ -35,7 +45,12 @@ struct cf_gate_routes {
 /* routes and log are copied / borrowed (log must outlive the gate). */
 int cf_gate_new(const struct cf_gate_routes *routes, const struct cf_logger *log,
                 struct cf_gate **out);
-/* NULL is fine. */
+/* Stops the lifecycle thread: the job it runs finishes, queued ones never
+ * run (their requests get 503), later ones are refused. Waits for it, so
+ * call it from a thread no job waits on (the main thread), before tearing
+ * down what jobs call into (HA, the forwarder). Idempotent. */
+void cf_gate_stop(struct cf_gate *g);
+/* Stops it first. NULL is fine. */
 void cf_gate_free(struct cf_gate *g);
 
 /* HA: a node that does not serve as active answers through fwd (NULL:
@@ -43,6 +58,14 @@ void cf_gate_free(struct cf_gate *g);
  * All borrowed; call before the first request. */
 void cf_gate_set_ha(struct cf_gate *g, struct cf_ha *ha, struct cf_forwarder *fwd,
                     const char *node_id);
+
+/* Optional, before the first request: refusal(routes->arg, req) gives the
+ * error a standby answers req with itself (status 500) instead of
+ * forwarding it, or NULL to forward (sys/seal: "vault cannot seal when in
+ * standby mode; please restart instead"). */
+void cf_gate_set_standby_refusal(struct cf_gate *g,
+                                 const char *(*refusal)(void *arg,
+                                                        const struct cf_request *req));
 
 /* Serves one request into res (zeroed by the caller). Never fails. The
  * signature of a listener's and the forwarder's handler: gate is the

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 struct cf_plugin {
@@ -348,9 +349,36 @@ void cf_plugin_free(struct cf_plugin *p)
     free(p);
 }
 
+/* st (of path) against trust; the texts are Vault's where it has one. */
+static int trusted(const char *path, const struct stat *st, const char *name,
+                   const struct cf_plugin_trust *trust, struct coffer_err *err)
+{
+    const struct cf_plugin_trust none = {0, 0};
+    const struct cf_plugin_trust *t = trust ? trust : &none;
+    uid_t me = geteuid();
+    if (st->st_uid != 0 && st->st_uid != me && (t->uid <= 0 || st->st_uid != (uid_t)t->uid)) {
+        coffer_err_set(err, "plugin \"%s\": path \"%s\" is owned by uid %u, not by root or "
+                       "the server's user (%u): chown it, or set plugin_file_uid", name, path,
+                       (unsigned)st->st_uid, (unsigned)me);
+        return CF_ECONFIG;
+    }
+    unsigned mode = st->st_mode & 0777;
+    if (t->perms && mode != t->perms) {
+        coffer_err_set(err, "plugin \"%s\": path \"%s\" does not have permissions %o", name,
+                       path, t->perms);
+        return CF_ECONFIG;
+    }
+    if (!t->perms && (mode & 022)) {
+        coffer_err_set(err, "plugin \"%s\": path \"%s\" has insecure permissions %o. Vault "
+                       "expects no write permissions for group or others", name, path, mode);
+        return CF_ECONFIG;
+    }
+    return 0;
+}
+
 int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
-                        const struct cf_hcl_node *cfg, struct cf_plugin **out,
-                        struct coffer_err *err)
+                        const struct cf_hcl_node *cfg, const struct cf_plugin_trust *trust,
+                        struct cf_plugin **out, struct coffer_err *err)
 {
     struct stat st;
     if (stat(path, &st)) {
@@ -358,6 +386,9 @@ int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
         coffer_err_set(err, "plugin \"%s\" (%s): %s", name, path, strerror(e));
         return e == ENOENT ? CF_ENOENT : CF_ECONFIG;
     }
+    int trc = trusted(path, &st, name, trust, err);
+    if (trc)
+        return trc;
     struct cf_plugin *p = calloc(1, sizeof *p);
     if (!p || !(p->path = strdup(path)) || !(p->name = strdup(name))) {
         cf_plugin_free(p);
@@ -411,8 +442,8 @@ int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
 }
 
 int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
-                   const struct cf_hcl_node *cfg, struct cf_plugin **out,
-                   struct coffer_err *err)
+                   const struct cf_hcl_node *cfg, const struct cf_plugin_trust *trust,
+                   struct cf_plugin **out, struct coffer_err *err)
 {
     if (!valid_name(name)) {
         coffer_err_set(err, "invalid plugin name \"%s\": use only letters, "
@@ -430,8 +461,10 @@ int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
         coffer_err_set(err, "no plugin \"%s\" in %s (looked for %s)", name,
                        dir, path);
         rc = CF_ENOENT;
+    } else if (stat(dir, &st) == 0 && (rc = trusted(dir, &st, name, trust, err))) {
+        /* whoever may write the directory may swap the file */
     } else {
-        rc = cf_plugin_load_file(path, name, kinds, cfg, out, err);
+        rc = cf_plugin_load_file(path, name, kinds, cfg, trust, out, err);
     }
     free(path);
     return rc;

@@ -18,18 +18,29 @@ struct cf_transport_backend;
 #define CF_KIND_HA        0x2u
 #define CF_KIND_TRANSPORT 0x4u
 
-/* Loads "<dir>/<name>.so" and checks, in order: dlopen, entry symbol, magic,
+/* Who may have put a plugin's code where it is (review F18): the file and
+ * its directory must be owned by root, the server's user or uid, and
+ * either have exactly mode perms or, perms 0, no group or other write.
+ * Vault's plugin_file_uid and plugin_file_permissions. */
+struct cf_plugin_trust {
+    long long uid;          /* 0: root and the server's user only */
+    unsigned perms;         /* 0: any mode without go-w */
+};
+
+/* Loads "<dir>/<name>.so" and checks, in order: the trust of the
+ * directory and the file (trust NULL: the defaults above), dlopen, entry symbol, magic,
  * equal major, plugin minor <= host minor, struct size, name, each requested
  * kind present, every key of cfg declared, every required key set.
  * cfg is the block's object node (may be NULL = empty). On failure nothing is
  * left loaded. */
 int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
-                   const struct cf_hcl_node *cfg, struct cf_plugin **out,
-                   struct coffer_err *err);
-/* Same checks on an explicit file path (tests, fixtures). */
+                   const struct cf_hcl_node *cfg, const struct cf_plugin_trust *trust,
+                   struct cf_plugin **out, struct coffer_err *err);
+/* Same checks on an explicit file path (tests, fixtures): the file's
+ * trust only. */
 int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
-                        const struct cf_hcl_node *cfg, struct cf_plugin **out,
-                        struct coffer_err *err);
+                        const struct cf_hcl_node *cfg, const struct cf_plugin_trust *trust,
+                        struct cf_plugin **out, struct coffer_err *err);
 const struct coffer_plugin *cf_plugin_descriptor(const struct cf_plugin *p);
 /* dlcloses; every instance opened from p must be freed first. */
 void cf_plugin_free(struct cf_plugin *p);

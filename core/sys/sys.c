@@ -11,6 +11,7 @@
 #define SUDO       0x02u   /* needs the sudo capability (Vault's root-protected paths) */
 #define TOKEN_ONLY 0x04u   /* a valid token; the handler checks the target path */
 #define EXCLUSIVE  0x08u   /* runs after the request leaves the shared state section */
+#define ACTIVE_HERE 0x10u  /* a standby refuses it (ON_STANDBY), never forwards it */
 
 struct route {
     const char *pattern;   /* exact, or a trailing '*' for a prefix */
@@ -18,13 +19,17 @@ struct route {
     cf_sys_fn fn;          /* NULL: a path Vault has and Coffer does not serve yet */
 };
 
+/* What a standby answers an ACTIVE_HERE route with (Vault's text; seal is
+ * the only such route). */
+#define ON_STANDBY "vault cannot seal when in standby mode; please restart instead"
+
 static const struct route ROUTES[] = {
     {"init", LOCAL, cf_sys_init},
     {"seal-status", LOCAL, cf_sys_seal_status},
     {"unseal", LOCAL, cf_sys_unseal},
     {"health", LOCAL, cf_sys_health},
     {"leader", LOCAL, cf_sys_leader},
-    {"seal", SUDO | EXCLUSIVE, cf_sys_seal},
+    {"seal", SUDO | EXCLUSIVE | ACTIVE_HERE, cf_sys_seal},
     {"step-down", SUDO | EXCLUSIVE, cf_sys_step_down},
     {"key-status", 0, cf_sys_key_status},
     {"rotate", SUDO, cf_sys_rotate},
@@ -103,6 +108,13 @@ int cf_sys_is_local(const char *path)
     const char *rel = below_sys(path);
     const struct route *r = rel ? find(rel) : NULL;
     return r && (r->flags & LOCAL);
+}
+
+const char *cf_sys_standby_refusal(const char *path)
+{
+    const char *rel = below_sys(path);
+    const struct route *r = rel ? find(rel) : NULL;
+    return r && (r->flags & ACTIVE_HERE) ? ON_STANDBY : NULL;
 }
 
 void cf_sys_local(struct cf_sys *s, struct cf_request *req, struct cf_result *res)

@@ -61,6 +61,9 @@ extern const struct cf_backend cf_sys_backend;
  * leader. The gate serves those through cf_sys_local. */
 int cf_sys_is_local(const char *path);
 void cf_sys_local(struct cf_sys *s, struct cf_request *req, struct cf_result *res);
+/* Vault's error for a path a standby must answer itself (sys/seal), or
+ * NULL: forward it. */
+const char *cf_sys_standby_refusal(const char *path);
 
 /* sys/policy, sys/policy/<name>, sys/policies/acl, sys/policies/acl/<name>
  * (rel = the path after "sys/"). Returns 0 with res filled (including

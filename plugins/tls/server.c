@@ -64,6 +64,7 @@ struct tls_listener {
     struct worker *workers;
     int nworkers, idle;
     int stopping;
+    int self_reap;             /* stop() ran on a worker: that worker frees l */
 };
 
 static uint64_t be64(const uint8_t *p)
@@ -135,6 +136,8 @@ static void run_job(struct tls_listener *l, struct job *j)
     cf_tls_response_clear(h, &resp);
 }
 
+static void listener_release(struct tls_listener *l);
+
 static void *worker_main(void *arg)
 {
     struct tls_listener *l = arg;
@@ -163,7 +166,10 @@ static void *worker_main(void *arg)
             pthread_mutex_lock(&l->mu);
         }
     }
+    int reap = l->self_reap;   /* set by this very thread, in stop() */
     pthread_mutex_unlock(&l->mu);
+    if (reap)
+        listener_release(l);
     return NULL;
 }
 
@@ -457,10 +463,18 @@ void cf_tls_stop(void *lsn)
      * close (a forwarded step-down must still get its 204); queued ones
      * never run. Once stopping is set no worker is added, so the list is
      * stable. */
+    /* Never the calling thread, should the host stop the listener from
+     * inside a handler: that worker is detached and frees the listener
+     * once its handler returns (its job keeps its connection alive). */
     while (l->workers) {
         struct worker *w = l->workers;
         l->workers = w->next;
-        pthread_join(w->th, NULL);
+        if (pthread_equal(w->th, pthread_self())) {
+            pthread_detach(w->th);
+            l->self_reap = 1;
+        } else {
+            pthread_join(w->th, NULL);
+        }
         free(w);
     }
     /* Readers end on the shutdown; none is reaped any more, so the list
@@ -485,6 +499,14 @@ void cf_tls_stop(void *lsn)
         if (conn_unref(c))
             conn_free(c);
     }
+    if (!l->self_reap)
+        listener_release(l);
+}
+
+/* The last of a stopped listener: no thread of it is left but, with
+ * self_reap, the one calling this. */
+static void listener_release(struct tls_listener *l)
+{
     close(l->wake[0]);
     close(l->wake[1]);
     pthread_mutex_destroy(&l->mu);

@@ -16,6 +16,7 @@ listener "tcp" {
   tls_disable = true
 }
 api_addr = "$A"
+disable_mlock = true
 HCL
 
 start_cfg s "$TMP/coffer.hcl"

@@ -60,6 +60,7 @@ $CLUSTER_LISTENER_EXTRA
 }
 api_addr = "http://127.0.0.1:$p"
 cluster_addr = "https://127.0.0.1:$((p + 1))"
+disable_mlock = true
 $CLUSTER_EXTRA
 EOF
 }

@@ -35,18 +35,21 @@ expect_refusal syntax "$TMP/syntax.hcl" "syntax.hcl:"
 cat >"$TMP/noplugin.hcl" <<HCL
 storage "nosuch" {}
 listener "tcp" { address = "127.0.0.1:$PORT"  tls_disable = true }
+disable_mlock = true
 HCL
 expect_refusal noplugin "$TMP/noplugin.hcl" 'nosuch'
 
 cat >"$TMP/unwritable.hcl" <<HCL
 storage "bdb" { path = "/proc/coffer-cannot-write-here" }
 listener "tcp" { address = "127.0.0.1:$PORT"  tls_disable = true }
+disable_mlock = true
 HCL
 expect_refusal unwritable "$TMP/unwritable.hcl" 'bdb' '/proc/coffer-cannot-write-here'
 
 cat >"$TMP/badkey.hcl" <<HCL
 storage "bdb" { path = "$TMP/data"  pth = "x" }
 listener "tcp" { address = "127.0.0.1:$PORT"  tls_disable = true }
+disable_mlock = true
 HCL
 expect_refusal badkey "$TMP/badkey.hcl" '"pth"'
 
@@ -63,6 +66,7 @@ for case in wrong_major:"coffer-plugin 1.x" no_entry:"not a Coffer plugin" garba
 storage "$name" {}
 listener "tcp" { address = "127.0.0.1:$PORT"  tls_disable = true }
 plugin_directory = "$TMP/plugins"
+disable_mlock = true
 HCL
     expect_refusal "$name" "$TMP/$name.hcl" "$needle"
 done

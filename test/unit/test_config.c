@@ -609,6 +609,30 @@ static void test_load(void)
 }
 
 /* Arbitrary bytes through the whole schema: only clean results. */
+/* Vault's overrides of the plugin file checks. */
+static void test_plugin_file_trust(void)
+{
+    struct cf_config *c = ok(STORAGE PLAIN "plugin_file_uid = 1000\n"
+                             "plugin_file_permissions = \"0750\"\n");
+    if (c) {
+        CF_ASSERT_INT_EQ(c->plugin_file_uid, 1000);
+        CF_ASSERT_INT_EQ(c->plugin_file_permissions, 0750);
+    }
+    cf_config_free(c);
+    c = ok(STORAGE PLAIN);
+    if (c) {
+        CF_ASSERT_INT_EQ(c->plugin_file_uid, 0);
+        CF_ASSERT_INT_EQ(c->plugin_file_permissions, 0);
+    }
+    cf_config_free(c);
+    EXPECT_ERR(STORAGE PLAIN "plugin_file_uid = -1\n",
+               "c.hcl:3: \"plugin_file_uid\" must be a user id (an integer >= 0)");
+    EXPECT_ERR(STORAGE PLAIN "plugin_file_permissions = \"0789\"\n",
+               "c.hcl:3: \"plugin_file_permissions\" must be an octal mode string such as \"0755\"");
+    EXPECT_ERR(STORAGE PLAIN "plugin_file_permissions = 755\n",
+               "c.hcl:3: \"plugin_file_permissions\" must be an octal mode string such as \"0755\"");
+}
+
 static void test_garbage(void)
 {
     uint64_t s = 0x2545F4914F6CDD1Dull;
@@ -658,6 +682,7 @@ int main(void)
         { "transport", test_transport },
         { "load", test_load },
         { "garbage", test_garbage },
+        { "plugin file trust", test_plugin_file_trust },
         { NULL, NULL }
     };
     return cf_test_run("config", cases);

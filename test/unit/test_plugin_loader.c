@@ -55,7 +55,7 @@ static void refuse(const char *name, unsigned kinds, const char *cfgtext,
     struct cf_hcl_node *cfg = cfgtext ? parse(cfgtext) : NULL;
     struct cf_plugin *p = (void *)0x1;
     struct coffer_err err = {{0}};
-    int rc = cf_plugin_load_file(fixture(name), name, kinds, cfg, &p, &err);
+    int rc = cf_plugin_load_file(fixture(name), name, kinds, cfg, NULL, &p, &err);
     CF_ASSERT_INT_EQ(rc, want_rc);
     CF_ASSERT_STR_EQ(err.msg, want);
     CF_ASSERT_INT_EQ(p == (void *)0x1, 1);   /* *out untouched */
@@ -178,7 +178,7 @@ static void test_garbage(void)
     fclose(f);
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "garbage", CF_KIND_STORAGE, NULL, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "garbage", CF_KIND_STORAGE, NULL, NULL, &p,
                                     &err), CF_ECONFIG);
     char want[512];
     snprintf(want, sizeof want, "plugin \"garbage\" (%s): cannot load: ", path);
@@ -190,18 +190,91 @@ static void test_garbage(void)
     rmdir(dir);
 }
 
+/* Plugin files and directories writable by group/other, or owned by a
+ * stranger, are refused before dlopen (review F18); Vault's
+ * plugin_file_permissions and plugin_file_uid override. */
+static void test_trust(void)
+{
+    char dir[] = "/tmp/cf-trust-XXXXXX", src[512], path[512];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    chmod(dir, 0755);
+    snprintf(src, sizeof src, "%s/inmem.so", plugdir);
+    snprintf(path, sizeof path, "%s/inmem.so", dir);
+    FILE *in = fopen(src, "rb"), *out = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        CF_ASSERT_INT_EQ(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    struct cf_plugin *p = NULL;
+    struct coffer_err err = {{0}};
+    char want[1024];
+
+    chmod(path, 0664);
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+                     CF_ECONFIG);
+    snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" has insecure permissions "
+             "664. Vault expects no write permissions for group or others", path);
+    CF_ASSERT_STR_EQ(err.msg, want);
+    CU_ASSERT_PTR_NULL(p);
+
+    chmod(path, 0755);
+    chmod(dir, 0777);
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+                     CF_ECONFIG);
+    snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" has insecure permissions "
+             "777. Vault expects no write permissions for group or others", dir);
+    CF_ASSERT_STR_EQ(err.msg, want);
+    chmod(dir, 0755);
+
+    struct cf_plugin_trust exact = {0, 0750};
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &exact, &p, &err),
+                     CF_ECONFIG);
+    snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" does not have permissions 750",
+             dir);
+    CF_ASSERT_STR_EQ(err.msg, want);
+    chmod(dir, 0750);
+    chmod(path, 0750);
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &exact, &p, &err), 0);
+    cf_plugin_free(p);
+    p = NULL;
+    chmod(dir, 0755);
+    chmod(path, 0755);
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err), 0);
+    cf_plugin_free(p);
+    p = NULL;
+
+    if (geteuid() == 0 && chown(path, 12345, 12345) == 0) {
+        CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+                         CF_ECONFIG);
+        snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" is owned by uid 12345, "
+                 "not by root or the server's user (0): chown it, or set plugin_file_uid",
+                 path);
+        CF_ASSERT_STR_EQ(err.msg, want);
+        struct cf_plugin_trust theirs = {12345, 0};
+        CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &theirs, &p, &err),
+                         0);
+        cf_plugin_free(p);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_missing(void)
 {
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     char want[9000];
-    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "etcd2", CF_KIND_STORAGE, NULL, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "etcd2", CF_KIND_STORAGE, NULL, NULL, &p,
                                     &err), CF_ENOENT);
     snprintf(want, sizeof want, "no plugin \"etcd2\" in %s (looked for "
              "%s/etcd2.so)", fixdir, fixdir);
     CF_ASSERT_STR_EQ(err.msg, want);
     CF_ASSERT_INT_EQ(cf_plugin_load_file("/nonexistent/x.so", "x",
-                                         CF_KIND_STORAGE, NULL, &p, &err),
+                                         CF_KIND_STORAGE, NULL, NULL, &p, &err),
                      CF_ENOENT);
     CF_ASSERT_STR_EQ(err.msg, "plugin \"x\" (/nonexistent/x.so): No such file "
                      "or directory");
@@ -213,11 +286,11 @@ static void test_bad_name(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "../fixtures/keys",
-                                    CF_KIND_STORAGE, NULL, &p, &err),
+                                    CF_KIND_STORAGE, NULL, NULL, &p, &err),
                      CF_ECONFIG);
     CF_ASSERT_STR_EQ(err.msg, "invalid plugin name \"../fixtures/keys\": use "
                      "only letters, digits, '_' and '-'");
-    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "", CF_KIND_STORAGE, NULL, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "", CF_KIND_STORAGE, NULL, NULL, &p,
                                     &err), CF_ECONFIG);
     CU_ASSERT_PTR_NULL(p);
 }
@@ -289,7 +362,7 @@ static void test_host_table(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
-                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     CF_ASSERT_STR_EQ(cf_plugin_descriptor(p)->name, "keys");
     FILE *f = tmpfile();
@@ -313,7 +386,7 @@ static void test_open_failure(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
-                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_physical *ph = NULL;
     CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), CF_EIO);
@@ -351,7 +424,7 @@ static void test_inmem(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, NULL,
-                                    &p, &err), 0);
+                                    NULL, &p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_physical *ph = NULL;
@@ -361,7 +434,7 @@ static void test_inmem(void)
         cf_physical_free(ph);
     }
     struct cf_hcl_node *cfg = parse("path = \"x\"");
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, cfg, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, cfg, NULL, &p,
                                     &err), CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "config line 1: unknown key \"path\" (the "
                        "plugin accepts no keys)");
@@ -384,7 +457,7 @@ static void test_bdb(void)
     struct cf_hcl_node *cfg = parse(text);
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, NULL, &p,
                                     &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
@@ -405,12 +478,12 @@ static void test_bdb(void)
 
     /* Key checks come from bdb's own table. */
     cfg = parse("path = \"/x\"\ncache = 5");
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, NULL, &p,
                                     &err), CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "unknown key \"cache\" (accepted keys: path, "
                        "cache_size)");
     cf_hcl_free(cfg);
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, NULL, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, NULL, NULL, &p,
                                     &err), CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "required config key \"path\" is not set");
     rm_rf(dir);
@@ -434,7 +507,7 @@ static void test_bdb_bad_path(void)
         struct cf_plugin *p = NULL;
         struct coffer_err err = {{0}};
         CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg,
-                                        &p, &err), 0);
+                                        NULL, &p, &err), 0);
         struct cf_logger log = {CF_LOG_ERROR, NULL};
         struct cf_physical *ph = NULL;
         CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), CF_ECONFIG);
@@ -463,7 +536,7 @@ static void test_short_ha(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_ha"), "short_ha",
-                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
     /* ... but opening it as ha makes the same check. */
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_ha_backend *b = (void *)0x1;
@@ -484,7 +557,7 @@ static void test_no_ha_storage_only(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("no_ha"), "no_ha",
-                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_ha_backend *b = NULL;
     CF_ASSERT_INT_EQ(cf_ha_open(p, cfg, &log, &b, &err), CF_ENOTSUP);
@@ -547,7 +620,7 @@ static struct cf_ha_backend *open_ha(struct cf_plugin **p,
     if (!*p)
         CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("ha"), "ha",
                                              CF_KIND_STORAGE | CF_KIND_HA, cfg,
-                                             p, &err), 0);
+                                             NULL, p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(*p);
     struct cf_ha_backend *b = NULL;
     CF_ASSERT_INT_EQ(cf_ha_open(*p, cfg, &log, &b, &err), 0);
@@ -740,7 +813,7 @@ static void test_physical_open_checks(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_storage"),
-                                         "short_storage", 0, cfg, &p, &err),
+                                         "short_storage", 0, cfg, NULL, &p, &err),
                      0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
@@ -781,7 +854,7 @@ static void test_zookeeper_open_errors(void)
         struct cf_plugin *p = NULL;
         struct coffer_err err = {{0}};
         CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "zookeeper",
-                                        CF_KIND_STORAGE | CF_KIND_HA, cfg, &p,
+                                        CF_KIND_STORAGE | CF_KIND_HA, cfg, NULL, &p,
                                         &err), 0);
         CU_ASSERT_PTR_NOT_NULL_FATAL(p);
         struct cf_logger log = {CF_LOG_ERROR, NULL};
@@ -818,7 +891,7 @@ static void test_short_transport(void)
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_transport"),
                                          "short_transport", CF_KIND_STORAGE,
-                                         cfg, &p, &err), 0);
+                                         cfg, NULL, &p, &err), 0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = (void *)0x1;
     CF_ASSERT_INT_EQ(cf_transport_open(p, cfg, &log, &b, &err), CF_ECONFIG);
@@ -861,7 +934,7 @@ static void test_no_transport(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
-                                         CF_KIND_STORAGE, cfg, &p, &err), 0);
+                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = NULL;
     CF_ASSERT_INT_EQ(cf_transport_open(p, cfg, &log, &b, &err), CF_ENOTSUP);
@@ -909,7 +982,7 @@ static void test_transport_backend(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("transport"), "transport",
-                                         CF_KIND_TRANSPORT, cfg, &p, &err), 0);
+                                         CF_KIND_TRANSPORT, cfg, NULL, &p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = NULL;
@@ -995,15 +1068,15 @@ static void test_tls_plugin(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, bad,
-                                    &p, &err), CF_ECONFIG);
+                                    NULL, &p, &err), CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "unknown key \"request_timeout\" (the plugin "
                        "accepts no keys)");
     cf_hcl_free(bad);
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_STORAGE, NULL, &p,
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_STORAGE, NULL, NULL, &p,
                                     &err), CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "does not offer storage");
     CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, NULL,
-                                    &p, &err), 0);
+                                    NULL, &p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = NULL;
@@ -1048,6 +1121,7 @@ int main(void)
     init_dirs();
     static const struct cf_test_case cases[] = {
         {"bad magic", test_bad_magic},
+        {"file trust", test_trust},
         {"wrong major", test_wrong_major},
         {"newer minor", test_newer_minor},
         {"short descriptor", test_short_struct},
