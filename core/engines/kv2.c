@@ -95,7 +95,7 @@ static int config_write(struct cf_mount *m, struct cf_kv_state *s,
                                "boolean");
     if (dv && cf_kv_parse_duration(dv, 1, &dva))
         return cf_result_error(res, 400, "invalid delete_version_after: "
-                               "must be a duration");
+                               "must be a duration of at most " CF_DURATION_MAX_TEXT);
     if (!mv && !cr && !dv)
         return 0;
 
