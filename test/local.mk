@@ -1,11 +1,12 @@
 # Integration tests: the real binary, real plugins, real clients.
 TESTS += test/integration/api_dev.sh test/integration/cli.sh test/integration/bdb_durability.sh \
 	test/integration/config_errors.sh test/integration/hvac_client.sh \
-	test/integration/ha_zk.sh test/integration/forwarding.sh test/integration/haproxy.sh
+	test/integration/ha_zk.sh test/integration/forwarding.sh test/integration/haproxy.sh \
+	test/integration/hostile_numbers.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/integration/ha_zk.sh test/integration/cluster.sh \
-	test/integration/forwarding.sh test/integration/haproxy.sh \
+	test/integration/forwarding.sh test/integration/haproxy.sh test/integration/hostile_numbers.sh \
 	test/unit/cf_test.h test/unit/mem_storage.c \
 	test/unit/mem_storage.h
 # The benchmark harness ships in the tarball but is not part of `make check`.
