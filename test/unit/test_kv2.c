@@ -758,6 +758,10 @@ static void test_number_limits(void)
          "check-and-set parameter did not match the current version"},
         {"data/n", "{\"options\":{\"cas\":-9223372036854775807},\"data\":{}}",
          "check-and-set parameter did not match the current version"},
+        {"destroy/n", "{\"versions\":[\"9223372036854775808\"]}",
+         "error converting input for field \"versions\": expected a list of integers"},
+        {"delete/n", "{\"versions\":\"1,99999999999999999999\"}",
+         "error converting input for field \"versions\": expected a list of integers"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, bad[i].rel, bad[i].body), 400);
