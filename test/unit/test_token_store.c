@@ -507,12 +507,13 @@ static void test_ttl_limits(void)
     fx_open(&f);
     char *id = mk(&f, NULL, 9223372036LL, 0);   /* CF_DURATION_MAX_SECS */
     CF_ASSERT_INT_EQ(alive(&f, id), 1);
-    struct cf_token *t;
+    struct cf_token *t = NULL;
     CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, id, &t), 0);
-    CF_ASSERT_INT_EQ(t->ttl_expire_time > t->creation_time, 1);
+    CF_ASSERT_INT_EQ(t && t->ttl_expire_time > t->creation_time, 1);
     cf_token_free(t);
+    t = NULL;
     CF_ASSERT_INT_EQ(cf_token_renew(f.ts, id, LLONG_MAX, &t), 0);
-    CF_ASSERT_INT_EQ(t->ttl_expire_time, LLONG_MAX);
+    CF_ASSERT_INT_EQ(t ? t->ttl_expire_time : 0, LLONG_MAX);
     cf_token_free(t);
     CF_ASSERT_INT_EQ(alive(&f, id), 1);
     free(id);
