@@ -5,10 +5,12 @@ TESTS += test/integration/api_dev.sh test/integration/cli.sh test/integration/bd
 # Hostile input (issue #9): lifecycle races.
 TESTS += test/integration/hostile_life.sh
 EXTRA_DIST += test/integration/hostile_life.sh
+# Hostile input (issue #9): numbers that would overflow.
+TESTS += test/integration/hostile_numbers.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/integration/ha_zk.sh test/integration/cluster.sh \
-	test/integration/forwarding.sh test/integration/haproxy.sh \
+	test/integration/forwarding.sh test/integration/haproxy.sh test/integration/hostile_numbers.sh \
 	test/unit/cf_test.h test/unit/mem_storage.c \
 	test/unit/mem_storage.h
 # Hostile input (issue #9): parameter constraints and policy names.

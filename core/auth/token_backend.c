@@ -82,37 +82,51 @@ static int has_policy(const struct cf_token *t, const char *p)
 }
 
 /* A duration field: JSON number (seconds) or a string ("1h", "30").
- * *present 0 when absent; CF_EINVAL when malformed. */
+ * *present 0 when absent. A malformed value, or one longer than
+ * CF_DURATION_MAX_SECS (so later seconds-to-ns arithmetic cannot
+ * overflow), is answered with a 400 in res and *bad set. */
 static int param_duration(const struct cf_request *req, const char *name,
-                          long long *out, int *present)
+                          long long *out, int *present, struct cf_result *res,
+                          int *bad)
 {
     *present = 0;
     *out = 0;
     yajl_val v = cf_json_get(req->data, name);
     const char *s = NULL;
+    int too_long = 0;
     if (v && YAJL_IS_INTEGER(v)) {
         *out = YAJL_GET_INTEGER(v);
         *present = 1;
-        return 0;
-    }
-    if (v && YAJL_IS_STRING(v))
+        too_long = *out > CF_DURATION_MAX_SECS || *out < -CF_DURATION_MAX_SECS;
+        if (!too_long)
+            return 0;
+    } else if (v && YAJL_IS_STRING(v)) {
         s = v->u.string;
-    else if (v && !YAJL_IS_NULL(v))
-        return CF_EINVAL;
-    else if (!v)
+    } else if (v && !YAJL_IS_NULL(v)) {
+        goto refuse;
+    } else if (!v) {
         s = cf_req_query(req, name);
-    if (!s || !*s)
-        return 0;
-    *present = 1;
-    if (s[0] == '-') {
-        /* negative values parse, so the caller can say "must be positive" */
-        long long x;
-        if (cf_duration_parse(s + 1, &x))
-            return CF_EINVAL;
-        *out = -x;
-        return 0;
     }
-    return cf_duration_parse(s, out) ? CF_EINVAL : 0;
+    if (!too_long) {
+        if (!s || !*s)
+            return 0;
+        *present = 1;
+        /* negative values parse, so the caller can say "must be positive" */
+        int neg = s[0] == '-';
+        if (!cf_duration_parse(s + neg, out)) {
+            if (neg)
+                *out = -*out;
+            return 0;
+        }
+        too_long = cf_duration_too_long(s + neg);
+    }
+refuse:
+    *bad = 1;
+    *out = 0;
+    if (too_long)
+        return cf_result_error(res, 400, "invalid value for \"%s\": longer than "
+                               "the maximum duration of " CF_DURATION_MAX_TEXT, name);
+    return cf_result_error(res, 400, "invalid value for \"%s\"", name);
 }
 
 static int unsupported(struct cf_result *res)
@@ -166,7 +180,7 @@ static int lookup_result(const struct cf_token *t, int with_id,
     cf_json_kstr(&j, "entity_id", "");
     cf_json_key(&j, "expire_time");
     if (leased) {
-        cf_time_rfc3339nano((int64_t)t->ttl_expire_time * 1000000000LL, ts);
+        cf_time_rfc3339(t->ttl_expire_time, ts);
         cf_json_str(&j, ts);
     } else {
         cf_json_null(&j);
@@ -174,10 +188,10 @@ static int lookup_result(const struct cf_token *t, int with_id,
     cf_json_kint(&j, "explicit_max_ttl", t->explicit_max_ttl);
     cf_json_kstr(&j, "id", with_id ? t->id : "");
     if (leased) {
-        cf_time_rfc3339nano((int64_t)t->creation_time * 1000000000LL, ts);
+        cf_time_rfc3339(t->creation_time, ts);
         cf_json_kstr(&j, "issue_time", ts);
         if (t->last_renewal_time) {
-            cf_time_rfc3339nano((int64_t)t->last_renewal_time * 1000000000LL, ts);
+            cf_time_rfc3339(t->last_renewal_time, ts);
             cf_json_kstr(&j, "last_renewal", ts);
             cf_json_kint(&j, "last_renewal_time", t->last_renewal_time);
         }
@@ -428,24 +442,25 @@ static int check_privileges(const struct cf_token *parent, struct create_args *a
 static int parse_ttls(const struct cf_request *req, struct create_args *a,
                       struct cf_result *res, int *bad)
 {
-    int present;
-    if (param_duration(req, "explicit_max_ttl", &a->explicit_max, &present))
-        return refuse(bad, cf_result_error(res, 400, "invalid value for "
-                                           "\"explicit_max_ttl\""));
+    int present, rc;
+    if ((rc = param_duration(req, "explicit_max_ttl", &a->explicit_max, &present,
+                             res, bad)) || *bad)
+        return rc;
     if (a->explicit_max < 0)
         return refuse(bad, cf_result_error(res, 400, "explicit_max_ttl must be "
                                            "positive"));
-    if (param_duration(req, "period", &a->period, &present))
-        return refuse(bad, cf_result_error(res, 400, "invalid value for \"period\""));
+    if ((rc = param_duration(req, "period", &a->period, &present, res, bad)) || *bad)
+        return rc;
     if (a->period < 0)
         return refuse(bad, cf_result_error(res, 400, "period must be positive"));
     if (a->period > 0 && !a->sudo)
         return refuse(bad, cf_result_error(res, 400, "root or sudo privileges "
                                            "required to create periodic token"));
-    if (param_duration(req, "ttl", &a->ttl, &present))
-        return refuse(bad, cf_result_error(res, 400, "invalid value for \"ttl\""));
-    if (!present && param_duration(req, "lease", &a->ttl, &present))
-        return refuse(bad, cf_result_error(res, 400, "invalid value for \"lease\""));
+    if ((rc = param_duration(req, "ttl", &a->ttl, &present, res, bad)) || *bad)
+        return rc;
+    if (!present &&
+        ((rc = param_duration(req, "lease", &a->ttl, &present, res, bad)) || *bad))
+        return rc;
     if (a->ttl < 0)
         return refuse(bad, cf_result_error(res, 400, "ttl must be positive"));
     return 0;
@@ -612,9 +627,10 @@ static int renew_token(struct tb_state *st, struct cf_mount *m,
                        struct cf_token *t, int with_token)
 {
     long long inc = 0;
-    int present;
-    if (param_duration(req, "increment", &inc, &present))
-        return cf_result_error(res, 400, "invalid value for \"increment\"");
+    int present, bad = 0;
+    int rc = param_duration(req, "increment", &inc, &present, res, &bad);
+    if (rc || bad)
+        return rc;
     if (inc < 0)
         return cf_result_error(res, 400, "increment must be positive");
     long long now = cf_now_ns() / 1000000000LL;
@@ -632,7 +648,7 @@ static int renew_token(struct tb_state *st, struct cf_mount *m,
     if (warn[0])
         cf_result_warn(res, "%s", warn);
     struct cf_token *nt;
-    int rc = cf_token_renew(st->ts, t->id, ttl, &nt);
+    rc = cf_token_renew(st->ts, t->id, ttl, &nt);
     if (rc == CF_ENOENT)
         return cf_result_error(res, 400, "token not found");
     if (rc)

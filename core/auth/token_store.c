@@ -10,6 +10,7 @@
  * checked against the clock on each lookup, as without the cache. */
 #include "auth/token_store.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -657,12 +658,22 @@ int cf_token_revoke_orphan(struct cf_token_store *s, const char *id)
     return rc;
 }
 
+/* a + b held to the long long range: times and TTLs read from storage or
+ * a mount are not all bounded, and a wrapped deadline would lie in the past. */
+static long long add_sat(long long a, long long b)
+{
+    long long r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b < 0 ? LLONG_MIN : LLONG_MAX;
+    return r;
+}
+
 /* Unix seconds at which a TTL given at ns ends, rounded up to a whole
  * second so a token never lives less than its TTL; 0 for no TTL. */
 static long long expire_at(int64_t ns, long long ttl)
 {
-    return ttl ? (long long)((ns + ttl * 1000000000LL + 999999999LL) / 1000000000LL)
-               : 0;
+    /* In seconds: ns + ttl * 10^9 overflows for TTLs near the maximum. */
+    return ttl ? add_sat((long long)((ns + 999999999LL) / 1000000000LL), ttl) : 0;
 }
 
 int cf_token_renew(struct cf_token_store *s, const char *id, long long ttl,
@@ -1083,16 +1094,16 @@ int cf_token_calc_ttl(long long increment, long long backend_ttl,
         }
         t = period;
         if (explicit_max_ttl > 0) {
-            max_valid = start + explicit_max_ttl;
+            max_valid = add_sat(start, explicit_max_ttl);
             bounded = 1;
         }
     } else {
         t = increment > 0 ? increment : backend_ttl > 0 ? backend_ttl : sys_default;
-        max_valid = start + max;
+        max_valid = add_sat(start, max);
         bounded = 1;
     }
     if (bounded) {
-        long long left = max_valid - now;
+        long long left = add_sat(max_valid, -now);
         if (left <= 0) {
             if (warn)
                 snprintf(warn, warnlen, "past the max TTL, cannot renew");

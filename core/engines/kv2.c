@@ -4,6 +4,7 @@
 #include "util/secret.h"
 #include "util/timeutil.h"
 #include <coffer/errors.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,7 +96,7 @@ static int config_write(struct cf_mount *m, struct cf_kv_state *s,
                                "boolean");
     if (dv && cf_kv_parse_duration(dv, 1, &dva))
         return cf_result_error(res, 400, "invalid delete_version_after: "
-                               "must be a duration");
+                               "must be a duration of at most " CF_DURATION_MAX_TEXT);
     if (!mv && !cr && !dv)
         return 0;
 
@@ -135,6 +136,15 @@ static int config_write(struct cf_mount *m, struct cf_kv_state *s,
     return rc;
 }
 
+/* A decimal at s; 0 with *end past it, CF_EINVAL when there is none or it
+ * is beyond long long (strtoll's clamp would name another version). */
+static int version_num(const char *s, char **end, long long *out)
+{
+    errno = 0;
+    *out = strtoll(s, end, 10);
+    return *end == s || errno == ERANGE ? CF_EINVAL : 0;
+}
+
 /* TypeCommaIntSlice: [1,2], ["1","2"], "1,2" or 3. */
 static int parse_versions(yajl_val v, long long **out, size_t *n)
 {
@@ -161,8 +171,8 @@ static int parse_versions(yajl_val v, long long **out, size_t *n)
             char *end;
             if (YAJL_IS_INTEGER(e)) {
                 r[cnt++] = YAJL_GET_INTEGER(e);
-            } else if (YAJL_IS_STRING(e) && *e->u.string &&
-                       (r[cnt] = strtoll(e->u.string, &end, 10), !*end)) {
+            } else if (YAJL_IS_STRING(e) &&
+                       !version_num(e->u.string, &end, &r[cnt]) && !*end) {
                 cnt++;
             } else {
                 free(r);
@@ -188,8 +198,7 @@ static int parse_versions(yajl_val v, long long **out, size_t *n)
         if (!*q)
             break;
         char *end;
-        r[cnt] = strtoll(q, &end, 10);
-        if (end == q) {
+        if (version_num(q, &end, &r[cnt])) {
             free(r);
             return CF_EINVAL;
         }

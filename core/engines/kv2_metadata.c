@@ -201,7 +201,7 @@ static int parse_settings(struct cf_request *req, int patch,
     if (st->dv && st->dv->type != yajl_t_null &&
         cf_kv_parse_duration(st->dv, 0, &st->dva)) {
         cf_result_error(res, 400, "invalid delete_version_after: must be a "
-                        "non-negative duration");
+                        "non-negative duration of at most " CF_DURATION_MAX_TEXT);
         return 1;
     }
     if (st->cm) {

@@ -66,7 +66,7 @@ int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c,
     long long d = m->dva;
     if (c->dva && (!d || c->dva < d))
         d = c->dva;
-    return now + d * 1000000000LL;
+    return cf_time_add_secs(now, d);
 }
 
 int cf_kv2_edit_meta(struct cf_mount *m, struct cf_kv_state *s,

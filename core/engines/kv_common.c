@@ -169,7 +169,9 @@ int cf_kv_parse_duration(yajl_val v, int allow_negative, long long *secs)
         return CF_EINVAL;
     if (YAJL_IS_INTEGER(v)) {
         long long x = YAJL_GET_INTEGER(v);
-        if (x < 0 && !allow_negative)
+        /* the same bound cf_duration_parse holds strings to */
+        if ((x < 0 && !allow_negative) || x > CF_DURATION_MAX_SECS ||
+            x < -CF_DURATION_MAX_SECS)
             return CF_EINVAL;
         *secs = x;
         return 0;

@@ -3,6 +3,7 @@
 #include "util/json.h"
 #include "util/secret.h"
 #include <coffer/errors.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,19 +67,30 @@ const char *cf_req_param_str(const struct cf_request *r, const char *name)
     return cf_req_query(r, name);
 }
 
+/* A whole decimal string; one past long long is CF_EINVAL, not a clamp
+ * to LLONG_MAX that would pass for the caller's number. */
+static int parse_ll(const char *s, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || errno == ERANGE)
+        return CF_EINVAL;
+    *out = v;
+    return 0;
+}
+
 int cf_req_param_int(const struct cf_request *r, const char *name, long long *out)
 {
-    if (cf_json_get(r->data, name))
+    yajl_val v = cf_json_get(r->data, name);
+    if (v && v->type == yajl_t_string)
+        return parse_ll(v->u.string, out);
+    if (v)
         return cf_json_get_int(r->data, name, out);
     const char *q = cf_req_query(r, name);
     if (!q)
         return CF_ENOENT;
-    char *end;
-    long long v = strtoll(q, &end, 10);
-    if (end == q || *end)
-        return CF_EINVAL;
-    *out = v;
-    return 0;
+    return parse_ll(q, out);
 }
 
 int cf_req_param_bool(const struct cf_request *r, const char *name, int *out)

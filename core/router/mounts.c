@@ -294,11 +294,14 @@ static int parse_ttl(yajl_val cfg, const char *key, long long *out, struct coffe
     yajl_val v = cf_json_get(cfg, key);
     if (!v || v->type == yajl_t_null)
         return 0;
+    /* Held to CF_DURATION_MAX_SECS: the token store adds these to times. */
     if (YAJL_IS_INTEGER(v)) {
-        *out = YAJL_GET_INTEGER(v);
-        return *out < 0 ? CF_EINVAL : 0;
-    }
-    if (v->type == yajl_t_string) {
+        long long x = YAJL_GET_INTEGER(v);
+        if (x >= 0 && x <= CF_DURATION_MAX_SECS) {
+            *out = x;
+            return 0;
+        }
+    } else if (v->type == yajl_t_string) {
         if (!strcmp(v->u.string, "system") || !*v->u.string) {
             *out = 0;
             return 0;
@@ -306,7 +309,8 @@ static int parse_ttl(yajl_val cfg, const char *key, long long *out, struct coffe
         if (cf_duration_parse(v->u.string, out) == 0)
             return 0;
     }
-    snprintf(err->msg, sizeof err->msg, "invalid %s: expected a duration such as \"1h\"", key);
+    snprintf(err->msg, sizeof err->msg, "invalid %s: expected a duration such as \"1h\", "
+             "at most " CF_DURATION_MAX_TEXT, key);
     return CF_EINVAL;
 }
 

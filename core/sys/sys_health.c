@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads an HTTP status code parameter; 0 absent, -1 malformed. */
+/* Reads an HTTP status code parameter; def when absent, -1 when malformed
+ * or outside 200..999. Under 100 the listener cannot send the status line
+ * at all and drops the connection (Go's net/http panics); a 1xx is only an
+ * interim answer, so the client would wait for one that never comes. */
 static int code_param(const struct cf_request *req, const char *name, int def)
 {
     const char *v = cf_req_query(req, name);
@@ -18,7 +21,7 @@ static int code_param(const struct cf_request *req, const char *name, int def)
         return def;
     char *end;
     long x = strtol(v, &end, 10);
-    if (end == v || *end || x < 1 || x > 999)
+    if (end == v || *end || x < 200 || x > 999)
         return -1;
     return (int)x;
 }

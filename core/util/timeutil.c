@@ -1,6 +1,8 @@
 /* Time helpers shared by the API layer and the engines. */
 #include "util/timeutil.h"
 #include <coffer/errors.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,11 @@ void cf_time_rfc3339(int64_t secs, char out[40])
 {
     time_t t = (time_t)secs;
     struct tm tm;
-    gmtime_r(&t, &tm);
+    /* Only a stored value past year 2^31 fails; Go prints it, we clamp. */
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, 40, "%s", secs < 0 ? "0001-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
+        return;
+    }
     strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
@@ -51,16 +57,19 @@ void cf_time_rfc3339nano(int64_t ns, char out[40])
     snprintf(out, 40, "%.19s.%.9sZ", base, f);
 }
 
-int cf_duration_parse(const char *s, long long *secs)
+/* The duration s in seconds, unbounded above; CF_EINVAL when malformed or
+ * negative. A plain integer beyond long long reads as HUGE_VAL. */
+static int parse_secs(const char *s, double *out)
 {
     if (!s || !*s)
         return CF_EINVAL;
     char *end;
+    errno = 0;
     long long plain = strtoll(s, &end, 10);
     if (!*end) {
         if (plain < 0)
             return CF_EINVAL;
-        *secs = plain;
+        *out = errno == ERANGE ? HUGE_VAL : (double)plain;
         return 0;
     }
     double total = 0;
@@ -81,10 +90,34 @@ int cf_duration_parse(const char *s, long long *secs)
         else if (*p == 'd') { mult = 86400; p++; }
         else return CF_EINVAL;
         total += v * mult;
-        /* Bound before converting: an out-of-range double is UB. */
-        if (!(total < 9.0e18))
-            return CF_EINVAL;
     }
+    *out = total;
+    return 0;
+}
+
+int cf_duration_parse(const char *s, long long *secs)
+{
+    double total;
+    if (parse_secs(s, &total))
+        return CF_EINVAL;
+    /* Bound before converting: an out-of-range double is UB. */
+    if (!(total < (double)CF_DURATION_MAX_SECS + 1))
+        return CF_EINVAL;
     *secs = (long long)total;
     return 0;
+}
+
+int cf_duration_too_long(const char *s)
+{
+    double total;
+    return !parse_secs(s, &total) && !(total < (double)CF_DURATION_MAX_SECS + 1);
+}
+
+int64_t cf_time_add_secs(int64_t ns, long long secs)
+{
+    int64_t d, r;
+    if (__builtin_mul_overflow((int64_t)secs, INT64_C(1000000000), &d) ||
+        __builtin_add_overflow(ns, d, &r))
+        return secs < 0 ? INT64_MIN : INT64_MAX;
+    return r;
 }

@@ -734,6 +734,59 @@ static void test_handle_without_init(void)
     down();
 }
 
+/* Numbers at and past their limits: each is a 400 or is kept without
+ * wrapping, and the key is still read and written afterwards. */
+static void test_number_limits(void)
+{
+    up();
+    CF_ASSERT_INT_EQ(call(CF_OP_CREATE, "data/n", "{\"data\":{\"k\":\"v\"}}"), 200);
+    static const struct { const char *rel, *body, *msg; } bad[] = {
+        {"config", "{\"delete_version_after\":\"99999999999999999999h\"}",
+         "invalid delete_version_after: must be a duration of at most "
+         "9223372036s (about 292 years)"},
+        {"config", "{\"delete_version_after\":9000000000000000000}",
+         "invalid delete_version_after: must be a duration of at most "
+         "9223372036s (about 292 years)"},
+        {"metadata/n", "{\"delete_version_after\":\"9223372037s\"}",
+         "invalid delete_version_after: must be a non-negative duration of at "
+         "most 9223372036s (about 292 years)"},
+        {"config", "{\"max_versions\":9223372036854775808}",
+         "invalid max_versions: must be a non-negative integer"},
+        {"data/n", "{\"options\":{\"cas\":9223372036854775808},\"data\":{}}",
+         "error parsing check-and-set parameter"},
+        {"data/n", "{\"options\":{\"cas\":9223372036854775807},\"data\":{}}",
+         "check-and-set parameter did not match the current version"},
+        {"data/n", "{\"options\":{\"cas\":-9223372036854775807},\"data\":{}}",
+         "check-and-set parameter did not match the current version"},
+        {"destroy/n", "{\"versions\":[\"9223372036854775808\"]}",
+         "error converting input for field \"versions\": expected a list of integers"},
+        {"delete/n", "{\"versions\":\"1,99999999999999999999\"}",
+         "error converting input for field \"versions\": expected a list of integers"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, bad[i].rel, bad[i].body), 400);
+        CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "", bad[i].msg);
+    }
+    CF_ASSERT_INT_EQ(callq(CF_OP_READ, "data/n", "version=9223372036854775808"), 400);
+    CF_ASSERT_INT_EQ(callq(CF_OP_READ, "data/n", "version=9223372036854775807"), 404);
+
+    /* The longest delete_version_after: a deadline in 2262, not in 1677. */
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/n",
+                          "{\"delete_version_after\":9223372036,"
+                          "\"max_versions\":1099511627776}"), 204);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/n", "{\"data\":{\"k\":\"v2\"}}"), 200);
+    CF_ASSERT_CONTAINS(S("deletion_time"), "2262-04-11T23:47:16");
+    CF_ASSERT_INT_EQ(call(CF_OP_READ, "data/n", NULL), 200);
+    CF_ASSERT_STR_EQ(S("data/k"), "v2");
+    CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/n", NULL), 200);
+    CF_ASSERT_STR_EQ(S("max_versions"), "1099511627776");
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"max_versions\":1099511627776}"), 204);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/n", "{\"options\":{\"cas\":2},"
+                          "\"data\":{\"k\":\"v3\"}}"), 200);
+    CF_ASSERT_STR_EQ(S("version"), "3");
+    down();
+}
+
 int main(void)
 {
     static const struct cf_test_case cases[] = {
@@ -755,6 +808,7 @@ int main(void)
         {"config write replaces the cached config", test_config_cache_invalidated},
         {"concurrent writers", test_concurrent_writers},
         {"handle without init", test_handle_without_init},
+        {"number limits", test_number_limits},
         {NULL, NULL},
     };
     return cf_test_run("kv2", cases);

@@ -558,6 +558,65 @@ static void test_accessors_and_routes(void)
     fx_close(&f);
 }
 
+/* F14 and its class: a duration past CF_DURATION_MAX_SECS is a clear 400,
+ * the longest accepted one gives a live token, and the store still serves. */
+static void test_number_limits(void)
+{
+    struct fx f;
+    fx_open(&f);
+#define TOO_LONG ": longer than the maximum duration of 9223372036s (about 292 years)"
+    static const struct { const char *body, *msg; } bad[] = {
+        {"{\"explicit_max_ttl\":9000000000000000000}",
+         "invalid value for \"explicit_max_ttl\"" TOO_LONG},
+        {"{\"explicit_max_ttl\":\"9223372037\"}",
+         "invalid value for \"explicit_max_ttl\"" TOO_LONG},
+        {"{\"ttl\":\"99999999999999999999h\"}", "invalid value for \"ttl\"" TOO_LONG},
+        {"{\"ttl\":\"99999999999999999999\"}", "invalid value for \"ttl\"" TOO_LONG},
+        {"{\"ttl\":\"-99999999999999999999h\"}", "invalid value for \"ttl\"" TOO_LONG},
+        {"{\"period\":-9000000000000000000}", "invalid value for \"period\"" TOO_LONG},
+        {"{\"num_uses\":9223372036854775808}",
+         "invalid value for \"num_uses\": expected an integer"},
+        {"{\"num_uses\":\"9223372036854775808\"}",
+         "invalid value for \"num_uses\": expected an integer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_err(&f, CF_OP_UPDATE, "create", bad[i].body, f.root, 400, bad[i].msg);
+
+    /* The longest explicit max: a root child (no mount limits) that lives. */
+    struct cf_result res;
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
+                          "{\"explicit_max_ttl\":9223372036}", f.root, &res), 0);
+    CF_ASSERT_INT_EQ(res.status, 0);
+    yajl_val a = parse(res.auth);
+    CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 9223372036LL);
+    char *id = strdup(cf_json_get_str(a, "client_token"));
+    yajl_tree_free(a);
+    cf_result_free(&res);
+    CF_ASSERT_INT_EQ(alive(&f, id), 1);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "lookup-self", NULL, id, &res), 0);
+    a = parse(res.data);
+    CF_ASSERT_INT_EQ(jint(a, "explicit_max_ttl"), 9223372036LL);
+    CF_ASSERT_INT_EQ(jint(a, "ttl") > 9223372000LL, 1);
+    const char *exp = cf_json_get_str(a, "expire_time");
+    CF_ASSERT_INT_EQ(exp && strncmp(exp, "23", 2) == 0, 1);   /* the 2300s */
+    yajl_tree_free(a);
+    cf_result_free(&res);
+    expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":\"1e18h\"}", id, 400,
+               "invalid value for \"increment\"" TOO_LONG);
+    expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":\"soon\"}", id, 400,
+               "invalid value for \"increment\"");
+    expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":9000000000000000000}",
+               id, 400, "invalid value for \"increment\"" TOO_LONG);
+#undef TOO_LONG
+    CF_ASSERT_INT_EQ(alive(&f, id), 1);
+    free(id);
+    /* and an ordinary token after all that */
+    char *ok = create(&f, f.root, "create", "{\"ttl\":\"1h\",\"num_uses\":3}");
+    CF_ASSERT_INT_EQ(ok != NULL && alive(&f, ok), 1);
+    free(ok);
+    fx_close(&f);
+}
+
 int main(void)
 {
     static const struct cf_test_case cases[] = {
@@ -568,6 +627,7 @@ int main(void)
         {"renew", test_renew},
         {"revoke variants", test_revoke_variants},
         {"accessors and routes", test_accessors_and_routes},
+        {"number limits", test_number_limits},
         {NULL, NULL}
     };
     return cf_test_run("token_backend", cases);

@@ -9,6 +9,7 @@
 #include "cf_test.h"
 
 #include <coffer/errors.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -498,6 +499,43 @@ static void test_auth_json(void)
     fx_close(&f);
 }
 
+/* F14's class at the store: TTLs and times at the limits saturate instead of
+ * wrapping to a deadline in the past (a token dead on arrival). */
+static void test_ttl_limits(void)
+{
+    struct fx f;
+    fx_open(&f);
+    char *id = mk(&f, NULL, 9223372036LL, 0);   /* CF_DURATION_MAX_SECS */
+    CF_ASSERT_INT_EQ(alive(&f, id), 1);
+    struct cf_token *t = NULL;
+    CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, id, &t), 0);
+    CF_ASSERT_INT_EQ(t && t->ttl_expire_time > t->creation_time, 1);
+    cf_token_free(t);
+    t = NULL;
+    CF_ASSERT_INT_EQ(cf_token_renew(f.ts, id, LLONG_MAX, &t), 0);
+    CF_ASSERT_INT_EQ(t ? t->ttl_expire_time : 0, LLONG_MAX);
+    cf_token_free(t);
+    CF_ASSERT_INT_EQ(alive(&f, id), 1);
+    free(id);
+    id = mk(&f, NULL, LLONG_MAX, 0);
+    CF_ASSERT_INT_EQ(alive(&f, id), 1);
+    free(id);
+
+    long long ttl;
+    char w[256];
+    /* a stored creation time and explicit max whose sum overflows */
+    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 600, 0, LLONG_MAX, 3600, 0, LLONG_MAX - 10,
+                                       1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(ttl, 600);
+    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 0, 600, LLONG_MAX, 3600, 0, LLONG_MAX - 10,
+                                       1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(ttl, 600);
+    CF_ASSERT_INT_EQ(cf_token_calc_ttl(LLONG_MAX, 0, 0, 0, 3600, LLONG_MAX, 1000,
+                                       1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(ttl, LLONG_MAX - 1000);
+    fx_close(&f);
+}
+
 int main(void)
 {
     static const struct cf_test_case cases[] = {
@@ -515,6 +553,7 @@ int main(void)
         {"cache eviction", test_cache_eviction},
         {"calculate TTL", test_calc_ttl},
         {"auth json", test_auth_json},
+        {"TTL limits", test_ttl_limits},
         {NULL, NULL}
     };
     return cf_test_run("token_store", cases);
