@@ -2,6 +2,8 @@
 TESTS += test/integration/api_dev.sh test/integration/cli.sh test/integration/bdb_durability.sh \
 	test/integration/config_errors.sh test/integration/hvac_client.sh \
 	test/integration/ha_zk.sh test/integration/forwarding.sh test/integration/haproxy.sh
+TESTS += test/integration/hostile_conn.sh
+EXTRA_DIST += test/integration/hostile_conn.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/integration/ha_zk.sh test/integration/cluster.sh \
