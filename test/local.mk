@@ -7,6 +7,9 @@ TESTS += test/integration/hostile_life.sh
 EXTRA_DIST += test/integration/hostile_life.sh
 # Hostile input (issue #9): numbers that would overflow.
 TESTS += test/integration/hostile_numbers.sh
+# Hostile input (issue #9): connection caps and deadlines.
+TESTS += test/integration/hostile_conn.sh
+EXTRA_DIST += test/integration/hostile_conn.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/integration/ha_zk.sh test/integration/cluster.sh \

@@ -18,6 +18,10 @@
 #define DEF_ADDRESS "127.0.0.1:8200"
 #define DEF_MAX_REQUEST_SIZE 33554432LL
 #define DEF_MAX_REQUEST_DURATION 90LL
+#define DEF_READ_HEADER_TIMEOUT 10LL
+#define DEF_READ_TIMEOUT 30LL
+#define DEF_IDLE_TIMEOUT 300LL
+#define DEF_MAX_CONN_PER_ADDRESS 256LL
 #define DEF_LEASE_TTL (768LL * 3600)
 #define CONFIG_FILE_MAX (16u << 20)
 
@@ -32,7 +36,9 @@ static const char *const listener_keys[] = {
     "address", "cluster_address", "tls_disable", "tls_cert_file",
     "tls_key_file", "tls_client_ca_file", "tls_min_version", "tls_max_version",
     "tls_require_and_verify_client_cert", "tls_disable_client_certs",
-    "max_request_size", "max_request_duration", NULL
+    "max_request_size", "max_request_duration", "http_read_header_timeout",
+    "http_read_timeout", "http_write_timeout", "http_idle_timeout",
+    "max_connections_per_address", NULL
 };
 
 struct ctx {
@@ -179,6 +185,17 @@ struct listener_lines {
     int address, cluster_address, min, max;
 };
 
+/* An integer that must not be negative; zero says what it means. */
+static int get_count(struct ctx *x, const char *where, const struct cf_hcl_entry *e,
+                     long long *dst, const char *zero_means)
+{
+    int rc = get_int(x, where, e, dst);
+    if (!rc && *dst < 0)
+        return cfail(x, e->line, "%s\"%s\" must not be negative (0 means %s)", where,
+                     e->key, zero_means);
+    return rc;
+}
+
 static int listener_key(struct ctx *x, const char *where, struct cf_listener_cfg *l,
                         const struct cf_hcl_entry *e, struct listener_lines *ll)
 {
@@ -211,15 +228,20 @@ static int listener_key(struct ctx *x, const char *where, struct cf_listener_cfg
         return get_bool(x, where, e, &l->tls_require_and_verify_client_cert);
     if (!strcmp(k, "tls_disable_client_certs"))
         return get_bool(x, where, e, &l->tls_disable_client_certs);
-    if (!strcmp(k, "max_request_size")) {
-        int rc = get_int(x, where, e, &l->max_request_size);
-        if (!rc && l->max_request_size < 0)
-            return cfail(x, e->line, "%s\"max_request_size\" must not be negative "
-                         "(0 means the default, 32 MiB)", where);
-        return rc;
-    }
+    if (!strcmp(k, "max_request_size"))
+        return get_count(x, where, e, &l->max_request_size, "the default, 32 MiB");
     if (!strcmp(k, "max_request_duration"))
         return get_duration(x, where, e, &l->max_request_duration);
+    if (!strcmp(k, "http_read_header_timeout"))
+        return get_duration(x, where, e, &l->http_read_header_timeout);
+    if (!strcmp(k, "http_read_timeout"))
+        return get_duration(x, where, e, &l->http_read_timeout);
+    if (!strcmp(k, "http_write_timeout"))
+        return get_duration(x, where, e, &l->http_write_timeout);
+    if (!strcmp(k, "http_idle_timeout"))
+        return get_duration(x, where, e, &l->http_idle_timeout);
+    if (!strcmp(k, "max_connections_per_address"))
+        return get_count(x, where, e, &l->max_connections_per_address, "no cap");
     return unknown_key(x, where, e, listener_keys);
 }
 
@@ -232,6 +254,10 @@ static int listener_defaults(struct cf_listener_cfg *l, int line)
     l->tls_max_version = strdup("tls13");
     l->max_request_size = DEF_MAX_REQUEST_SIZE;
     l->max_request_duration = DEF_MAX_REQUEST_DURATION;
+    l->http_read_header_timeout = DEF_READ_HEADER_TIMEOUT;
+    l->http_read_timeout = DEF_READ_TIMEOUT;
+    l->http_idle_timeout = DEF_IDLE_TIMEOUT;
+    l->max_connections_per_address = DEF_MAX_CONN_PER_ADDRESS;
     return l->address && l->tls_min_version && l->tls_max_version ? 0 : CF_ENOMEM;
 }
 

@@ -20,7 +20,20 @@ struct cf_listener_cfg {
     int tls_require_and_verify_client_cert;
     int tls_disable_client_certs;
     long long max_request_size;         /* bytes; default 32 MiB; 0 = default */
-    long long max_request_duration;     /* seconds; default 90 */
+    long long max_request_duration;     /* seconds; default 90; wall clock from
+                                         * the end of the headers to the reply */
+    /* Vault's listener deadlines, in seconds, from the connection's point of
+     * view; as in Vault an explicit 0 means none. Header: from accept (or
+     * the end of the previous request) to the end of the headers; read:
+     * from there to the last body byte; write: sending the reply; idle:
+     * between keep-alive requests. */
+    long long http_read_header_timeout; /* default 10 */
+    long long http_read_timeout;        /* default 30 */
+    long long http_write_timeout;       /* default 0 (none) */
+    long long http_idle_timeout;        /* default 300 */
+    /* Coffer's own: concurrent connections from one client address, so one
+     * host cannot hold every slot; default 256, 0 = no cap. */
+    long long max_connections_per_address;
 };
 
 /* A plugin block: storage "bdb" { ... }, ha_storage, transport. */

@@ -2,7 +2,10 @@
  * on storage fsyncs), per-request state in *con_cls, and the response always
  * queued on the body-complete call, never the first one, or MHD 0.9.75 turns
  * keep-alive off. The only early reply is a 413 for a declared
- * Content-Length over the limit, which closes on purpose. */
+ * Content-Length over the limit, which closes on purpose.
+ * MHD's own timeout only measures silence, so a watchdog thread holds each
+ * connection's phase and shuts the socket of one that overstays it: that is
+ * what bounds a client trickling one byte a second. */
 #include "http/listener.h"
 #include "http/envelope.h"
 #include "http/request_parse.h"
@@ -17,17 +20,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_BODY (32LL << 20)
 #define DEFAULT_TIMEOUT 90
-#define CONNECTION_LIMIT 1024
+/* Room for Coffer's scale target of 10,000 idle keep-alive connections;
+ * lowered to what RLIMIT_NOFILE allows. */
+#define CONNECTION_LIMIT 10240
+#define FD_RESERVE 128          /* storage, plugins, logs */
+#define WATCH_TICK_MS 250
+#define LOG_EVERY_US (10u * 1000000u)   /* one cap/deadline line per 10 s */
 #define MSG_TOO_LARGE "http: request body too large"
 /* How much of an oversized chunked body is skipped to reply 413 before the
  * connection is dropped instead. */
 #define DISCARD_MAX (4u << 20)
+
+/* Where a connection is in its request cycle; each phase has its deadline. */
+enum conn_phase { PH_HEADERS, PH_BODY, PH_HANDLER, PH_WRITE, PH_IDLE };
+
+/* Per connection, from MHD_CONNECTION_NOTIFY_STARTED to _CLOSED: the
+ * watchdog's view and the TLS client-certificate verdict (checked once).
+ * MHD closes fd only after _CLOSED, so under l->mu fd is still ours to
+ * shut down. */
+struct conn_state {
+    int checked;
+    int denied;
+    const char *msg;
+    struct conn_state *prev, *next;     /* l->conns, under l->mu */
+    int fd;                             /* -1: not watched */
+    enum conn_phase phase;
+    uint64_t since_us;                  /* start of phase */
+    int cut;                            /* shut down by the watchdog */
+    char peer[64];
+};
+
+/* Lines that an attacker can cause at will come at most once per period,
+ * with a count of the ones held back. */
+struct ratelog {
+    uint64_t last_us;
+    unsigned held;
+};
 
 struct cf_http_listener {
     struct MHD_Daemon *d;
@@ -38,11 +73,20 @@ struct cf_http_listener {
     uint16_t port;
     struct cf_http_tls *tls;    /* NULL: plain HTTP */
     char *where;                /* the configured address, for messages */
-    unsigned timeout;           /* seconds: idle limit and stop's grace */
+    unsigned timeout;           /* max_request_duration, s: also stop's grace */
     pthread_mutex_t mu;         /* guards inflight and stopping */
     pthread_cond_t idle;        /* signalled when inflight drops to 0 */
     unsigned inflight;          /* requests between first call and completion */
     int stopping;               /* replies say Connection: close */
+    /* deadlines in µs, 0 = none (see struct cf_listener_cfg) */
+    uint64_t header_us, read_us, write_us, idle_us, duration_us;
+    unsigned per_address, conn_limit;
+    struct conn_state *conns;   /* under mu */
+    pthread_t watchdog;
+    int watching;               /* the thread runs */
+    int quit;                   /* under mu: the watchdog should return */
+    pthread_cond_t wake;        /* signals quit */
+    struct ratelog cap_log, cut_log;    /* under mu */
 };
 
 /* One per request, in *con_cls, from the first handler call to
@@ -61,18 +105,44 @@ struct req_state {
     char *url;                  /* raw path without the query, for the log */
 };
 
-/* Per TLS connection: the client-certificate verdict, checked once. */
-struct conn_state {
-    int checked;
-    int denied;
-    const char *msg;
-};
-
 static uint64_t now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Caller holds the lock guarding rl. *held: lines skipped since the last. */
+static int ratelog_due(struct ratelog *rl, unsigned *held)
+{
+    uint64_t now = now_us();
+    if (rl->last_us && now - rl->last_us < LOG_EVERY_US) {
+        rl->held++;
+        return 0;
+    }
+    *held = rl->held;
+    rl->held = 0;
+    rl->last_us = now;
+    return 1;
+}
+
+static struct conn_state *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void set_phase(struct cf_http_listener *l, struct MHD_Connection *c,
+                      enum conn_phase ph)
+{
+    struct conn_state *cs = conn_of(c);
+    if (!cs)
+        return;
+    pthread_mutex_lock(&l->mu);
+    cs->phase = ph;
+    cs->since_us = now_us();
+    pthread_mutex_unlock(&l->mu);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -83,6 +153,19 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
+    /* MHD says the same for the global and the per-address cap. */
+    if (!strncmp(line, "Server reached connection limit", 31)) {
+        unsigned held;
+        pthread_mutex_lock(&l->mu);
+        int say = ratelog_due(&l->cap_log, &held);
+        pthread_mutex_unlock(&l->mu);
+        if (say)
+            cf_log(l->log, CF_LOG_WARN, "listener %s: refused a connection: %u from "
+                   "one address (max_connections_per_address) or %u in all are open; "
+                   "%u more refused since the last such line", l->where,
+                   l->per_address, l->conn_limit, held);
+        return;
+    }
     /* Handshake failures from scanners are routine: debug, not warn. */
     cf_log(l->log, CF_LOG_DEBUG, "http: %s: %s", l->where, line);
 }
@@ -101,6 +184,7 @@ static enum MHD_Result send_reply(struct cf_http_listener *l, struct MHD_Connect
     pthread_mutex_lock(&l->mu);
     close_after |= l->stopping;     /* let keep-alive clients go */
     pthread_mutex_unlock(&l->mu);
+    set_phase(l, c, PH_WRITE);
     struct MHD_Response *r;
     if (body) {
         r = MHD_create_response_from_buffer_with_free_callback(len, body, free_body_cb);
@@ -178,9 +262,7 @@ static int body_append(struct req_state *st, const char *p, size_t n)
 
 static void check_client_cert(struct MHD_Connection *c, struct req_state *st)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn_state *cs = ci ? ci->socket_context : NULL;
+    struct conn_state *cs = conn_of(c);
     if (!cs) {
         st->err_status = 403;
         st->err_msg = "client certificate required";
@@ -214,6 +296,7 @@ static enum MHD_Result begin(struct cf_http_listener *l, struct MHD_Connection *
     pthread_mutex_unlock(&l->mu);
     if (!st->url)
         return MHD_NO;
+    set_phase(l, c, PH_BODY);
 
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -249,6 +332,7 @@ static enum MHD_Result finish(struct cf_http_listener *l, struct MHD_Connection 
     struct cf_request *req = st->req;
     if (!req)
         return MHD_NO;
+    set_phase(l, c, PH_HANDLER);
     st->req = NULL;
     req->body = st->body;
     req->body_len = st->len;
@@ -307,9 +391,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)c;
     struct cf_http_listener *l = cls;
     struct req_state *st = *con_cls;
+    set_phase(l, c, PH_IDLE);
     if (!st)
         return;
     *con_cls = NULL;
@@ -332,17 +416,171 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     pthread_mutex_unlock(&l->mu);
 }
 
+static void peer_name(struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(out, n, "?");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+                  (socklen_t)n);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
-    (void)c;
+    struct cf_http_listener *l = cls;
+    struct conn_state *cs = *socket_context;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(struct conn_state));
-    } else {
-        free(*socket_context);
-        *socket_context = NULL;
+        if (!(cs = calloc(1, sizeof *cs)))
+            return;     /* unwatched; conn_of() callers cope with NULL */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        cs->fd = ci ? (int)ci->connect_fd : -1;
+        peer_name(c, cs->peer, sizeof cs->peer);
+        cs->phase = PH_HEADERS;
+        cs->since_us = now_us();
+        pthread_mutex_lock(&l->mu);
+        cs->next = l->conns;
+        if (l->conns)
+            l->conns->prev = cs;
+        l->conns = cs;
+        pthread_mutex_unlock(&l->mu);
+        *socket_context = cs;
+        return;
     }
+    if (!cs)
+        return;
+    pthread_mutex_lock(&l->mu);
+    if (cs->prev)
+        cs->prev->next = cs->next;
+    else
+        l->conns = cs->next;
+    if (cs->next)
+        cs->next->prev = cs->prev;
+    pthread_mutex_unlock(&l->mu);
+    free(cs);
+    *socket_context = NULL;
+}
+
+/* The header deadline; as in Go's net/http, http_read_timeout stands in
+ * when http_read_header_timeout is 0. */
+static uint64_t header_limit(const struct cf_http_listener *l)
+{
+    return l->header_us ? l->header_us : l->read_us;
+}
+
+static uint64_t min_set(uint64_t a, uint64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* What the phase may last (0 = forever) and the option that says so. A
+ * keep-alive connection's next request cannot be seen until its headers are
+ * in, so the idle phase allows idle + header time. A running handler is
+ * never cut: its thread is busy with storage, not with the client. */
+static uint64_t phase_limit(const struct cf_http_listener *l, enum conn_phase ph,
+                            const char **what)
+{
+    switch (ph) {
+    case PH_HEADERS:
+        *what = l->header_us ? "http_read_header_timeout" : "http_read_timeout";
+        return header_limit(l);
+    case PH_BODY:
+        *what = l->read_us && l->read_us <= l->duration_us ? "http_read_timeout"
+                                                           : "max_request_duration";
+        return min_set(l->read_us, l->duration_us);
+    case PH_WRITE:
+        *what = "http_write_timeout";
+        return l->write_us;
+    case PH_IDLE:
+        *what = "http_idle_timeout";
+        return l->idle_us && header_limit(l) ? l->idle_us + header_limit(l) : 0;
+    case PH_HANDLER:
+        break;
+    }
+    *what = "";
+    return 0;
+}
+
+/* Caller holds l->mu. Shutting the socket wakes the connection's thread,
+ * which then sees end-of-file and closes the connection its usual way. */
+static void watch_once(struct cf_http_listener *l)
+{
+    uint64_t now = now_us();
+    for (struct conn_state *cs = l->conns; cs; cs = cs->next) {
+        const char *what;
+        uint64_t lim = phase_limit(l, cs->phase, &what);
+        if (cs->cut || cs->fd < 0 || !lim || now - cs->since_us <= lim)
+            continue;
+        cs->cut = 1;
+        shutdown(cs->fd, SHUT_RDWR);
+        unsigned held;
+        if (ratelog_due(&l->cut_log, &held))
+            cf_log(l->log, CF_LOG_WARN, "listener %s: closed a connection from %s: "
+                   "over %s (%llus); %u more closed since the last such line",
+                   l->where, cs->peer, what, (unsigned long long)(lim / 1000000u), held);
+    }
+}
+
+static void *watchdog_main(void *arg)
+{
+    struct cf_http_listener *l = arg;
+    pthread_mutex_lock(&l->mu);
+    while (!l->quit) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += WATCH_TICK_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&l->wake, &l->mu, &until);
+        if (!l->quit)
+            watch_once(l);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+static void watchdog_stop(struct cf_http_listener *l)
+{
+    if (!l->watching)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->quit = 1;
+    pthread_cond_signal(&l->wake);
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(l->watchdog, NULL);
+    l->watching = 0;
+}
+
+/* The global cap, within what the process may open; raises the soft
+ * RLIMIT_NOFILE towards the hard one first, as a server must. */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return 1024;
+    rlim_t want = CONNECTION_LIMIT + FD_RESERVE;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want
+                                                                         : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl))
+            rl.rlim_cur = old;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return CONNECTION_LIMIT;
+    return rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : 64;
+}
+
+static uint64_t secs_us(long long s)
+{
+    return s > 0 ? (uint64_t)s * 1000000u : 0;
 }
 
 /* "127.0.0.1:8200", "[::1]:8200", ":8200" (all IPv4 interfaces), "host" (8200). */
@@ -439,6 +677,8 @@ static int open_socket(const char *where, int *fd_out, int *family,
 
 static void listener_free(struct cf_http_listener *l)
 {
+    watchdog_stop(l);
+    pthread_cond_destroy(&l->wake);
     pthread_cond_destroy(&l->idle);
     pthread_mutex_destroy(&l->mu);
     cf_http_tls_free(l->tls);
@@ -463,6 +703,7 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->idle, &ca);
+    pthread_cond_init(&l->wake, &ca);
     pthread_condattr_destroy(&ca);
     l->h = h;
     l->arg = arg;
@@ -472,6 +713,19 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     unsigned timeout = cfg->max_request_duration > 0
                            ? (unsigned)cfg->max_request_duration : DEFAULT_TIMEOUT;
     l->timeout = timeout;
+    l->duration_us = secs_us(timeout);
+    l->header_us = secs_us(cfg->http_read_header_timeout);
+    l->read_us = secs_us(cfg->http_read_timeout);
+    l->write_us = secs_us(cfg->http_write_timeout);
+    l->idle_us = secs_us(cfg->http_idle_timeout);
+    l->per_address = cfg->max_connections_per_address > 0 &&
+                     cfg->max_connections_per_address < UINT32_MAX
+                         ? (unsigned)cfg->max_connections_per_address : 0;
+    l->conn_limit = connection_limit();
+    /* MHD's own timeout measures silence; the idle limit is the one that
+     * must hold between requests, the watchdog covers the rest. */
+    unsigned idle_s = cfg->http_idle_timeout > 0 && cfg->http_idle_timeout < UINT32_MAX
+                          ? (unsigned)cfg->http_idle_timeout : 0;
     int rc;
     if (!cfg->tls_disable &&
         (rc = cf_http_tls_load(cfg, l->where, &l->tls, err))) {
@@ -504,8 +758,9 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-                            MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                            MHD_OPTION_CONNECTION_LIMIT, l->conn_limit,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_address,
+                            MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
                             MHD_OPTION_UNESCAPE_CALLBACK, cf_http_unescape_none, NULL,
@@ -518,6 +773,15 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
                  "the settings; see the debug log)", l->where);
         listener_free(l);
         return CF_EIO;
+    }
+    if (pthread_create(&l->watchdog, NULL, watchdog_main, l) == 0) {
+        l->watching = 1;
+    } else {
+        MHD_stop_daemon(l->d);
+        snprintf(err->msg, sizeof err->msg, "listener %s: cannot start a thread",
+                 l->where);
+        listener_free(l);
+        return CF_ENOMEM;
     }
     cf_log(log, CF_LOG_INFO, "listener %s: serving %s on port %u", l->where,
            l->tls ? "https" : "http", (unsigned)l->port);
@@ -553,5 +817,5 @@ void cf_http_listener_stop(struct cf_http_listener *l)
         ;
     pthread_mutex_unlock(&l->mu);
     MHD_stop_daemon(l->d);
-    listener_free(l);
+    listener_free(l);   /* the watchdog last: it cut trickles during the grace */
 }

@@ -1,6 +1,7 @@
 /* The API listener: libmicrohttpd (+ GnuTLS) serving /v1/... One thread
  * per connection, so a handler may block on storage I/O without holding up
- * other clients. */
+ * other clients; per-address cap and Vault's header/read/write/idle
+ * deadlines from struct cf_listener_cfg bound what a client can hold. */
 #ifndef CF_HTTP_LISTENER_H
 #define CF_HTTP_LISTENER_H
 

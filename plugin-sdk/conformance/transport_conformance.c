@@ -2,8 +2,11 @@
  * the tests Coffer's bundled tls plugin passes — byte-exact round trips,
  * large bodies, 64 calls in flight on one connection, heartbeats, refusal
  * of foreign and missing client certificates, stop mid-flight, timeouts,
- * persistent connections, and the wire format of coffer/transport.h spoken
- * by a hand-written GnuTLS client. Only the coffer/ SDK headers are used;
+ * persistent connections, the wire format of coffer/transport.h spoken
+ * by a hand-written GnuTLS client, and the hostile-peer bounds: a flood of
+ * silent TCP connections costs at most 64 threads, leaves a cluster member
+ * served and is closed within 5 s; a verified peer that stops reading
+ * cannot hold the server's writer (stop() returns within 20 s). Only the coffer/ SDK headers are used;
  * identities are made here with GnuTLS.
  *
  *   transport_conformance PLUGIN.so [key=value ...]
@@ -934,6 +937,122 @@ static void test_persistent(void)
     srv_free(s);
 }
 
+static int thread_count(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    int n = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Threads:", 8))
+            n = atoi(line + 8);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+#define NFLOOD 200
+
+/* Silent TCP connections from 127.0.0.2 (nothing sent, no handshake):
+ * threads stay bounded, a member from 127.0.0.1 is still served, and the
+ * server drops the silent ones after its handshake timeout. */
+static void test_silent_flood(void)
+{
+    struct srv *s = srv_start();
+    struct inst *ci = inst_open();
+    void *c = dial(ci, s->addr, &K->a);
+    struct coffer_fwd_response r;
+    CU_ASSERT_EQUAL(get(ci, c, "/id/1", 5000, &r), 0);
+    K->vt->response_free(ci->p, &r);
+    int before = thread_count();
+    static int fds[NFLOOD];
+    int opened = 0;
+    for (int i = 0; i < NFLOOD; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        src.sin_addr.s_addr = htonl(0x7f000002);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)s->port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fds[i] >= 0 && bind(fds[i], (struct sockaddr *)&src, sizeof src) == 0 &&
+            connect(fds[i], (struct sockaddr *)&a, sizeof a) == 0)
+            opened++;
+    }
+    CU_ASSERT_EQUAL(opened, NFLOOD);
+    cf_kit_msleep(300);
+    int during = thread_count();
+    fprintf(stderr, "(threads %d before %d silent peers, %d during) ", before,
+            NFLOOD, during);
+    CU_ASSERT(during - before <= 64);
+    /* A new link from a member while the flood holds. */
+    void *c2 = dial(ci, s->addr, &K->a);
+    CU_ASSERT_EQUAL(get(ci, c2, "/id/2", 5000, &r), 0);
+    CU_ASSERT(body_is(&r, "answer-2"));
+    K->vt->response_free(ci->p, &r);
+    K->vt->hangup(c2);
+    /* Every silent one is closed by the server within 5 s. */
+    uint64_t until = cf_kit_mono_us() + 5000000u;
+    int closed = 0;
+    for (int i = 0; i < NFLOOD; i++) {
+        struct timeval tv = {0, 200000};
+        char b;
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssize_t n;
+        while ((n = recv(fds[i], &b, 1, 0)) < 0 && (errno == EAGAIN || errno == EINTR) &&
+               cf_kit_mono_us() < until)
+            ;
+        closed += n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+        close(fds[i]);
+    }
+    CU_ASSERT_EQUAL(closed, NFLOOD);
+    CU_ASSERT_EQUAL(get(ci, c, "/id/3", 5000, &r), 0);
+    K->vt->response_free(ci->p, &r);
+    K->vt->hangup(c);
+    inst_close(ci);
+    srv_free(s);
+}
+
+/* A verified peer asks for big answers and never reads them: the server's
+ * send gives up, so stop() (which joins every worker) still returns. */
+static void test_peer_stops_reading(void)
+{
+    struct srv *s = srv_start();
+    struct raw r;
+    CU_ASSERT_EQUAL_FATAL(raw_open(&r, s->port, &K->a, &K->a), 0);
+    enum { N = 8u << 20 };
+    uint8_t *f = calloc(1, 13 + 64 + N);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    /* REQUEST as in test_wire_format: method, path, query, no headers,
+     * remote address, body */
+    size_t at = 13;
+    at += put_str(f + at, "POST", 4);
+    at += put_str(f + at, "/big", 4);
+    at += put_str(f + at, "", 0);
+    be(f + at, 0, 2);
+    at += 2;
+    at += put_str(f + at, "127.0.0.1:1", 11);
+    be(f + at, N, 4);
+    at += 4 + N;
+    be(f, at - 4, 4);
+    f[4] = 1;
+    int sent = 0;
+    for (uint64_t id = 1; id <= 3; id++) {
+        be(f + 5, id, 8);
+        sent += raw_send(&r, f, at) == 0;
+    }
+    CU_ASSERT_EQUAL(sent, 3);
+    free(f);
+    cf_kit_msleep(500);
+    uint64_t t0 = cf_kit_mono_us();
+    K->vt->stop(s->lsn);
+    s->lsn = NULL;
+    uint64_t dt = cf_kit_mono_us() - t0;
+    fprintf(stderr, "(stop with an unread peer: %llu ms) ",
+            (unsigned long long)(dt / 1000));
+    CU_ASSERT(dt < 20000000u);
+    raw_close(&r);
+    srv_free(s);
+}
+
 static void test_bad_args(void)
 {
     struct inst *i = inst_open();
@@ -1004,6 +1123,8 @@ int main(int argc, char **argv)
         {"timeout", test_timeout},
         {"1000 calls, one handshake", test_persistent},
         {"bad arguments", test_bad_args},
+        {"silent TCP flood: bounded threads, members served", test_silent_flood},
+        {"a peer that stops reading does not hold the writer", test_peer_stops_reading},
     };
     rc = cf_kit_run("transport", kit.desc->name, tests,
                     sizeof tests / sizeof tests[0]);

@@ -19,6 +19,13 @@
 /* The pool grows on demand to this many threads and keeps them until
  * stop(); requests beyond it wait in the queue. */
 #define MAX_WORKERS 64
+/* Peers not yet verified cost a reader thread each, for at most
+ * TLS_ACCEPT_HANDSHAKE_MS: this many at once, this many from one address;
+ * more are closed at accept. A cluster member holds one link per peer, so
+ * the caps only bite a flood. */
+#define MAX_HANDSHAKES 32
+#define MAX_HANDSHAKES_PER_ADDR 8
+#define LOG_EVERY_US (10u * 1000000u)   /* one refusal line per 10 s */
 
 struct tls_listener;
 
@@ -30,7 +37,9 @@ struct srv_conn {
     pthread_mutex_t wmu;       /* one frame at a time on the wire */
     int refs;                  /* under l->mu: the list's, one per job */
     int finished;              /* under l->mu: the reader returned */
+    int handshaking;           /* under l->mu: not verified yet */
     char peer[64];
+    size_t host_len;           /* peer[0..host_len): the address without port */
     struct srv_conn *next;
 };
 
@@ -65,6 +74,9 @@ struct tls_listener {
     int nworkers, idle;
     int stopping;
     int self_reap;             /* stop() ran on a worker: that worker frees l */
+    /* under mu: refusals a peer can cause at will, logged once per period */
+    uint64_t refuse_log_us;
+    unsigned refused;          /* since the last refusal line */
 };
 
 static uint64_t be64(const uint8_t *p)
@@ -246,16 +258,39 @@ static int pong(struct srv_conn *c, uint64_t id, const uint8_t *payload,
     return rc;
 }
 
+/* A WARN line for a refused peer, at most one per LOG_EVERY_US with the
+ * count of those since; the rest at debug level. */
+static void log_refusal(struct tls_listener *l, const char *peer, const char *why)
+{
+    uint64_t now = cf_tls_mono_us();
+    pthread_mutex_lock(&l->mu);
+    unsigned n = l->refused++;
+    int say = !l->refuse_log_us || now - l->refuse_log_us >= LOG_EVERY_US;
+    if (say) {
+        l->refuse_log_us = now;
+        l->refused = 0;
+    }
+    pthread_mutex_unlock(&l->mu);
+    if (say)
+        TLOG(l->in, CF_LOG_WARN, "refused cluster connection from %s: %s (%u more "
+             "refused since the last such line)", peer, why, n);
+    else
+        TLOG(l->in, CF_LOG_DEBUG, "refused cluster connection from %s: %s", peer, why);
+}
+
 static void *conn_main(void *arg)
 {
     struct srv_conn *c = arg;
     struct tls_listener *l = c->l;
     char why[256];
     gnutls_session_t s = NULL;
-    if (cf_tls_session_open(l->cred, c->fd, 1, TLS_HANDSHAKE_MS, &s, why,
-                            sizeof why)) {
-        TLOG(l->in, CF_LOG_WARN, "refused cluster connection from %s: %s",
-             c->peer, why);
+    int rc = cf_tls_session_open(l->cred, c->fd, 1, TLS_ACCEPT_HANDSHAKE_MS, &s, why,
+                                 sizeof why);
+    pthread_mutex_lock(&l->mu);
+    c->handshaking = 0;
+    pthread_mutex_unlock(&l->mu);
+    if (rc) {
+        log_refusal(l, c->peer, why);
         goto out;
     }
     c->s = s;
@@ -266,7 +301,7 @@ static void *conn_main(void *arg)
     for (;;) {
         uint8_t *f;
         uint32_t len;
-        int rc = cf_tls_read_frame(s, &f, &len);
+        rc = cf_tls_read_frame(s, &f, &len);
         if (rc) {
             if (rc == CF_EINVAL)
                 TLOG(l->in, CF_LOG_WARN, "closing %s: frame length out of "
@@ -350,7 +385,26 @@ static void accept_one(struct tls_listener *l)
     c->refs = 1;
     pthread_mutex_init(&c->wmu, NULL);
     cf_tls_peer_name(fd, c->peer, sizeof c->peer);
+    const char *colon = strrchr(c->peer, ':');
+    c->host_len = colon ? (size_t)(colon - c->peer) : strlen(c->peer);
     pthread_mutex_lock(&l->mu);
+    int all = 0, same = 0;
+    for (struct srv_conn *o = l->conns; o; o = o->next) {
+        if (!o->handshaking)
+            continue;
+        all++;
+        same += o->host_len == c->host_len && !memcmp(o->peer, c->peer, c->host_len);
+    }
+    if (all >= MAX_HANDSHAKES || same >= MAX_HANDSHAKES_PER_ADDR) {
+        pthread_mutex_unlock(&l->mu);
+        char why[96];
+        snprintf(why, sizeof why, "%d handshakes in progress (at most %d, %d per "
+                 "address)", all, MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDR);
+        log_refusal(l, c->peer, why);
+        conn_free(c);
+        return;
+    }
+    c->handshaking = 1;
     if (pthread_create(&c->reader, NULL, conn_main, c)) {
         pthread_mutex_unlock(&l->mu);
         TLOG(l->in, CF_LOG_ERROR, "cannot start a reader for %s", c->peer);

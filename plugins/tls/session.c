@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,6 +202,8 @@ int cf_tls_session_open(const struct tls_cred *c, int fd, int server,
         gnutls_deinit(s);
         return rc;
     }
+    struct timeval tv = {TLS_SEND_TIMEOUT_MS / 1000, (TLS_SEND_TIMEOUT_MS % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     *out = s;
     return 0;
 fail:
@@ -214,7 +217,9 @@ int cf_tls_send_all(gnutls_session_t s, const void *p, size_t n)
     const uint8_t *at = p;
     while (n) {
         ssize_t r = gnutls_record_send(s, at, n);
-        if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+        /* Sockets block, so AGAIN means the send timeout passed with the
+         * peer not reading: the frame is lost either way. */
+        if (r == GNUTLS_E_INTERRUPTED)
             continue;
         if (r <= 0)
             return CF_EUNAVAIL;

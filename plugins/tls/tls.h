@@ -15,6 +15,13 @@
 /* Bodies up to the server's 32 MiB max_request_size plus headers fit. */
 #define TLS_MAX_FRAME (64u << 20)
 #define TLS_HANDSHAKE_MS 10000
+/* The listening side's handshake bound: a cluster member on a sane network
+ * completes in milliseconds, while each unauthenticated peer holds a
+ * reader thread until it is done. */
+#define TLS_ACCEPT_HANDSHAKE_MS 2000
+/* A verified session's socket send timeout: a peer that stops reading
+ * fails the frame (and the link) instead of holding the write mutex. */
+#define TLS_SEND_TIMEOUT_MS 10000
 
 #define FRAME_REQUEST 1
 #define FRAME_RESPONSE 2

@@ -6,6 +6,16 @@ storage "bdb" {
 listener "tcp" {
   address     = "127.0.0.1:8200"
   tls_disable = true
+
+  # Limits per connection (Vault's names and defaults; "0" means none).
+  # http_read_header_timeout = "10s"  # accept to the end of the headers
+  # http_read_timeout        = "30s"  # the headers and the whole body
+  # http_write_timeout       = "0"    # sending the reply
+  # http_idle_timeout        = "5m"   # between keep-alive requests
+  # max_request_duration     = "90s"  # end of the headers to the reply
+  # max_request_size         = 33554432
+  # Coffer's own: connections one client address may hold (0 = no cap).
+  # max_connections_per_address = 256
 }
 
 api_addr  = "http://127.0.0.1:8200"

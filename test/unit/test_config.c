@@ -392,6 +392,61 @@ static void test_err_request_size(void)
                "the default, 32 MiB)");
 }
 
+/* Vault's listener deadlines with its defaults, an explicit 0 kept as
+ * "none", and the per-address cap. */
+static void test_connection_limits(void)
+{
+    struct cf_config *c = ok(STORAGE PLAIN);
+    if (c) {
+        const struct cf_listener_cfg *l = &c->listeners[0];
+        CF_ASSERT_INT_EQ(l->http_read_header_timeout, 10);
+        CF_ASSERT_INT_EQ(l->http_read_timeout, 30);
+        CF_ASSERT_INT_EQ(l->http_write_timeout, 0);
+        CF_ASSERT_INT_EQ(l->http_idle_timeout, 300);
+        CF_ASSERT_INT_EQ(l->max_connections_per_address, 256);
+        cf_config_free(c);
+    }
+    c = ok(STORAGE "listener \"tcp\" {\n tls_disable = true\n"
+           " http_read_header_timeout = \"2s\"\n http_read_timeout = \"1m\"\n"
+           " http_write_timeout = 45\n http_idle_timeout = 0\n"
+           " max_connections_per_address = 0\n}\n");
+    if (c) {
+        const struct cf_listener_cfg *l = &c->listeners[0];
+        CF_ASSERT_INT_EQ(l->http_read_header_timeout, 2);
+        CF_ASSERT_INT_EQ(l->http_read_timeout, 60);
+        CF_ASSERT_INT_EQ(l->http_write_timeout, 45);
+        CF_ASSERT_INT_EQ(l->http_idle_timeout, 0);
+        CF_ASSERT_INT_EQ(l->max_connections_per_address, 0);
+        cf_config_free(c);
+    }
+    c = ok("{\"storage\": {\"inmem\": {}}, \"listener\": {\"tcp\": {\"tls_disable\": true,"
+           " \"http_idle_timeout\": \"10m\", \"max_connections_per_address\": 8}}}");
+    if (c) {
+        CF_ASSERT_INT_EQ(c->listeners[0].http_idle_timeout, 600);
+        CF_ASSERT_INT_EQ(c->listeners[0].max_connections_per_address, 8);
+        cf_config_free(c);
+    }
+    if (cf_config_default(&c) == 0) {
+        CF_ASSERT_INT_EQ(c->listeners[0].http_read_header_timeout, 10);
+        CF_ASSERT_INT_EQ(c->listeners[0].max_connections_per_address, 256);
+        cf_config_free(c);
+    }
+    EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n http_read_timeout = \"soon\"\n}\n",
+               "c.hcl:4: listener \"tcp\": \"http_read_timeout\" must be a duration such "
+               "as \"768h\", \"30m\", \"45s\" or a number of seconds");
+    EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n max_connections_per_address = -1\n}\n",
+               "c.hcl:4: listener \"tcp\": \"max_connections_per_address\" must not be "
+               "negative (0 means no cap)");
+    EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n max_connections_per_address = \"many\"\n}\n",
+               "c.hcl:4: listener \"tcp\": \"max_connections_per_address\" must be an integer");
+    EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n http_read_header_timout = \"2s\"\n}\n",
+               "c.hcl:4: listener \"tcp\": unknown key \"http_read_header_timout\" (did you mean "
+               "\"http_read_header_timeout\"?)");
+    EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n max_connection_per_address = 1\n}\n",
+               "c.hcl:4: listener \"tcp\": unknown key \"max_connection_per_address\" (did you mean "
+               "\"max_connections_per_address\"?)");
+}
+
 static void test_addresses(void)
 {
     static const char *const bad[] = {
@@ -672,6 +727,7 @@ int main(void)
         { "error: blocks", test_err_blocks },
         { "error: tls", test_err_tls },
         { "error: max_request_size", test_err_request_size },
+        { "listener connection limits", test_connection_limits },
         { "listener addresses", test_addresses },
         { "cluster_addr derived", test_cluster_addr_derived },
         { "error: api_addr/cluster_addr", test_err_api_cluster_addr },

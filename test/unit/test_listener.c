@@ -13,6 +13,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -948,12 +952,86 @@ static void test_tls_bad_files(void)
     tls_cleanup(&f);
 }
 
+static int raw_connect(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Milliseconds until the server closes fd, sending one byte of trickle (if
+ * any) each 200 ms; -1 if still open after limit_ms. */
+static long ms_until_closed(int fd, const char *trickle, long limit_ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (size_t i = 0;; i++) {
+        if (trickle && trickle[i % strlen(trickle)] &&
+            send(fd, trickle + i % strlen(trickle), 1, MSG_NOSIGNAL) < 0)
+            break;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        char b[256];
+        if (poll(&p, 1, 200) > 0 && recv(fd, b, sizeof b, 0) <= 0)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > limit_ms)
+            return -1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
+/* MHD's timeout only measures silence: a trickle must still be cut by the
+ * header and read deadlines, and the listener serve afterwards. */
+static void test_deadlines(void)
+{
+    struct cf_listener_cfg cfg = plain_cfg();
+    cfg.http_read_header_timeout = 1;
+    cfg.http_read_timeout = 2;
+    struct cf_http_listener *l = start(&cfg);
+    if (!l)
+        return;
+    uint16_t p = cf_http_listener_port(l);
+    int fd = raw_connect(p);
+    long ms = ms_until_closed(fd, NULL, 8000);
+    CU_ASSERT(ms >= 900 && ms <= 4000);
+    if (!(ms >= 900 && ms <= 4000))
+        printf("silent connection closed after %ld ms, want about 1000\n", ms);
+    close(fd);
+    fd = raw_connect(p);
+    ms = ms_until_closed(fd, "GET /v1/x HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 8000);
+    CU_ASSERT(ms >= 900 && ms <= 4000);
+    if (!(ms >= 900 && ms <= 4000))
+        printf("header trickle closed after %ld ms, want about 1000\n", ms);
+    close(fd);
+    fd = raw_connect(p);
+    const char *head = "POST /v1/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+    CF_ASSERT_INT_EQ(send(fd, head, strlen(head), MSG_NOSIGNAL), (long)strlen(head));
+    ms = ms_until_closed(fd, "          ", 10000);
+    CU_ASSERT(ms >= 1900 && ms <= 5000);
+    if (!(ms >= 1900 && ms <= 5000))
+        printf("body trickle closed after %ld ms, want about 2000\n", ms);
+    close(fd);
+    struct req_opts o = {0};
+    struct reply r;
+    get(p, "/v1/after", &o, &r);
+    CF_ASSERT_INT_EQ(r.status, 200);
+    reply_free(&r);
+    cf_http_listener_stop(l);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_ALL);
     static const struct cf_test_case cases[] = {
         {"keep-alive", test_keep_alive},
+        {"header and read deadlines", test_deadlines},
         {"methods map to ops, 405", test_methods},
         {"query and path decoding, 400, 404", test_query_and_path},
         {"JSON and form bodies", test_bodies},
