@@ -150,8 +150,7 @@ static struct cf_request *mkreq(enum cf_op op, const char *path, const char *bod
     r->op = op;
     r->path = strdup(path);
     if (body) {
-        char err[128];
-        r->data = cf_json_parse(body, strlen(body), err, sizeof err);
+        cf_json_parse(body, strlen(body), &r->data, NULL);
         CU_ASSERT_FATAL(r->data != NULL);
     }
     if (query) {
@@ -220,8 +219,10 @@ static int call(struct fx *f, enum cf_op op, const char *path, const char *body,
 static const char *jget(const struct cf_result *res, char *out, size_t outlen, ...)
 {
     const char *text = res->data ? res->data : res->raw;
-    char err[128];
-    yajl_val root = text ? cf_json_parse(text, strlen(text), err, sizeof err) : NULL, v = root;
+    yajl_val root = NULL;
+    if (text)
+        cf_json_parse(text, strlen(text), &root, NULL);
+    yajl_val v = root;
     va_list ap;
     va_start(ap, outlen);
     for (const char *k; v && (k = va_arg(ap, const char *));)
