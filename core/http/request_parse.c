@@ -432,11 +432,11 @@ int cf_http_request_body(struct cf_request *r, struct coffer_err *err)
     }
     if (v->type == yajl_t_null) {
         /* Go decodes null into a nil map without complaint. */
-        yajl_tree_free(v);
+        cf_json_free(v);
         return 0;
     }
     if (v->type != yajl_t_object) {
-        yajl_tree_free(v);
+        cf_json_free(v);
         coffer_err_set(err, "failed to parse JSON input: body must be a JSON object");
         return CF_EINVAL;
     }

@@ -5,3 +5,9 @@ libcfutil_a_SOURCES = core/util/buf.c core/util/buf.h core/util/secret.c \
 	core/util/secret.h core/util/encode.c core/util/encode.h core/util/json.c \
 	core/util/json.h core/util/log.c core/util/log.h core/util/timeutil.c \
 	core/util/timeutil.h core/util/strerror.c core/util/strerror.h
+
+check_PROGRAMS += test/unit/test_json
+TESTS += test/unit/test_json
+test_unit_test_json_SOURCES = test/unit/test_json.c
+test_unit_test_json_LDADD = libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_json_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)

@@ -121,7 +121,7 @@ static void reply_free(struct reply *r)
     cf_buf_free(&r->body);
     cf_buf_free(&r->headers);
     if (r->json)
-        yajl_tree_free(r->json);
+        cf_json_free(r->json);
     memset(r, 0, sizeof *r);
 }
 
