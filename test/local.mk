@@ -2,11 +2,13 @@
 TESTS += test/integration/api_dev.sh test/integration/cli.sh test/integration/bdb_durability.sh \
 	test/integration/config_errors.sh test/integration/hvac_client.sh \
 	test/integration/ha_zk.sh test/integration/forwarding.sh test/integration/haproxy.sh
+TESTS += test/integration/hostile_parse.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/integration/ha_zk.sh test/integration/cluster.sh \
 	test/integration/forwarding.sh test/integration/haproxy.sh \
 	test/unit/cf_test.h test/unit/mem_storage.c \
+	test/integration/hostile_parse.sh \
 	test/unit/mem_storage.h
 # The benchmark harness ships in the tarball but is not part of `make check`.
 EXTRA_DIST += test/bench/run test/bench/README.md test/bench/bare_server.c \
