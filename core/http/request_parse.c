@@ -422,8 +422,13 @@ static int form_pairs(const char *body, size_t len, struct pairs *v, struct coff
             if (!rc)
                 rc = eq ? pct_decode(eq + 1, (size_t)(stop - eq - 1), 1, 0, &val)
                         : ((val = strdup("")) ? 0 : CF_ENOMEM);
+            /* refused here, as in JSON bodies, rather than stored */
+            if (!rc && (!cf_json_utf8_valid(k, strlen(k)) ||
+                        !cf_json_utf8_valid(val, strlen(val))))
+                rc = CF_EINVAL;
             if (rc) {
                 free(k);
+                cf_free_secret_str(val);
                 coffer_err_set(err, "%s", rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
                 return rc;
             }

@@ -105,7 +105,8 @@ static void value_at(struct cf_json *j, yajl_val v, int depth)
         cf_json_null(j);
         return;
     }
-    if (depth > CF_JSON_MAX_DEPTH) {
+    /* depth counts containers, as the parser's limit does */
+    if (depth > CF_JSON_MAX_DEPTH && (v->type == yajl_t_object || v->type == yajl_t_array)) {
         if (!j->err)
             j->err = CF_EINVAL;
         return;
@@ -191,10 +192,9 @@ struct builder {
     const char *why;                    /* set when a callback refuses */
 };
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
- * U+10FFFF, and no NUL, which every consumer would read as the end. */
-static int utf8_ok(const unsigned char *s, size_t n)
+int cf_json_utf8_valid(const char *text, size_t n)
 {
+    const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i < n; ) {
         unsigned c = s[i];
         size_t len;
@@ -229,7 +229,7 @@ static int utf8_ok(const unsigned char *s, size_t n)
 
 static int refuse_str(struct builder *b, const unsigned char *s, size_t n)
 {
-    if (utf8_ok(s, n))
+    if (cf_json_utf8_valid((const char *)s, n))
         return 0;
     b->why = memchr(s, 0, n) ? "NUL character in JSON string"
                              : "invalid UTF-8 in JSON string";

@@ -51,6 +51,10 @@ void cf_json_abort(struct cf_json *j);
  * surrogate, past U+10FFFF) in a string or key; CF_ENOMEM. err may be
  * NULL. The message never quotes the input. */
 int cf_json_parse(const char *text, size_t len, yajl_val *out, struct coffer_err *err);
+/* 1 when n bytes are strict UTF-8 (RFC 3629: no overlong form, surrogate
+ * or code point past U+10FFFF) without a NUL, which every consumer would
+ * read as the end; what cf_json_parse asks of strings and keys. */
+int cf_json_utf8_valid(const char *s, size_t n);
 /* Frees a tree from cf_json_parse without recursion, zeroing its strings
  * and numbers first. NULL is fine. */
 void cf_json_free(yajl_val v);

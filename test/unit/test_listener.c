@@ -405,9 +405,11 @@ static void test_form_linear(void)
     CF_ASSERT_STR_EQ(err.msg, "too many fields (limit 10000)");
     CU_ASSERT(json == NULL);
     free(body);
-    t = "a=%00";
-    CF_ASSERT_INT_EQ(cf_http_form_to_json(t, strlen(t), &json, &err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err.msg, "invalid encoding");
+    static const char *const bad[] = {"a=%00", "a=%C0%AF", "%ED%A0%80=1", "k=\xF4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CF_ASSERT_INT_EQ(cf_http_form_to_json(bad[i], strlen(bad[i]), &json, &err), CF_EINVAL);
+        CF_ASSERT_STR_EQ(err.msg, "invalid encoding");
+    }
 }
 
 static void test_bodies(void)
