@@ -212,7 +212,7 @@ void cf_kvdata_free(struct cf_kvdata *d)
     free(d->keys);
     free(d->vals);
     if (d->json)
-        yajl_tree_free(d->json);
+        cf_json_free(d->json);
     memset(d, 0, sizeof *d);
 }
 
@@ -290,7 +290,7 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
             buf_free_secret(&b);
             if (prc || v->type != yajl_t_object) {
                 if (v)
-                    yajl_tree_free(v);
+                    cf_json_free(v);
                 coffer_err_set(err, "failed to parse JSON input: %s",
                                prc ? perr.msg : "not a JSON object");
                 rc = CF_EINVAL;

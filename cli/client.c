@@ -120,7 +120,7 @@ inval:
 void cf_resp_free(struct cf_resp *r)
 {
     if (r->json)
-        yajl_tree_free(r->json);
+        cf_json_free(r->json);
     if (r->body)
         cf_free_secret(r->body, r->len);
     r->json = NULL;

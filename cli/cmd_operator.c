@@ -111,7 +111,7 @@ static int do_init(struct cf_cli *cli, int argc, char **argv)
             cf_json_parse(text, strlen(text), &v, NULL);
             code = cf_cli_print_json(cli, v);
             if (v)
-                yajl_tree_free(v);
+                cf_json_free(v);
             cf_free_secret_str(text);
         }
         cf_resp_free(&r);
@@ -309,7 +309,7 @@ static int print_members(struct cf_cli *cli, yajl_val nodes)
             cf_json_parse(text, strlen(text), &v, NULL);
             code = cf_cli_print_json(cli, v);
             if (v)
-                yajl_tree_free(v);
+                cf_json_free(v);
             free(text);
         }
         return code;

@@ -67,7 +67,7 @@ static int print_status_json(struct cf_cli *cli, yajl_val st, yajl_val leader)
     free(text);
     int code = cf_cli_print_json(cli, v);
     if (v)
-        yajl_tree_free(v);
+        cf_json_free(v);
     return code;
 }
 
@@ -198,7 +198,7 @@ int cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
     cf_resp_free(&st);
     cf_resp_free(&ld);
     if (sealed_ha)
-        yajl_tree_free(sealed_ha);
+        cf_json_free(sealed_ha);
     if (code)
         return code;
     return sealed ? CF_EXIT_API : CF_EXIT_OK;

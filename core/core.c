@@ -324,7 +324,7 @@ static int cluster_info(struct cf_core *c)
         snprintf(c->cluster_id, sizeof c->cluster_id, "%s", id);
     }
     if (v)
-        yajl_tree_free(v);
+        cf_json_free(v);
     return n && id ? 0 : CF_EIO;
 }
 

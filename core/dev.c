@@ -66,7 +66,7 @@ int cf_dev_setup(struct cf_core *c, const struct cf_dev_opts *o, char **unseal_k
         cf_json_parse(body, strlen(body), &v, NULL);
         rc = v ? cf_core_mount(c, "secret/", "kv", v, err) : CF_ENOMEM;
         if (v)
-            yajl_tree_free(v);
+            cf_json_free(v);
     }
     cf_seal_keys_free(keys);
     cf_free_secret_str(hex);

@@ -10,11 +10,14 @@ TESTS += test/integration/hostile_numbers.sh
 # Hostile input (issue #9): connection caps and deadlines.
 TESTS += test/integration/hostile_conn.sh
 EXTRA_DIST += test/integration/hostile_conn.sh
+# Hostile input (issue #9): bodies and paths.
+TESTS += test/integration/hostile_parse.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \
 	test/integration/bdb_durability.sh test/integration/config_errors.sh \
 	test/integration/hvac_client.sh test/integration/ha_zk.sh test/integration/cluster.sh \
 	test/integration/forwarding.sh test/integration/haproxy.sh test/integration/hostile_numbers.sh \
 	test/unit/cf_test.h test/unit/mem_storage.c \
+	test/integration/hostile_parse.sh \
 	test/unit/mem_storage.h
 # Hostile input (issue #9): parameter constraints and policy names.
 TESTS += test/integration/hostile_acl.sh

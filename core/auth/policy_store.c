@@ -193,11 +193,11 @@ static int load(struct cf_policy_store *ps, const char *name,
         return rc;
     const char *raw = cf_json_get_str(v, "raw");
     if (!raw) {
-        yajl_tree_free(v);
+        cf_json_free(v);
         return CF_EIO;
     }
     rc = cf_policy_parse(name, raw, strlen(raw), out, NULL);
-    yajl_tree_free(v);
+    cf_json_free(v);
     return rc == CF_EINVAL ? CF_EIO : rc;
 }
 

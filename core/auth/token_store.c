@@ -286,7 +286,7 @@ static int load_key(struct cf_token_store *s, const char *key,
     if (rc)
         return rc;
     rc = decode(v, out);
-    yajl_tree_free(v);
+    cf_json_free(v);
     return rc;
 }
 
@@ -555,7 +555,7 @@ static int accessor_token_key(struct cf_token_store *s, const char *accessor,
         rc = CF_ENOENT;
     else
         memcpy(key, tk, KEY_HEX);
-    yajl_tree_free(v);
+    cf_json_free(v);
     return rc;
 }
 
@@ -934,7 +934,7 @@ int cf_token_list_accessors(struct cf_token_store *s, char ***out, size_t *n)
         const char *acc = cf_json_get_str(v, "accessor");
         if (acc && !(res[cnt++] = strdup(acc)))
             rc = CF_ENOMEM;
-        yajl_tree_free(v);
+        cf_json_free(v);
     }
     cf_strv_free(keys, nk);
     pthread_mutex_unlock(&s->mu);

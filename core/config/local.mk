@@ -15,8 +15,8 @@ test_unit_test_config_LDADD = libcfconfig.a libcfrequest.a libcfutil.a $(CUNIT_L
 test_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 
 # Standalone replay of the seeds plus deterministic mutations; for libFuzzer
-# build test/fuzz/fuzz_hcl.c alone with clang -fsanitize=fuzzer instead.
-test_fuzz_fuzz_hcl_SOURCES = test/fuzz/fuzz_hcl.c
+# see test/fuzz/fuzz.h and test/fuzz/libfuzzer.sh.
+test_fuzz_fuzz_hcl_SOURCES = test/fuzz/fuzz_hcl.c test/fuzz/standalone.c test/fuzz/fuzz.h
 test_fuzz_fuzz_hcl_LDADD = libcfconfig.a libcfrequest.a libcfutil.a $(CF_CORE_LIBS)
-test_fuzz_fuzz_hcl_CFLAGS = $(AM_CFLAGS) -DCF_FUZZ_STANDALONE
+test_fuzz_fuzz_hcl_CFLAGS = $(AM_CFLAGS)
 EXTRA_DIST += test/fuzz/seeds

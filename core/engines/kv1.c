@@ -69,13 +69,13 @@ static int do_read(const struct cf_view *v, const struct cf_kv_passthrough *o,
     cf_json_parse((const char *)val, len, &secret, NULL);
     if (!secret || secret->type != yajl_t_object) {
         if (secret)
-            yajl_tree_free(secret);
+            cf_json_free(secret);
         cf_free_secret(val, len);
         return CF_EIO;
     }
     char *text = malloc(len + 1);
     if (!text) {
-        yajl_tree_free(secret);
+        cf_json_free(secret);
         cf_free_secret(val, len);
         return CF_ENOMEM;
     }
@@ -86,7 +86,7 @@ static int do_read(const struct cf_view *v, const struct cf_kv_passthrough *o,
     res->mount_type = o->mount_type;
     if (o->lease)
         res->lease_duration = secret_ttl(secret, o->default_ttl);
-    yajl_tree_free(secret);
+    cf_json_free(secret);
     return 0;
 }
 

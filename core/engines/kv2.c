@@ -31,7 +31,7 @@ static int config_load(const struct cf_view *v, struct cf_kv2_config *c)
         c->cas_required = b;
     if (!cf_json_get_int(r, "delete_version_after", &x))
         c->dva = x;
-    yajl_tree_free(r);
+    cf_json_free(r);
     return 0;
 }
 

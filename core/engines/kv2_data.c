@@ -153,7 +153,7 @@ static int data_read(struct cf_mount *m, struct cf_kv_state *s,
 out:
     pthread_rwlock_unlock(lk);
     if (data)
-        yajl_tree_free(data);
+        cf_json_free(data);
     cf_kv2_meta_free(meta);
     return rc;
 }
@@ -348,7 +348,7 @@ static int data_write(struct cf_mount *m, struct cf_kv_state *s,
 out:
     pthread_rwlock_unlock(lk);
     if (cur)
-        yajl_tree_free(cur);
+        cf_json_free(cur);
     cf_free_secret_str(text);
     cf_kv2_meta_free(meta);
     return rc;

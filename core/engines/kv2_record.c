@@ -165,11 +165,11 @@ int cf_kv2_meta_load(const struct cf_view *v, const char *path,
         return rc;
     struct cf_kv2_meta *m = cf_kv2_meta_new();
     if (!m) {
-        yajl_tree_free(r);
+        cf_json_free(r);
         return CF_ENOMEM;
     }
     rc = parse_record(r, m);
-    yajl_tree_free(r);
+    cf_json_free(r);
     if (rc) {
         cf_kv2_meta_free(m);
         return rc;

@@ -200,7 +200,7 @@ static void on_echo(void *arg, const char *node_info, const char *peer_addr)
     const char *id = cf_json_get_str(v, "node_id");
     if (!id || !*id) {
         if (v)
-            yajl_tree_free(v);
+            cf_json_free(v);
         return;
     }
     pthread_mutex_lock(&f->mu);
@@ -222,7 +222,7 @@ static void on_echo(void *arg, const char *node_info, const char *peer_addr)
         p->last_echo_ns = cf_now_ns();
     }
     pthread_mutex_unlock(&f->mu);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 void cf_forwarder_cluster_start(struct cf_forwarder *f, const char *cert_pem,

@@ -5,40 +5,9 @@
 #include "util/secret.h"
 #include "util/timeutil.h"
 #include <coffer/errors.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* yajl_gen allocator that wipes every block it gives back, so the growing
- * output buffer leaves no copy of the key in freed heap memory. */
-static void *z_malloc(void *ctx, size_t sz)
-{
-    (void)ctx;
-    return malloc(sz);
-}
-
-static void z_free(void *ctx, void *p)
-{
-    (void)ctx;
-    if (p)
-        cf_free_secret(p, malloc_usable_size(p));
-}
-
-static void *z_realloc(void *ctx, void *p, size_t sz)
-{
-    if (!p)
-        return z_malloc(ctx, sz);
-    void *n = malloc(sz);
-    if (!n)
-        return NULL;
-    size_t old = malloc_usable_size(p);
-    memcpy(n, p, old < sz ? old : sz);
-    z_free(ctx, p);
-    return n;
-}
-
-static const yajl_alloc_funcs zeroing_alloc = { z_malloc, z_realloc, z_free, NULL };
 
 static int nonempty(const char *s) { return s && *s; }
 
@@ -50,11 +19,10 @@ int cf_advert_encode(const struct cf_advert *a, char **json)
     char since[40];
     cf_time_rfc3339nano(a->active_since_ns, since);
 
-    /* cf_json_init would use yajl's default allocator: build it ourselves. */
-    struct cf_json j = { yajl_gen_alloc(&zeroing_alloc), 0 };
-    if (!j.g)
+    /* cf_json's allocator wipes the buffers that held the key */
+    struct cf_json j;
+    if (cf_json_init(&j))
         return CF_ENOMEM;
-    yajl_gen_config(j.g, yajl_gen_validate_utf8, 1);
     cf_json_obj_open(&j);
     cf_json_kstr(&j, "redirect_addr", a->api_addr);
     cf_json_kstr(&j, "cluster_addr", a->cluster_addr ? a->cluster_addr : "");
@@ -65,23 +33,7 @@ int cf_advert_encode(const struct cf_advert *a, char **json)
     cf_json_kstr(&j, "hostname", a->hostname ? a->hostname : "");
     cf_json_obj_close(&j);
 
-    int rc = j.err;
-    const unsigned char *buf;
-    size_t len;
-    if (!rc && yajl_gen_get_buf(j.g, &buf, &len) != yajl_gen_status_ok)
-        rc = CF_EINVAL;
-    if (!rc) {
-        char *s = malloc(len + 1);
-        if (!s) {
-            rc = CF_ENOMEM;
-        } else {
-            memcpy(s, buf, len);
-            s[len] = '\0';
-            *json = s;
-        }
-    }
-    cf_json_abort(&j);   /* frees through z_free */
-    return rc;
+    return cf_json_finish(&j, json);
 }
 
 static int digits(const char **p, int n, int *out)
@@ -167,15 +119,9 @@ int cf_advert_decode(const char *json, size_t len, struct cf_advert **out)
 {
     if (!json || !out)
         return CF_EINVAL;
-    /* Our own copy rather than cf_json_parse's, so that it can be wiped. */
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return CF_ENOMEM;
-    memcpy(copy, json, len);
-    copy[len] = '\0';
-    yajl_val root = strlen(copy) == len ? yajl_tree_parse(copy, NULL, 0) : NULL;
-    cf_free_secret(copy, len + 1);
-    if (!root)
+    /* cf_json_parse wipes its buffers and the tree on free */
+    yajl_val root = NULL;
+    if (cf_json_parse(json, len, &root, NULL))
         return CF_EINVAL;
 
     struct cf_advert *a = calloc(1, sizeof *a);
@@ -202,7 +148,7 @@ int cf_advert_decode(const char *json, size_t len, struct cf_advert **out)
     yajl_val key = cf_json_get(root, "cluster_key");
     if (key && key->type == yajl_t_string)
         cf_zero(key->u.string, strlen(key->u.string));
-    yajl_tree_free(root);
+    cf_json_free(root);
     if (rc) {
         cf_advert_free(a);
         return rc;

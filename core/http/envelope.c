@@ -90,7 +90,7 @@ static int render_injected(const struct cf_result *res, struct cf_buf *b)
                 rc = put_json(b, NULL, d->u.object.values[i]);
         }
     }
-    yajl_tree_free(d);
+    cf_json_free(d);
     return rc;
 }
 

@@ -16,3 +16,14 @@ test_unit_test_envelope_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -Wno-format-trunca
 test_unit_test_listener_SOURCES = test/unit/test_listener.c
 test_unit_test_listener_LDADD = libcfhttp.a libcfrequest.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
 test_unit_test_listener_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -Wno-format-truncation
+
+# Seeds and mutations of test/fuzz/seeds/{form,path} in `make check`
+# (fuzz.h): the form decoder and the URL → path router.
+check_PROGRAMS += test/fuzz/fuzz_form test/fuzz/fuzz_path
+TESTS += test/fuzz/fuzz_form test/fuzz/fuzz_path
+test_fuzz_fuzz_form_SOURCES = test/fuzz/fuzz_form.c test/fuzz/standalone.c test/fuzz/fuzz.h
+test_fuzz_fuzz_form_LDADD = libcfhttp.a libcfrequest.a libcfutil.a $(CF_CORE_LIBS)
+test_fuzz_fuzz_form_CFLAGS = $(AM_CFLAGS)
+test_fuzz_fuzz_path_SOURCES = test/fuzz/fuzz_path.c test/fuzz/standalone.c test/fuzz/fuzz.h
+test_fuzz_fuzz_path_LDADD = libcfhttp.a libcfrequest.a libcfutil.a $(CF_CORE_LIBS)
+test_fuzz_fuzz_path_CFLAGS = $(AM_CFLAGS)

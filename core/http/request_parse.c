@@ -60,6 +60,29 @@ static int pct_decode(const char *s, size_t n, int plus, int strict, char **out)
     return 0;
 }
 
+/* Vault (>= 1.19.16) and OpenBao refuse uncleaned paths: ".." would climb
+ * out of a mount's storage view, "." and empty segments would name one
+ * secret or mount twice. A single trailing '/' stays, LIST needs it.
+ * Control bytes are refused so that a path can go into a log line. */
+static int clean_path(const char *p)
+{
+    for (const unsigned char *c = (const unsigned char *)p; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return 0;
+    if (!*p)
+        return 1;
+    for (const char *seg = p; seg; ) {
+        const char *end = strchr(seg, '/');
+        size_t n = end ? (size_t)(end - seg) : strlen(seg);
+        if (n == 0 && end)
+            return 0;
+        if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+            return 0;
+        seg = end ? end + 1 : NULL;
+    }
+    return 1;
+}
+
 int cf_http_route(const char *url, char **path)
 {
     if (strncmp(url, "/v1/", 4))
@@ -68,15 +91,9 @@ int cf_http_route(const char *url, char **path)
     int rc = pct_decode(url + 4, strlen(url + 4), 0, 1, &p);
     if (rc)
         return rc;
-    /* ".." would let a path climb out of a mount's storage view. */
-    for (const char *seg = p; seg; ) {
-        const char *end = strchr(seg, '/');
-        size_t n = end ? (size_t)(end - seg) : strlen(seg);
-        if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-            free(p);
-            return CF_EINVAL;
-        }
-        seg = end ? end + 1 : NULL;
+    if (!clean_path(p)) {
+        free(p);
+        return CF_EINVAL;
     }
     *path = p;
     return 0;
@@ -343,63 +360,116 @@ static int is_form(const char *ct)
     return next == '\0' || next == ';' || next == ' ';
 }
 
-/* Form fields → a JSON object text; repeated keys are joined with commas
- * as Vault's parseFormRequest does. */
-static int form_to_json(const char *body, size_t len, char **json)
+/* Orders field indices by key, then by position, so that equal keys are
+ * adjacent and in body order. */
+struct by_key {
+    const struct cf_pair *p;
+    size_t i;
+};
+
+static int cmp_key(const void *a, const void *b)
 {
-    struct pairs v = {0};
+    const struct by_key *x = a, *y = b;
+    int c = strcmp(x->p[x->i].key, y->p[y->i].key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Joins each run of equal keys into the slot of its first field: joined[i]
+ * is set for first fields only. Sorting keeps this O(n log n). */
+static int join_repeats(const struct pairs *v, char **joined)
+{
+    struct by_key *o = malloc((v->n ? v->n : 1) * sizeof *o);
+    if (!o)
+        return CF_ENOMEM;
+    for (size_t i = 0; i < v->n; i++)
+        o[i] = (struct by_key){v->p, i};
+    qsort(o, v->n, sizeof *o, cmp_key);
+    int rc = 0;
+    for (size_t a = 0, b; a < v->n && !rc; a = b) {
+        struct cf_buf out = {0};
+        for (b = a; b < v->n && !rc &&
+                    !strcmp(v->p[o[b].i].key, v->p[o[a].i].key); b++)
+            rc = (b > a && cf_buf_puts(&out, ",")) || cf_buf_puts(&out, v->p[o[b].i].value)
+                     ? CF_ENOMEM : 0;
+        if (!rc && !out.data && !(out.data = strdup("")))
+            rc = CF_ENOMEM;
+        if (rc)
+            cf_free_secret(out.data, out.len);
+        else
+            joined[o[a].i] = out.data;
+    }
+    free(o);
+    return rc;
+}
+
+/* Splits a form body into decoded pairs; refuses more than the field cap
+ * before decoding anything past it. */
+static int form_pairs(const char *body, size_t len, struct pairs *v, struct coffer_err *err)
+{
     const char *p = body, *end = body + len;
-    while (p < end && !v.err) {
+    while (p < end && !v->err) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(stop - p));
         char *k = NULL, *val = NULL;
         if (stop > p) {
+            if (v->n == CF_HTTP_MAX_FORM_FIELDS) {
+                coffer_err_set(err, "too many fields (limit %d)", CF_HTTP_MAX_FORM_FIELDS);
+                return CF_EINVAL;
+            }
             const char *kend = eq ? eq : stop;
             int rc = pct_decode(p, (size_t)(kend - p), 1, 0, &k);
             if (!rc)
                 rc = eq ? pct_decode(eq + 1, (size_t)(stop - eq - 1), 1, 0, &val)
                         : ((val = strdup("")) ? 0 : CF_ENOMEM);
+            /* refused here, as in JSON bodies, rather than stored */
+            if (!rc && (!cf_json_utf8_valid(k, strlen(k)) ||
+                        !cf_json_utf8_valid(val, strlen(val))))
+                rc = CF_EINVAL;
             if (rc) {
                 free(k);
-                pairs_free(&v);
+                cf_free_secret_str(val);
+                coffer_err_set(err, "%s", rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
                 return rc;
             }
-            push(&v, k, val);
+            push(v, k, val);
         }
         p = stop + 1;
     }
-    if (v.err) {
-        pairs_free(&v);
-        return CF_ENOMEM;
+    if (v->err)
+        coffer_err_set(err, "out of memory");
+    return v->err;
+}
+
+int cf_http_form_to_json(const char *body, size_t len, char **json, struct coffer_err *err)
+{
+    struct pairs v = {0};
+    char **joined = NULL;
+    struct cf_json j = {0};
+    int rc = form_pairs(body, len, &v, err);
+    if (!rc && !(joined = calloc(v.n ? v.n : 1, sizeof *joined)))
+        rc = CF_ENOMEM;
+    if (!rc)
+        rc = join_repeats(&v, joined);
+    if (!rc)
+        rc = cf_json_init(&j);
+    if (!rc) {
+        cf_json_obj_open(&j);
+        for (size_t i = 0; i < v.n; i++)
+            if (joined[i])
+                cf_json_kstr(&j, v.p[i].key, joined[i]);
+        cf_json_obj_close(&j);
+        rc = cf_json_finish(&j, json);
+        if (rc == CF_EINVAL)
+            coffer_err_set(err, "invalid encoding");
     }
-    struct cf_json j;
-    if (cf_json_init(&j)) {
-        pairs_free(&v);
-        return CF_ENOMEM;
-    }
-    cf_json_obj_open(&j);
-    for (size_t i = 0; i < v.n; i++) {
-        int seen = 0;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = !strcmp(v.p[k].key, v.p[i].key);
-        if (seen)
-            continue;
-        struct cf_buf joined = {0};
-        int rc = cf_buf_puts(&joined, v.p[i].value);
-        for (size_t k = i + 1; k < v.n && !rc; k++)
-            if (!strcmp(v.p[k].key, v.p[i].key))
-                rc = cf_buf_puts(&joined, ",") || cf_buf_puts(&joined, v.p[k].value);
-        cf_json_key(&j, v.p[i].key);
-        cf_json_strn(&j, joined.data ? joined.data : "", joined.len);
-        if (joined.data)
-            cf_free_secret(joined.data, joined.len);
-        if (rc)
-            j.err = CF_ENOMEM;
-    }
-    cf_json_obj_close(&j);
+    if (rc == CF_ENOMEM)
+        coffer_err_set(err, "out of memory");
+    for (size_t i = 0; joined && i < v.n; i++)
+        cf_free_secret_str(joined[i]);
+    free(joined);
     pairs_free(&v);
-    return cf_json_finish(&j, json);
+    return rc;
 }
 
 int cf_http_request_body(struct cf_request *r, struct coffer_err *err)
@@ -415,10 +485,9 @@ int cf_http_request_body(struct cf_request *r, struct coffer_err *err)
         first++;
     if (is_form(r->content_type) && *first != '{') {
         char *json = NULL;
-        int rc = form_to_json(r->body, r->body_len, &json);
+        int rc = cf_http_form_to_json(r->body, r->body_len, &json, &perr);
         if (rc) {
-            coffer_err_set(err, "failed to parse form input: %s",
-                           rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
+            coffer_err_set(err, "failed to parse form input: %s", perr.msg);
             return rc;
         }
         cf_json_parse(json, strlen(json), &v, &perr);
@@ -432,11 +501,11 @@ int cf_http_request_body(struct cf_request *r, struct coffer_err *err)
     }
     if (v->type == yajl_t_null) {
         /* Go decodes null into a nil map without complaint. */
-        yajl_tree_free(v);
+        cf_json_free(v);
         return 0;
     }
     if (v->type != yajl_t_object) {
-        yajl_tree_free(v);
+        cf_json_free(v);
         coffer_err_set(err, "failed to parse JSON input: body must be a JSON object");
         return CF_EINVAL;
     }

@@ -14,7 +14,9 @@
 size_t cf_http_unescape_none(void *cls, struct MHD_Connection *c, char *s);
 
 /* "/v1/a%2Fb" → "a/b" (malloc'd, caller frees). CF_ENOENT when url is not
- * under /v1/; CF_EINVAL for a bad escape, a NUL byte or a ".." segment. */
+ * under /v1/; CF_EINVAL for a bad escape, a control byte (NUL, < 0x20,
+ * 0x7f), or a ".", ".." or empty segment once decoded (one trailing '/'
+ * is fine). The path that comes out is safe to log. */
 int cf_http_route(const char *url, char **path);
 
 /* Method name → operation; list_param is the decoded ?list= value or NULL.
@@ -39,6 +41,15 @@ int cf_http_request_from_parts(const char *method, const char *url, const char *
                                const char *remote, const uint8_t *body, size_t body_len,
                                struct cf_request **out, int *status,
                                struct coffer_err *err);
+
+/* Fields per form body: the whole body is decoded before authentication. */
+#define CF_HTTP_MAX_FORM_FIELDS 10000
+
+/* An application/x-www-form-urlencoded body → a JSON object text (*json
+ * the caller's, free with cf_free_secret_str); repeated keys are joined
+ * with commas as Vault's parseFormRequest does. CF_EINVAL (bad encoding,
+ * over CF_HTTP_MAX_FORM_FIELDS) or CF_ENOMEM with a message in err. */
+int cf_http_form_to_json(const char *body, size_t len, char **json, struct coffer_err *err);
 
 /* Parses r->body into r->data: a JSON object, or form fields when the
  * Content-Type says application/x-www-form-urlencoded. An empty or blank

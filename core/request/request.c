@@ -31,7 +31,7 @@ void cf_request_free(struct cf_request *r)
     if (r->body)
         cf_free_secret(r->body, r->body_len);
     if (r->data)
-        yajl_tree_free(r->data);
+        cf_json_free(r->data);
     free(r->content_type);
     free(r->remote_addr);
     free(r);

@@ -220,7 +220,7 @@ static int load_saved(struct cf_mount_table *t, uint8_t *val, size_t len,
     for (size_t i = 0; !rc && i < arr->u.array.len; i++)
         rc = load_entry(t, arr->u.array.values[i], err);
     if (arr)
-        yajl_tree_free(arr);
+        cf_json_free(arr);
     return rc;
 }
 

@@ -64,7 +64,7 @@ static int load_config_locked(struct cf_seal *s, int *init)
                  n <= 255 && t >= 1 && t <= n
              ? 0
              : CF_EIO;
-    yajl_tree_free(j);
+    cf_json_free(j);
     if (rc)
         return rc;
     s->n = (int)n;

@@ -1,5 +1,5 @@
-/* JSON writing (yajl_gen with UTF-8 validation) and reading helpers
- * (yajl_tree) used by every layer. */
+/* JSON writing (yajl_gen with UTF-8 validation) and reading (a bounded
+ * builder of yajl_tree-shaped values) used by every layer. */
 #ifndef CF_JSON_H
 #define CF_JSON_H
 
@@ -36,10 +36,28 @@ void cf_json_kbool(struct cf_json *j, const char *k, int v);
 int cf_json_finish(struct cf_json *j, char **out);
 void cf_json_abort(struct cf_json *j);
 
+/* Limits on what cf_json_parse builds. Bodies are parsed before
+ * authentication, so these bound what one anonymous request can cost:
+ * nesting (also the serializer's recursion) and values (scalars and
+ * containers) per text. Plain integer literals: they appear in messages. */
+#define CF_JSON_MAX_DEPTH 64
+#define CF_JSON_MAX_VALUES 100000
+#define CF_JSON_XSTR(x) #x
+#define CF_JSON_STR(x) CF_JSON_XSTR(x)
+
 /* Parses len bytes (need not be NUL-terminated) into *out, the caller's
- * (yajl_tree_free). CF_EINVAL with the parser's one-line message in err on
- * malformed input, CF_ENOMEM; err may be NULL. */
+ * (cf_json_free). CF_EINVAL with a one-line message in err on malformed
+ * input: syntax, a limit above, a NUL or invalid UTF-8 (overlong,
+ * surrogate, past U+10FFFF) in a string or key; CF_ENOMEM. err may be
+ * NULL. The message never quotes the input. */
 int cf_json_parse(const char *text, size_t len, yajl_val *out, struct coffer_err *err);
+/* 1 when n bytes are strict UTF-8 (RFC 3629: no overlong form, surrogate
+ * or code point past U+10FFFF) without a NUL, which every consumer would
+ * read as the end; what cf_json_parse asks of strings and keys. */
+int cf_json_utf8_valid(const char *s, size_t n);
+/* Frees a tree from cf_json_parse without recursion, zeroing its strings
+ * and numbers first. NULL is fine. */
+void cf_json_free(yajl_val v);
 
 /* Lookups on an object; all return NULL / CF_ENOENT when absent. */
 yajl_val cf_json_get(yajl_val obj, const char *key);

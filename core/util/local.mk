@@ -11,3 +11,17 @@ TESTS += test/unit/test_timeutil
 test_unit_test_timeutil_SOURCES = test/unit/test_timeutil.c
 test_unit_test_timeutil_LDADD = libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
 test_unit_test_timeutil_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+
+check_PROGRAMS += test/unit/test_json
+TESTS += test/unit/test_json
+test_unit_test_json_SOURCES = test/unit/test_json.c
+test_unit_test_json_LDADD = libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_json_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+
+# Seeds and mutations of test/fuzz/seeds/json in `make check` (fuzz.h).
+check_PROGRAMS += test/fuzz/fuzz_json
+TESTS += test/fuzz/fuzz_json
+test_fuzz_fuzz_json_SOURCES = test/fuzz/fuzz_json.c test/fuzz/standalone.c test/fuzz/fuzz.h
+test_fuzz_fuzz_json_LDADD = libcfutil.a $(CF_CORE_LIBS)
+test_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS)
+EXTRA_DIST += test/fuzz/libfuzzer.sh

@@ -121,7 +121,7 @@ static inline int fx_status(const struct cf_result *res)
     return res->data ? 200 : 204;
 }
 
-/* Parses res->data (caller frees with yajl_tree_free); NULL if none. */
+/* Parses res->data (caller frees with cf_json_free); NULL if none. */
 static inline yajl_val fx_data(const struct cf_result *res)
 {
     yajl_val v = NULL;
@@ -155,7 +155,7 @@ static inline const char *fx_str(const struct cf_result *res, const char *path,
         s = "{object}";
     snprintf(out, outlen, "%s", s ? s : "(absent)");
     if (root)
-        yajl_tree_free(root);
+        cf_json_free(root);
     return out;
 }
 

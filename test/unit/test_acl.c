@@ -259,7 +259,7 @@ static int allowed_body(const struct cf_acl *a, enum cf_op op, const char *body)
         cf_json_parse(body, strlen(body), &v, NULL);
     int r = cf_acl_allowed_params(a, "sys/audit/file", op, 0, v);
     if (v)
-        yajl_tree_free(v);
+        cf_json_free(v);
     return r;
 }
 

@@ -202,7 +202,7 @@ static void test_members_json(void)
     CF_ASSERT_INT_EQ(nodes->u.array.len, 3);
     CF_ASSERT_STR_EQ(cf_json_get_str(nodes->u.array.values[1], "api_address"),
                      "http://127.0.0.1:8210");
-    yajl_tree_free(v);
+    cf_json_free(v);
     free(out);
     free(err);
 }

@@ -74,7 +74,7 @@ static void check_value(const char *json, const char *want)
     CF_ASSERT_INT_EQ(cf_format_value(v, &b), 0);
     CF_ASSERT_STR_EQ(b.data, want);
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_values(void)
@@ -106,7 +106,7 @@ static void test_json_pretty(void)
                      "  \"d\": []\n"
                      "}\n");
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_durations(void)
@@ -155,7 +155,7 @@ static void test_render_map(void)
                      "deletion_time      n/a\n"
                      "version            1\n");
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_render_secret_kv1(void)
@@ -172,7 +172,7 @@ static void test_render_secret_kv1(void)
                      "a                   b\n"
                      "foo                 bar\n");
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_render_secret_lease(void)
@@ -189,7 +189,7 @@ static void test_render_secret_lease(void)
                      "lease_renewable    true\n"
                      "user               u\n");
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_render_secret_auth(void)
@@ -213,7 +213,7 @@ static void test_render_secret_auth(void)
                      "policies             [\"default\" \"dev\"]\n"
                      "token_meta_user      bob\n");
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_render_secret_empty(void)
@@ -223,7 +223,7 @@ static void test_render_secret_empty(void)
     CF_ASSERT_INT_EQ(cf_render_secret(v, &b), 0);
     CU_ASSERT(b.data == NULL);
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_render_keys(void)
@@ -233,7 +233,7 @@ static void test_render_keys(void)
     CF_ASSERT_INT_EQ(cf_render_keys(v, &b), 0);
     CF_ASSERT_STR_EQ(b.data, "Keys\n----\napp\ndir/\n");
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_render_field(void)
@@ -260,7 +260,7 @@ static void test_render_field(void)
     CF_ASSERT_INT_EQ(cf_render_field(v, data, "missing", &b), CF_ENOENT);
     CF_ASSERT_INT_EQ(cf_render_field(v, NULL, "pw", &b), CF_ENOENT);
     cf_buf_free(&b);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 static void test_sorted_keys(void)
@@ -273,12 +273,12 @@ static void test_sorted_keys(void)
     CF_ASSERT_STR_EQ(k[0], "a");
     CF_ASSERT_STR_EQ(k[2], "c");
     free(k);
-    yajl_tree_free(v);
+    cf_json_free(v);
     v = parse("[1]");
     CF_ASSERT_INT_EQ(cf_sorted_keys(v, &k, &n), 0);
     CF_ASSERT_INT_EQ(n, 0);
     CU_ASSERT(k == NULL);
-    yajl_tree_free(v);
+    cf_json_free(v);
 }
 
 int main(void)

@@ -202,7 +202,7 @@ static void test_active_json(void)
     CF_ASSERT_INT_EQ(b, 1);
     CF_ASSERT_STR_EQ(cf_json_get_str(v, "leader_cluster_address"), "https://127.0.0.1:8201");
     CF_ASSERT_STR_EQ(cf_json_get_str(v, "type"), "shamir");
-    yajl_tree_free(v);
+    cf_json_free(v);
     free(out);
     free(err);
 }

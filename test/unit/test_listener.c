@@ -2,6 +2,7 @@
  * handler, driven by libcurl (plain and TLS with a certificate made here). */
 #include "cf_test.h"
 #include "http/listener.h"
+#include "http/request_parse.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include <coffer/errors.h>
@@ -125,7 +126,7 @@ static void reply_free(struct reply *r)
     cf_buf_free(&r->body);
     cf_buf_free(&r->headers);
     if (r->json)
-        yajl_tree_free(r->json);
+        cf_json_free(r->json);
     memset(r, 0, sizeof *r);
 }
 
@@ -337,6 +338,84 @@ static void test_query_and_path(void)
     cf_http_listener_stop(l);
 }
 
+/* F12, F17: uncleaned paths and control bytes, encoded or not, are 400. */
+static void test_route_clean(void)
+{
+    static const char *const bad[] = {
+        "/v1/secret/data/./x", "/v1/secret//x", "/v1//x", "/v1/a/.", "/v1/.",
+        "/v1/a/%2e/b", "/v1/a%2F%2Fb", "/v1/a/%2E", "/v1/a//", "/v1/a/b/..",
+        "/v1/a%0ab", "/v1/a%0db", "/v1/a%1bb", "/v1/a%7fb", "/v1/a\tb", "/v1/a\x7f",
+        NULL};
+    for (const char *const *b = bad; *b; b++) {
+        char *path = NULL;
+        int rc = cf_http_route(*b, &path);
+        if (rc != CF_EINVAL)
+            fprintf(stderr, "\n  accepted %s ", *b);
+        CF_ASSERT_INT_EQ(rc, CF_EINVAL);
+        CU_ASSERT(path == NULL);
+    }
+    static const char *const good[][2] = {
+        {"/v1/secret/metadata/", "secret/metadata/"}, {"/v1/", ""},
+        {"/v1/a/.b/c./...", "a/.b/c./..."}, {"/v1/a%2Fb", "a/b"},
+        {"/v1/caf%C3%A9", "caf\xC3\xA9"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char *path = NULL;
+        CF_ASSERT_INT_EQ(cf_http_route(good[i][0], &path), 0);
+        CF_ASSERT_STR_EQ(path, good[i][1]);
+        free(path);
+    }
+}
+
+/* "k0=&k1=&..." with n fields, every key repeated `rep` times in a row. */
+static char *form_body(size_t n, size_t rep)
+{
+    struct cf_buf b = {0};
+    char f[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(f, sizeof f, "%sk%zu=%zu", i ? "&" : "", i / rep, i % rep);
+        cf_buf_puts(&b, f);
+    }
+    return cf_buf_take(&b);
+}
+
+/* F4: the form decoder is O(n log n) and capped. */
+static void test_form_linear(void)
+{
+    struct coffer_err err = {""};
+    char *json = NULL;
+    const char *t = "b=2&a=1&b=3&%61=4&c&d=x+y";
+    CF_ASSERT_INT_EQ(cf_http_form_to_json(t, strlen(t), &json, &err), 0);
+    CF_ASSERT_STR_EQ(json, "{\"b\":\"2,3\",\"a\":\"1,4\",\"c\":\"\",\"d\":\"x y\"}");
+    free(json);
+
+    char *body = form_body(CF_HTTP_MAX_FORM_FIELDS, 3);
+    clock_t t0 = clock();
+    CF_ASSERT_INT_EQ(cf_http_form_to_json(body, strlen(body), &json, &err), 0);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    yajl_val v = NULL;
+    CF_ASSERT_INT_EQ(cf_json_parse(json, strlen(json), &v, NULL), 0);
+    CF_ASSERT_INT_EQ(v ? v->u.object.len : 0, (CF_HTTP_MAX_FORM_FIELDS + 2) / 3);
+    CF_ASSERT_STR_EQ(cf_json_get_str(v, "k7"), "0,1,2");
+    cf_json_free(v);
+    free(json);
+    free(body);
+    /* generous: the quadratic version took seconds for this many */
+    CU_ASSERT(secs < 1.0);
+
+    body = form_body(CF_HTTP_MAX_FORM_FIELDS + 1, 1);
+    json = NULL;
+    CF_ASSERT_INT_EQ(cf_http_form_to_json(body, strlen(body), &json, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "too many fields (limit 10000)");
+    CU_ASSERT(json == NULL);
+    free(body);
+    static const char *const bad[] = {"a=%00", "a=%C0%AF", "%ED%A0%80=1", "k=\xF4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CF_ASSERT_INT_EQ(cf_http_form_to_json(bad[i], strlen(bad[i]), &json, &err), CF_EINVAL);
+        CF_ASSERT_STR_EQ(err.msg, "invalid encoding");
+    }
+}
+
 static void test_bodies(void)
 {
     struct cf_listener_cfg cfg = plain_cfg();
@@ -385,6 +464,44 @@ static void test_bodies(void)
     CF_ASSERT_INT_EQ(r.status, 200);
     CF_ASSERT_CONTAINS(r.body.data, "\"body\":{\"a\":\"1,2\",\"b\":\"x y!\",\"c\":\"\"}");
     reply_free(&r);
+
+    /* Hostile bodies get 400 and the listener goes on serving. */
+    size_t depth = 1000000;
+    char *deep = malloc(2 * depth + 1);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = '\0';
+    char *wide = form_body(60000, 1);
+    /* a form body that does not start with '{' is a form, so say JSON */
+    static const char JSON[] = "Content-Type: application/json",
+                      FORM[] = "Content-Type: application/x-www-form-urlencoded";
+    const struct { const char *ct, *body, *msg; } cases[] = {
+        {JSON, "{\"k\":\"ab\\u0000cd\"}", "NUL character in JSON string"},
+        {JSON, "{\"k\\u0000x\":\"v\"}", "NUL character in JSON string"},
+        {JSON, "{\"k\":\"\xC0\xAF\"}", "invalid UTF-8 in JSON string"},
+        {JSON, "{\"k\":\"\xED\xA0\x80\"}", "invalid UTF-8 in JSON string"},
+        {JSON, "{\"k\":\"\xF4\x90\x80\x80\"}", "invalid UTF-8 in JSON string"},
+        {JSON, deep, "failed to parse JSON input: JSON nesting too deep"},
+        {FORM, wide, "failed to parse form input: too many fields"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct req_opts h = {.method = "PUT", .body = cases[i].body, .hdr1 = cases[i].ct};
+        get(p, "/v1/x", &h, &r);
+        CF_ASSERT_INT_EQ(r.status, 400);
+        CF_ASSERT_CONTAINS(r.body.data, cases[i].msg);
+        /* never echoed back */
+        CU_ASSERT(r.body.data && !strstr(r.body.data, "ab") && !strchr(r.body.data, '\xC0'));
+        reply_free(&r);
+    }
+    get(p, "/v1/secret/data/./x", NULL, &r);
+    CF_ASSERT_INT_EQ(r.status, 400);
+    reply_free(&r);
+    get(p, "/v1/still/here", NULL, &r);
+    CF_ASSERT_INT_EQ(r.status, 200);
+    CF_ASSERT_STR_EQ(jstr(&r, "data", "path"), "still/here");
+    reply_free(&r);
+    free(deep);
+    free(wide);
     cf_http_listener_stop(l);
 }
 
@@ -1034,7 +1151,9 @@ int main(void)
         {"header and read deadlines", test_deadlines},
         {"methods map to ops, 405", test_methods},
         {"query and path decoding, 400, 404", test_query_and_path},
-        {"JSON and form bodies", test_bodies},
+        {"JSON and form bodies, hostile ones 400", test_bodies},
+        {"paths are clean (F12, F17)", test_route_clean},
+        {"form decoding is linear and capped (F4)", test_form_linear},
         {"body too large: 413", test_too_large},
         {"token headers", test_tokens},
         {"204 and response headers", test_204_and_headers},

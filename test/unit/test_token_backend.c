@@ -130,7 +130,7 @@ static char *create(struct fx *f, const char *as, const char *rel, const char *b
     if (res.auth) {
         yajl_val a = parse(res.auth);
         id = strdup(cf_json_get_str(a, "client_token"));
-        yajl_tree_free(a);
+        cf_json_free(a);
     }
     cf_result_free(&res);
     return id;
@@ -178,7 +178,7 @@ static void test_create_by_root(void)
     CF_ASSERT_INT_EQ(res.nwarnings, 1);
     CF_ASSERT_STR_EQ(res.warnings[0], "Policy \"nope\" does not exist");
     char *id = strdup(tok);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
 
     /* lookup-self shows the stored fields */
@@ -199,7 +199,7 @@ static void test_create_by_root(void)
     CF_ASSERT_INT_EQ(jint(d, "creation_time") > 1600000000, 1);
     CF_ASSERT_STR_EQ(jstrv(d, "policies"), "default,dev,nope");
     CF_ASSERT_INT_EQ(cf_json_get(d, "period") == NULL, 1);
-    yajl_tree_free(d);
+    cf_json_free(d);
     cf_result_free(&res);
 
     /* root: no expiry, no lease fields */
@@ -212,7 +212,7 @@ static void test_create_by_root(void)
     CF_ASSERT_INT_EQ(jbool(d, "orphan"), 1);
     CF_ASSERT_INT_EQ(YAJL_IS_NULL(cf_json_get(d, "meta")), 1);
     CF_ASSERT_STR_EQ(cf_json_get_str(d, "display_name"), "root");
-    yajl_tree_free(d);
+    cf_json_free(d);
     cf_result_free(&res);
     free(id);
     fx_close(&f);
@@ -228,14 +228,14 @@ static void test_create_ttls(void)
     yajl_val a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 7200);
     CF_ASSERT_CONTAINS(res.nwarnings ? res.warnings[0] : "", "TTL of \"3h0m0s\" exceeded");
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* explicit max caps the ttl */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
                           "{\"ttl\":500,\"explicit_max_ttl\":\"100s\"}", f.root, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 100);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* root child with no policies inherits root: no expiry, not renewable */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{}", f.root, &res), 0);
@@ -243,7 +243,7 @@ static void test_create_ttls(void)
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "root");
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 0);
     CF_ASSERT_INT_EQ(jbool(a, "renewable"), 0);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* periodic (root may) */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
@@ -251,14 +251,14 @@ static void test_create_ttls(void)
                           f.root, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 600);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* a tuned mount's max wins over the system's */
     f.m.max_lease_ttl = 50;
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"policies\":[\"dev\"]}", f.root, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 50);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     f.m.max_lease_ttl = 0;
     /* renewable=false */
@@ -301,19 +301,19 @@ static void test_create_rules(void)
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{}", dev, &res), 0);
     yajl_val a = parse(res.auth);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "default,dev");
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* subset, default added because the parent has it; no_default_policy drops it */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"policies\":\"dev\"}", dev, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "default,dev");
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
                           "{\"policies\":[\"dev\"],\"no_default_policy\":true}", dev, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "dev");
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
 
     expect_err(&f, CF_OP_UPDATE, "create", "{\"no_parent\":true}", dev, 400,
@@ -333,13 +333,13 @@ static void test_create_rules(void)
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jbool(a, "orphan"), 1);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "default,dev");
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* create-orphan needs no sudo (the ACL on its path decides) */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create-orphan", "{}", dev, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jbool(a, "orphan"), 1);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
 
     /* a chosen id (root), and a duplicate */
@@ -373,7 +373,7 @@ static void test_lookup_variants(void)
     CF_ASSERT_STR_EQ(cf_json_get_str(d, "id"), t);
     char acc[64];
     snprintf(acc, sizeof acc, "%s", cf_json_get_str(d, "accessor"));
-    yajl_tree_free(d);
+    cf_json_free(d);
     cf_result_free(&res);
 
     expect_err(&f, CF_OP_UPDATE, "lookup", "{\"token\":\"hvs.bogus\"}", f.root, 403, "bad token");
@@ -381,7 +381,7 @@ static void test_lookup_variants(void)
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "lookup", NULL, t, &res), 0);
     d = parse(res.data);
     CF_ASSERT_STR_EQ(cf_json_get_str(d, "id"), t);
-    yajl_tree_free(d);
+    cf_json_free(d);
     cf_result_free(&res);
 
     snprintf(body, sizeof body, "{\"accessor\":\"%s\"}", acc);
@@ -389,7 +389,7 @@ static void test_lookup_variants(void)
     d = parse(res.data);
     CF_ASSERT_STR_EQ(cf_json_get_str(d, "id"), "");
     CF_ASSERT_STR_EQ(cf_json_get_str(d, "accessor"), acc);
-    yajl_tree_free(d);
+    cf_json_free(d);
     cf_result_free(&res);
     expect_err(&f, CF_OP_UPDATE, "lookup-accessor", "{\"accessor\":\"zz\"}", f.root, 400,
                "invalid accessor");
@@ -412,7 +412,7 @@ static void test_renew(void)
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "default,dev");
     char acc[64];
     snprintf(acc, sizeof acc, "%s", cf_json_get_str(a, "accessor"));
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* no increment: back to the last TTL */
     char body[256];
@@ -420,27 +420,27 @@ static void test_renew(void)
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "renew", body, f.root, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 3600);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* renewed token shows last_renewal in lookups */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "lookup-self", NULL, t, &res), 0);
     a = parse(res.data);
     CF_ASSERT_INT_EQ(jint(a, "last_renewal_time") > 0, 1);
     CF_ASSERT_INT_EQ(jint(a, "creation_ttl"), 600);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* increment beyond the max is capped */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":99999}", t, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration") <= 7200 && jint(a, "lease_duration") >= 7198, 1);
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     /* by accessor: no client_token in the answer */
     snprintf(body, sizeof body, "{\"accessor\":\"%s\"}", acc);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "renew-accessor", body, f.root, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_STR_EQ(cf_json_get_str(a, "client_token"), "");
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     expect_err(&f, CF_OP_UPDATE, "renew", "{\"token\":\"hvs.bogus\"}", f.root, 400, "token not found");
     expect_err(&f, CF_OP_UPDATE, "renew", "{}", f.root, 400, "missing token ID");
@@ -524,7 +524,7 @@ static void test_accessors_and_routes(void)
     yajl_val d = parse(res.data);
     yajl_val keys = cf_json_get(d, "keys");
     CF_ASSERT_INT_EQ(YAJL_IS_ARRAY(keys) ? (long long)keys->u.array.len : -1, 2);
-    yajl_tree_free(d);
+    cf_json_free(d);
     cf_result_free(&res);
     expect_err(&f, CF_OP_READ, "accessors", NULL, f.root, 405, "unsupported operation");
     expect_err(&f, CF_OP_READ, "create", NULL, f.root, 405, "unsupported operation");
