@@ -95,7 +95,9 @@ for spelling in ADMIN Admin "%20admin" "admin%20" "%09admin"; do
         TOKEN=$LT req PUT "$A/v1/$base/$spelling" \
             '{"policy":"path \"*\" { capabilities = [\"deny\"] }"}'
         assert_eq "name $base/$spelling refused" 400 "$STATUS"
-        assert_contains "name $base/$spelling message" "is not in canonical form" "$BODY"
+        # A control byte is refused by the HTTP layer before the name is seen.
+        if grep -Eq "is not in canonical form|invalid request path" <<<"$BODY"; then ok
+        else fail "name $base/$spelling message: [${BODY:0:300}]"; fi
         canary "name $base/$spelling"
     done
 done
@@ -114,7 +116,10 @@ assert_eq "exact deny on the secret mount" 403 "$STATUS"
 for spelling in "/secret" "%2Fsecret" "/secret/tune" "x//" "a//b"; do
     TOKEN=$LT req POST "$A/v1/sys/mounts/$spelling" '{"default_lease_ttl":"1h","type":"kv"}'
     assert_eq "mount $spelling: write refused" 400 "$STATUS"
-    assert_contains "mount $spelling: message" "has an empty segment" "$BODY"
+    # An empty segment is refused by the HTTP layer already; the mount
+    # table refuses it too, for callers that do not come through HTTP.
+    if grep -Eq "has an empty segment|invalid request path" <<<"$BODY"; then ok
+    else fail "mount $spelling: message: [${BODY:0:300}]"; fi
     canary "mount $spelling"
 done
 for spelling in "/secret" "%2Fsecret"; do

@@ -397,11 +397,11 @@ static void test_parameters_with_sudo(void)
     yajl_val v = NULL;
     CF_ASSERT_INT_EQ(cf_json_parse(body, strlen(body), &v, NULL), 0);
     CF_ASSERT_INT_EQ(cf_acl_allowed_params(a, "sys/audit/x", CF_OP_UPDATE, 1, v), 0);
-    yajl_tree_free(v);
+    cf_json_free(v);
     body = "{\"type\":\"file\"}";
     CF_ASSERT_INT_EQ(cf_json_parse(body, strlen(body), &v, NULL), 0);
     CF_ASSERT_INT_EQ(cf_acl_allowed_params(a, "sys/audit/x", CF_OP_UPDATE, 1, v), 1);
-    yajl_tree_free(v);
+    cf_json_free(v);
     cf_acl_free(a);
 }
 

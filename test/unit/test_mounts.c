@@ -176,7 +176,7 @@ static int enable(struct fx *f, const char *path, const char *type, const char *
     f->err.msg[0] = '\0';
     int rc = cf_mounts_enable(f->t, path, type, v, &f->err);
     if (v)
-        yajl_tree_free(v);
+        cf_json_free(v);
     return rc;
 }
 
@@ -413,7 +413,7 @@ static void test_tune(void)
     yajl_val v = parse("{\"default_lease_ttl\":\"1h\",\"max_lease_ttl\":7200,"
                        "\"description\":\"new\"}");
     CF_ASSERT_INT_EQ(cf_mounts_tune(f.t, "t", v, &f.err), 0);
-    yajl_tree_free(v);
+    cf_json_free(v);
     struct cf_mount *m = at(&f, "t/");
     CF_ASSERT_INT_EQ(m->default_lease_ttl, 3600);
     CF_ASSERT_INT_EQ(m->max_lease_ttl, 7200);
@@ -426,7 +426,7 @@ static void test_tune(void)
                      "at most 9223372036s (about 292 years)");
     CF_ASSERT_INT_EQ(cf_mounts_tune(f.t, "nothere", v, &f.err), CF_ENOENT);
     CF_ASSERT_STR_EQ(f.err.msg, "no mount at 'nothere/'");
-    yajl_tree_free(v);
+    cf_json_free(v);
     CF_ASSERT_INT_EQ(m->default_lease_ttl, 3600);
     CF_ASSERT_INT_EQ(m->max_lease_ttl, 7200);
     CF_ASSERT_STR_EQ(m->description, "new");
@@ -434,7 +434,7 @@ static void test_tune(void)
     /* "system" resets to the system default (0). */
     v = parse("{\"default_lease_ttl\":\"system\"}");
     CF_ASSERT_INT_EQ(cf_mounts_tune(f.t, "t", v, &f.err), 0);
-    yajl_tree_free(v);
+    cf_json_free(v);
     CF_ASSERT_INT_EQ(m->default_lease_ttl, 0);
 
     cf_mounts_free(f.t);

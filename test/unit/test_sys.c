@@ -233,7 +233,7 @@ static const char *jget(const struct cf_result *res, char *out, size_t outlen, .
                   : YAJL_IS_FALSE(v) ? "false" : YAJL_IS_NULL(v) ? "null" : "{...}";
     snprintf(out, outlen, "%s", s);
     if (root)
-        yajl_tree_free(root);
+        cf_json_free(root);
     return out;
 }
 

@@ -590,7 +590,7 @@ static void test_number_limits(void)
     yajl_val a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 9223372036LL);
     char *id = strdup(cf_json_get_str(a, "client_token"));
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     CF_ASSERT_INT_EQ(alive(&f, id), 1);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "lookup-self", NULL, id, &res), 0);
@@ -599,7 +599,7 @@ static void test_number_limits(void)
     CF_ASSERT_INT_EQ(jint(a, "ttl") > 9223372000LL, 1);
     const char *exp = cf_json_get_str(a, "expire_time");
     CF_ASSERT_INT_EQ(exp && strncmp(exp, "23", 2) == 0, 1);   /* the 2300s */
-    yajl_tree_free(a);
+    cf_json_free(a);
     cf_result_free(&res);
     expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":\"1e18h\"}", id, 400,
                "invalid value for \"increment\"" TOO_LONG);
