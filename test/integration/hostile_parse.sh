@@ -33,7 +33,11 @@ assert_eq "16 MiB [0,...] status" 400 "$STATUS"
 assert_contains "16 MiB [0,...] message" "too many JSON values" "$BODY"
 grew=$(( (after - before) * 1024 ))
 echo "16 MiB [0,...]: VmHWM grew $((grew / 1024)) KiB for a $((size / 1024)) KiB body"
-if [ "$grew" -lt $((4 * size)) ]; then ok; else fail "VmHWM grew $grew bytes, over 4x $size"; fi
+# The bound is 4x the body; AddressSanitizer's redzones and quarantine add
+# their own multiple (the tree builder it replaced took 44x).
+factor=4
+if ldd "$COFFER_BIN" 2>/dev/null | grep -q libasan; then factor=10; fi
+if [ "$grew" -lt $((factor * size)) ]; then ok; else fail "VmHWM grew $grew bytes, over ${factor}x $size"; fi
 canary "16 MiB [0,...]"
 
 # --- F4: 60 000 form fields answered at once
