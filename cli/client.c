@@ -157,7 +157,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 static void go_method(const char *m, char out[16])
 {
     size_t i = 0;
-    for (; m[i] && i < 15; i++)
+    for (; i < 15 && m[i]; i++)
         out[i] = i ? (char)tolower((unsigned char)m[i]) : m[i];
     out[i] = '\0';
 }
@@ -239,20 +239,21 @@ static int attempt(struct cf_client *c, const char *method, const char *body,
         return CF_EUNAVAIL;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->status == 307) {
-        char *loc = NULL;
-        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
-        if (loc && !(*location = strdup(loc))) {
-            if (b.data)
-                cf_free_secret(b.data, b.cap);
-            return CF_ENOMEM;
-        }
-    }
+    /* Every allocation that can fail comes before *location is set: a
+     * failed attempt leaves nothing for the caller to free. */
     if (!b.data) {
         b.data = calloc(1, 1);
         b.cap = 1;
         if (!b.data)
             return CF_ENOMEM;
+    }
+    if (r->status == 307) {
+        char *loc = NULL;
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
+        if (loc && !(*location = strdup(loc))) {
+            cf_free_secret(b.data, b.cap);
+            return CF_ENOMEM;
+        }
     }
     r->body = b.data;
     r->len = b.len;

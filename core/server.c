@@ -14,6 +14,7 @@
 #include "util/strerror.h"
 #include "util/secret.h"
 #include <coffer/version.h>
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -152,6 +153,7 @@ static int load_config(struct server *s, int argc, char **argv)
                 s->o.config ? s->o.config : "-dev", err.msg);
         return 1;
     }
+    assert(s->cfg);  /* both loaders fill *out on success (other files: unseen by the analyzer) */
     s->log = (struct cf_logger){CF_LOG_INFO, stderr};
     const struct cf_config *cfg = s->cfg;
     s->log_level = s->o.log_level ? s->o.log_level : cfg->log_level ? cfg->log_level : "info";

@@ -3,6 +3,7 @@
  * every descent by CF_HCL_MAX_DEPTH, so any byte string is safe to feed. */
 #include "config/hcl.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -728,6 +729,9 @@ static int parse_body(struct parser *p, struct cf_hcl_node *obj, enum tok closer
         }
         if ((rc = add_entry(p, obj, key, kline, v)))
             return rc;
+        /* add_entry returns 0 only with the entry stored; fail() is variadic,
+         * which the analyzer does not follow, so it cannot see that. */
+        assert(obj->nentries > 0);
         if (p->json) {
             if (p->t == T_COMMA) {
                 if ((rc = next(p)))

@@ -286,6 +286,7 @@ static void run_after(struct cf_gate *g, struct cf_request *req, struct cf_resul
     }
     pthread_mutex_unlock(&g->life_mu);
     if (detached && !refused)
+        // cppcheck-suppress memleak ; queued: the worker now owns and frees a detached j
         return;
     int rc = j->rc;
     job_free(j);

@@ -666,8 +666,15 @@ static int open_socket(const char *where, int *fd_out, int *family,
     *family = ai->ai_family;
     freeaddrinfo(ai);
     struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);  /* whole, for the analyzer: read as sockaddr_in */
     socklen_t sl = sizeof ss;
-    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+        int e = errno;
+        snprintf(err->msg, sizeof err->msg, "listener %s: cannot read the bound address: %s",
+                 where, strerror(e));
+        close(fd);
+        return CF_EIO;
+    }
     *port_out = ntohs(ss.ss_family == AF_INET6
                           ? ((struct sockaddr_in6 *)&ss)->sin6_port
                           : ((struct sockaddr_in *)&ss)->sin_port);

@@ -22,13 +22,14 @@ struct cf_plugin {
 
 /* The smallest descriptor and storage vtable an ABI 1.x plugin may have:
  * every member ABI 1.0 defines (storage: up to the last required one). */
-#define DESC_MIN_1_0 COFFER_VT_END((struct coffer_plugin *)0, transport)
-#define STORAGE_MIN_1_0 COFFER_VT_END((struct coffer_storage *)0, list)
+static const size_t DESC_MIN_1_0 = COFFER_VT_END((struct coffer_plugin *)0, transport);
+static const size_t STORAGE_MIN_1_0 = COFFER_VT_END((struct coffer_storage *)0, list);
 /* The ha vtable arrived in 1.1; wait_change is its only optional member. */
-#define HA_MIN_1_1 COFFER_VT_END((struct coffer_ha *)0, value)
+static const size_t HA_MIN_1_1 = COFFER_VT_END((struct coffer_ha *)0, value);
 /* The transport vtable arrived in 1.2, whole; echo is its only optional
  * member (NULL allowed). */
-#define TRANSPORT_MIN_1_2 COFFER_VT_END((struct coffer_transport *)0, hangup)
+static const size_t TRANSPORT_MIN_1_2 =
+    COFFER_VT_END((struct coffer_transport *)0, hangup);
 
 /* A name becomes a file name in the plugin directory: keep it a plain word
  * so that `storage "../x"` cannot reach outside it. */

@@ -4,6 +4,7 @@
 #include "util/json.h"
 #include "util/secret.h"
 #include <coffer/errors.h>
+#include <assert.h>
 #include <errno.h>
 #include <yajl/yajl_parse.h>
 #include <malloc.h>
@@ -335,6 +336,7 @@ static int on_bool(void *ctx, int v)
 static int on_number(void *ctx, const char *s, size_t n)
 {
     struct builder *b = ctx;
+    assert(s);  /* yajl always hands the digits, so node_new sets u.number.r */
     yajl_val v = budget(b) ? node_new(b, yajl_t_number, s, n) : NULL;
     if (!v)
         return 0;

@@ -279,6 +279,41 @@ static void t_txn(void)
     store_close(&s);
 }
 
+static void *no_alloc(size_t n)
+{
+    (void)n;
+    return NULL;
+}
+
+/* The host's alloc failing mid-txn (inmem freed a half-prepared op twice):
+ * the txn either fails and changes nothing, or succeeds completely. */
+static void t_txn_nomem(void)
+{
+    if (!(K->vt->caps & CF_STORAGE_CAP_TXN))
+        return;
+    struct store s;
+    store_open(&s);
+    CU_ASSERT_EQUAL(put(&s, "n/a", "A"), 0);
+    char k1[512], k2[512];
+    snprintf(k1, sizeof k1, "%s", k(&s, "n/a"));
+    snprintf(k2, sizeof k2, "%s", k(&s, "n/b"));
+    struct coffer_txn_op ops[] = {
+        {CF_TXN_PUT, k1, (const uint8_t *)"changed", 7},
+        {CF_TXN_PUT, k2, (const uint8_t *)"B", 1},
+    };
+    s.conf->host.alloc = no_alloc;
+    int rc = K->vt->txn(s.inst, ops, 2);
+    s.conf->host.alloc = malloc;
+    if (rc) {
+        CU_ASSERT(has(&s, "n/a", "A", 1));
+        CU_ASSERT(!has(&s, "n/b", "B", 1));
+    } else {
+        CU_ASSERT(has(&s, "n/a", "changed", 7));
+        CU_ASSERT(has(&s, "n/b", "B", 1));
+    }
+    store_close(&s);
+}
+
 #define THREADS 8
 #define PER_THREAD 200
 
@@ -481,6 +516,7 @@ int main(int argc, char **argv)
         {"delete", t_delete},
         {"list", t_list},
         {"txn", t_txn},
+        {"txn when the host's alloc fails", t_txn_nomem},
         {"8 concurrent writers and a reader", t_concurrent},
         {"two instances", t_two_instances},
         {"durable across SIGKILL", t_durable},

@@ -109,8 +109,10 @@ static int prepare(struct inmem *m, const char *key, const uint8_t *val,
     p->val = m->host->alloc(len ? len : 1);
     p->len = len;
     if (!p->key || !p->val) {
+        /* Emptied, not just freed: inmem_txn frees every slot afterwards. */
         free(p->key);
         m->host->free(p->val);
+        *p = (struct prepared){NULL, NULL, 0};
         return CF_ENOMEM;
     }
     if (len)

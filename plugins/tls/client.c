@@ -309,6 +309,7 @@ static int ensure_link(struct tls_dial *d, uint64_t deadline_us,
         pthread_cond_broadcast(&d->cv);
         if (rc)
             return rc;
+        // cppcheck-suppress nullPointerRedundantCheck ; open_link sets k whenever it returns 0
         if (k->dead) {   /* refused right after the handshake */
             coffer_err_set(err, "tls: %s closed the connection at once (it "
                            "refused our certificate?)", d->addr);

@@ -416,7 +416,7 @@ int cf_tls_connect(const char *addr, int timeout_ms, int *fd,
 
 void cf_tls_peer_name(int fd, char *buf, size_t len)
 {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};   /* ss_family stays AF_UNSPEC unless filled */
     socklen_t sl = sizeof ss;
     char h[INET6_ADDRSTRLEN];
     snprintf(buf, len, "?");

@@ -4,6 +4,7 @@
  * thread fires on_lost when the session expires, when the client has been
  * cut off for a session timeout, or when the holder's node is deleted. */
 #include "zk.h"
+#include <assert.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,7 +179,7 @@ static void set_err(struct coffer_err *err, const char *what, const char *dir,
                  dir, zrc ? zerror(zrc) : "session lost");
 }
 
-/* One cf_zk_lock call's waiter, for its steps. All borrowed. */
+/* One cf_zk_lock call's waiter, for its steps. All borrowed but node. */
 struct lock_wait {
     struct zk *z;
     struct zk_session *s;
@@ -186,7 +187,7 @@ struct lock_wait {
     coffer_lock_lost_cb on_lost;
     void *arg;
     const char *dir;
-    char *node;                /* ours; owned by the lock once taken */
+    char *node;                /* ours; NULL once take_lock gave it to the lock */
     const char *mine;          /* node's last component */
     struct coffer_err *err;
 };
@@ -195,8 +196,8 @@ struct lock_wait {
 #define LOOK_AGAIN 1
 
 /* Our node is first: watch it (its deletion is a lost lock) and register
- * the lock, which from then on owns w->node. */
-static int take_lock(const struct lock_wait *w, struct zk_lock **out)
+ * the lock, which from then on owns w->node (cleared here to say so). */
+static int take_lock(struct lock_wait *w, struct zk_lock **out)
 {
     struct zk *z = w->z;
     struct zk_session *s = w->s;
@@ -210,6 +211,7 @@ static int take_lock(const struct lock_wait *w, struct zk_lock **out)
         l->next = z->locks;
         z->locks = l;
         pthread_mutex_unlock(&z->mu);
+        w->node = NULL;
         *out = l;
         return 0;
     }
@@ -248,7 +250,7 @@ static int wait_predecessor(const struct lock_wait *w, const char *pred_name,
 
 /* One look at the queue: take the lock when we are first, else wait for
  * our predecessor to go. */
-static int look_once(const struct lock_wait *w, struct zk_lock **out)
+static int look_once(struct lock_wait *w, struct zk_lock **out)
 {
     struct zk *z = w->z;
     pthread_mutex_lock(&z->mu);
@@ -324,12 +326,13 @@ int cf_zk_lock(void *inst, const char *key, const char *value,
     while ((rc = look_once(&w, &l)) == LOOK_AGAIN)
         continue;
     if (!rc) {
+        assert(l && !w.node);  /* only take_lock returns 0, and it took node */
         free(dir);
         *lock = l;
         return 0;
     }
-    drop_node(z, s, node);
-    free(node);
+    drop_node(z, s, w.node);
+    free(w.node);
     cf_zk_release(z, s);
     free(dir);
     return rc;
