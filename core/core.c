@@ -506,6 +506,12 @@ void cf_core_tidy(struct cf_core *c)
         size_t n = 0;
         if (cf_token_store_tidy(c->tokens, &n) == 0 && n)
             cf_log(&c->log, CF_LOG_INFO, "core: revoked %zu expired token(s)", n);
+        int rotated = 0, rc = cf_barrier_housekeep(c->barrier, &rotated);
+        if (rc)
+            cf_log(&c->log, CF_LOG_WARN, "core: barrier housekeeping failed: %s",
+                   cf_strerror(rc));
+        else if (rotated)
+            cf_log(&c->log, CF_LOG_INFO, "core: barrier key rotated automatically");
     }
     cf_gate_release(c->gate);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <coffer/errors.h>
+#include "auth/policy_store.h"
 #include "util/json.h"
 #include "util/secret.h"
 #include "util/timeutil.h"
@@ -363,6 +364,17 @@ static int parse_create(const struct cf_request *req, struct create_args *a,
                                            "of strings"));
     if (rc && rc != CF_ENOENT)
         return rc;
+    /* Spelled as stored, element by element: a denied_parameters glob such
+     * as "*admin*" sees the request's text, so "ADMIN" or " admin" must not
+     * reach a token as "admin" behind its back. */
+    for (size_t i = 0; i < a->npolicies; i++) {
+        struct coffer_err err = {""};
+        rc = cf_policy_name_canonical(a->policies[i], &err);
+        if (rc == CF_EINVAL)
+            return refuse(bad, cf_result_error(res, 400, "%s", err.msg));
+        if (rc)
+            return rc;
+    }
     return read_meta(req, &a->meta, &a->nmeta, res, bad);
 }
 

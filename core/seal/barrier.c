@@ -1,6 +1,8 @@
 /* The barrier: every value is AES-256-GCM encrypted under the active term of
  * a keyring, which itself is stored at "core/keyring" encrypted under the
- * root key. One rwlock: data calls share it, seal/unseal/rotate own it. */
+ * root key. One rwlock: data calls share it, seal/unseal/rotate own it.
+ * The active term rotates by itself once it is due under the rotation
+ * config (a write that crosses max_operations, or housekeeping). */
 #include "seal/barrier.h"
 #include "seal/aead.h"
 #include "util/secret.h"
@@ -22,6 +24,13 @@
 /* The keyring is sealed in the same layout under term 0, the root key. */
 #define ROOT_TERM 0u
 #define KEYRING_PATH "core/keyring"
+#define ROTATE_PATH "core/rotate-config"
+
+/* Rotation record plaintext, encrypted like any value:
+ * format(1) | enabled(1) | max_operations(8) | interval s(8) |
+ * term(4) | encryptions under that term(8) */
+#define ROTATE_FORMAT 1
+#define ROTATE_LEN 30
 
 /* Keyring plaintext, binary rather than JSON so key bytes never pass through
  * a growing buffer or a parser's heap copies that could not be zeroed:
@@ -45,7 +54,11 @@ struct cf_barrier {
     struct term *terms;         /* nterms entries, sorted by term */
     size_t nterms;
     size_t active;              /* index into terms */
-    atomic_ullong encryptions;  /* under the active term, since unseal/rotate */
+    atomic_ullong encryptions;  /* under the active term */
+    struct cf_rotate_config rot;   /* in force; changed under the exclusive lock */
+    /* The count this node last stored or adopted: a larger stored one means
+     * another node encrypted under the term meanwhile. */
+    unsigned long long synced;
 };
 
 /* Keys that hold the barrier's and the seal's own state: writable only
@@ -53,7 +66,7 @@ struct cf_barrier {
 static int reserved(const char *key)
 {
     return !strcmp(key, KEYRING_PATH) || !strcmp(key, "core/root-key") ||
-           !strcmp(key, "core/seal-config");
+           !strcmp(key, "core/seal-config") || !strcmp(key, ROTATE_PATH);
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -258,8 +271,10 @@ static int reload_locked(struct cf_barrier *b)
         free_terms(t, n);
         return 0;
     }
-    if (t[act].term != b->terms[b->active].term)
+    if (t[act].term != b->terms[b->active].term) {
         atomic_store(&b->encryptions, 0);
+        b->synced = 0;
+    }
     free_terms(b->terms, b->nterms);
     b->terms = t;
     b->nterms = n;
@@ -273,6 +288,109 @@ static const struct term *find_term(const struct cf_barrier *b, uint32_t term)
         if (b->terms[i].term == term)
             return &b->terms[i];
     return NULL;
+}
+
+void cf_rotate_config_default(struct cf_rotate_config *out)
+{
+    *out = (struct cf_rotate_config){CF_ROTATE_MAX_OPS_DEFAULT, 0, 1};
+}
+
+int cf_rotate_due(const struct cf_rotate_config *cfg, unsigned long long encryptions,
+                  int64_t install_ns, int64_t now_ns)
+{
+    if (!cfg->enabled)
+        return 0;
+    if (encryptions >= cfg->max_operations)
+        return 1;
+    return cfg->interval_secs > 0 &&
+           now_ns >= cf_time_add_secs(install_ns, cfg->interval_secs);
+}
+
+static int rotate_config_valid(const struct cf_rotate_config *c)
+{
+    return c->max_operations >= 1 && c->interval_secs >= 0;
+}
+
+/* The stored rotation record: CF_ENOENT when there is none, CF_EIO when
+ * it fails to open or parse. Lock held, unsealed. */
+static int read_rotation_locked(struct cf_barrier *b, struct cf_rotate_config *cfg,
+                                uint32_t *term, unsigned long long *count)
+{
+    uint8_t *v, *pt = NULL;
+    size_t vlen, plen = 0;
+    uint32_t vt;
+    int rc = cf_physical_get(b->phys, ROTATE_PATH, &v, &vlen);
+    if (rc)
+        return rc;
+    const struct term *t = NULL;
+    rc = value_term(v, vlen, &vt);
+    if (!rc && !(t = find_term(b, vt)))
+        rc = CF_EIO;
+    if (!rc)
+        rc = open_value(t->key, ROTATE_PATH, v, vlen, &pt, &plen);
+    free(v);
+    if (rc)
+        return rc;
+    if (plen != ROTATE_LEN || pt[0] != ROTATE_FORMAT) {
+        rc = CF_EIO;
+    } else {
+        cfg->enabled = pt[1] != 0;
+        cfg->max_operations = get64(pt + 2);
+        cfg->interval_secs = (long long)get64(pt + 10);
+        *term = get32(pt + 18);
+        *count = get64(pt + 22);
+        if (!rotate_config_valid(cfg))
+            rc = CF_EIO;
+    }
+    free(pt);
+    return rc;
+}
+
+/* Stores the config in force with the active term's count. Exclusive lock
+ * held, unsealed. */
+static int write_rotation_locked(struct cf_barrier *b)
+{
+    const struct term *t = &b->terms[b->active];
+    unsigned long long n = atomic_load(&b->encryptions);
+    uint8_t pt[ROTATE_LEN], *v;
+    size_t vlen;
+    pt[0] = ROTATE_FORMAT;
+    pt[1] = b->rot.enabled ? 1 : 0;
+    put64(pt + 2, b->rot.max_operations);
+    put64(pt + 10, (uint64_t)b->rot.interval_secs);
+    put32(pt + 18, t->term);
+    put64(pt + 22, n);
+    int rc = seal_value(t->key, t->term, ROTATE_PATH, pt, sizeof pt, &v, &vlen);
+    if (rc)
+        return rc;
+    atomic_fetch_add(&b->encryptions, 1);
+    rc = cf_physical_put(b->phys, ROTATE_PATH, v, vlen);
+    free(v);
+    if (!rc)
+        b->synced = n;
+    return rc;
+}
+
+/* Adopts the stored record: its config, and the encryptions another node
+ * added under the active term since this node last synced. A missing
+ * record leaves the defaults; an unreadable one too (they are the safe
+ * side), and the next write_rotation_locked replaces it. */
+static int adopt_rotation_locked(struct cf_barrier *b)
+{
+    struct cf_rotate_config cfg;
+    uint32_t term;
+    unsigned long long count;
+    int rc = read_rotation_locked(b, &cfg, &term, &count);
+    if (rc == CF_ENOENT || rc == CF_EIO)
+        return 0;
+    if (rc)
+        return rc;
+    b->rot = cfg;
+    if (term == b->terms[b->active].term && count > b->synced) {
+        atomic_fetch_add(&b->encryptions, count - b->synced);
+        b->synced = count;
+    }
+    return 0;
 }
 
 int cf_barrier_new(struct cf_physical *phys, struct cf_barrier **out)
@@ -294,6 +412,7 @@ int cf_barrier_new(struct cf_physical *phys, struct cf_barrier **out)
     b->phys = phys;
     b->sealed = 1;
     atomic_init(&b->encryptions, 0);
+    cf_rotate_config_default(&b->rot);
     *out = b;
     return 0;
 }
@@ -365,7 +484,17 @@ int cf_barrier_unseal(struct cf_barrier *b, const uint8_t *root_key,
             b->nterms = n;
             b->active = act;
             atomic_store(&b->encryptions, 0);
-            b->sealed = 0;
+            b->synced = 0;
+            cf_rotate_config_default(&b->rot);
+            rc = adopt_rotation_locked(b);
+            if (rc) {
+                free_terms(b->terms, b->nterms);
+                b->terms = NULL;
+                b->nterms = 0;
+                cf_zero(b->root, sizeof b->root);
+            } else {
+                b->sealed = 0;
+            }
         }
     }
     pthread_rwlock_unlock(&b->lock);
@@ -391,6 +520,24 @@ int cf_barrier_sealed(struct cf_barrier *b)
     int s = b->sealed;
     pthread_rwlock_unlock(&b->lock);
     return s;
+}
+
+/* Counts n encryptions under the active term; says whether that reached
+ * max_operations. Shared lock held: a cheap compare on the write path. */
+static int count_locked(struct cf_barrier *b, unsigned long long n)
+{
+    unsigned long long now = atomic_fetch_add(&b->encryptions, n) + n;
+    return b->rot.enabled && now >= b->rot.max_operations;
+}
+
+/* The write path's rotation, once its shared lock is released (rotating
+ * needs the exclusive one). The write itself already succeeded, so a
+ * failed rotation is left to the next write or housekeeping tick. */
+static void rotate_after(struct cf_barrier *b, int due)
+{
+    int rotated;
+    if (due)
+        cf_barrier_rotate_if_due(b, NULL, &rotated);
 }
 
 int cf_barrier_get(struct cf_barrier *b, const char *key, uint8_t **val,
@@ -444,13 +591,15 @@ int cf_barrier_put(struct cf_barrier *b, const char *key, const uint8_t *val,
     const struct term *t = &b->terms[b->active];
     uint8_t *v;
     size_t vlen;
+    int due = 0;
     int rc = seal_value(t->key, t->term, key, val, len, &v, &vlen);
     if (!rc) {
-        atomic_fetch_add(&b->encryptions, 1);
+        due = count_locked(b, 1);
         rc = cf_physical_put(b->phys, key, v, vlen);
         free(v);
     }
     pthread_rwlock_unlock(&b->lock);
+    rotate_after(b, due);
     return rc;
 }
 
@@ -476,13 +625,9 @@ int cf_barrier_list(struct cf_barrier *b, const char *prefix, char ***keys,
     return rc;
 }
 
-int cf_barrier_rotate(struct cf_barrier *b)
+/* Exclusive lock held, unsealed. */
+static int rotate_locked(struct cf_barrier *b)
 {
-    pthread_rwlock_wrlock(&b->lock);
-    if (b->sealed) {
-        pthread_rwlock_unlock(&b->lock);
-        return CF_ESEALED;
-    }
     /* Start from the stored keyring: rotating from a stale copy would drop
      * the terms another node added, and their values with them. */
     int rc = reload_locked(b);
@@ -505,8 +650,82 @@ int cf_barrier_rotate(struct cf_barrier *b)
         b->nterms = n;
         b->active = n - 1;
         atomic_store(&b->encryptions, 0);
+        b->synced = 0;
     } else if (t) {
         free_terms(t, n);
+    }
+    return rc;
+}
+
+int cf_barrier_rotate(struct cf_barrier *b)
+{
+    pthread_rwlock_wrlock(&b->lock);
+    int rc = b->sealed ? CF_ESEALED : rotate_locked(b);
+    pthread_rwlock_unlock(&b->lock);
+    return rc;
+}
+
+/* Exclusive lock held, unsealed. Re-checks under the lock so that the
+ * writers that all crossed max_operations together rotate once. */
+static int rotate_if_due_locked(struct cf_barrier *b, const struct cf_rotate_config *cfg,
+                                int *rotated)
+{
+    const struct term *t = &b->terms[b->active];
+    *rotated = 0;
+    if (!cf_rotate_due(cfg ? cfg : &b->rot, atomic_load(&b->encryptions), t->install_ns,
+                       cf_now_ns()))
+        return 0;
+    int rc = rotate_locked(b);
+    *rotated = !rc;
+    return rc;
+}
+
+int cf_barrier_rotate_if_due(struct cf_barrier *b, const struct cf_rotate_config *cfg,
+                             int *rotated)
+{
+    *rotated = 0;
+    pthread_rwlock_wrlock(&b->lock);
+    int rc = b->sealed ? CF_ESEALED : rotate_if_due_locked(b, cfg, rotated);
+    pthread_rwlock_unlock(&b->lock);
+    return rc;
+}
+
+int cf_barrier_housekeep(struct cf_barrier *b, int *rotated)
+{
+    *rotated = 0;
+    pthread_rwlock_wrlock(&b->lock);
+    int rc = b->sealed ? CF_ESEALED : adopt_rotation_locked(b);
+    if (!rc)
+        rc = write_rotation_locked(b);
+    if (!rc)
+        rc = rotate_if_due_locked(b, NULL, rotated);
+    pthread_rwlock_unlock(&b->lock);
+    return rc;
+}
+
+int cf_barrier_rotate_config(struct cf_barrier *b, struct cf_rotate_config *out)
+{
+    pthread_rwlock_rdlock(&b->lock);
+    int rc = b->sealed ? CF_ESEALED : 0;
+    if (!rc)
+        *out = b->rot;
+    pthread_rwlock_unlock(&b->lock);
+    return rc;
+}
+
+int cf_barrier_set_rotate_config(struct cf_barrier *b, const struct cf_rotate_config *cfg)
+{
+    if (!rotate_config_valid(cfg))
+        return CF_EINVAL;
+    pthread_rwlock_wrlock(&b->lock);
+    int rc = b->sealed ? CF_ESEALED : adopt_rotation_locked(b);
+    struct cf_rotate_config old = b->rot;
+    if (!rc) {
+        b->rot = *cfg;
+        b->rot.enabled = cfg->enabled != 0;
+        rc = write_rotation_locked(b);
+        if (rc)
+            b->rot = old;
     }
     pthread_rwlock_unlock(&b->lock);
     return rc;
@@ -541,7 +760,7 @@ int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t
         return CF_ESEALED;
     }
     struct coffer_txn_op *enc = calloc(n ? n : 1, sizeof *enc);
-    int rc = enc ? 0 : CF_ENOMEM;
+    int rc = enc ? 0 : CF_ENOMEM, due = 0;
     const struct term *t = &b->terms[b->active];
     for (size_t i = 0; !rc && i < n; i++) {
         enc[i] = ops[i];
@@ -551,7 +770,7 @@ int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t
         size_t vlen;
         rc = seal_value(t->key, t->term, ops[i].key, ops[i].value, ops[i].value_len, &v, &vlen);
         if (!rc) {
-            atomic_fetch_add(&b->encryptions, 1);
+            due |= count_locked(b, 1);
             enc[i].value = v;
             enc[i].value_len = vlen;
         } else {
@@ -565,5 +784,6 @@ int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t
             free((void *)enc[i].value);
     free(enc);
     pthread_rwlock_unlock(&b->lock);
+    rotate_after(b, due);
     return rc;
 }

@@ -49,6 +49,42 @@ int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t
 
 /* Adds a new term and makes it the encryption key (sys/rotate). */
 int cf_barrier_rotate(struct cf_barrier *b);
+
+/* Automatic rotation (sys/rotate/config). The barrier keeps it encrypted at
+ * "core/rotate-config" together with the encryption count of the active
+ * term, so neither a restart nor a failover resets the count to zero.
+ * The barrier takes any max_operations >= 1; Vault's bounds are the
+ * caller's to enforce (the CF_ROTATE_* below). */
+#define CF_ROTATE_MAX_OPS_DEFAULT 3865470566ULL   /* about 0.9 * 2^32 */
+#define CF_ROTATE_MAX_OPS_MIN 1000000ULL
+#define CF_ROTATE_INTERVAL_MIN (24LL * 3600)       /* seconds */
+
+struct cf_rotate_config {
+    unsigned long long max_operations;
+    long long interval_secs;   /* 0: no age limit */
+    int enabled;               /* 0: only count, never rotate */
+};
+
+/* Vault's defaults: enabled, CF_ROTATE_MAX_OPS_DEFAULT, no interval. */
+void cf_rotate_config_default(struct cf_rotate_config *out);
+/* Whether a term with this many encryptions, installed at install_ns,
+ * is due under cfg at now_ns. */
+int cf_rotate_due(const struct cf_rotate_config *cfg, unsigned long long encryptions,
+                  int64_t install_ns, int64_t now_ns);
+/* The config in force. CF_ESEALED while sealed. */
+int cf_barrier_rotate_config(struct cf_barrier *b, struct cf_rotate_config *out);
+/* Stores cfg (borrowed) and puts it in force. CF_EINVAL on max_operations 0
+ * or a negative interval. */
+int cf_barrier_set_rotate_config(struct cf_barrier *b, const struct cf_rotate_config *cfg);
+/* Rotates when the active term is due under cfg (NULL: the config in
+ * force); *rotated says whether it did. Takes the exclusive lock, so never
+ * call it from inside another barrier call. */
+int cf_barrier_rotate_if_due(struct cf_barrier *b, const struct cf_rotate_config *cfg,
+                             int *rotated);
+/* The active node's periodic work: merges the stored count and config
+ * (another node may have been active), stores this node's count, then
+ * rotates if due. *rotated as above. */
+int cf_barrier_housekeep(struct cf_barrier *b, int *rotated);
 /* sys/key-status: current term, its install time, encryptions under it. */
 int cf_barrier_key_status(struct cf_barrier *b, unsigned *term,
                           int64_t *install_time_ns,

@@ -33,6 +33,7 @@ static const struct route ROUTES[] = {
     {"step-down", SUDO | EXCLUSIVE, cf_sys_step_down},
     {"key-status", 0, cf_sys_key_status},
     {"rotate", SUDO, cf_sys_rotate},
+    {"rotate/config", SUDO, cf_sys_rotate_config},
     {"ha-status", 0, cf_sys_ha_status},
     {"mounts", 0, cf_sys_mounts},
     {"mounts/*", 0, cf_sys_mounts},

@@ -37,6 +37,8 @@ int cf_sys_key_status(const struct cf_sys_ctx *x, struct cf_request *req, const 
                       struct cf_result *res);
 int cf_sys_rotate(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
                   struct cf_result *res);
+int cf_sys_rotate_config(const struct cf_sys_ctx *x, struct cf_request *req,
+                         const char *rel, struct cf_result *res);
 int cf_sys_health(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
                   struct cf_result *res);
 int cf_sys_leader(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,

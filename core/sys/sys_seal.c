@@ -1,5 +1,5 @@
 /* sys/init, sys/seal-status, sys/unseal, sys/seal, sys/step-down,
- * sys/key-status, sys/rotate. */
+ * sys/key-status, sys/rotate, sys/rotate/config. */
 #include "sys/sys_internal.h"
 #include "seal/barrier.h"
 #include "seal/seal.h"
@@ -220,6 +220,87 @@ int cf_sys_rotate(const struct cf_sys_ctx *x, struct cf_request *req, const char
     int rc = cf_barrier_rotate(x->sys->env.barrier);
     if (!rc)
         cf_log(x->sys->env.log, CF_LOG_INFO, "core: barrier key rotated");
+    return rc;
+}
+
+/* Go's time.Duration String for whole seconds ("2160h0m0s", "0s"): what
+ * Vault answers for the interval. */
+static void go_duration(long long s, char out[32])
+{
+    long long h = s / 3600, m = s % 3600 / 60, sec = s % 60;
+    if (h)
+        snprintf(out, 32, "%lldh%lldm%llds", h, m, sec);
+    else if (m)
+        snprintf(out, 32, "%lldm%llds", m, sec);
+    else
+        snprintf(out, 32, "%llds", sec);
+}
+
+static int rotate_config_read(const struct cf_sys_ctx *x, struct cf_result *res)
+{
+    struct cf_rotate_config cfg;
+    int rc = cf_barrier_rotate_config(x->sys->env.barrier, &cfg);
+    if (rc)
+        return rc;
+    char iv[32];
+    go_duration(cfg.interval_secs, iv);
+    struct cf_json j;
+    if (cf_json_init(&j))
+        return CF_ENOMEM;
+    cf_json_obj_open(&j);
+    cf_json_kint(&j, "max_operations", (long long)cfg.max_operations);
+    cf_json_kstr(&j, "interval", iv);
+    cf_json_kbool(&j, "enabled", cfg.enabled);
+    cf_json_obj_close(&j);
+    res->inject = 1;
+    return cf_json_finish(&j, &res->data);
+}
+
+/* Fields left out keep their value, as in Vault. Bounds and texts are
+ * Vault's: at least a million operations and at most the default, an
+ * interval of none or at least a day. */
+int cf_sys_rotate_config(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
+                         struct cf_result *res)
+{
+    (void)rel;
+    if (req->op == CF_OP_READ)
+        return rotate_config_read(x, res);
+    if (req->op != CF_OP_UPDATE && req->op != CF_OP_CREATE)
+        return cf_result_error(res, 405, NULL);
+    struct cf_rotate_config cfg;
+    int rc = cf_barrier_rotate_config(x->sys->env.barrier, &cfg);
+    if (rc)
+        return rc;
+    long long ops;
+    rc = cf_json_get_int(req->data, "max_operations", &ops);
+    if (rc == CF_EINVAL)
+        return cf_result_error(res, 400, "max_operations must be an integer");
+    if (!rc) {
+        if (ops < (long long)CF_ROTATE_MAX_OPS_MIN || ops > (long long)CF_ROTATE_MAX_OPS_DEFAULT)
+            return cf_result_error(res, 400, "max_operations must be in the range [%llu,%llu]",
+                                   CF_ROTATE_MAX_OPS_MIN, CF_ROTATE_MAX_OPS_DEFAULT);
+        cfg.max_operations = (unsigned long long)ops;
+    }
+    yajl_val iv = cf_json_get(req->data, "interval");
+    if (iv) {
+        long long secs = -1;
+        if (YAJL_IS_STRING(iv) && !*iv->u.string)
+            secs = 0;
+        else if (YAJL_IS_STRING(iv) ? cf_duration_parse(iv->u.string, &secs)
+                                    : cf_json_get_int(req->data, "interval", &secs) || secs < 0)
+            return cf_result_error(res, 400, "interval must be a duration such as \"4320h\"");
+        if (secs > 0 && secs < CF_ROTATE_INTERVAL_MIN)
+            return cf_result_error(res, 400, "interval must be greater or equal to 24h0m0s");
+        cfg.interval_secs = secs;
+    }
+    rc = cf_json_get_bool(req->data, "enabled", &cfg.enabled);
+    if (rc == CF_EINVAL)
+        return cf_result_error(res, 400, "enabled must be a boolean");
+    rc = cf_barrier_set_rotate_config(x->sys->env.barrier, &cfg);
+    if (!rc)
+        cf_log(x->sys->env.log, CF_LOG_INFO,
+               "core: barrier rotation config: max_operations %llu, interval %llds, %s",
+               cfg.max_operations, cfg.interval_secs, cfg.enabled ? "enabled" : "disabled");
     return rc;
 }
 

@@ -364,6 +364,10 @@ static int read_config(struct zk *z, struct coffer_err *err)
         z->owner_acl.id.id = strdup(colon + 1);
         z->acl.count = 1;
         z->acl.data = &z->owner_acl;
+    } else if (auth) {
+        /* Stricter than Vault (which leaves them world-writable): the
+         * identity auth_info logs in as owns what it creates. */
+        z->acl = ZOO_CREATOR_ALL_ACL;
     } else {
         z->acl = ZOO_OPEN_ACL_UNSAFE;
     }
@@ -436,6 +440,12 @@ int cf_zk_open(const struct coffer_host *host, const struct zk_ha_hooks *hooks,
         zk_free(z);
         return rc;
     }
+    if (!z->auth_scheme && !z->owner_acl.id.scheme)
+        host->log(host->ctx, CF_LOG_WARN, "zookeeper: neither auth_info nor "
+                  "znode_owner is set: the znodes under %s are open to anyone "
+                  "who can reach %s, who can delete the lock or the data; set "
+                  "auth_info (its identity then owns the znodes it creates)",
+                  z->base[0] ? z->base : "/", z->hosts);
     pthread_mutex_lock(&z->mu);
     z->sess = session_new(z);
     pthread_mutex_unlock(&z->mu);

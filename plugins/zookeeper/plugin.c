@@ -54,7 +54,7 @@ static const struct coffer_config_key zk_keys[] = {
      "credentials added to the session, \"digest:user:password\""},
     {"znode_owner", CF_CFG_STRING, 0,
      "ACL id given all rights on created znodes, \"digest:user:hash\" "
-     "(default world:anyone)"},
+     "(default: the auth_info identity, else world:anyone)"},
     {"session_timeout", CF_CFG_DURATION, 0,
      "ZooKeeper session timeout (default \"5s\"); also the connect timeout"},
     {"request_timeout", CF_CFG_DURATION, 0,

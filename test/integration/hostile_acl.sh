@@ -86,6 +86,23 @@ hostile "token create: denied glob" POST auth/token/create '{"policies":["super-
 hostile "token create: denied key" POST auth/token/create '{"no_parent":true}'
 hostile "token create: denied key in the query" POST "auth/token/create?no_parent=true" ""
 allowed "token create: allowed policy" POST auth/token/create '{"policies":["dev"]}'
+# Spellings the "*admin*" glob does not match are refused, not lowercased
+# into "admin"; a comma string is a list whose every element is checked.
+# (" admin" the glob denies already, so only root reaches the backend.)
+for body in '{"policies":["ADMIN"]}' '{"policies":["dev","Admin"]}' \
+            '{"policies":"dev,ADMIN"}' '{"policies":[" admin"]}'; do
+    for as in LT ROOT; do
+        [[ $as = LT && $body = *'" admin"'* ]] && continue
+        TOKEN=${!as} req POST "$A/v1/auth/token/create" "$body"
+        assert_eq "token create as $as: $body refused" 400 "$STATUS"
+        assert_contains "token create as $as: $body message" "is not in canonical form" "$BODY"
+        canary "token create as $as: $body"
+    done
+done
+TOKEN=$ROOT req POST "$A/v1/auth/token/create" '{"policies":"dev, limited"}'
+assert_eq "token create: comma list of canonical names" 200 "$STATUS"
+assert_eq "token create: comma list policies" '["default","dev","limited"]' \
+    "$(jq -c .auth.policies <<<"$BODY")"
 
 # --- F8: policy names the store would normalise are refused
 TOKEN=$LT req PUT "$A/v1/sys/policies/acl/admin" '{"policy":"path \"*\" { capabilities = [\"deny\"] }"}'

@@ -316,8 +316,9 @@ static void test_reserved_keys(void)
 {
     struct fx f;
     fx_open(&f);
-    const char *res[] = {"core/keyring", "core/root-key", "core/seal-config"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *res[] = {"core/keyring", "core/root-key", "core/seal-config",
+                         "core/rotate-config"};
+    for (size_t i = 0; i < 4; i++) {
         uint8_t *v;
         size_t n;
         CF_ASSERT_INT_EQ(put_str(f.b, res[i], "x"), CF_EINVAL);
@@ -451,6 +452,146 @@ static void test_rotate_by_another_node(void)
     fx_close(&f);
 }
 
+static unsigned term_of(struct cf_barrier *b, unsigned long long *enc)
+{
+    unsigned term = 0;
+    int64_t t;
+    unsigned long long e;
+    CF_ASSERT_INT_EQ(cf_barrier_key_status(b, &term, &t, enc ? enc : &e), 0);
+    return term;
+}
+
+/* The decision alone: operations, age, and enabled. */
+static void test_rotate_due(void)
+{
+    struct cf_rotate_config c;
+    cf_rotate_config_default(&c);
+    CF_ASSERT_INT_EQ(c.max_operations, 3865470566ULL);
+    CF_ASSERT_INT_EQ(c.interval_secs, 0);
+    CF_ASSERT_INT_EQ(c.enabled, 1);
+    int64_t day = 86400LL * 1000000000LL, now = 1000 * day;
+    CF_ASSERT_INT_EQ(cf_rotate_due(&c, 3865470565ULL, 0, now), 0);
+    CF_ASSERT_INT_EQ(cf_rotate_due(&c, 3865470566ULL, 0, now), 1);
+    c.interval_secs = 86400;
+    CF_ASSERT_INT_EQ(cf_rotate_due(&c, 0, now - day + 1, now), 0);
+    CF_ASSERT_INT_EQ(cf_rotate_due(&c, 0, now - day, now), 1);
+    c.enabled = 0;
+    CF_ASSERT_INT_EQ(cf_rotate_due(&c, 3865470566ULL, 0, now), 0);
+}
+
+/* A config handed in directly (max 3) rotates once the third encryption
+ * is done, and only once. */
+static void test_rotate_if_due(void)
+{
+    struct fx f;
+    fx_open(&f);
+    struct cf_rotate_config c = {3, 0, 1};
+    int rotated = -1;
+    CF_ASSERT_INT_EQ(put_str(f.b, "a", "1"), 0);
+    CF_ASSERT_INT_EQ(put_str(f.b, "b", "2"), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_if_due(f.b, &c, &rotated), 0);
+    CF_ASSERT_INT_EQ(rotated, 0);
+    CF_ASSERT_INT_EQ(term_of(f.b, NULL), 1);
+    CF_ASSERT_INT_EQ(put_str(f.b, "c", "3"), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_if_due(f.b, &c, &rotated), 0);
+    CF_ASSERT_INT_EQ(rotated, 1);
+    unsigned long long enc;
+    CF_ASSERT_INT_EQ(term_of(f.b, &enc), 2);
+    CF_ASSERT_INT_EQ(enc, 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_if_due(f.b, &c, &rotated), 0);
+    CF_ASSERT_INT_EQ(rotated, 0);
+    c.enabled = 0;
+    for (int i = 0; i < 5; i++)
+        CF_ASSERT_INT_EQ(put_str(f.b, "d", "4"), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_if_due(f.b, &c, &rotated), 0);
+    CF_ASSERT_INT_EQ(rotated, 0);
+    CF_ASSERT_INT_EQ(term_of(f.b, NULL), 2);
+    check_value(f.b, "a", "1");
+    check_value(f.b, "d", "4");
+    fx_close(&f);
+}
+
+/* With a stored max of 3 the write path rotates by itself, puts and
+ * transactions alike. Storing the config is itself one encryption. */
+static void test_auto_rotate_on_write(void)
+{
+    struct fx f;
+    fx_open(&f);
+    struct cf_rotate_config c = {3, 0, 1}, got;
+    CF_ASSERT_INT_EQ(cf_barrier_set_rotate_config(f.b, &c), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_config(f.b, &got), 0);
+    CF_ASSERT_INT_EQ(got.max_operations, 3);
+    CF_ASSERT_INT_EQ(put_str(f.b, "a", "1"), 0);
+    CF_ASSERT_INT_EQ(term_of(f.b, NULL), 1);
+    CF_ASSERT_INT_EQ(put_str(f.b, "b", "2"), 0);
+    CF_ASSERT_INT_EQ(term_of(f.b, NULL), 2);
+    struct coffer_txn_op ops[3] = {
+        {.kind = CF_TXN_PUT, .key = "t1", .value = (const uint8_t *)"x", .value_len = 1},
+        {.kind = CF_TXN_PUT, .key = "t2", .value = (const uint8_t *)"y", .value_len = 1},
+        {.kind = CF_TXN_PUT, .key = "t3", .value = (const uint8_t *)"z", .value_len = 1},
+    };
+    CF_ASSERT_INT_EQ(cf_barrier_txn(f.b, ops, 3), 0);
+    CF_ASSERT_INT_EQ(term_of(f.b, NULL), 3);
+    CF_ASSERT_INT_EQ(stored_term(f.phys, "t3"), 2);
+    check_value(f.b, "a", "1");
+    check_value(f.b, "t2", "y");
+    /* Disabled: counting goes on, rotating stops. */
+    c.enabled = 0;
+    CF_ASSERT_INT_EQ(cf_barrier_set_rotate_config(f.b, &c), 0);
+    for (int i = 0; i < 6; i++)
+        CF_ASSERT_INT_EQ(put_str(f.b, "a", "1"), 0);
+    unsigned long long enc;
+    CF_ASSERT_INT_EQ(term_of(f.b, &enc), 3);
+    CF_ASSERT_INT_EQ(enc, 7);
+    c.max_operations = 0;
+    CF_ASSERT_INT_EQ(cf_barrier_set_rotate_config(f.b, &c), CF_EINVAL);
+    fx_close(&f);
+}
+
+/* The config and the count outlive seal/unseal, and a second node on the
+ * same store adopts both at its housekeeping. */
+static void test_rotate_config_persists(void)
+{
+    struct fx f;
+    fx_open(&f);
+    struct cf_rotate_config c = {2000000, 30 * 86400, 1}, got;
+    CF_ASSERT_INT_EQ(cf_barrier_set_rotate_config(f.b, &c), 0);
+    for (int i = 0; i < 4; i++)
+        CF_ASSERT_INT_EQ(put_str(f.b, "k", "v"), 0);
+    int rotated = -1;
+    CF_ASSERT_INT_EQ(cf_barrier_housekeep(f.b, &rotated), 0);
+    CF_ASSERT_INT_EQ(rotated, 0);
+    unsigned long long enc, enc2;
+    term_of(f.b, &enc);
+    CF_ASSERT_INT_EQ(cf_barrier_seal(f.b), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_unseal(f.b, f.root, 32), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_config(f.b, &got), 0);
+    CF_ASSERT_INT_EQ(got.max_operations, 2000000);
+    CF_ASSERT_INT_EQ(got.interval_secs, 30 * 86400);
+    CF_ASSERT_INT_EQ(got.enabled, 1);
+    term_of(f.b, &enc2);
+    CU_ASSERT(enc2 + 1 >= enc);
+
+    struct cf_barrier *b2;
+    CF_ASSERT_INT_EQ(cf_barrier_new(f.phys, &b2), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_unseal(b2, f.root, 32), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_config(b2, &got), 0);
+    CF_ASSERT_INT_EQ(got.max_operations, 2000000);
+    c.max_operations = 3000000;
+    CF_ASSERT_INT_EQ(cf_barrier_set_rotate_config(f.b, &c), 0);
+    for (int i = 0; i < 10; i++)
+        CF_ASSERT_INT_EQ(put_str(f.b, "k", "v"), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_housekeep(f.b, &rotated), 0);
+    term_of(f.b, &enc);
+    CF_ASSERT_INT_EQ(cf_barrier_housekeep(b2, &rotated), 0);
+    CF_ASSERT_INT_EQ(cf_barrier_rotate_config(b2, &got), 0);
+    CF_ASSERT_INT_EQ(got.max_operations, 3000000);
+    term_of(b2, &enc2);
+    CU_ASSERT(enc2 >= enc);
+    cf_barrier_free(b2);
+    fx_close(&f);
+}
+
 struct worker {
     struct cf_barrier *b;
     int id;
@@ -572,6 +713,10 @@ int main(void)
         {"rotate by another node", test_rotate_by_another_node},
         {"readers during rotate", test_concurrent_rotate},
         {"readers during seal", test_concurrent_seal},
+        {"rotation due", test_rotate_due},
+        {"rotate if due", test_rotate_if_due},
+        {"auto-rotate on write", test_auto_rotate_on_write},
+        {"rotation config persists", test_rotate_config_persists},
         {NULL, NULL},
     };
     return cf_test_run("barrier", cases);

@@ -257,7 +257,8 @@ static void test_path_flags(void)
     struct cf_mount m = {.path = "sys/"};
     unsigned (*pf)(const struct cf_mount *, const char *) = cf_sys_backend.path_flags;
     CU_ASSERT_FATAL(pf != NULL);
-    static const char *const SUDO[] = {"seal", "step-down", "rotate", "auth/token",
+    static const char *const SUDO[] = {"seal", "step-down", "rotate", "rotate/config",
+                                       "auth/token",
                                        "auth/userpass/tune", "audit", "raw/x", NULL};
     for (int i = 0; SUDO[i]; i++)
         CF_ASSERT_INT_EQ(pf(&m, SUDO[i]), CF_PATH_SUDO);
@@ -486,6 +487,68 @@ static void test_mounts_round_trip(void)
     fx_close(&f);
 }
 
+/* sys/rotate/config: Vault's defaults, fields left out keep their value,
+ * and Vault's bounds with its texts. */
+static void test_rotate_config(void)
+{
+    struct fx f;
+    struct cf_result res = {0};
+    char buf[128];
+    fx_mounted(&f);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
+    CF_ASSERT_STR_EQ(J(&res, "max_operations"), "3865470566");
+    CF_ASSERT_STR_EQ(J(&res, "interval"), "0s");
+    CF_ASSERT_STR_EQ(J(&res, "enabled"), "true");
+
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config",
+                          "{\"max_operations\":2000000000,\"interval\":\"4320h\"}", &res), 204);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
+    CF_ASSERT_STR_EQ(J(&res, "max_operations"), "2000000000");
+    CF_ASSERT_STR_EQ(J(&res, "interval"), "4320h0m0s");
+    CF_ASSERT_STR_EQ(J(&res, "enabled"), "true");
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config", "{\"enabled\":false}", &res),
+                     204);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
+    CF_ASSERT_STR_EQ(J(&res, "max_operations"), "2000000000");
+    CF_ASSERT_STR_EQ(J(&res, "interval"), "4320h0m0s");
+    CF_ASSERT_STR_EQ(J(&res, "enabled"), "false");
+
+    static const struct { const char *body, *err; } BAD[] = {
+        {"{\"max_operations\":999999}",
+         "max_operations must be in the range [1000000,3865470566]"},
+        {"{\"max_operations\":3865470567}",
+         "max_operations must be in the range [1000000,3865470566]"},
+        {"{\"max_operations\":-1}", "max_operations must be in the range [1000000,3865470566]"},
+        {"{\"max_operations\":\"lots\"}", "max_operations must be an integer"},
+        {"{\"interval\":\"23h59m59s\"}", "interval must be greater or equal to 24h0m0s"},
+        {"{\"interval\":60}", "interval must be greater or equal to 24h0m0s"},
+        {"{\"interval\":\"soon\"}", "interval must be a duration such as \"4320h\""},
+        {"{\"interval\":\"-24h\"}", "interval must be a duration such as \"4320h\""},
+        {"{\"interval\":true}", "interval must be a duration such as \"4320h\""},
+        {"{\"enabled\":\"maybe\"}", "enabled must be a boolean"},
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config", BAD[i].body, &res), 400);
+        CF_ASSERT_STR_EQ(errmsg(&res), BAD[i].err);
+    }
+    /* A refused write changed nothing. */
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
+    CF_ASSERT_STR_EQ(J(&res, "max_operations"), "2000000000");
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config",
+                          "{\"max_operations\":1000000,\"interval\":\"\",\"enabled\":true}",
+                          &res), 204);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
+    CF_ASSERT_STR_EQ(J(&res, "max_operations"), "1000000");
+    CF_ASSERT_STR_EQ(J(&res, "interval"), "0s");
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config", "{\"interval\":\"24h\"}",
+                          &res), 204);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
+    CF_ASSERT_STR_EQ(J(&res, "interval"), "24h0m0s");
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_DELETE, "sys/rotate/config", NULL, &res), 405);
+    cf_result_free(&res);
+    fx_close(&f);
+}
+
 int main(void)
 {
     static const struct cf_test_case cases[] = {
@@ -497,6 +560,7 @@ int main(void)
         {"seal needs update", test_seal_needs_update},
         {"unknown path 404", test_unknown_path_404},
         {"mounts round trip", test_mounts_round_trip},
+        {"rotate config", test_rotate_config},
         {NULL, NULL},
     };
     return cf_test_run("sys", cases);

@@ -157,7 +157,7 @@ static void test_create_by_root(void)
     fx_open(&f);
     struct cf_result res;
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
-                          "{\"policies\":[\"dev\",\"Nope\"],\"meta\":{\"a\":\"b\"},"
+                          "{\"policies\":[\"dev\",\"nope\"],\"meta\":{\"a\":\"b\"},"
                           "\"display_name\":\"my app!\"}", f.root, &res), 0);
     CF_ASSERT_INT_EQ(res.status, 0);
     CF_ASSERT_INT_EQ(res.data == NULL, 1);
@@ -215,6 +215,49 @@ static void test_create_by_root(void)
     cf_json_free(d);
     cf_result_free(&res);
     free(id);
+    fx_close(&f);
+}
+
+/* Policy names are taken only as stored (lower case, no surrounding
+ * space): a request that ACL globs saw as "ADMIN" must not become a token
+ * with "admin". A comma string is still a list, each element checked. */
+static void test_policy_names_canonical(void)
+{
+    struct fx f;
+    fx_open(&f);
+    static const struct { const char *body, *err; } BAD[] = {
+        {"{\"policies\":[\"dev\",\"ADMIN\"]}",
+         "policy name \"ADMIN\" is not in canonical form: use \"admin\" (policy names "
+         "are lower-case, without surrounding spaces)"},
+        {"{\"policies\":[\" admin\"]}",
+         "policy name \" admin\" is not in canonical form: use \"admin\" (policy names "
+         "are lower-case, without surrounding spaces)"},
+        {"{\"policies\":\"dev,Admin\"}",
+         "policy name \"Admin\" is not in canonical form: use \"admin\" (policy names "
+         "are lower-case, without surrounding spaces)"},
+        {"{\"policies\":[\"Default\"],\"no_default_policy\":true}",
+         "policy name \"Default\" is not in canonical form: use \"default\" (policy names "
+         "are lower-case, without surrounding spaces)"},
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        expect_err(&f, CF_OP_UPDATE, "create", BAD[i].body, f.root, 400, BAD[i].err);
+        expect_err(&f, CF_OP_UPDATE, "create-orphan", BAD[i].body, f.root, 400, BAD[i].err);
+    }
+    struct cf_result res;
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"policies\":\"dev, admin\"}",
+                          f.root, &res), 0);
+    CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "", "");
+    yajl_val a = parse(res.auth);
+    CF_ASSERT_STR_EQ(jstrv(a, "policies"), "admin,default,dev");
+    cf_json_free(a);
+    cf_result_free(&res);
+    /* Refused requests left the store serving. */
+    char *t = create(&f, f.root, "create", "{\"policies\":[\"dev\"]}");
+    CU_ASSERT_FATAL(t != NULL);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "lookup-self", NULL, t, &res), 0);
+    CF_ASSERT_INT_EQ(res.status, 0);
+    cf_result_free(&res);
+    free(t);
     fx_close(&f);
 }
 
@@ -621,6 +664,7 @@ int main(void)
 {
     static const struct cf_test_case cases[] = {
         {"create by root and lookup-self", test_create_by_root},
+        {"policy names canonical", test_policy_names_canonical},
         {"create TTLs", test_create_ttls},
         {"create rules", test_create_rules},
         {"lookup variants", test_lookup_variants},
