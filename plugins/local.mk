@@ -35,3 +35,13 @@ plugins_tls_so_CPPFLAGS = $(CF_PLUGIN_CPPFLAGS)
 plugins_tls_so_CFLAGS = $(CF_PLUGIN_CFLAGS) $(GNUTLS_CFLAGS)
 plugins_tls_so_LDFLAGS = -shared
 plugins_tls_so_LDADD = $(GNUTLS_LIBS) $(PTHREAD_LIBS)
+
+# Seeds and mutations of test/fuzz/seeds/frame in `make check` (fuzz.h): the
+# tls plugin's frame decoders, compiled in as the plugin sees them (SDK
+# headers only).
+check_PROGRAMS += test/fuzz/fuzz_frame
+TESTS += test/fuzz/fuzz_frame
+test_fuzz_fuzz_frame_SOURCES = test/fuzz/fuzz_frame.c test/fuzz/standalone.c test/fuzz/fuzz.h \
+	plugins/tls/wire.c plugins/tls/tls.h
+test_fuzz_fuzz_frame_CPPFLAGS = $(CF_PLUGIN_CPPFLAGS) -I$(top_srcdir)/plugins/tls
+test_fuzz_fuzz_frame_CFLAGS = $(CF_CFLAGS) $(GNUTLS_CFLAGS)

@@ -26,3 +26,7 @@ EXTRA_DIST += test/integration/hostile_acl.sh
 EXTRA_DIST += test/bench/run test/bench/README.md test/bench/bare_server.c \
 	test/bench/fsync_loop.c test/bench/kv2_read.lua test/bench/kv2_write.lua \
 	test/bench/failover test/bench/forwarding
+# Hostile input (issue #9): a short libFuzzer run of every fuzz target
+# (skipped without clang and libFuzzer).
+TESTS += test/fuzz/short.sh
+EXTRA_DIST += test/fuzz/short.sh

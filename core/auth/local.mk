@@ -31,3 +31,10 @@ test_unit_test_token_backend_SOURCES = test/unit/test_token_backend.c \
 	test/unit/mem_storage.c test/unit/mem_storage.h
 test_unit_test_token_backend_LDADD = $(CF_AUTH_TEST_LIBS)
 test_unit_test_token_backend_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+
+# Seeds and mutations of test/fuzz/seeds/policy in `make check` (fuzz.h).
+check_PROGRAMS += test/fuzz/fuzz_policy
+TESTS += test/fuzz/fuzz_policy
+test_fuzz_fuzz_policy_SOURCES = test/fuzz/fuzz_policy.c test/fuzz/standalone.c test/fuzz/fuzz.h
+test_fuzz_fuzz_policy_LDADD = libcfauth.a libcfconfig.a libcfrequest.a libcfutil.a $(CF_CORE_LIBS)
+test_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS)

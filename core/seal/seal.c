@@ -350,25 +350,31 @@ int cf_seal_submit_raw(struct cf_seal *s, const uint8_t *key, size_t len,
     return rc;
 }
 
-int cf_seal_submit(struct cf_seal *s, const char *key_text, int *unsealed,
-                   struct coffer_err *err)
+int cf_seal_decode_key(const char *key_text, uint8_t **key, size_t *len,
+                       struct coffer_err *err)
 {
-    *unsealed = 0;
     if (!key_text || !*key_text) {
         coffer_err_set(err, "'key' must be specified in request body as JSON, or "
                             "'reset' set to true");
         return CF_EINVAL;
     }
+    int rc = cf_hex_decode(key_text, key, len);
+    if (rc == CF_EINVAL)
+        rc = cf_b64_decode(key_text, key, len);
+    if (rc == CF_EINVAL)
+        coffer_err_set(err, "'key' must be a valid hex or base64 string");
+    return rc;
+}
+
+int cf_seal_submit(struct cf_seal *s, const char *key_text, int *unsealed,
+                   struct coffer_err *err)
+{
+    *unsealed = 0;
     uint8_t *key;
     size_t len;
-    int rc = cf_hex_decode(key_text, &key, &len);
-    if (rc == CF_EINVAL)
-        rc = cf_b64_decode(key_text, &key, &len);
-    if (rc) {
-        if (rc == CF_EINVAL)
-            coffer_err_set(err, "'key' must be a valid hex or base64 string");
+    int rc = cf_seal_decode_key(key_text, &key, &len, err);
+    if (rc)
         return rc;
-    }
     rc = cf_seal_submit_raw(s, key, len, unsealed, err);
     cf_free_secret(key, len);
     return rc;

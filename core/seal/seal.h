@@ -56,6 +56,12 @@ int cf_seal_initialize(struct cf_seal *s, int shares, int threshold,
  * CF_EDENIED: the t shares do not open the root key; progress is reset. */
 int cf_seal_submit(struct cf_seal *s, const char *key_text, int *unsealed,
                    struct coffer_err *err);
+/* cf_seal_submit's first step, apart so that it can be fuzzed alone: key
+ * text (borrowed) as hex, else base64, into *key of *len bytes, the
+ * caller's (cf_free_secret). CF_EINVAL with cf_seal_submit's messages for
+ * an empty or undecodable key; no length check (cf_seal_submit_raw's). */
+int cf_seal_decode_key(const char *key_text, uint8_t **key, size_t *len,
+                       struct coffer_err *err);
 /* As cf_seal_submit with the raw share bytes (borrowed). */
 int cf_seal_submit_raw(struct cf_seal *s, const uint8_t *key, size_t len,
                        int *unsealed, struct coffer_err *err);

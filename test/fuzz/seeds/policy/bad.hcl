@@ -1,0 +1,3 @@
+path "\u0000x" { capabilities = ["Read", "bogus"] }
+name = "x"
+extra = 1
