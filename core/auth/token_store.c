@@ -1051,18 +1051,6 @@ void cf_token_store_free(struct cf_token_store *s)
 
 /* ---- shared helpers ---- */
 
-static void human(long long s, char *out, size_t n)
-{
-    /* Go's time.Duration String for whole seconds: 1h2m3s, 5m0s, 30s */
-    long long h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
-    if (h)
-        snprintf(out, n, "%lldh%lldm%llds", h, m, sec);
-    else if (m)
-        snprintf(out, n, "%lldm%llds", m, sec);
-    else
-        snprintf(out, n, "%llds", sec);
-}
-
 int cf_token_calc_ttl(long long increment, long long backend_ttl,
                       long long period, long long explicit_max_ttl,
                       long long sys_default, long long sys_max,
@@ -1084,8 +1072,8 @@ int cf_token_calc_ttl(long long increment, long long backend_ttl,
     char a[48], b[48];
     if (period > 0) {
         if (period > max) {
-            human(period, a, sizeof a);
-            human(max, b, sizeof b);
+            cf_duration_str(period, a);
+            cf_duration_str(max, b);
             if (warn)
                 snprintf(warn, warnlen, "period of \"%s\" exceeded the "
                          "effective max_ttl of \"%s\"; period value is capped "
@@ -1110,8 +1098,8 @@ int cf_token_calc_ttl(long long increment, long long backend_ttl,
             return CF_EINVAL;
         }
         if (left < t) {
-            human(t, a, sizeof a);
-            human(left, b, sizeof b);
+            cf_duration_str(t, a);
+            cf_duration_str(left, b);
             if (warn)
                 snprintf(warn, warnlen, "TTL of \"%s\" exceeded the effective "
                          "max_ttl of \"%s\"; TTL value is capped accordingly",

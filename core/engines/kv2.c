@@ -67,7 +67,7 @@ static int config_read(struct cf_mount *m, struct cf_kv_state *s,
     if (rc)
         return rc;
     char d[40];
-    cf_kv_duration_str(c.dva, d);
+    cf_duration_str(c.dva, d);
     struct cf_json j;
     if (cf_json_init(&j))
         return CF_ENOMEM;

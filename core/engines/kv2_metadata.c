@@ -130,7 +130,7 @@ static int meta_read(struct cf_mount *m, const char *path,
     if (rc)
         return rc;
     char dva[40];
-    cf_kv_duration_str(meta->dva, dva);
+    cf_duration_str(meta->dva, dva);
     struct cf_json j;
     if (cf_json_init(&j)) {
         cf_kv2_meta_free(meta);

@@ -76,8 +76,6 @@ int cf_kv_unsupported_path(struct cf_result *res);
 /* Parses a Vault duration (seconds as a number or numeric string, or
  * "1h30m"). allow_negative: "-1s" / -1 accepted. CF_EINVAL otherwise. */
 int cf_kv_parse_duration(yajl_val v, int allow_negative, long long *secs);
-/* Go's time.Duration.String() of whole seconds: "0s", "1m30s", "1h0m0s". */
-void cf_kv_duration_str(long long secs, char out[40]);
 
 /* The pass-through store: kv v1 and, with a per-token prefix, cubbyhole. */
 struct cf_kv_passthrough {

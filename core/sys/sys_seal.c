@@ -225,25 +225,14 @@ int cf_sys_rotate(const struct cf_sys_ctx *x, struct cf_request *req, const char
 
 /* Go's time.Duration String for whole seconds ("2160h0m0s", "0s"): what
  * Vault answers for the interval. */
-static void go_duration(long long s, char out[32])
-{
-    long long h = s / 3600, m = s % 3600 / 60, sec = s % 60;
-    if (h)
-        snprintf(out, 32, "%lldh%lldm%llds", h, m, sec);
-    else if (m)
-        snprintf(out, 32, "%lldm%llds", m, sec);
-    else
-        snprintf(out, 32, "%llds", sec);
-}
-
 static int rotate_config_read(const struct cf_sys_ctx *x, struct cf_result *res)
 {
     struct cf_rotate_config cfg;
     int rc = cf_barrier_rotate_config(x->sys->env.barrier, &cfg);
     if (rc)
         return rc;
-    char iv[32];
-    go_duration(cfg.interval_secs, iv);
+    char iv[40];
+    cf_duration_str(cfg.interval_secs, iv);
     struct cf_json j;
     if (cf_json_init(&j))
         return CF_ENOMEM;

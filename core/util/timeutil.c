@@ -121,3 +121,21 @@ int64_t cf_time_add_secs(int64_t ns, long long secs)
         return secs < 0 ? INT64_MIN : INT64_MAX;
     return r;
 }
+
+void cf_duration_str(long long secs, char out[40])
+{
+    if (!secs) {
+        snprintf(out, 40, "0s");
+        return;
+    }
+    const char *sign = secs < 0 ? "-" : "";
+    unsigned long long a = secs < 0 ? 0ULL - (unsigned long long)secs
+                                    : (unsigned long long)secs;
+    unsigned long long h = a / 3600, mi = (a % 3600) / 60, s = a % 60;
+    if (h)
+        snprintf(out, 40, "%s%lluh%llum%llus", sign, h, mi, s);
+    else if (mi)
+        snprintf(out, 40, "%s%llum%llus", sign, mi, s);
+    else
+        snprintf(out, 40, "%s%llus", sign, s);
+}

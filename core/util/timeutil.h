@@ -30,5 +30,8 @@ int cf_duration_too_long(const char *s);
 /* ns plus secs seconds, saturated to the int64 range: deadlines computed
  * from stored or requested numbers stay ordered instead of wrapping. */
 int64_t cf_time_add_secs(int64_t ns, long long secs);
+/* Go's time.Duration.String() of whole seconds, as Vault prints TTLs and
+ * intervals: "0s", "30s", "5m0s", "1h2m3s", "-1s". */
+void cf_duration_str(long long secs, char out[40]);
 
 #endif
