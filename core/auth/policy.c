@@ -11,6 +11,7 @@
 
 #include <coffer/errors.h>
 #include "config/hcl.h"
+#include "util/encode.h"
 #include "util/json.h"
 #include "util/timeutil.h"
 
@@ -141,11 +142,8 @@ static int perr(struct coffer_err *err, const char *fmt, ...)
             vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
             va_end(ap);
         }
-        /* The text quotes the writer's keys and paths, which may hold any
-         * byte: the refusal must stay one line in the answer and the log. */
-        for (char *c = err->msg; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                *c = '?';
+        /* The text quotes the writer's paths, which may hold any byte. */
+        cf_str_oneline(err->msg);
     }
     return CF_EINVAL;
 }

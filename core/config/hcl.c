@@ -46,6 +46,9 @@ void cf_hcl_verrf(struct coffer_err *err, const char *name, int line,
     if (n < 0 || (size_t)n >= sizeof err->msg)
         return;
     vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+    /* Errors quote keys and labels of the input, which may hold any byte:
+     * every HCL error (config, policy) stays one line. */
+    cf_str_oneline(err->msg);
 }
 
 /* Returns p->rc, so that every failing step can end in `return fail(...)`

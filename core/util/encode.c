@@ -177,3 +177,10 @@ int cf_url_path_encode(struct cf_buf *b, const char *p)
     }
     return 0;
 }
+
+void cf_str_oneline(char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}

@@ -24,4 +24,9 @@ int cf_random_bytes(void *p, size_t n);
 struct cf_buf;
 int cf_url_path_encode(struct cf_buf *b, const char *path);
 
+/* Replaces control bytes (< 0x20, 0x7f) in s with '?', in place: text
+ * that quotes what a client sent (a key, a path) stays one line in a log
+ * line or an error message. */
+void cf_str_oneline(char *s);
+
 #endif

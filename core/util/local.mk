@@ -6,7 +6,11 @@ libcfutil_a_SOURCES = core/util/buf.c core/util/buf.h core/util/secret.c \
 	core/util/json.h core/util/log.c core/util/log.h core/util/timeutil.c \
 	core/util/timeutil.h core/util/strerror.c core/util/strerror.h
 
-check_PROGRAMS += test/unit/test_timeutil
+check_PROGRAMS += test/unit/test_timeutil test/unit/test_log
+TESTS += test/unit/test_log
+test_unit_test_log_SOURCES = test/unit/test_log.c
+test_unit_test_log_LDADD = libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += test/unit/test_timeutil
 test_unit_test_timeutil_SOURCES = test/unit/test_timeutil.c
 test_unit_test_timeutil_LDADD = libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)

@@ -2,6 +2,7 @@
  * threads do not interleave inside a line. */
 #include "util/log.h"
 #include "util/buf.h"
+#include "util/encode.h"
 #include <coffer/errors.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,8 @@ void cf_vlog(const struct cf_logger *l, int level, const char *prefix,
     cf_buf_printf(&b, "%s.%03ldZ [%s] %s%s", when, ts.tv_nsec / 1000000,
                   NAMES[level], prefix ? prefix : "", prefix ? ": " : "");
     cf_buf_vprintf(&b, fmt, ap);
+    /* Messages quote paths and keys a client chose: no forged lines. */
+    cf_str_oneline(b.data);
     cf_buf_puts(&b, "\n");
     if (b.data)
         fputs(b.data, l->out ? l->out : stderr);
