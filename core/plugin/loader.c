@@ -167,19 +167,23 @@ static int check_config(const struct cf_plugin *p,
     return 0;
 }
 
+/* A vtable shorter than the minimum of the ABI the plugin was built for. */
+static int too_short(const struct cf_plugin *p, const char *kind, size_t size, size_t min,
+                     struct coffer_err *err)
+{
+    coffer_err_set(err, "plugin \"%s\" (%s): %s vtable is %zu bytes, plugin ABI %d.%d "
+                   "needs at least %zu (this coffer provides %d.%d) — rebuild it "
+                   "against coffer-plugin %d.x", p->name, p->path, kind, size,
+                   p->desc->abi_major, p->desc->abi_minor, min, COFFER_PLUGIN_ABI_MAJOR,
+                   COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR);
+    return CF_ECONFIG;
+}
+
 static int check_storage(const struct cf_plugin *p, struct coffer_err *err)
 {
     const struct coffer_storage *s = p->desc->storage;
-    if (s->struct_size < STORAGE_MIN_1_0) {
-        coffer_err_set(err, "plugin \"%s\" (%s): storage vtable is %zu bytes, "
-                       "plugin ABI %d.%d needs at least %zu (this coffer "
-                       "provides %d.%d) — rebuild it against coffer-plugin "
-                       "%d.x", p->name, p->path, s->struct_size,
-                       p->desc->abi_major, p->desc->abi_minor, STORAGE_MIN_1_0,
-                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
-                       COFFER_PLUGIN_ABI_MAJOR);
-        return CF_ECONFIG;
-    }
+    if (s->struct_size < STORAGE_MIN_1_0)
+        return too_short(p, "storage", s->struct_size, STORAGE_MIN_1_0, err);
     const char *missing = !s->open ? "open" : !s->close ? "close"
         : !s->get ? "get" : !s->put ? "put" : !s->del ? "del"
         : !s->list ? "list" : NULL;
@@ -205,16 +209,8 @@ static int check_ha(const struct cf_plugin *p, struct coffer_err *err)
                        COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
-    if (h->struct_size < HA_MIN_1_1) {
-        coffer_err_set(err, "plugin \"%s\" (%s): ha vtable is %zu bytes, "
-                       "plugin ABI %d.%d needs at least %zu (this coffer "
-                       "provides %d.%d) — rebuild it against coffer-plugin "
-                       "%d.x", p->name, p->path, h->struct_size,
-                       p->desc->abi_major, p->desc->abi_minor, HA_MIN_1_1,
-                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
-                       COFFER_PLUGIN_ABI_MAJOR);
-        return CF_ECONFIG;
-    }
+    if (h->struct_size < HA_MIN_1_1)
+        return too_short(p, "ha", h->struct_size, HA_MIN_1_1, err);
     const char *missing = !h->open ? "open" : !h->close ? "close"
         : !h->lock ? "lock" : !h->unlock ? "unlock" : !h->value ? "value"
         : NULL;
@@ -244,16 +240,8 @@ static int check_transport(const struct cf_plugin *p, struct coffer_err *err)
                        COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
-    if (t->struct_size < TRANSPORT_MIN_1_2) {
-        coffer_err_set(err, "plugin \"%s\" (%s): transport vtable is %zu "
-                       "bytes, plugin ABI %d.%d needs at least %zu (this "
-                       "coffer provides %d.%d) — rebuild it against "
-                       "coffer-plugin %d.x", p->name, p->path, t->struct_size,
-                       p->desc->abi_major, p->desc->abi_minor,
-                       TRANSPORT_MIN_1_2, COFFER_PLUGIN_ABI_MAJOR,
-                       COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR);
-        return CF_ECONFIG;
-    }
+    if (t->struct_size < TRANSPORT_MIN_1_2)
+        return too_short(p, "transport", t->struct_size, TRANSPORT_MIN_1_2, err);
     const char *missing = !t->open ? "open" : !t->close ? "close"
         : !t->listen ? "listen" : !t->stop ? "stop" : !t->dial ? "dial"
         : !t->roundtrip ? "roundtrip" : !t->response_free ? "response_free"
