@@ -121,8 +121,10 @@ const char *cf_sys_standby_refusal(const char *path)
 void cf_sys_local(struct cf_sys *s, struct cf_request *req, struct cf_result *res)
 {
     const char *rel = below_sys(req->path);
+    const struct route *r = rel ? find(rel) : NULL;
     struct cf_sys_ctx x = {s, NULL};
-    int rc = run(rel ? find(rel) : NULL, &x, req, rel, res);
+    /* Only LOCAL routes run without a mount environment. */
+    int rc = run(r && (r->flags & LOCAL) ? r : NULL, &x, req, rel, res);
     if (rc && cf_result_from_rc(res, rc))
         cf_log(s->env.log, CF_LOG_ERROR, "request to %s failed: %s", req->path,
                cf_strerror(rc));

@@ -274,6 +274,20 @@ static void test_path_flags(void)
         CF_ASSERT_INT_EQ(pf(&m, PLAIN[i]), 0);
 }
 
+/* cf_sys_local serves LOCAL routes only: anything else needs a mount. */
+static void test_local_refuses_routed(void)
+{
+    struct fx f;
+    struct cf_result res = {0};
+    fx_open(&f);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/mounts", NULL, NULL, &res), 404);
+    CF_ASSERT_STR_EQ(errmsg(&res), "unsupported path");
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_UPDATE, "sys/seal", NULL, NULL, &res), 404);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, NULL, &res), 501);
+    cf_result_free(&res);
+    fx_close(&f);
+}
+
 static void test_health_codes(void)
 {
     struct fx f;
@@ -554,6 +568,7 @@ int main(void)
     static const struct cf_test_case cases[] = {
         {"is local", test_is_local},
         {"path flags", test_path_flags},
+        {"local refuses routed paths", test_local_refuses_routed},
         {"health codes", test_health_codes},
         {"seal status shape", test_seal_status_shape},
         {"seal runs after", test_seal_runs_after},
