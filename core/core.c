@@ -571,7 +571,8 @@ static void enable_forwarding(struct cf_core *c, struct cf_transport_backend *tb
         .node_id = c->node_id, .api_addr = c->api_addr,
         .cluster_addr = c->cluster_addr[0] ? c->cluster_addr : NULL,
         .hostname = c->hostname, .listen = c->cluster_listen, .nlisten = n,
-        .request_timeout_ms = (int)(dur > 0 ? dur : 90) * 1000,
+        /* A day at most: the transport takes an int of milliseconds. */
+        .request_timeout_ms = (int)((dur > 0 ? (dur < 86400 ? dur : 86400) : 90) * 1000),
         .handle = cf_gate_handle, .handle_arg = c->gate, .codec = &CODEC,
     };
     if (cf_forwarder_new(&fc, tb, c->ha, &c->log, &c->fwd))

@@ -129,7 +129,8 @@ static int get_duration(struct ctx *x, const char *where, const struct cf_hcl_en
 {
     const struct cf_hcl_node *v = e->value;
     long long secs;
-    if (v && v->type == CF_HCL_NUMBER && v->is_int && v->inum >= 0) {
+    if (v && v->type == CF_HCL_NUMBER && v->is_int && v->inum >= 0 &&
+        v->inum <= CF_DURATION_MAX_SECS) {
         *dst = v->inum;
         return 0;
     }

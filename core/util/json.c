@@ -531,9 +531,10 @@ int cf_json_get_int(yajl_val obj, const char *key, long long *out)
     }
     if (v->type == yajl_t_string) {
         char *end;
+        errno = 0;
         long long x = strtoll(v->u.string, &end, 10);
-        if (end == v->u.string || *end)
-            return CF_EINVAL;
+        if (end == v->u.string || *end || errno == ERANGE)
+            return CF_EINVAL;   /* past 64 bits: refused, never clamped */
         *out = x;
         return 0;
     }

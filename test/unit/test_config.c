@@ -268,6 +268,10 @@ static void test_err_ttl(void)
     EXPECT_ERR(PLAIN STORAGE "max_lease_ttl = \"99999999999999999999h\"\n",
                "c.hcl:3: \"max_lease_ttl\" must be a duration such as \"768h\", \"30m\", "
                "\"45s\" or a number of seconds");
+    /* A number of seconds past 2^63 ns (about 292 years) is refused too. */
+    EXPECT_ERR(PLAIN STORAGE "max_lease_ttl = 9223372037\n",
+               "c.hcl:3: \"max_lease_ttl\" must be a duration such as \"768h\", \"30m\", "
+               "\"45s\" or a number of seconds");
     EXPECT_ERR(PLAIN STORAGE "default_lease_ttl = 1.5\n",
                "c.hcl:3: \"default_lease_ttl\" must be a duration such as \"768h\", \"30m\", "
                "\"45s\" or a number of seconds");

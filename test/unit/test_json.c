@@ -278,10 +278,26 @@ static void test_free_and_write_deep(void)
     assert_roundtrip("{\"a\":[1,\"x\",{\"b\":null}],\"c\":true}");
 }
 
+/* A numeric string past 64 bits is refused, not clamped to LLONG_MAX. */
+static void test_get_int_range(void)
+{
+    yajl_val v = NULL;
+    const char *s = "{\"a\":\"9223372036854775807\",\"b\":\"9223372036854775808\","
+                    "\"c\":\"-9223372036854775809\"}";
+    CF_ASSERT_INT_EQ(cf_json_parse(s, strlen(s), &v, NULL), 0);
+    long long x = 0;
+    CF_ASSERT_INT_EQ(cf_json_get_int(v, "a", &x), 0);
+    CF_ASSERT_INT_EQ(x == 9223372036854775807LL, 1);
+    CF_ASSERT_INT_EQ(cf_json_get_int(v, "b", &x), CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_json_get_int(v, "c", &x), CF_EINVAL);
+    cf_json_free(v);
+}
+
 int main(void)
 {
     static const struct cf_test_case cases[] = {
         {"same tree as yajl_tree_parse", test_same_shape_as_yajl_tree},
+        {"cf_json_get_int range", test_get_int_range},
         {"syntax errors: one line, no input", test_syntax_error_first_line},
         {"nesting limit (F1)", test_depth_limit},
         {"value budget (F5)", test_value_budget},
