@@ -2,6 +2,7 @@
  * struct cf_config, applies defaults and the VAULT_*_ADDR overrides, and
  * rejects anything a server could not run with, naming file:line. */
 #include "config/config.h"
+#include <assert.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -279,6 +280,7 @@ static int listener_finish(struct ctx *x, const char *where, struct cf_listener_
 {
     size_t hl;
     long port;
+    assert(l->address);   /* defaulted at creation; set_str never leaves NULL */
     if (split_hostport(l->address, strlen(l->address), &hl, &port))
         return cfail(x, ll->address ? ll->address : l->line,
                      "%saddress \"%.100s\" must be host:port with a port from 1 to 65535",
