@@ -10,6 +10,9 @@ TESTS += test/integration/hostile_numbers.sh
 # Hostile input (issue #9): connection caps and deadlines.
 TESTS += test/integration/hostile_conn.sh
 EXTRA_DIST += test/integration/hostile_conn.sh
+# Hostile input (issue #9): a handler held past max_request_duration.
+TESTS += test/integration/hostile_slow.sh
+EXTRA_DIST += test/integration/hostile_slow.sh
 # Hostile input (issue #9): bodies and paths.
 TESTS += test/integration/hostile_parse.sh
 EXTRA_DIST += test/integration/lib.sh test/integration/cli.sh test/integration/api_dev.sh \

@@ -39,7 +39,7 @@ static const char *const listener_keys[] = {
     "tls_require_and_verify_client_cert", "tls_disable_client_certs",
     "max_request_size", "max_request_duration", "http_read_header_timeout",
     "http_read_timeout", "http_write_timeout", "http_idle_timeout",
-    "max_connections_per_address", NULL
+    "max_connections_per_address", "max_request_bytes_in_flight", NULL
 };
 
 struct ctx {
@@ -244,6 +244,9 @@ static int listener_key(struct ctx *x, const char *where, struct cf_listener_cfg
         return get_duration(x, where, e, &l->http_idle_timeout);
     if (!strcmp(k, "max_connections_per_address"))
         return get_count(x, where, e, &l->max_connections_per_address, "no cap");
+    if (!strcmp(k, "max_request_bytes_in_flight"))
+        return get_count(x, where, e, &l->max_request_bytes_in_flight,
+                         "the default, 256 MiB");
     return unknown_key(x, where, e, listener_keys);
 }
 

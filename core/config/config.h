@@ -21,7 +21,8 @@ struct cf_listener_cfg {
     int tls_disable_client_certs;
     long long max_request_size;         /* bytes; default 32 MiB; 0 = default */
     long long max_request_duration;     /* seconds; default 90; wall clock from
-                                         * the end of the headers to the reply */
+                                         * the first header byte to the reply,
+                                         * the handler included */
     /* Vault's listener deadlines, in seconds, from the connection's point of
      * view; as in Vault an explicit 0 means none. Header: from accept (or
      * the end of the previous request) to the end of the headers; read:
@@ -34,6 +35,10 @@ struct cf_listener_cfg {
     /* Coffer's own: concurrent connections from one client address, so one
      * host cannot hold every slot; default 256, 0 = no cap. */
     long long max_connections_per_address;
+    /* Coffer's own: bytes of request bodies held at once by the listener
+     * (being read or being handled), so many large uploads together cannot
+     * exhaust memory; default 256 MiB (never below max_request_size). */
+    long long max_request_bytes_in_flight;
 };
 
 /* A plugin block: storage "bdb" { ... }, ha_storage, transport. */

@@ -153,10 +153,18 @@ int cf_forwarder_send(struct cf_forwarder *f, const struct cf_request *req,
         return CF_EUNAVAIL;
     struct coffer_fwd_request fr;
     struct coffer_fwd_response resp = {0};
+    /* No longer than the client waits: a late answer would be dropped. */
+    int timeout_ms = f->cfg.request_timeout_ms;
+    uint64_t now = cf_mono_ms();
+    if (req->deadline_ms) {
+        uint64_t left = req->deadline_ms > now ? req->deadline_ms - now : 1;
+        if (left < (uint64_t)timeout_ms)
+            timeout_ms = (int)left;
+    }
     int rc = codec->request_encode(req, &fr);
     if (!rc) {
         struct coffer_err err = {""};
-        rc = cf_transport_roundtrip(f->tb, conn, &fr, f->cfg.request_timeout_ms, &resp, &err);
+        rc = cf_transport_roundtrip(f->tb, conn, &fr, timeout_ms, &resp, &err);
         if (rc)
             cf_log(f->log, CF_LOG_WARN, "forwarding %s %s failed: %s", req->method,
                    req->path, err.msg[0] ? err.msg : "transport error");

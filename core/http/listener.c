@@ -1,16 +1,24 @@
-/* The MHD daemon behind the API: one thread per connection (handlers block
- * on storage fsyncs), per-request state in *con_cls, and the response always
- * queued on the body-complete call, never the first one, or MHD 0.9.75 turns
- * keep-alive off. The only early reply is a 413 for a declared
- * Content-Length over the limit, which closes on purpose.
+/* The MHD daemon behind the API. A few epoll threads (MHD's thread pool)
+ * read and write every connection, so an idle keep-alive connection costs a
+ * socket and MHD's buffers, not a thread; a complete request is suspended
+ * and handed to a worker pool, because handlers block on storage fsyncs
+ * and forwarding, and resumed with its answer. Per-request state lives in
+ * *con_cls, and the response is always queued on the body-complete call,
+ * never the first one, or MHD 0.9.75 turns keep-alive off. The only early
+ * reply is a 413 for a declared Content-Length over the limit, which
+ * closes on purpose.
  * MHD's own timeout only measures silence, so a watchdog thread holds each
  * connection's phase and shuts the socket of one that overstays it: that is
- * what bounds a client trickling one byte a second. */
+ * what bounds a client trickling one byte a second. The same thread answers
+ * for a handler that outlives max_request_duration (the worker's late
+ * answer is dropped). */
 #include "http/listener.h"
 #include "http/envelope.h"
 #include "http/request_parse.h"
 #include "http/tls.h"
+#include "util/pool.h"
 #include "util/secret.h"
+#include "util/timeutil.h"
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <errno.h>
@@ -37,9 +45,43 @@
 /* How much of an oversized chunked body is skipped to reply 413 before the
  * connection is dropped instead. */
 #define DISCARD_MAX (4u << 20)
+/* Handlers at once: they wait on fsyncs and forwarding far more than they
+ * compute, so well past the core count; threads start on demand. */
+#define HANDLER_THREADS 128
+#define HANDLER_IDLE_MS 30000
+/* Bodies being read or handled, in all: default when the configuration
+ * does not say, and never below one max_request_size. */
+#define DEFAULT_BODY_BUDGET (256LL << 20)
+#define MSG_BUSY "http: too many request bodies in flight on this listener; retry"
+#define EXPIRED_AT_ONCE 64      /* handlers the watchdog answers per tick */
+/* MHD's per-connection buffer (headers, body chunks, reply headers). MHD
+ * zeroes it between requests, so every idle keep-alive connection keeps
+ * all of it resident: 16 KiB (MHD's default is 32) holds any request line
+ * and headers a Vault client sends, with the 10,000-connection target at
+ * about 170 MB. Larger headers get 431. */
+#define CONN_MEMORY (16u << 10)
 
 /* Where a connection is in its request cycle; each phase has its deadline. */
 enum conn_phase { PH_HEADERS, PH_BODY, PH_HANDLER, PH_WRITE, PH_IDLE };
+
+/* A request on a worker: shared by the worker and the suspended
+ * connection, freed by whichever lets go last. state and refs are under
+ * l->mu; the rest belongs to the worker until the state leaves J_RUNNING,
+ * then to the connection. */
+enum job_state { J_RUNNING, J_DONE, J_EXPIRED };
+struct handler_job {
+    struct cf_http_listener *l;
+    struct MHD_Connection *c;
+    struct cf_request *req;     /* freed by the worker when done */
+    size_t held;                /* body bytes counted in l->body_held */
+    struct cf_result res;       /* the handler's; headers are sent from it */
+    int status;                 /* rendered answer */
+    char *body;
+    size_t len;
+    int plain;                  /* rendering failed: send status + body only */
+    enum job_state state;
+    int refs;
+};
 
 /* Per connection, from MHD_CONNECTION_NOTIFY_STARTED to _CLOSED: the
  * watchdog's view and the TLS client-certificate verdict (checked once).
@@ -54,6 +96,9 @@ struct conn_state {
     enum conn_phase phase;
     uint64_t since_us;                  /* start of phase */
     int cut;                            /* shut down by the watchdog */
+    uint64_t req_us;                    /* start of the request (its headers) */
+    struct MHD_Connection *c;
+    struct handler_job *job;            /* suspended on a worker, or NULL */
     char peer[64];
 };
 
@@ -86,7 +131,10 @@ struct cf_http_listener {
     int watching;               /* the thread runs */
     int quit;                   /* under mu: the watchdog should return */
     pthread_cond_t wake;        /* signals quit */
-    struct ratelog cap_log, cut_log;    /* under mu */
+    struct ratelog cap_log, cut_log, busy_log;  /* under mu */
+    struct cf_pool *pool;       /* handler threads */
+    size_t body_budget;         /* bytes of bodies held at once, in all */
+    size_t body_held;           /* under mu */
 };
 
 /* One per request, in *con_cls, from the first handler call to
@@ -97,8 +145,9 @@ struct req_state {
     const char *err_msg;        /* static or in err; NULL for {"errors":[]} */
     struct coffer_err err;      /* the request parser's refusal */
     char *body;
-    size_t len, cap;
+    size_t len, cap;            /* cap is what counts against the budget */
     unsigned long long received;    /* counts discarded bytes too */
+    struct handler_job *job;    /* handed to a worker; NULL before and after */
     int status;                 /* sent, for the log line */
     uint64_t t0_us;
     char method[16];
@@ -238,15 +287,41 @@ static enum MHD_Result send_error(struct cf_http_listener *l, struct MHD_Connect
     return ok;
 }
 
-static int body_append(struct req_state *st, const char *p, size_t n)
+/* Counts n more body bytes against the listener's budget; 0 when they fit. */
+static int budget_take(struct cf_http_listener *l, size_t n)
+{
+    pthread_mutex_lock(&l->mu);
+    int ok = l->body_held + n <= l->body_budget;
+    if (ok)
+        l->body_held += n;
+    pthread_mutex_unlock(&l->mu);
+    return ok ? 0 : CF_EUNAVAIL;
+}
+
+static void budget_give(struct cf_http_listener *l, size_t n)
+{
+    if (!n)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->body_held -= n;
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* CF_EUNAVAIL when the listener's body budget is spent. */
+static int body_append(struct cf_http_listener *l, struct req_state *st, const char *p,
+                       size_t n)
 {
     if (st->len + n + 1 > st->cap) {
         size_t cap = st->cap ? st->cap : 4096;
         while (cap < st->len + n + 1)
             cap *= 2;
+        if (budget_take(l, cap - st->cap))
+            return CF_EUNAVAIL;
         char *nb = malloc(cap);
-        if (!nb)
+        if (!nb) {
+            budget_give(l, cap - st->cap);
             return CF_ENOMEM;
+        }
         if (st->body) {
             memcpy(nb, st->body, st->len);
             cf_free_secret(st->body, st->cap);  /* bodies carry secrets */
@@ -258,6 +333,16 @@ static int body_append(struct req_state *st, const char *p, size_t n)
     st->len += n;
     st->body[st->len] = '\0';
     return 0;
+}
+
+/* Forgets what was read of the body (the request will be refused). */
+static void body_drop(struct cf_http_listener *l, struct req_state *st)
+{
+    if (st->body)
+        cf_free_secret(st->body, st->cap);
+    budget_give(l, st->cap);
+    st->body = NULL;
+    st->len = st->cap = 0;
 }
 
 static void check_client_cert(struct MHD_Connection *c, struct req_state *st)
@@ -297,6 +382,12 @@ static enum MHD_Result begin(struct cf_http_listener *l, struct MHD_Connection *
     if (!st->url)
         return MHD_NO;
     set_phase(l, c, PH_BODY);
+    struct conn_state *cs = conn_of(c);
+    if (cs) {
+        pthread_mutex_lock(&l->mu);
+        cs->req_us = st->t0_us;
+        pthread_mutex_unlock(&l->mu);
+    }
 
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -322,32 +413,126 @@ static enum MHD_Result begin(struct cf_http_listener *l, struct MHD_Connection *
     return MHD_YES;
 }
 
+static void job_put(struct handler_job *j)
+{
+    struct cf_http_listener *l = j->l;
+    pthread_mutex_lock(&l->mu);
+    int last = --j->refs == 0;
+    pthread_mutex_unlock(&l->mu);
+    if (!last)
+        return;
+    cf_request_free(j->req);
+    budget_give(l, j->held);
+    cf_result_free(&j->res);
+    cf_free_secret_str(j->body);
+    free(j);
+}
+
+/* On a worker: the body's JSON, the handler and the rendering, so that a
+ * large body or a slow backend never holds up an epoll thread. */
+static void run_job(void *arg)
+{
+    struct handler_job *j = arg;
+    struct cf_http_listener *l = j->l;
+    struct coffer_err err = {""};
+    if (cf_http_request_body(j->req, &err))
+        cf_result_error(&j->res, 400, "%s", err.msg);
+    else
+        l->h(l->arg, j->req, &j->res);
+    if (cf_envelope_render_or_fail(&j->res, j->req->id, &j->status, &j->body, &j->len))
+        j->plain = 1;   /* body NULL too: out of memory, the connection drops */
+    cf_request_free(j->req);
+    j->req = NULL;
+    budget_give(l, j->held);
+    j->held = 0;
+    struct MHD_Connection *c = j->c;
+    pthread_mutex_lock(&l->mu);
+    int resume = j->state == J_RUNNING;
+    if (resume)
+        j->state = J_DONE;
+    pthread_mutex_unlock(&l->mu);
+    /* Suspended until this call, so the connection is still there; once
+     * it runs, j may be consumed, hence c read before. */
+    if (resume)
+        MHD_resume_connection(c);
+    job_put(j);
+}
+
 static enum MHD_Result finish(struct cf_http_listener *l, struct MHD_Connection *c,
                               struct req_state *st)
 {
     if (st->err_status == 413 && st->status)
         return MHD_YES;     /* answered on the first call */
     if (st->err_status)
-        return send_error(l, c, st, st->err_status, st->err_msg, st->err_status == 413);
+        return send_error(l, c, st, st->err_status, st->err_msg,
+                          st->err_status == 413 || st->err_status == 503);
     struct cf_request *req = st->req;
     if (!req)
+        return MHD_NO;
+    struct handler_job *j = calloc(1, sizeof *j);
+    if (!j)
         return MHD_NO;
     set_phase(l, c, PH_HANDLER);
     st->req = NULL;
     req->body = st->body;
     req->body_len = st->len;
+    if (l->duration_us)
+        req->deadline_ms = (st->t0_us + l->duration_us) / 1000u;
+    j->l = l;
+    j->c = c;
+    j->req = req;
+    j->held = st->cap;
+    j->refs = 2;        /* the worker's and the connection's */
+    j->state = J_RUNNING;
     st->body = NULL;
     st->len = st->cap = 0;
-    enum MHD_Result ok;
-    if (cf_http_request_body(req, &st->err)) {
-        ok = send_error(l, c, st, 400, st->err.msg, 0);
-    } else {
-        struct cf_result res = {0};
-        l->h(l->arg, req, &res);
-        ok = send_result(l, c, st, &res, req->id, 0);
-        cf_result_free(&res);
+    st->job = j;
+    MHD_suspend_connection(c);
+    if (cf_pool_submit(l->pool, run_job, j)) {
+        /* No worker: answer now, through the same resumed path. */
+        j->refs = 1;
+        cf_result_error(&j->res, 503, "server busy or shutting down; retry");
+        if (cf_envelope_render_or_fail(&j->res, req->id, &j->status, &j->body, &j->len))
+            j->plain = 1;
+        j->state = J_DONE;
+        MHD_resume_connection(c);
+        return MHD_YES;
     }
-    cf_request_free(req);
+    /* Only now may the watchdog resume it: it is suspended. */
+    struct conn_state *cs = conn_of(c);
+    pthread_mutex_lock(&l->mu);
+    if (cs)
+        cs->job = j;
+    pthread_mutex_unlock(&l->mu);
+    return MHD_YES;
+}
+
+/* Called again once the worker (or the watchdog) resumed the connection. */
+static enum MHD_Result answer(struct cf_http_listener *l, struct MHD_Connection *c,
+                              struct req_state *st)
+{
+    struct handler_job *j = st->job;
+    struct conn_state *cs = conn_of(c);
+    pthread_mutex_lock(&l->mu);
+    enum job_state state = j->state;
+    if (cs)
+        cs->job = NULL;
+    pthread_mutex_unlock(&l->mu);
+    st->job = NULL;
+    enum MHD_Result ok;
+    if (state == J_DONE && j->plain && !j->body) {
+        ok = MHD_NO;    /* could not even render the failure */
+    } else if (state == J_DONE) {
+        char *body = j->body;   /* NULL for a 204 */
+        j->body = NULL;
+        ok = send_reply(l, c, st, j->status, body, j->len, j->plain ? NULL : &j->res, 0);
+    } else {
+        char msg[96];
+        snprintf(msg, sizeof msg, "request took longer than max_request_duration (%us)",
+                 l->timeout);
+        ok = send_error(l, c, st, 503, msg, 1);
+    }
+    job_put(j);
     return ok;
 }
 
@@ -361,6 +546,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct req_state *st = *con_cls;
     if (!st)
         return begin(l, c, url, method, con_cls);
+    if (st->job)
+        return answer(l, c, st);
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -374,16 +561,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                 st->err_msg = MSG_TOO_LARGE;
                 cf_request_free(st->req);
                 st->req = NULL;
-                if (st->body)
-                    cf_free_secret(st->body, st->cap);
-                st->body = NULL;
-                st->len = st->cap = 0;
+                body_drop(l, st);
             }
             return st->received - l->max_body > DISCARD_MAX ? MHD_NO : MHD_YES;
         }
-        if (!st->err_status && body_append(st, upload_data, n))
-            return MHD_NO;
-        return MHD_YES;
+        if (st->err_status)
+            return st->err_status == 503 && st->received > DISCARD_MAX ? MHD_NO : MHD_YES;
+        int rc = body_append(l, st, upload_data, n);
+        if (rc == CF_EUNAVAIL) {
+            /* Every body in flight together is over the budget: this one
+             * is refused (503, closed), the others go on. */
+            st->err_status = 503;
+            st->err_msg = MSG_BUSY;
+            cf_request_free(st->req);
+            st->req = NULL;
+            body_drop(l, st);
+            unsigned held;
+            pthread_mutex_lock(&l->mu);
+            int say = ratelog_due(&l->busy_log, &held);
+            pthread_mutex_unlock(&l->mu);
+            if (say)
+                cf_log(l->log, CF_LOG_WARN, "listener %s: refused a request body: %zu "
+                       "bytes of bodies are in flight (max_request_bytes_in_flight); "
+                       "%u more refused since the last such line", l->where,
+                       l->body_budget, held);
+            return st->received > DISCARD_MAX ? MHD_NO : MHD_YES;
+        }
+        return rc ? MHD_NO : MHD_YES;
     }
     return finish(l, c, st);
 }
@@ -405,9 +609,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         cf_log(l->log, CF_LOG_DEBUG, "http: %s %s aborted (%d) after %lluus",
                st->method, st->url ? st->url : "?", (int)toe,
                (unsigned long long)us);
+    if (st->job) {
+        /* Closed while on a worker (the daemon stopping): the worker must
+         * not resume a connection that is gone. */
+        struct conn_state *cs = conn_of(c);
+        pthread_mutex_lock(&l->mu);
+        if (st->job->state == J_RUNNING)
+            st->job->state = J_EXPIRED;
+        if (cs)
+            cs->job = NULL;
+        pthread_mutex_unlock(&l->mu);
+        job_put(st->job);
+    }
     cf_request_free(st->req);
-    if (st->body)
-        cf_free_secret(st->body, st->cap);
+    body_drop(l, st);
     free(st->url);
     free(st);
     pthread_mutex_lock(&l->mu);
@@ -440,6 +655,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         cs->fd = ci ? (int)ci->connect_fd : -1;
+        cs->c = c;
         peer_name(c, cs->peer, sizeof cs->peer);
         cs->phase = PH_HEADERS;
         cs->since_us = now_us();
@@ -473,15 +689,10 @@ static uint64_t header_limit(const struct cf_http_listener *l)
     return l->header_us ? l->header_us : l->read_us;
 }
 
-static uint64_t min_set(uint64_t a, uint64_t b)
-{
-    return !a ? b : !b ? a : a < b ? a : b;
-}
-
 /* What the phase may last (0 = forever) and the option that says so. A
  * keep-alive connection's next request cannot be seen until its headers are
- * in, so the idle phase allows idle + header time. A running handler is
- * never cut: its thread is busy with storage, not with the client. */
+ * in, so the idle phase allows idle + header time. max_request_duration
+ * runs from the request's first byte, over the body and the handler. */
 static uint64_t phase_limit(const struct cf_http_listener *l, enum conn_phase ph,
                             const char **what)
 {
@@ -490,9 +701,8 @@ static uint64_t phase_limit(const struct cf_http_listener *l, enum conn_phase ph
         *what = l->header_us ? "http_read_header_timeout" : "http_read_timeout";
         return header_limit(l);
     case PH_BODY:
-        *what = l->read_us && l->read_us <= l->duration_us ? "http_read_timeout"
-                                                           : "max_request_duration";
-        return min_set(l->read_us, l->duration_us);
+        *what = "http_read_timeout";
+        return l->read_us;
     case PH_WRITE:
         *what = "http_write_timeout";
         return l->write_us;
@@ -506,24 +716,54 @@ static uint64_t phase_limit(const struct cf_http_listener *l, enum conn_phase ph
     return 0;
 }
 
-/* Caller holds l->mu. Shutting the socket wakes the connection's thread,
- * which then sees end-of-file and closes the connection its usual way. */
-static void watch_once(struct cf_http_listener *l)
+static void log_cut(struct cf_http_listener *l, const struct conn_state *cs,
+                    const char *what, uint64_t lim, const char *done)
+{
+    unsigned held;
+    if (ratelog_due(&l->cut_log, &held))
+        cf_log(l->log, CF_LOG_WARN, "listener %s: %s from %s: over %s (%llus); "
+               "%u more since the last such line", l->where, done, cs->peer, what,
+               (unsigned long long)(lim / 1000000u), held);
+}
+
+/* Caller holds l->mu. Shutting the socket wakes the connection's epoll
+ * thread, which then sees end-of-file and closes the connection its usual
+ * way. A request past max_request_duration on a worker is answered from
+ * here instead: its connection is put in *late (at most EXPIRED_AT_ONCE)
+ * for the caller to resume once the lock is released. */
+static size_t watch_once(struct cf_http_listener *l, struct MHD_Connection **late)
 {
     uint64_t now = now_us();
+    size_t nlate = 0;
     for (struct conn_state *cs = l->conns; cs; cs = cs->next) {
+        if (cs->cut || cs->fd < 0)
+            continue;
+        int in_request = cs->phase == PH_BODY || cs->phase == PH_HANDLER;
+        if (in_request && l->duration_us && now - cs->req_us > l->duration_us) {
+            if (cs->phase == PH_HANDLER) {
+                if (!cs->job || cs->job->state != J_RUNNING || nlate == EXPIRED_AT_ONCE)
+                    continue;
+                cs->job->state = J_EXPIRED;
+                cs->job = NULL;
+                late[nlate++] = cs->c;
+                log_cut(l, cs, "max_request_duration", l->duration_us,
+                        "answered 503 for a request");
+                continue;
+            }
+            cs->cut = 1;
+            shutdown(cs->fd, SHUT_RDWR);
+            log_cut(l, cs, "max_request_duration", l->duration_us, "closed a connection");
+            continue;
+        }
         const char *what;
         uint64_t lim = phase_limit(l, cs->phase, &what);
-        if (cs->cut || cs->fd < 0 || !lim || now - cs->since_us <= lim)
+        if (!lim || now - cs->since_us <= lim)
             continue;
         cs->cut = 1;
         shutdown(cs->fd, SHUT_RDWR);
-        unsigned held;
-        if (ratelog_due(&l->cut_log, &held))
-            cf_log(l->log, CF_LOG_WARN, "listener %s: closed a connection from %s: "
-                   "over %s (%llus); %u more closed since the last such line",
-                   l->where, cs->peer, what, (unsigned long long)(lim / 1000000u), held);
+        log_cut(l, cs, what, lim, "closed a connection");
     }
+    return nlate;
 }
 
 static void *watchdog_main(void *arg)
@@ -539,8 +779,18 @@ static void *watchdog_main(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&l->wake, &l->mu, &until);
-        if (!l->quit)
-            watch_once(l);
+        if (l->quit)
+            break;
+        struct MHD_Connection *late[EXPIRED_AT_ONCE];
+        size_t n = watch_once(l, late);
+        if (!n)
+            continue;
+        /* Suspended and marked expired under the lock, so neither the
+         * worker nor MHD can free them before these calls. */
+        pthread_mutex_unlock(&l->mu);
+        for (size_t i = 0; i < n; i++)
+            MHD_resume_connection(late[i]);
+        pthread_mutex_lock(&l->mu);
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
@@ -556,6 +806,14 @@ static void watchdog_stop(struct cf_http_listener *l)
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->watchdog, NULL);
     l->watching = 0;
+}
+
+/* MHD's epoll threads: they only move bytes and parse headers, so two
+ * are enough on a small machine and four on any. */
+static unsigned io_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 4 ? 4 : 2;
 }
 
 /* The global cap, within what the process may open; raises the soft
@@ -685,6 +943,7 @@ static int open_socket(const char *where, int *fd_out, int *family,
 static void listener_free(struct cf_http_listener *l)
 {
     watchdog_stop(l);
+    cf_pool_free(l->pool);
     pthread_cond_destroy(&l->wake);
     pthread_cond_destroy(&l->idle);
     pthread_mutex_destroy(&l->mu);
@@ -729,6 +988,11 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
                      cfg->max_connections_per_address < UINT32_MAX
                          ? (unsigned)cfg->max_connections_per_address : 0;
     l->conn_limit = connection_limit();
+    long long budget = cfg->max_request_bytes_in_flight > 0 ? cfg->max_request_bytes_in_flight
+                                                            : DEFAULT_BODY_BUDGET;
+    if (budget < (long long)l->max_body)
+        budget = (long long)l->max_body;
+    l->body_budget = (size_t)budget;
     /* MHD's own timeout measures silence; the idle limit is the one that
      * must hold between requests, the watchdog covers the rest. */
     unsigned idle_s = cfg->http_idle_timeout > 0 && cfg->http_idle_timeout < UINT32_MAX
@@ -739,14 +1003,19 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
         listener_free(l);
         return rc;
     }
+    if (cf_pool_new(HANDLER_THREADS, HANDLER_IDLE_MS, &l->pool)) {
+        snprintf(err->msg, sizeof err->msg, "listener %s: out of memory", l->where);
+        listener_free(l);
+        return CF_ENOMEM;
+    }
     int fd, family;
     if ((rc = open_socket(l->where, &fd, &family, &l->port, err))) {
         listener_free(l);
         return rc;
     }
 
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem tls_opts[6] = {{MHD_OPTION_END, 0, NULL}};
@@ -765,6 +1034,8 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, io_threads(),
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
                             MHD_OPTION_CONNECTION_LIMIT, l->conn_limit,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_address,
                             MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
@@ -823,6 +1094,9 @@ void cf_http_listener_stop(struct cf_http_listener *l)
            pthread_cond_timedwait(&l->idle, &l->mu, &until) == 0)
         ;
     pthread_mutex_unlock(&l->mu);
+    /* MHD must not stop with a connection suspended: every handler ends
+     * (and resumes its connection) first. */
+    cf_pool_drain(l->pool);
     MHD_stop_daemon(l->d);
     listener_free(l);   /* the watchdog last: it cut trickles during the grace */
 }

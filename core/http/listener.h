@@ -1,7 +1,9 @@
-/* The API listener: libmicrohttpd (+ GnuTLS) serving /v1/... One thread
- * per connection, so a handler may block on storage I/O without holding up
- * other clients; per-address cap and Vault's header/read/write/idle
- * deadlines from struct cf_listener_cfg bound what a client can hold. */
+/* The API listener: libmicrohttpd (+ GnuTLS) serving /v1/... A few epoll
+ * threads hold every connection; handlers run on a worker pool, so one may
+ * block on storage I/O without holding up other clients. The per-address
+ * cap, the body budget and Vault's header/read/write/idle deadlines and
+ * max_request_duration from struct cf_listener_cfg bound what a client can
+ * hold. */
 #ifndef CF_HTTP_LISTENER_H
 #define CF_HTTP_LISTENER_H
 
@@ -13,7 +15,7 @@
 
 struct cf_http_listener;
 
-/* Called on a listener thread, concurrently with other requests; may block.
+/* Called on a worker thread, concurrently with other requests; may block.
  * req is borrowed (freed after the call); the handler fills res (zeroed
  * before the call) and the listener frees it after sending. */
 typedef void (*cf_http_handler)(void *arg, struct cf_request *req,

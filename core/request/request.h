@@ -40,6 +40,10 @@ struct cf_request {
     char *remote_addr;
     char id[37];           /* request id (UUID) */
     int forwarded;         /* came in over the cluster port */
+    /* cf_mono_ms() past which the client no longer waits for the answer
+     * (the listener's max_request_duration); 0 = none. Work that waits
+     * (forwarding, retries) stops there. */
+    unsigned long long deadline_ms;
 
     /* Filled by the router for the backend call and cleared when it
      * returns; borrowed, not freed with the request. */

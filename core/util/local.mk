@@ -4,7 +4,8 @@ noinst_LIBRARIES += libcfutil.a
 libcfutil_a_SOURCES = core/util/buf.c core/util/buf.h core/util/secret.c \
 	core/util/secret.h core/util/encode.c core/util/encode.h core/util/json.c \
 	core/util/json.h core/util/log.c core/util/log.h core/util/timeutil.c \
-	core/util/timeutil.h core/util/strerror.c core/util/strerror.h
+	core/util/timeutil.h core/util/strerror.c core/util/strerror.h \
+	core/util/pool.c core/util/pool.h
 
 check_PROGRAMS += test/unit/test_timeutil test/unit/test_log
 TESTS += test/unit/test_log
@@ -29,3 +30,9 @@ test_fuzz_fuzz_json_SOURCES = test/fuzz/fuzz_json.c test/fuzz/standalone.c test/
 test_fuzz_fuzz_json_LDADD = libcfutil.a $(CF_CORE_LIBS)
 test_fuzz_fuzz_json_CFLAGS = $(AM_CFLAGS)
 EXTRA_DIST += test/fuzz/libfuzzer.sh
+
+check_PROGRAMS += test/unit/test_pool
+TESTS += test/unit/test_pool
+test_unit_test_pool_SOURCES = test/unit/test_pool.c
+test_unit_test_pool_LDADD = libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)
+test_unit_test_pool_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)

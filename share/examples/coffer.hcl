@@ -12,10 +12,12 @@ listener "tcp" {
   # http_read_timeout        = "30s"  # the headers and the whole body
   # http_write_timeout       = "0"    # sending the reply
   # http_idle_timeout        = "5m"   # between keep-alive requests
-  # max_request_duration     = "90s"  # end of the headers to the reply
+  # max_request_duration     = "90s"  # first header byte to the reply, handler included
   # max_request_size         = 33554432
-  # Coffer's own: connections one client address may hold (0 = no cap).
+  # Coffer's own: connections one client address may hold (0 = no cap),
+  # and request bodies held at once by the listener, in bytes.
   # max_connections_per_address = 256
+  # max_request_bytes_in_flight = 268435456
 }
 
 api_addr  = "http://127.0.0.1:8200"

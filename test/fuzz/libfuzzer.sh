@@ -4,7 +4,11 @@
 #   test/fuzz/libfuzzer.sh [target...]   (json form path hcl policy frame
 #                                         unseal; default all)
 #   FUZZ_SECONDS=60 (per target), FUZZ_OUT=DIR (kept; default a temp dir),
-#   FUZZ_BUILD=DIR (a configured build tree, for coffer/version.h)
+#   FUZZ_BUILD=DIR (a configured build tree, for coffer/version.h),
+#   FUZZ_RUNS=N (stop after N executions, within FUZZ_SECONDS),
+#   FUZZ_MAX_LEN=BYTES (65536), FUZZ_KEEP=1 (merge what the run found into
+#   test/fuzz/corpus/<target>, minimised: the grown corpora kept in the
+#   repo beside the hand-written seeds; every run starts from both)
 # Prints the executions each target ran; exits 1 if any target crashed,
 # leaked or timed out (the input is in FUZZ_OUT/crash_<target>-*). `make
 # check` runs it briefly through test/fuzz/short.sh.
@@ -12,6 +16,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${FUZZ_OUT:-$(mktemp -d /tmp/cf-libfuzzer.XXXXXX)}
 secs=${FUZZ_SECONDS:-60}
+runs=${FUZZ_RUNS:--1}
+max_len=${FUZZ_MAX_LEN:-65536}
 cc=${CC:-clang}
 read -r -a pc_cflags <<<"$(pkg-config --cflags yajl libmicrohttpd gnutls)"
 read -r -a pc_libs <<<"$(pkg-config --libs yajl libmicrohttpd gnutls)"
@@ -66,9 +72,12 @@ for t in "$@"; do
         -pthread -o "$out/fuzz_$t"
     mkdir -p "$out/corpus_$t"
     cp "$src/test/fuzz/seeds/$t/"* "$out/corpus_$t/"
+    if [ -d "$src/test/fuzz/corpus/$t" ]; then
+        cp "$src/test/fuzz/corpus/$t/"* "$out/corpus_$t/" 2>/dev/null || true
+    fi
     echo "== fuzz_$t: $secs s, artifacts in $out"
     rc=0
-    (cd "$out" && "./fuzz_$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
+    (cd "$out" && "./fuzz_$t" -max_total_time="$secs" -runs="$runs" -max_len="$max_len" -print_final_stats=1 \
         -artifact_prefix="$out/crash_$t-" "corpus_$t") 2>"$out/fuzz_$t.log" || rc=$?
     grep -E "ERROR:|SUMMARY:" "$out/fuzz_$t.log" || true
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz_$t.log")
@@ -77,7 +86,16 @@ for t in "$@"; do
         echo "fuzz_$t: FAILED (exit $rc), log $out/fuzz_$t.log"
         failed+=("$t")
     else
-        echo "fuzz_$t: $execs executions in $secs s, no crash"
+        echo "fuzz_$t: $execs executions, no crash"
+        if [ "${FUZZ_KEEP:-0}" = 1 ]; then
+            mkdir -p "$out/merged_$t"
+            (cd "$out" && "./fuzz_$t" -merge=1 -max_len="$max_len" "merged_$t" \
+                "corpus_$t") >>"$out/fuzz_$t.log" 2>&1
+            mkdir -p "$src/test/fuzz/corpus/$t"
+            rm -f "$src/test/fuzz/corpus/$t/"*
+            cp "$out/merged_$t/"* "$src/test/fuzz/corpus/$t/"
+            echo "fuzz_$t: corpus kept: $(ls "$src/test/fuzz/corpus/$t" | wc -l) inputs"
+        fi
     fi
 done
 if [ ${#failed[@]} -gt 0 ]; then

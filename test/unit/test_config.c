@@ -413,8 +413,9 @@ static void test_connection_limits(void)
     c = ok(STORAGE "listener \"tcp\" {\n tls_disable = true\n"
            " http_read_header_timeout = \"2s\"\n http_read_timeout = \"1m\"\n"
            " http_write_timeout = 45\n http_idle_timeout = 0\n"
-           " max_connections_per_address = 0\n}\n");
+           " max_connections_per_address = 0\n max_request_bytes_in_flight = 1048576\n}\n");
     if (c) {
+        CF_ASSERT_INT_EQ(c->listeners[0].max_request_bytes_in_flight, 1048576);
         const struct cf_listener_cfg *l = &c->listeners[0];
         CF_ASSERT_INT_EQ(l->http_read_header_timeout, 2);
         CF_ASSERT_INT_EQ(l->http_read_timeout, 60);
@@ -435,6 +436,10 @@ static void test_connection_limits(void)
         CF_ASSERT_INT_EQ(c->listeners[0].max_connections_per_address, 256);
         cf_config_free(c);
     }
+    EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n"
+               " max_request_bytes_in_flight = -1\n}\n",
+               "c.hcl:4: listener \"tcp\": \"max_request_bytes_in_flight\" must not be "
+               "negative (0 means the default, 256 MiB)");
     EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n http_read_timeout = \"soon\"\n}\n",
                "c.hcl:4: listener \"tcp\": \"http_read_timeout\" must be a duration such "
                "as \"768h\", \"30m\", \"45s\" or a number of seconds");

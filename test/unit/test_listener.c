@@ -37,7 +37,8 @@ static const char *op_name(enum cf_op op)
     return "?";
 }
 
-/* Paths: "empty" → 204; "sleep" → 100 ms then echo; anything else: echo the
+/* Paths: "empty" → 204; "sleep" → 100 ms then echo; "sleep3" → 3 s then
+ * echo; anything else: echo the
  * request into data. Always sets X-Cf-Op so HEAD can be checked. */
 static void echo_handler(void *arg, struct cf_request *req, struct cf_result *res)
 {
@@ -47,6 +48,8 @@ static void echo_handler(void *arg, struct cf_request *req, struct cf_result *re
         return;
     if (!strcmp(req->path, "sleep"))
         usleep(100 * 1000);
+    if (!strcmp(req->path, "sleep3"))
+        sleep(3);
     struct cf_json j;
     cf_json_init(&j);
     cf_json_obj_open(&j);
@@ -1142,6 +1145,104 @@ static void test_deadlines(void)
     cf_http_listener_stop(l);
 }
 
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+struct slow_call {
+    uint16_t port;
+    long status, ms;
+    char body[256];
+};
+
+static void *slow3_client(void *arg)
+{
+    struct slow_call *sc = arg;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct reply r;
+    get(sc->port, "/v1/sleep3", NULL, &r);
+    sc->ms = ms_since(&t0);
+    sc->status = r.status;
+    snprintf(sc->body, sizeof sc->body, "%s", r.body.data ? r.body.data : "");
+    reply_free(&r);
+    return NULL;
+}
+
+/* max_request_duration bounds the handler too: a handler still running at
+ * the limit gets its client a 503 that names the limit, on time, while
+ * other clients are served; the late answer is dropped. */
+static void test_request_duration(void)
+{
+    struct cf_listener_cfg cfg = plain_cfg();
+    cfg.max_request_duration = 1;
+    struct cf_http_listener *l = start(&cfg);
+    if (!l)
+        return;
+    struct slow_call sc = {.port = cf_http_listener_port(l)};
+    pthread_t t;
+    pthread_create(&t, NULL, slow3_client, &sc);
+    usleep(200 * 1000);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct reply r;
+    get(sc.port, "/v1/quick", NULL, &r);
+    CF_ASSERT_INT_EQ(r.status, 200);
+    CU_ASSERT(ms_since(&t0) < 500);     /* not queued behind the sleeper */
+    reply_free(&r);
+    pthread_join(t, NULL);
+    CF_ASSERT_INT_EQ(sc.status, 503);
+    CF_ASSERT_CONTAINS(sc.body, "max_request_duration (1s)");
+    CU_ASSERT(sc.ms >= 900 && sc.ms < 2500);
+    if (!(sc.ms >= 900 && sc.ms < 2500))
+        printf("503 after %ld ms, want about 1000\n", sc.ms);
+    get(sc.port, "/v1/after", NULL, &r);
+    CF_ASSERT_INT_EQ(r.status, 200);
+    reply_free(&r);
+    cf_http_listener_stop(l);   /* waits for the sleeper's worker */
+}
+
+/* One body holding the whole max_request_bytes_in_flight: another gets a
+ * 503 at once instead of more memory; once the first is gone the second
+ * goes through. */
+static void test_body_budget(void)
+{
+    struct cf_listener_cfg cfg = plain_cfg();
+    cfg.max_request_size = 65536;
+    cfg.max_request_bytes_in_flight = 65536;
+    struct cf_http_listener *l = start(&cfg);
+    if (!l)
+        return;
+    uint16_t p = cf_http_listener_port(l);
+    int fd = raw_connect(p);
+    const char *head = "POST /v1/x HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n";
+    CF_ASSERT_INT_EQ(send(fd, head, strlen(head), MSG_NOSIGNAL), (long)strlen(head));
+    static char part[40000];
+    memset(part, ' ', sizeof part);
+    CF_ASSERT_INT_EQ(send(fd, part, sizeof part, MSG_NOSIGNAL), (long)sizeof part);
+    usleep(300 * 1000);     /* read and buffered: 64 KiB held */
+    char *json = malloc(60001);
+    memset(json, ' ', 60000);
+    memcpy(json, "{\"a\":\"b\"}", 9);
+    json[60000] = '\0';
+    struct req_opts o = {.method = "POST", .body = json};
+    struct reply r;
+    get(p, "/v1/second", &o, &r);
+    CF_ASSERT_INT_EQ(r.status, 503);
+    CF_ASSERT_CONTAINS(r.body.data ? r.body.data : "", "in flight");
+    reply_free(&r);
+    close(fd);
+    usleep(300 * 1000);
+    get(p, "/v1/second", &o, &r);
+    CF_ASSERT_INT_EQ(r.status, 200);
+    reply_free(&r);
+    free(json);
+    cf_http_listener_stop(l);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1159,6 +1260,8 @@ int main(void)
         {"204 and response headers", test_204_and_headers},
         {"32 parallel clients", test_parallel},
         {"stop waits for in-flight requests", test_stop_waits},
+        {"max_request_duration bounds the handler", test_request_duration},
+        {"bodies in flight share a budget", test_body_budget},
         {"bind errors", test_bind_in_use},
         {"IPv6 loopback", test_ipv6},
         {"TLS and version window", test_tls},
