@@ -109,8 +109,8 @@ static int set_value(const struct cf_flag *f, const char *val, struct coffer_err
         errno = 0;
         long long x = strtoll(val, &end, 10);
         if (!*val || *end || errno) {
-            snprintf(err->msg, sizeof err->msg, "invalid value \"%s\" for flag -%s: parse error",
-                     val, f->name);
+            snprintf(err->msg, sizeof err->msg,
+                     "invalid value \"%s\" for flag -%s: parse error", val, f->name);
             return CF_EINVAL;
         }
         *(long long *)f->dest = x;
@@ -119,8 +119,10 @@ static int set_value(const struct cf_flag *f, const char *val, struct coffer_err
     case CF_FLAG_DURATION: {
         long long secs;
         if (cf_duration_parse(val, &secs)) {
-            snprintf(err->msg, sizeof err->msg, "invalid value \"%s\" for flag -%s: "
-                     "time: invalid duration \"%s\"", val, f->name, val);
+            snprintf(err->msg, sizeof err->msg,
+                     "invalid value \"%s\" for flag -%s: "
+                     "time: invalid duration \"%s\"",
+                     val, f->name, val);
             return CF_EINVAL;
         }
         *(const char **)f->dest = val;
@@ -168,7 +170,8 @@ int cf_args_parse(const struct cf_flag *const *tables, int argc, char **argv,
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const struct cf_flag *f = find_flag(tables, name, nlen);
         if (!f) {
-            if ((nlen == 1 && name[0] == 'h') || (nlen == 4 && !strncmp(name, "help", 4))) {
+            if ((nlen == 1 && name[0] == 'h') ||
+                (nlen == 4 && !strncmp(name, "help", 4))) {
                 *help = 1;
                 free_lists(tables);
                 *first_pos = i;
@@ -310,8 +313,8 @@ int cf_kvdata_parse(char **args, int n, FILE *in, struct cf_kvdata *out,
         if (val[0] == '@') {
             FILE *f = fopen(val + 1, "r");
             if (!f) {
-                snprintf(err->msg, sizeof err->msg, "error reading file \"%s\": %s", val + 1,
-                         strerror(errno));
+                snprintf(err->msg, sizeof err->msg, "error reading file \"%s\": %s",
+                         val + 1, strerror(errno));
                 rc = CF_EIO;
                 goto fail;
             }
@@ -362,8 +365,7 @@ void cf_kvdata_emit(const struct cf_kvdata *d, struct cf_json *j)
 
 /* --- KV v2 paths --- */
 
-int cf_kv_v2_path(const char *mount, const char *path, const char *prefix,
-                  char **out)
+int cf_kv_v2_path(const char *mount, const char *path, const char *prefix, char **out)
 {
     size_t ml = strlen(mount);
     while (ml && mount[ml - 1] == '/')

@@ -11,12 +11,12 @@
 #include <coffer/errors.h>
 
 enum cf_flag_type {
-    CF_FLAG_BOOL,       /* int *: -f, -f=true|false|1|0|t|f */
-    CF_FLAG_STR,        /* const char **: points into argv */
-    CF_FLAG_INT,        /* long long * */
-    CF_FLAG_DURATION,   /* const char **: validated like "1h30m" or "90" */
-    CF_FLAG_STRLIST,    /* struct cf_strlist *: repeatable, also "a,b" */
-    CF_FLAG_STRARR,     /* struct cf_strlist *: repeatable, no comma split */
+    CF_FLAG_BOOL,     /* int *: -f, -f=true|false|1|0|t|f */
+    CF_FLAG_STR,      /* const char **: points into argv */
+    CF_FLAG_INT,      /* long long * */
+    CF_FLAG_DURATION, /* const char **: validated like "1h30m" or "90" */
+    CF_FLAG_STRLIST,  /* struct cf_strlist *: repeatable, also "a,b" */
+    CF_FLAG_STRARR,   /* struct cf_strlist *: repeatable, no comma split */
 };
 
 /* A repeatable string flag; "-p=a,b -p c" gives a, b, c. The array and
@@ -30,7 +30,7 @@ struct cf_flag {
     const char *name;
     enum cf_flag_type type;
     void *dest;
-    int *set;           /* optional: becomes 1 when the flag was given */
+    int *set; /* optional: becomes 1 when the flag was given */
 };
 
 /* Parses flags from argv[0..argc) against the NULL-terminated list of
@@ -48,8 +48,8 @@ void cf_strlist_free(struct cf_strlist *l);
 struct cf_kvdata {
     size_t n;
     char **keys;
-    char **vals;        /* malloc'd; may hold secrets, freed zeroed */
-    yajl_val json;      /* object read from stdin for "-", or NULL */
+    char **vals;   /* malloc'd; may hold secrets, freed zeroed */
+    yajl_val json; /* object read from stdin for "-", or NULL */
 };
 
 /* Parses args into out (caller frees with cf_kvdata_free). CF_EINVAL with a
@@ -66,8 +66,7 @@ void cf_kvdata_emit(const struct cf_kvdata *d, struct cf_json *j);
 /* "secret/app" under mount "secret/" with prefix "data" -> "secret/data/app".
  * mount may lack its trailing slash; path must start with the mount.
  * Result malloc'd, caller frees. CF_EINVAL if path is outside the mount. */
-int cf_kv_v2_path(const char *mount, const char *path, const char *prefix,
-                  char **out);
+int cf_kv_v2_path(const char *mount, const char *path, const char *prefix, char **out);
 /* Turns the -versions list into a malloc'd array of ints >= 0. CF_EINVAL
  * on an empty list or a non-number. */
 int cf_parse_versions(const struct cf_strlist *l, long long **out, size_t *n);

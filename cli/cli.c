@@ -28,13 +28,14 @@ void cf_cli_usage(FILE *out)
           "\n"
           "Environment: VAULT_ADDR, VAULT_TOKEN (else ~/.vault-token), VAULT_CACERT,\n"
           "VAULT_CAPATH, VAULT_SKIP_VERIFY, VAULT_FORMAT, VAULT_CLIENT_TIMEOUT.\n"
-          "Exit codes: 0 success, 1 local or usage error, 2 server error.\n", out);
+          "Exit codes: 0 success, 1 local or usage error, 2 server error.\n",
+          out);
 }
 
 static int is_help(const char *s)
 {
     return !strcmp(s, "-h") || !strcmp(s, "-help") || !strcmp(s, "--help") ||
-           !strcmp(s, "help");
+        !strcmp(s, "help");
 }
 
 typedef int (*group_fn)(struct cf_cli *, const char *, int, char **);
@@ -69,8 +70,9 @@ static int run(struct cf_cli *cli, int argc, char **argv)
         const char *name;
         group_fn fn;
     } groups[] = {
-        {"operator", cf_cmd_operator}, {"kv", cf_cmd_kv}, {"token", cf_cmd_token},
-        {"policy", cf_cmd_policy}, {"secrets", cf_cmd_secrets},
+        {"operator", cf_cmd_operator}, {"kv", cf_cmd_kv},
+        {"token", cf_cmd_token},       {"policy", cf_cmd_policy},
+        {"secrets", cf_cmd_secrets},
     };
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         if (!strcmp(cmd, groups[i].name)) {
@@ -78,7 +80,8 @@ static int run(struct cf_cli *cli, int argc, char **argv)
             cli->cmdname = cmd;
             if (sub && is_help(sub))
                 sub = "-h";
-            return groups[i].fn(cli, sub, argc > 2 ? argc - 3 : 0, argv + (argc > 2 ? 3 : 2));
+            return groups[i].fn(cli, sub, argc > 2 ? argc - 3 : 0,
+                                argv + (argc > 2 ? 3 : 2));
         }
     fprintf(cli->err, "Unknown command: %s\n\n", cmd);
     cf_cli_usage(cli->err);

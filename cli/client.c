@@ -14,10 +14,7 @@
 
 #define MAX_REDIRECTS 5
 
-static char *dup_or_null(const char *s)
-{
-    return s && *s ? strdup(s) : NULL;
-}
+static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
 
 static int parse_bool_env(const char *v, int *out)
 {
@@ -89,7 +86,8 @@ int cf_client_init(struct cf_client *c, const struct cf_client_opts *opts,
     long long secs;
     if (to && *to) {
         if (cf_duration_parse(to, &secs)) {
-            snprintf(err->msg, sizeof err->msg, "could not parse VAULT_CLIENT_TIMEOUT \"%s\"", to);
+            snprintf(err->msg, sizeof err->msg,
+                     "could not parse VAULT_CLIENT_TIMEOUT \"%s\"", to);
             goto inval;
         }
         n.timeout_s = (long)secs;
@@ -326,8 +324,8 @@ void cf_client_print_error(FILE *err, const char *what, const struct cf_resp *r)
     }
     yajl_val errs = r->json ? cf_json_get(r->json, "errors") : NULL;
     int raw = !errs || errs->type != yajl_t_array;
-    fprintf(err, "%s: Error making API request.\n\nURL: %s %s\nCode: %ld. %s:\n\n",
-            what, r->method, r->url, r->status, raw ? "Raw Message" : "Errors");
+    fprintf(err, "%s: Error making API request.\n\nURL: %s %s\nCode: %ld. %s:\n\n", what,
+            r->method, r->url, r->status, raw ? "Raw Message" : "Errors");
     if (raw) {
         fprintf(err, "%s\n", r->body ? r->body : "");
         return;

@@ -12,13 +12,13 @@
 #include <coffer/errors.h>
 
 struct cf_client {
-    char *addr;         /* "https://127.0.0.1:8200", no trailing slash */
-    char *token;        /* secret; NULL when none was found */
+    char *addr;  /* "https://127.0.0.1:8200", no trailing slash */
+    char *token; /* secret; NULL when none was found */
     char *cacert;
     char *capath;
     int skip_verify;
     long timeout_s;
-    void *curl;         /* CURL *, made on first use */
+    void *curl; /* CURL *, made on first use */
 };
 
 /* Overrides from flags; NULL/-1 means "take the environment". */
@@ -26,7 +26,7 @@ struct cf_client_opts {
     const char *address;
     const char *cacert;
     const char *capath;
-    int skip_verify;    /* -1 unset, 0, 1 */
+    int skip_verify; /* -1 unset, 0, 1 */
 };
 
 /* Fills c from opts then the environment. 0, CF_EINVAL (message in err,
@@ -38,13 +38,13 @@ void cf_client_free(struct cf_client *c);
 
 /* A response. url/method name the last request sent (after redirects). */
 struct cf_resp {
-    long status;            /* 0 when no response came back */
-    char *body;             /* malloc'd, NUL-terminated, may be empty */
+    long status; /* 0 when no response came back */
+    char *body;  /* malloc'd, NUL-terminated, may be empty */
     size_t len;
-    yajl_val json;          /* parsed body, NULL if empty or not JSON */
+    yajl_val json; /* parsed body, NULL if empty or not JSON */
     char method[16];
     char url[2048];
-    char err[2560];         /* transport failure text when status == 0 */
+    char err[2560]; /* transport failure text when status == 0 */
 };
 
 /* Sends METHOD /v1/<path>[?query] with an optional body (Content-Type

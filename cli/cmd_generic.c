@@ -127,13 +127,14 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
         return CF_EXIT_USAGE;
     }
     struct cf_resp r;
-    code = cf_cli_call_at(cli, "Error writing data to", "PUT", path, NULL, body, NULL, 0, &r);
+    code = cf_cli_call_at(cli, "Error writing data to", "PUT", path, NULL, body, NULL, 0,
+                          &r);
     cf_free_secret_str(body);
     if (!code) {
         yajl_val data = cf_json_get(r.json, "data");
         yajl_val auth = cf_json_get(r.json, "auth");
         int has = (data && data->type == yajl_t_object) ||
-                  (auth && auth->type == yajl_t_object);
+            (auth && auth->type == yajl_t_object);
         if (!r.json || !has) {
             if (cli->json && r.json)
                 code = cf_cli_print_json(cli, r.json);
@@ -157,7 +158,8 @@ static int do_delete(struct cf_cli *cli, int argc, char **argv)
     if (args_query(cli, argv + pos + 1, argc - pos - 1, &query))
         return CF_EXIT_USAGE;
     struct cf_resp r;
-    code = cf_cli_call_at(cli, "Error deleting", "DELETE", path, query, NULL, NULL, 0, &r);
+    code =
+        cf_cli_call_at(cli, "Error deleting", "DELETE", path, query, NULL, NULL, 0, &r);
     cf_free_secret_str(query);
     if (!code)
         fprintf(cli->out, "Success! Data deleted (if it existed) at: %s\n", path);

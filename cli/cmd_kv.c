@@ -26,8 +26,8 @@ static const char kv_help[] =
 
 /* Where a KV path lives: the mount ("secret/") and its version. */
 struct kvloc {
-    char *full;     /* the path with the mount in front: "secret/app" */
-    char *mount;    /* "secret/" */
+    char *full;  /* the path with the mount in front: "secret/app" */
+    char *mount; /* "secret/" */
     int v2;
 };
 
@@ -50,8 +50,9 @@ static char *join_mount(const char *mount, const char *path)
     }
     while (*path == '/')
         path++;
-    int rc = mount && ml ? cf_buf_printf(&b, "%.*s%s%s", (int)ml, mount, *path ? "/" : "", path)
-                         : cf_buf_puts(&b, path);
+    int rc = mount && ml
+        ? cf_buf_printf(&b, "%.*s%s%s", (int)ml, mount, *path ? "/" : "", path)
+        : cf_buf_puts(&b, path);
     if (rc) {
         cf_buf_free(&b);
         return NULL;
@@ -243,8 +244,8 @@ static int kv_write(struct cf_cli *cli, int patch, int argc, char **argv)
     int rc = path ? write_body(&d, k.v2, cas_set, cas, &body) : CF_ENOMEM;
     cf_kvdata_free(&d);
     if (rc) {
-        fprintf(cli->err, "Error encoding data: %s\n", rc == CF_ENOMEM ? "out of memory"
-                : "values must be valid UTF-8");
+        fprintf(cli->err, "Error encoding data: %s\n",
+                rc == CF_ENOMEM ? "out of memory" : "values must be valid UTF-8");
         free(path);
         kvloc_free(&k);
         return CF_EXIT_USAGE;
@@ -396,13 +397,17 @@ static int kv_versions_op(struct cf_cli *cli, const char *op, int argc, char **a
     }
     int is_delete = !strcmp(op, "delete");
     if (!is_delete && !versions.n) {
-        fprintf(cli->err, "No versions provided, use the \"-versions\" flag to "
-                "specify the version to %s.\n", op);
+        fprintf(cli->err,
+                "No versions provided, use the \"-versions\" flag to "
+                "specify the version to %s.\n",
+                op);
         return CF_EXIT_USAGE;
     }
     char *body = NULL;
     if (versions.n && versions_body(&versions, &body)) {
-        fprintf(cli->err, "Invalid -versions: a comma-separated list of version numbers is expected\n");
+        fprintf(
+            cli->err,
+            "Invalid -versions: a comma-separated list of version numbers is expected\n");
         cf_strlist_free(&versions);
         return CF_EXIT_USAGE;
     }
@@ -413,8 +418,9 @@ static int kv_versions_op(struct cf_cli *cli, const char *op, int argc, char **a
         return code;
     }
     if (!k.v2 && (!is_delete || body)) {
-        fprintf(cli->err, "%s\n", is_delete ? "Versions can only be deleted on a KV v2 mount"
-                : "Undelete and destroy are only supported on KV v2 mounts");
+        fprintf(cli->err, "%s\n",
+                is_delete ? "Versions can only be deleted on a KV v2 mount"
+                          : "Undelete and destroy are only supported on KV v2 mounts");
         free(body);
         kvloc_free(&k);
         return CF_EXIT_USAGE;
@@ -454,7 +460,8 @@ static int kv_list(struct cf_cli *cli, int argc, char **argv)
     code = CF_EXIT_USAGE;
     if (path) {
         struct cf_resp r;
-        code = cf_cli_call_at(cli, "Error listing", "LIST", path, NULL, NULL, NULL, 1, &r);
+        code =
+            cf_cli_call_at(cli, "Error listing", "LIST", path, NULL, NULL, NULL, 1, &r);
         if (!code)
             code = cf_cli_print_list(cli, &r, path);
         cf_resp_free(&r);
@@ -566,14 +573,15 @@ static int kv_metadata(struct cf_cli *cli, int argc, char **argv)
         {"custom-metadata", CF_FLAG_STRARR, &custom, NULL},
         {NULL, 0, NULL, NULL},
     };
-    if (cf_cli_args(cli, is_put ? put_fl : get_fl, argc - 1, argv + 1, 1, 1, &pos, &code)) {
+    if (cf_cli_args(cli, is_put ? put_fl : get_fl, argc - 1, argv + 1, 1, 1, &pos,
+                    &code)) {
         cf_strlist_free(&custom);
         return code;
     }
-    pos++;  /* argv[0] was the operation */
+    pos++; /* argv[0] was the operation */
     char *body = NULL;
-    if (is_put && metadata_put_body(cli, maxv, maxv_set, casreq, casreq_set, dva, &custom,
-                                    &body)) {
+    if (is_put &&
+        metadata_put_body(cli, maxv, maxv_set, casreq, casreq_set, dva, &custom, &body)) {
         cf_strlist_free(&custom);
         return CF_EXIT_USAGE;
     }

@@ -62,11 +62,13 @@ static int do_init(struct cf_cli *cli, int argc, char **argv)
         int init = 0;
         cf_json_get_bool(r.json, "initialized", &init);
         cf_resp_free(&r);
-        fprintf(cli->out, "%s\n", init ? "Vault is initialized" : "Vault is not initialized");
+        fprintf(cli->out, "%s\n",
+                init ? "Vault is initialized" : "Vault is not initialized");
         return init ? CF_EXIT_OK : CF_EXIT_API;
     }
     if (shares < 1 || threshold < 1 || threshold > shares) {
-        fprintf(cli->err, "Error initializing: invalid -key-shares/-key-threshold "
+        fprintf(cli->err,
+                "Error initializing: invalid -key-shares/-key-threshold "
                 "(need 1 <= threshold <= shares)\n");
         return CF_EXIT_USAGE;
     }
@@ -124,15 +126,16 @@ static int do_init(struct cf_cli *cli, int argc, char **argv)
                 k->type == yajl_t_string ? k->u.string : "");
     }
     fprintf(cli->out, "\nInitial Root Token: %s\n\n", root ? root : "");
-    fprintf(cli->out,
-            "Vault initialized with %lld key shares and a key threshold of %lld. Please securely\n"
-            "distribute the key shares printed above. When the Vault is re-sealed,\n"
-            "restarted, or stopped, you must supply at least %lld of these keys to unseal it\n"
-            "before it can start servicing requests.\n"
-            "\n"
-            "Vault does not store the generated root key. Without at least %lld\n"
-            "keys to reconstruct the root key, Vault will remain permanently sealed!\n",
-            shares, threshold, threshold, threshold);
+    fprintf(
+        cli->out,
+        "Vault initialized with %lld key shares and a key threshold of %lld. Please securely\n"
+        "distribute the key shares printed above. When the Vault is re-sealed,\n"
+        "restarted, or stopped, you must supply at least %lld of these keys to unseal it\n"
+        "before it can start servicing requests.\n"
+        "\n"
+        "Vault does not store the generated root key. Without at least %lld\n"
+        "keys to reconstruct the root key, Vault will remain permanently sealed!\n",
+        shares, threshold, threshold, threshold);
     cf_resp_free(&r);
     return CF_EXIT_OK;
 }
@@ -202,7 +205,8 @@ static int do_unseal(struct cf_cli *cli, int argc, char **argv)
         return CF_EXIT_USAGE;
     }
     struct cf_resp r;
-    code = cf_cli_call(cli, "Error unsealing", "PUT", "sys/unseal", NULL, body, NULL, 0, &r);
+    code =
+        cf_cli_call(cli, "Error unsealing", "PUT", "sys/unseal", NULL, body, NULL, 0, &r);
     cf_free_secret_str(body);
     if (!code)
         code = cf_cli_print_seal_status(cli, r.json, NULL);
@@ -315,8 +319,8 @@ static int print_members(struct cf_cli *cli, yajl_val nodes)
         return code;
     }
     static const char *const head[] = {
-        "Host Name", "API Address", "Cluster Address", "Active Node",
-        "Version", "Upgrade Version", "Redundancy Zone", "Last Echo",
+        "Host Name", "API Address",     "Cluster Address", "Active Node",
+        "Version",   "Upgrade Version", "Redundancy Zone", "Last Echo",
     };
     struct cf_table t;
     int rc;
@@ -329,8 +333,9 @@ static int print_members(struct cf_cli *cli, yajl_val nodes)
         cf_json_get_bool(n, "active_node", &active);
         echo_time(cf_json_get_str(n, "last_echo"), when);
         const char *row[] = {
-            cell(n, "hostname"), cell(n, "api_address"), cell(n, "cluster_address"),
-            active ? "true" : "false", cell(n, "version"), cell(n, "upgrade_version"),
+            cell(n, "hostname"),        cell(n, "api_address"),
+            cell(n, "cluster_address"), active ? "true" : "false",
+            cell(n, "version"),         cell(n, "upgrade_version"),
             cell(n, "redundancy_zone"), *when ? when : "n/a",
         };
         rc = cf_table_add(&t, row);
@@ -358,8 +363,8 @@ static int do_members(struct cf_cli *cli, int argc, char **argv)
 {
     struct cf_resp r;
     cli->help = members_help;
-    int code = simple(cli, argc, argv, "Error retrieving HA status", "GET", "sys/ha-status",
-                      &r);
+    int code =
+        simple(cli, argc, argv, "Error retrieving HA status", "GET", "sys/ha-status", &r);
     if (code || !r.status) {
         cf_resp_free(&r);
         return code;
@@ -372,7 +377,8 @@ static int do_members(struct cf_cli *cli, int argc, char **argv)
     if (!nodes)
         nodes = cf_json_get(r.json, "Nodes");
     if (!nodes || nodes->type != yajl_t_array) {
-        fprintf(cli->err, "Error retrieving HA status: the response holds no node list\n");
+        fprintf(cli->err,
+                "Error retrieving HA status: the response holds no node list\n");
         cf_resp_free(&r);
         return CF_EXIT_API;
     }
@@ -397,7 +403,7 @@ int cf_cmd_operator(struct cf_cli *cli, const char *sub, int argc, char **argv)
     if (!strcmp(sub, "seal")) {
         code = simple(cli, argc, argv, "Error sealing", "PUT", "sys/seal", &r);
         cf_resp_free(&r);
-        if (!code && r.status)  /* status 0: -h was given */
+        if (!code && r.status) /* status 0: -h was given */
             fprintf(cli->out, "Success! Vault is sealed.\n");
         return code;
     }
@@ -406,8 +412,8 @@ int cf_cmd_operator(struct cf_cli *cli, const char *sub, int argc, char **argv)
         cf_resp_free(&r);
         if (code || !r.status)
             return code;
-        code = cf_cli_call(cli, "Error reading key status", "GET", "sys/key-status",
-                           NULL, NULL, NULL, 0, &r);
+        code = cf_cli_call(cli, "Error reading key status", "GET", "sys/key-status", NULL,
+                           NULL, NULL, 0, &r);
         if (!code) {
             if (!cli->json)
                 fprintf(cli->out, "Success! Rotated key\n\n");

@@ -8,13 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char policy_help[] =
-    "Usage: coffer policy <subcommand> [options] [args]\n"
-    "\n"
-    "    write     policy write NAME FILE|-\n"
-    "    read      policy read NAME\n"
-    "    list      policy list\n"
-    "    delete    policy delete NAME\n";
+static const char policy_help[] = "Usage: coffer policy <subcommand> [options] [args]\n"
+                                  "\n"
+                                  "    write     policy write NAME FILE|-\n"
+                                  "    read      policy read NAME\n"
+                                  "    list      policy list\n"
+                                  "    delete    policy delete NAME\n";
 
 static char *read_all(FILE *f)
 {
@@ -52,7 +51,8 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
     } else {
         FILE *f = fopen(file, "r");
         if (!f) {
-            fprintf(cli->err, "Error opening policy file: %s: %s\n", file, strerror(errno));
+            fprintf(cli->err, "Error opening policy file: %s: %s\n", file,
+                    strerror(errno));
             return CF_EXIT_USAGE;
         }
         rules = read_all(f);
@@ -69,7 +69,8 @@ static int do_write(struct cf_cli *cli, int argc, char **argv)
         return CF_EXIT_USAGE;
     }
     struct cf_buf p = {0};
-    code = policy_path(name, &p) ? CF_EXIT_USAGE
+    code = policy_path(name, &p)
+        ? CF_EXIT_USAGE
         : cf_cli_send(cli, "Error uploading policy", "PUT", p.data, body);
     cf_buf_free(&p);
     free(body);
@@ -88,7 +89,8 @@ static int do_read(struct cf_cli *cli, int argc, char **argv)
     struct cf_resp r;
     memset(&r, 0, sizeof r);
     code = policy_path(name, &p) ? CF_EXIT_USAGE
-        : cf_cli_call(cli, "Error reading policy named", "GET", p.data, NULL, NULL, NULL, 1, &r);
+                                 : cf_cli_call(cli, "Error reading policy named", "GET",
+                                               p.data, NULL, NULL, NULL, 1, &r);
     cf_buf_free(&p);
     if (!code) {
         yajl_val d = cf_json_get(r.json, "data");
@@ -115,8 +117,8 @@ static int do_list(struct cf_cli *cli, int argc, char **argv)
     if (cf_cli_args(cli, NULL, argc, argv, 0, 0, &pos, &code))
         return code;
     struct cf_resp r;
-    code = cf_cli_call(cli, "Error listing policies", "LIST", "sys/policies/acl", NULL, NULL,
-                       NULL, 0, &r);
+    code = cf_cli_call(cli, "Error listing policies", "LIST", "sys/policies/acl", NULL,
+                       NULL, NULL, 0, &r);
     if (!code) {
         yajl_val keys = cf_json_get(cf_json_get(r.json, "data"), "keys");
         if (!keys)
@@ -124,7 +126,8 @@ static int do_list(struct cf_cli *cli, int argc, char **argv)
         if (cli->json) {
             code = cf_cli_print_json(cli, keys);
         } else {
-            for (size_t i = 0; keys && keys->type == yajl_t_array && i < keys->u.array.len; i++) {
+            for (size_t i = 0;
+                 keys && keys->type == yajl_t_array && i < keys->u.array.len; i++) {
                 yajl_val k = keys->u.array.values[i];
                 if (k->type == yajl_t_string)
                     fprintf(cli->out, "%s\n", k->u.string);
@@ -141,7 +144,8 @@ static int do_delete(struct cf_cli *cli, int argc, char **argv)
     if (cf_cli_args(cli, NULL, argc, argv, 1, 1, &pos, &code))
         return code;
     struct cf_buf p = {0};
-    code = policy_path(argv[pos], &p) ? CF_EXIT_USAGE
+    code = policy_path(argv[pos], &p)
+        ? CF_EXIT_USAGE
         : cf_cli_send(cli, "Error deleting", "DELETE", p.data, NULL);
     cf_buf_free(&p);
     if (!code)

@@ -147,7 +147,8 @@ static int do_disable(struct cf_cli *cli, int argc, char **argv)
     cf_buf_printf(&what, "Error disabling secrets engine at %s/", mount);
     if ((code = mounts_call(cli, "DELETE", mount, "", NULL, &what)))
         return code;
-    fprintf(cli->out, "Success! Disabled the secrets engine (if it existed) at: %s/\n", mount);
+    fprintf(cli->out, "Success! Disabled the secrets engine (if it existed) at: %s/\n",
+            mount);
     return CF_EXIT_OK;
 }
 
@@ -172,8 +173,8 @@ static int do_list(struct cf_cli *cli, int argc, char **argv)
     if (cf_cli_args(cli, fl, argc, argv, 0, 0, &pos, &code))
         return code;
     struct cf_resp r;
-    code = cf_cli_call(cli, "Error listing secrets engines", "GET", "sys/mounts", NULL, NULL,
-                       NULL, 0, &r);
+    code = cf_cli_call(cli, "Error listing secrets engines", "GET", "sys/mounts", NULL,
+                       NULL, NULL, 0, &r);
     if (code) {
         cf_resp_free(&r);
         return code;
@@ -191,8 +192,8 @@ static int do_list(struct cf_cli *cli, int argc, char **argv)
     int rc = cf_sorted_keys(m, &keys, &n);
     cf_table_init(&t, detailed ? 6 : 4);
     static const char *const hdr[] = {"Path", "Type", "Accessor", "Description"};
-    static const char *const dhdr[] = {"Path", "Type", "Accessor", "Default TTL",
-                                       "Max TTL", "Description"};
+    static const char *const dhdr[] = {"Path",        "Type",    "Accessor",
+                                       "Default TTL", "Max TTL", "Description"};
     if (!rc)
         rc = cf_table_add(&t, detailed ? dhdr : hdr);
     for (size_t i = 0; !rc && i < n; i++) {

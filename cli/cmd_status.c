@@ -173,8 +173,8 @@ int cf_cmd_status(struct cf_cli *cli, int argc, char **argv)
     if (cf_cli_nargs(cli, argc - pos, 0, 0))
         return CF_EXIT_USAGE;
     struct cf_resp st, ld;
-    if (cf_cli_call(cli, "Error checking seal status", "GET", "sys/seal-status",
-                    NULL, NULL, NULL, 0, &st)) {
+    if (cf_cli_call(cli, "Error checking seal status", "GET", "sys/seal-status", NULL,
+                    NULL, NULL, 0, &st)) {
         cf_resp_free(&st);
         return CF_EXIT_USAGE;
     }

@@ -154,8 +154,8 @@ static int do_lookup(struct cf_cli *cli, int argc, char **argv)
     if (!body)
         return CF_EXIT_USAGE;
     return call_print(cli, "Error looking up token", "POST",
-                      accessor ? "auth/token/lookup-accessor" : "auth/token/lookup",
-                      body, field);
+                      accessor ? "auth/token/lookup-accessor" : "auth/token/lookup", body,
+                      field);
 }
 
 static int do_renew(struct cf_cli *cli, int argc, char **argv)
@@ -223,7 +223,8 @@ static int do_revoke(struct cf_cli *cli, int argc, char **argv)
         path = "auth/token/revoke-accessor";
         body = cf_cli_json_field("accessor", argv[pos]);
     } else {
-        path = mode && !strcmp(mode, "orphan") ? "auth/token/revoke-orphan" : "auth/token/revoke";
+        path = mode && !strcmp(mode, "orphan") ? "auth/token/revoke-orphan"
+                                               : "auth/token/revoke";
         body = cf_cli_json_field("token", argv[pos]);
     }
     if (!self && !body)

@@ -9,8 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-int cf_cli_flags(struct cf_cli *cli, const struct cf_flag *own, int argc,
-                 char **argv, int *pos, int *code)
+int cf_cli_flags(struct cf_cli *cli, const struct cf_flag *own, int argc, char **argv,
+                 int *pos, int *code)
 {
     const struct cf_flag common[] = {
         {"address", CF_FLAG_STR, &cli->address, NULL},
@@ -62,8 +62,8 @@ int cf_cli_nargs(struct cf_cli *cli, int got, int min, int max)
     return 0;
 }
 
-int cf_cli_args(struct cf_cli *cli, const struct cf_flag *own, int argc,
-                char **argv, int min, int max, int *pos, int *code)
+int cf_cli_args(struct cf_cli *cli, const struct cf_flag *own, int argc, char **argv,
+                int min, int max, int *pos, int *code)
 {
     if (cf_cli_flags(cli, own, argc, argv, pos, code))
         return CF_EINVAL;
@@ -79,7 +79,9 @@ int cf_cli_client(struct cf_cli *cli)
     if (cli->have_client)
         return CF_EXIT_OK;
     struct cf_client_opts o = {
-        .address = cli->address, .cacert = cli->cacert, .capath = cli->capath,
+        .address = cli->address,
+        .cacert = cli->cacert,
+        .capath = cli->capath,
         .skip_verify = cli->skip_verify_set ? cli->skip_verify : -1,
     };
     struct coffer_err err = {""};
@@ -92,8 +94,8 @@ int cf_cli_client(struct cf_cli *cli)
 }
 
 int cf_cli_call(struct cf_cli *cli, const char *what, const char *method,
-                const char *path, const char *query, const char *body,
-                const char *ctype, int ok404, struct cf_resp *r)
+                const char *path, const char *query, const char *body, const char *ctype,
+                int ok404, struct cf_resp *r)
 {
     memset(r, 0, sizeof *r);
     if (cf_cli_client(cli))

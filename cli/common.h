@@ -16,9 +16,9 @@
 /* One invocation: streams, output format and the lazily made client. */
 struct cf_cli {
     FILE *out, *err, *in;
-    int json;               /* -format=json (or VAULT_FORMAT=json) */
-    const char *cmdname;    /* "kv get", for messages */
-    const char *help;       /* the running command's help text */
+    int json;            /* -format=json (or VAULT_FORMAT=json) */
+    const char *cmdname; /* "kv get", for messages */
+    const char *help;    /* the running command's help text */
     struct cf_client client;
     int have_client;
     /* common flags, filled by cf_cli_flags */
@@ -30,13 +30,13 @@ struct cf_cli {
  * -ca-cert, -ca-path, -tls-skip-verify, -format). 0 to go on with the
  * positional arguments at argv[*pos]; CF_EINVAL to stop with *code
  * (0 after -h, 1 after a bad flag, message and help already printed). */
-int cf_cli_flags(struct cf_cli *cli, const struct cf_flag *own, int argc,
-                 char **argv, int *pos, int *code);
+int cf_cli_flags(struct cf_cli *cli, const struct cf_flag *own, int argc, char **argv,
+                 int *pos, int *code);
 /* cf_cli_flags then cf_cli_nargs(min, max) on what follows the flags:
  * the opening of nearly every command. 0 to go on with argv[*pos];
  * CF_EINVAL to stop with *code (0 after -h, 1 on a usage error). */
-int cf_cli_args(struct cf_cli *cli, const struct cf_flag *own, int argc,
-                char **argv, int min, int max, int *pos, int *code);
+int cf_cli_args(struct cf_cli *cli, const struct cf_flag *own, int argc, char **argv,
+                int min, int max, int *pos, int *code);
 /* Makes cli->client from the flags and environment on first use.
  * Returns 0, or exit code 1 after printing why it could not. */
 int cf_cli_client(struct cf_cli *cli);
@@ -45,8 +45,8 @@ int cf_cli_client(struct cf_cli *cli);
  * request. ..." (1 for a local failure). r is initialised in every case;
  * the caller frees it with cf_resp_free. */
 int cf_cli_call(struct cf_cli *cli, const char *what, const char *method,
-                const char *path, const char *query, const char *body,
-                const char *ctype, int ok404, struct cf_resp *r);
+                const char *path, const char *query, const char *body, const char *ctype,
+                int ok404, struct cf_resp *r);
 /* cf_cli_call with "<verb> <path>" as the error prefix ("Error reading
  * secret/app"), or verb alone when that text cannot be built. */
 int cf_cli_call_at(struct cf_cli *cli, const char *verb, const char *method,

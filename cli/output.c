@@ -189,10 +189,7 @@ static int fmt_value(yajl_val v, int top, struct cf_buf *out)
     }
 }
 
-int cf_format_value(yajl_val v, struct cf_buf *out)
-{
-    return fmt_value(v, 1, out);
-}
+int cf_format_value(yajl_val v, struct cf_buf *out) { return fmt_value(v, 1, out); }
 
 /* --- JSON --- */
 
@@ -201,11 +198,21 @@ static int json_str(const char *s, struct cf_buf *out)
     int rc = cf_buf_puts(out, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
         switch (*p) {
-        case '"': rc = cf_buf_puts(out, "\\\""); break;
-        case '\\': rc = cf_buf_puts(out, "\\\\"); break;
-        case '\n': rc = cf_buf_puts(out, "\\n"); break;
-        case '\r': rc = cf_buf_puts(out, "\\r"); break;
-        case '\t': rc = cf_buf_puts(out, "\\t"); break;
+        case '"':
+            rc = cf_buf_puts(out, "\\\"");
+            break;
+        case '\\':
+            rc = cf_buf_puts(out, "\\\\");
+            break;
+        case '\n':
+            rc = cf_buf_puts(out, "\\n");
+            break;
+        case '\r':
+            rc = cf_buf_puts(out, "\\r");
+            break;
+        case '\t':
+            rc = cf_buf_puts(out, "\\t");
+            break;
         default:
             if (*p < 0x20)
                 rc = cf_buf_printf(out, "\\u%04x", *p);
@@ -392,7 +399,8 @@ static int is_true(yajl_val obj, const char *key)
 static int quoted_list(yajl_val arr, struct cf_buf *b)
 {
     int rc = cf_buf_puts(b, "[");
-    for (size_t i = 0; arr && arr->type == yajl_t_array && i < arr->u.array.len && !rc; i++) {
+    for (size_t i = 0; arr && arr->type == yajl_t_array && i < arr->u.array.len && !rc;
+         i++) {
         yajl_val s = arr->u.array.values[i];
         if (i)
             rc = cf_buf_puts(b, " ");
@@ -409,14 +417,15 @@ static int add_auth_rows(struct cf_table *t, yajl_val auth)
     if (ld)
         cf_human_duration(ld, dur);
     else
-        snprintf(dur, sizeof dur, "%s", "\xe2\x88\x9e");   /* ∞ */
+        snprintf(dur, sizeof dur, "%s", "\xe2\x88\x9e"); /* ∞ */
     int rc = add_value_row(t, "token", member(auth, "client_token"));
     if (!rc)
         rc = add_value_row(t, "token_accessor", member(auth, "accessor"));
     if (!rc)
         rc = cf_table_add2(t, "token_duration", dur);
     if (!rc)
-        rc = cf_table_add2(t, "token_renewable", is_true(auth, "renewable") ? "true" : "false");
+        rc = cf_table_add2(t, "token_renewable",
+                           is_true(auth, "renewable") ? "true" : "false");
     static const char *const lists[][2] = {
         {"token_policies", "token_policies"},
         {"identity_policies", "identity_policies"},
@@ -508,7 +517,8 @@ int cf_render_secret(yajl_val secret, struct cf_buf *out)
 int cf_render_keys(yajl_val keys, struct cf_buf *out)
 {
     int rc = cf_buf_puts(out, "Keys\n----\n");
-    for (size_t i = 0; keys && keys->type == yajl_t_array && i < keys->u.array.len && !rc; i++) {
+    for (size_t i = 0; keys && keys->type == yajl_t_array && i < keys->u.array.len && !rc;
+         i++) {
         rc = fmt_value(keys->u.array.values[i], 0, out);
         if (!rc)
             rc = cf_buf_puts(out, "\n");
@@ -516,16 +526,18 @@ int cf_render_keys(yajl_val keys, struct cf_buf *out)
     return rc;
 }
 
-int cf_render_field(yajl_val secret, yajl_val data, const char *field,
-                    struct cf_buf *out)
+int cf_render_field(yajl_val secret, yajl_val data, const char *field, struct cf_buf *out)
 {
     yajl_val auth = member(secret, "auth");
     if (auth && auth->type == yajl_t_object) {
         static const char *const map[][2] = {
-            {"token", "client_token"}, {"token_accessor", "accessor"},
-            {"token_duration", "lease_duration"}, {"token_renewable", "renewable"},
+            {"token", "client_token"},
+            {"token_accessor", "accessor"},
+            {"token_duration", "lease_duration"},
+            {"token_renewable", "renewable"},
             {"token_policies", "token_policies"},
-            {"identity_policies", "identity_policies"}, {"policies", "policies"},
+            {"identity_policies", "identity_policies"},
+            {"policies", "policies"},
         };
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
             if (!strcmp(field, map[i][0])) {

@@ -13,7 +13,7 @@
 struct cf_table {
     size_t ncols;
     size_t nrows;
-    char **cells;       /* nrows * ncols, row-major */
+    char **cells; /* nrows * ncols, row-major */
 };
 
 /* ncols >= 1. The table starts empty; free with cf_table_free. */

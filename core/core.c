@@ -31,9 +31,9 @@
 #define MAX_CLUSTER_LISTENERS 8
 
 struct cf_core {
-    const struct cf_config *cfg;        /* borrowed */
+    const struct cf_config *cfg; /* borrowed */
     struct cf_logger log;
-    struct cf_physical *phys;           /* borrowed */
+    struct cf_physical *phys; /* borrowed */
     const char *storage_type;
     struct cf_barrier *barrier;
     struct cf_seal *seal;
@@ -44,9 +44,9 @@ struct cf_core {
 
     /* The unsealed state: built and torn down with the gate closed; read
      * by requests inside it. cluster_* are also set on a standby. */
-    struct cf_view *sys_view;           /* "sys/" */
-    struct cf_view *token_view;         /* "sys/token/" */
-    struct cf_view *policy_view;        /* "sys/policy/" */
+    struct cf_view *sys_view;    /* "sys/" */
+    struct cf_view *token_view;  /* "sys/token/" */
+    struct cf_view *policy_view; /* "sys/policy/" */
     struct cf_token_store *tokens;
     struct cf_policy_store *policies;
     struct cf_mount_table *mounts;
@@ -54,13 +54,13 @@ struct cf_core {
     char cluster_name[128];
     char cluster_id[37];
 
-    pthread_mutex_t unseal_mu;          /* serializes unseal/seal transitions */
+    pthread_mutex_t unseal_mu; /* serializes unseal/seal transitions */
 
     /* HA (NULL without an HA backend): the node is active only while
      * cf_ha_serving() says so; standbys keep the barrier unsealed to read
      * the leader's advertisement but build no active state. */
     struct cf_ha *ha;
-    struct cf_forwarder *fwd;           /* NULL: redirect only */
+    struct cf_forwarder *fwd; /* NULL: redirect only */
     char api_addr[512];
     char cluster_addr[512];
     char node_id[37];
@@ -69,7 +69,7 @@ struct cf_core {
 };
 
 static const struct cf_fwd_codec CODEC = {
-    cf_fwd_request_encode, cf_fwd_request_release, cf_fwd_request_decode,
+    cf_fwd_request_encode,  cf_fwd_request_release, cf_fwd_request_decode,
     cf_fwd_response_encode, cf_fwd_response_decode,
 };
 
@@ -107,8 +107,9 @@ static int gate_unsealed(void *arg)
 
 /* ---- what sys/ is handed */
 
-static int node_initialize(void *arg, int shares, int threshold, struct cf_seal_keys **keys,
-                           char **root_token, struct coffer_err *err)
+static int node_initialize(void *arg, int shares, int threshold,
+                           struct cf_seal_keys **keys, char **root_token,
+                           struct coffer_err *err)
 {
     return cf_core_initialize(arg, shares, threshold, NULL, keys, root_token, err);
 }
@@ -118,10 +119,7 @@ static int node_unseal(void *arg, const char *key, int *unsealed, struct coffer_
     return cf_core_unseal(arg, key, unsealed, err);
 }
 
-static int node_seal(void *arg)
-{
-    return cf_core_seal(arg);
-}
+static int node_seal(void *arg) { return cf_core_seal(arg); }
 
 /* Without HA there is nothing to step down from: Vault answers 204. */
 static int node_step_down(void *arg)
@@ -157,20 +155,39 @@ static int node_peers(void *arg, int max_age_ms, struct cf_ha_peer **out, size_t
 static int register_types(struct cf_core *c)
 {
     const struct cf_backend_type T[] = {
-        {.name = "system", .backend = &cf_sys_backend, .arg = c->sys,
-         .flags = CF_TYPE_BUILTIN, .view_prefix = "sys/", .default_path = "sys/",
-         .default_description = "system endpoints used for control, policy and debugging"},
-        {.name = "cubbyhole", .backend = &cf_cubbyhole_backend, .flags = CF_TYPE_BUILTIN,
+        {.name = "system",
+         .backend = &cf_sys_backend,
+         .arg = c->sys,
+         .flags = CF_TYPE_BUILTIN,
+         .view_prefix = "sys/",
+         .default_path = "sys/",
+         .default_description =
+             "system endpoints used for control, policy and debugging"},
+        {.name = "cubbyhole",
+         .backend = &cf_cubbyhole_backend,
+         .flags = CF_TYPE_BUILTIN,
          .default_path = "cubbyhole/",
          .default_description = "per-token private secret storage"},
-        {.name = "token", .backend = &cf_token_backend, .flags = CF_TYPE_BUILTIN,
-         .default_path = "auth/token/", .default_description = "token based credentials"},
+        {.name = "token",
+         .backend = &cf_token_backend,
+         .flags = CF_TYPE_BUILTIN,
+         .default_path = "auth/token/",
+         .default_description = "token based credentials"},
         {.name = "kv", .backend = &cf_kv_backend, .flags = CF_TYPE_KV_VERSION},
-        {.name = "kv-v1", .type = "kv", .kv_version = 1, .backend = &cf_kv_backend,
+        {.name = "kv-v1",
+         .type = "kv",
+         .kv_version = 1,
+         .backend = &cf_kv_backend,
          .flags = CF_TYPE_KV_VERSION},
-        {.name = "kv-v2", .type = "kv", .kv_version = 2, .backend = &cf_kv_backend,
+        {.name = "kv-v2",
+         .type = "kv",
+         .kv_version = 2,
+         .backend = &cf_kv_backend,
          .flags = CF_TYPE_KV_VERSION},
-        {.name = "generic", .type = "kv", .kv_version = 1, .backend = &cf_kv_backend,
+        {.name = "generic",
+         .type = "kv",
+         .kv_version = 1,
+         .backend = &cf_kv_backend,
          .flags = CF_TYPE_KV_VERSION},
     };
     _Static_assert(sizeof T / sizeof T[0] <= MAX_TYPES, "raise MAX_TYPES");
@@ -183,8 +200,7 @@ static int register_types(struct cf_core *c)
 }
 
 int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
-                struct cf_physical *phys, const char *storage_type,
-                struct cf_core **out)
+                struct cf_physical *phys, const char *storage_type, struct cf_core **out)
 {
     struct cf_core *c = calloc(1, sizeof *c);
     if (!c)
@@ -198,7 +214,10 @@ int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
     if (!rc)
         rc = cf_seal_new(phys, c->barrier, &c->seal);
     struct cf_sys_env se = {
-        .cfg = cfg, .log = &c->log, .seal = c->seal, .barrier = c->barrier,
+        .cfg = cfg,
+        .log = &c->log,
+        .seal = c->seal,
+        .barrier = c->barrier,
         .storage_type = storage_type,
         .node = {c, node_initialize, node_unseal, node_seal, node_step_down, node_cluster,
                  node_peers},
@@ -273,10 +292,7 @@ void cf_core_free(struct cf_core *c)
     free(c);
 }
 
-struct cf_gate *cf_core_gate(struct cf_core *c)
-{
-    return c->gate;
-}
+struct cf_gate *cf_core_gate(struct cf_core *c) { return c->gate; }
 
 /* ---- the unsealed state */
 
@@ -287,7 +303,8 @@ static int write_cluster_info(struct cf_core *c)
     if (c->cfg->cluster_name && *c->cfg->cluster_name)
         snprintf(c->cluster_name, sizeof c->cluster_name, "%s", c->cfg->cluster_name);
     else
-        snprintf(c->cluster_name, sizeof c->cluster_name, "vault-cluster-%.8s", c->cluster_id);
+        snprintf(c->cluster_name, sizeof c->cluster_name, "vault-cluster-%.8s",
+                 c->cluster_id);
     struct cf_json j;
     char *s;
     if (cf_json_init(&j))
@@ -345,11 +362,14 @@ static int open_stores(struct cf_core *c, struct coffer_err *err)
     if (!rc)
         rc = cf_view_new(c->barrier, "sys/policy/", &c->policy_view);
     if (!rc && (rc = cluster_info(c)))
-        snprintf(err->msg, sizeof err->msg, "cannot read cluster info: %s", cf_strerror(rc));
+        snprintf(err->msg, sizeof err->msg, "cannot read cluster info: %s",
+                 cf_strerror(rc));
     if (!rc && (rc = cf_policy_store_new(c->policy_view, &c->policies)))
-        snprintf(err->msg, sizeof err->msg, "cannot open the policy store: %s", cf_strerror(rc));
+        snprintf(err->msg, sizeof err->msg, "cannot open the policy store: %s",
+                 cf_strerror(rc));
     if (!rc && (rc = cf_token_store_new(c->token_view, &c->log, &c->tokens)))
-        snprintf(err->msg, sizeof err->msg, "cannot open the token store: %s", cf_strerror(rc));
+        snprintf(err->msg, sizeof err->msg, "cannot open the token store: %s",
+                 cf_strerror(rc));
     if (!rc)
         cf_token_store_on_revoke(c->tokens, on_revoke, c);
     return rc;
@@ -360,7 +380,9 @@ static int build_state(struct cf_core *c, struct coffer_err *err)
 {
     int rc = open_stores(c, err);
     struct cf_backend_env env = {
-        .tokens = c->tokens, .policies = c->policies, .log = &c->log,
+        .tokens = c->tokens,
+        .policies = c->policies,
+        .log = &c->log,
         .default_lease_ttl = c->cfg->default_lease_ttl,
         .max_lease_ttl = c->cfg->max_lease_ttl,
     };
@@ -393,7 +415,7 @@ int cf_core_seal(struct cf_core *c)
 {
     pthread_mutex_lock(&c->unseal_mu);
     if (c->ha)
-        cf_ha_stop(c->ha);   /* leaves active mode and unlocks first */
+        cf_ha_stop(c->ha); /* leaves active mode and unlocks first */
     cf_gate_close(c->gate);
     teardown(c);
     int rc = cf_seal_seal(c->seal);
@@ -472,7 +494,8 @@ int cf_core_initialize(struct cf_core *c, int shares, int threshold,
         rc = cf_token_create_root(c->tokens, root_token_id, &tok);
         cf_gate_release(c->gate);
         if (rc)
-            snprintf(err->msg, sizeof err->msg, "cannot create the root token: %s", cf_strerror(rc));
+            snprintf(err->msg, sizeof err->msg, "cannot create the root token: %s",
+                     cf_strerror(rc));
     }
     cf_gate_close(c->gate);
     teardown(c);
@@ -489,12 +512,13 @@ int cf_core_initialize(struct cf_core *c, int shares, int threshold,
     return 0;
 }
 
-int cf_core_mount(struct cf_core *c, const char *path, const char *type,
-                  yajl_val options, struct coffer_err *err)
+int cf_core_mount(struct cf_core *c, const char *path, const char *type, yajl_val options,
+                  struct coffer_err *err)
 {
     cf_gate_hold(c->gate);
-    int rc = cf_gate_ready(c->gate) ? cf_mounts_enable(c->mounts, path, type, options, err)
-                                    : CF_ESEALED;
+    int rc = cf_gate_ready(c->gate)
+        ? cf_mounts_enable(c->mounts, path, type, options, err)
+        : CF_ESEALED;
     cf_gate_release(c->gate);
     return rc;
 }
@@ -543,7 +567,8 @@ static void ha_deactivate(void *arg)
     cf_log(&c->log, CF_LOG_INFO, "core: entering standby mode");
 }
 
-static void ha_cluster_start(void *arg, const char *cert, const char *key, const char *name)
+static void ha_cluster_start(void *arg, const char *cert, const char *key,
+                             const char *name)
 {
     struct cf_core *c = arg;
     if (c->fwd)
@@ -568,16 +593,22 @@ static void enable_forwarding(struct cf_core *c, struct cf_transport_backend *tb
             c->cluster_listen[n++] = cfg->listeners[i].cluster_address;
     long long dur = cfg->nlisteners ? cfg->listeners[0].max_request_duration : 0;
     struct cf_forwarder_cfg fc = {
-        .node_id = c->node_id, .api_addr = c->api_addr,
+        .node_id = c->node_id,
+        .api_addr = c->api_addr,
         .cluster_addr = c->cluster_addr[0] ? c->cluster_addr : NULL,
-        .hostname = c->hostname, .listen = c->cluster_listen, .nlisten = n,
+        .hostname = c->hostname,
+        .listen = c->cluster_listen,
+        .nlisten = n,
         /* A day at most: the transport takes an int of milliseconds. */
         .request_timeout_ms = (int)((dur > 0 ? (dur < 86400 ? dur : 86400) : 90) * 1000),
-        .handle = cf_gate_handle, .handle_arg = c->gate, .codec = &CODEC,
+        .handle = cf_gate_handle,
+        .handle_arg = c->gate,
+        .codec = &CODEC,
     };
     if (cf_forwarder_new(&fc, tb, c->ha, &c->log, &c->fwd))
-        cf_log(&c->log, CF_LOG_WARN,
-               "request forwarding off (standbys will redirect): cannot start the forwarder");
+        cf_log(
+            &c->log, CF_LOG_WARN,
+            "request forwarding off (standbys will redirect): cannot start the forwarder");
 }
 
 int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
@@ -585,7 +616,8 @@ int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
                       const char *cluster_addr)
 {
     snprintf(c->api_addr, sizeof c->api_addr, "%s", api_addr);
-    snprintf(c->cluster_addr, sizeof c->cluster_addr, "%s", cluster_addr ? cluster_addr : "");
+    snprintf(c->cluster_addr, sizeof c->cluster_addr, "%s",
+             cluster_addr ? cluster_addr : "");
     if (cf_uuid(c->node_id))
         return CF_EIO;
     if (gethostname(c->hostname, sizeof c->hostname - 1))

@@ -22,8 +22,7 @@ struct cf_seal_keys;
 /* Creates the node over an open physical store; cfg, log and phys are
  * borrowed and outlive it. Sealed. */
 int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
-                struct cf_physical *phys, const char *storage_type,
-                struct cf_core **out);
+                struct cf_physical *phys, const char *storage_type, struct cf_core **out);
 void cf_core_free(struct cf_core *c);
 
 /* Where requests enter: hand it with cf_gate_handle to the listeners. */
@@ -51,8 +50,8 @@ int cf_core_seal(struct cf_core *c);
 
 /* Mounts type at path on the active node (dev mode's secret/); options as
  * a sys/mounts body. CF_ESEALED when the node is not active. */
-int cf_core_mount(struct cf_core *c, const char *path, const char *type,
-                  yajl_val options, struct coffer_err *err);
+int cf_core_mount(struct cf_core *c, const char *path, const char *type, yajl_val options,
+                  struct coffer_err *err);
 
 /* Housekeeping on the active node: revokes expired tokens. */
 void cf_core_tidy(struct cf_core *c);

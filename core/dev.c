@@ -27,9 +27,11 @@ int cf_dev_config(const struct cf_dev_opts *o, struct cf_config **out,
         return CF_ECONFIG;
     }
     struct cf_buf b = {0};
-    cf_buf_printf(&b, "storage \"inmem\" {}\n"
-                      "listener \"tcp\" {\n  address = \"%s\"\n  tls_disable = true\n}\n"
-                      "disable_mlock = true\n", addr);
+    cf_buf_printf(&b,
+                  "storage \"inmem\" {}\n"
+                  "listener \"tcp\" {\n  address = \"%s\"\n  tls_disable = true\n}\n"
+                  "disable_mlock = true\n",
+                  addr);
     if (!b.data)
         return CF_ENOMEM;
     int rc = cf_config_parse(b.data, b.len, "-dev", out, err);
@@ -60,8 +62,9 @@ int cf_dev_setup(struct cf_core *c, const struct cf_dev_opts *o, char **unseal_k
         rc = CF_EIO;
     }
     if (!rc) {
-        const char *body = o->kv_v1 ? "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"1\"}}"
-                                    : "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"2\"}}";
+        const char *body = o->kv_v1
+            ? "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"1\"}}"
+            : "{\"description\":\"key/value secret storage\",\"options\":{\"version\":\"2\"}}";
         yajl_val v = NULL;
         cf_json_parse(body, strlen(body), &v, NULL);
         rc = v ? cf_core_mount(c, "secret/", "kv", v, err) : CF_ENOMEM;
@@ -114,8 +117,8 @@ static void store_token(const char *token)
     close(fd);
 }
 
-void cf_dev_print(const char *api_addr, const char *unseal_key,
-                  const char *root_token, const struct cf_dev_opts *o)
+void cf_dev_print(const char *api_addr, const char *unseal_key, const char *root_token,
+                  const struct cf_dev_opts *o)
 {
     printf("WARNING! dev mode is enabled! In this mode, Coffer runs entirely in-memory\n"
            "and starts unsealed with a single unseal key. The root token is already\n"

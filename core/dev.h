@@ -10,8 +10,8 @@
 struct cf_core;
 
 struct cf_dev_opts {
-    const char *listen_address;   /* NULL: $VAULT_DEV_LISTEN_ADDRESS or 127.0.0.1:8200 */
-    const char *root_token_id;    /* NULL: $VAULT_DEV_ROOT_TOKEN_ID or random */
+    const char *listen_address; /* NULL: $VAULT_DEV_LISTEN_ADDRESS or 127.0.0.1:8200 */
+    const char *root_token_id;  /* NULL: $VAULT_DEV_ROOT_TOKEN_ID or random */
     int kv_v1;
     int no_store_token;
 };
@@ -25,7 +25,7 @@ int cf_dev_setup(struct cf_core *c, const struct cf_dev_opts *o, char **unseal_k
                  char **root_token, struct coffer_err *err);
 /* Prints the dev-mode notice and stores the token in ~/.vault-token unless
  * told not to. */
-void cf_dev_print(const char *api_addr, const char *unseal_key,
-                  const char *root_token, const struct cf_dev_opts *o);
+void cf_dev_print(const char *api_addr, const char *unseal_key, const char *root_token,
+                  const struct cf_dev_opts *o);
 
 #endif

@@ -34,15 +34,16 @@ struct server_opts {
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "Usage: coffer server [options]\n\n"
-            "  -config=FILE                 configuration file (HCL or JSON)\n"
-            "  -dev                         in-memory, initialized and unsealed dev server\n"
-            "  -dev-listen-address=ADDR     dev listener (default 127.0.0.1:8200)\n"
-            "  -dev-root-token-id=ID        dev root token (default: random)\n"
-            "  -dev-kv-v1                   mount KV version 1 at secret/ in dev mode\n"
-            "  -dev-no-store-token          do not write ~/.vault-token in dev mode\n"
-            "  -log-level=LEVEL             trace, debug, info, warn, error\n");
+    fprintf(
+        stderr,
+        "Usage: coffer server [options]\n\n"
+        "  -config=FILE                 configuration file (HCL or JSON)\n"
+        "  -dev                         in-memory, initialized and unsealed dev server\n"
+        "  -dev-listen-address=ADDR     dev listener (default 127.0.0.1:8200)\n"
+        "  -dev-root-token-id=ID        dev root token (default: random)\n"
+        "  -dev-kv-v1                   mount KV version 1 at secret/ in dev mode\n"
+        "  -dev-no-store-token          do not write ~/.vault-token in dev mode\n"
+        "  -log-level=LEVEL             trace, debug, info, warn, error\n");
     return 1;
 }
 
@@ -60,9 +61,16 @@ static int parse(int argc, char **argv, struct server_opts *o)
         size_t n = eq ? (size_t)(eq - a) : strlen(a);
         const char *val = eq ? eq + 1 : NULL;
 #define IS(f) (n == strlen(f) && !strncmp(a, f, n))
-#define NEEDVAL() do { if (!val) { if (i + 1 >= argc) { \
-            fprintf(stderr, "flag -%.*s needs a value\n", (int)n, a); return -1; } \
-            val = argv[++i]; } } while (0)
+#define NEEDVAL()                                                                        \
+    do {                                                                                 \
+        if (!val) {                                                                      \
+            if (i + 1 >= argc) {                                                         \
+                fprintf(stderr, "flag -%.*s needs a value\n", (int)n, a);                \
+                return -1;                                                               \
+            }                                                                            \
+            val = argv[++i];                                                             \
+        }                                                                                \
+    } while (0)
         if (IS("h") || IS("help")) {
             return -1;
         } else if (IS("dev")) {
@@ -91,7 +99,8 @@ static int parse(int argc, char **argv, struct server_opts *o)
 #undef NEEDVAL
     }
     if (!o->dev && !o->config) {
-        fprintf(stderr, "Error: no configuration files found: use -config=FILE or -dev\n");
+        fprintf(stderr,
+                "Error: no configuration files found: use -config=FILE or -dev\n");
         return -1;
     }
     return 0;
@@ -104,9 +113,9 @@ struct server {
     struct cf_config *cfg;
     struct cf_logger log;
     const char *log_level;
-    sigset_t signals;           /* taken synchronously by the main thread */
+    sigset_t signals; /* taken synchronously by the main thread */
     char plugin_dir[PATH_MAX];
-    struct cf_plugin_trust trust;   /* from plugin_file_uid/_permissions */
+    struct cf_plugin_trust trust; /* from plugin_file_uid/_permissions */
     struct cf_plugin *storage_plugin, *ha_plugin, *transport_plugin;
     struct cf_physical *phys;
     struct cf_ha_backend *ha;
@@ -130,8 +139,8 @@ static int open_retrying(struct server *s, const char *what, struct cf_plugin *p
                       : cf_ha_open(p, params, &s->log, ha, err);
         if (rc != CF_EUNAVAIL)
             return rc;
-        cf_log(&s->log, CF_LOG_ERROR, "%s unavailable: %s (retrying in %d s)", what, err->msg,
-               delay);
+        cf_log(&s->log, CF_LOG_ERROR, "%s unavailable: %s (retrying in %d s)", what,
+               err->msg, delay);
         struct timespec ts = {delay, 0};
         int sig = sigtimedwait(&s->signals, NULL, &ts);
         if (sig == SIGINT || sig == SIGTERM)
@@ -153,22 +162,30 @@ static int load_config(struct server *s, int argc, char **argv)
                 s->o.config ? s->o.config : "-dev", err.msg);
         return 1;
     }
-    assert(s->cfg);  /* both loaders fill *out on success (other files: unseen by the analyzer) */
+    assert(
+        s->cfg); /* both loaders fill *out on success (other files: unseen by the analyzer) */
     s->log = (struct cf_logger){CF_LOG_INFO, stderr};
     const struct cf_config *cfg = s->cfg;
-    s->log_level = s->o.log_level ? s->o.log_level : cfg->log_level ? cfg->log_level : "info";
+    s->log_level = s->o.log_level ? s->o.log_level
+        : cfg->log_level          ? cfg->log_level
+                                  : "info";
     if (cf_log_level_parse(s->log_level, &s->log.level)) {
-        fprintf(stderr, "Error: unknown log level \"%s\" (use trace, debug, info, warn or error)\n",
-                s->log_level);
+        fprintf(
+            stderr,
+            "Error: unknown log level \"%s\" (use trace, debug, info, warn or error)\n",
+            s->log_level);
         return 1;
     }
     if (!cfg->nlisteners) {
-        fprintf(stderr, "Error: %s: no listener configured: add a listener \"tcp\" { address = \"127.0.0.1:8200\" } block\n",
-                cfg->file ? cfg->file : "config");
+        fprintf(
+            stderr,
+            "Error: %s: no listener configured: add a listener \"tcp\" { address = \"127.0.0.1:8200\" } block\n",
+            cfg->file ? cfg->file : "config");
         return 1;
     }
     cf_plugin_dir(cfg->plugin_directory, s->plugin_dir, sizeof s->plugin_dir);
-    s->trust = (struct cf_plugin_trust){cfg->plugin_file_uid, cfg->plugin_file_permissions};
+    s->trust =
+        (struct cf_plugin_trust){cfg->plugin_file_uid, cfg->plugin_file_permissions};
     return 0;
 }
 
@@ -220,8 +237,8 @@ static int open_storage(struct server *s, struct coffer_err *err)
     int rc = cf_plugin_load(s->plugin_dir, cfg->storage->type, CF_KIND_STORAGE,
                             cfg->storage->params, &s->trust, &s->storage_plugin, err);
     if (!rc)
-        rc = open_retrying(s, "storage", s->storage_plugin, cfg->storage->params, &s->phys,
-                           NULL, err);
+        rc = open_retrying(s, "storage", s->storage_plugin, cfg->storage->params,
+                           &s->phys, NULL, err);
     const struct cf_storage_cfg *hacfg = cfg->ha_storage;
     if (!rc && hacfg)
         rc = cf_plugin_load(s->plugin_dir, hacfg->type, CF_KIND_HA, hacfg->params,
@@ -229,8 +246,9 @@ static int open_storage(struct server *s, struct coffer_err *err)
     else if (!rc && cf_plugin_descriptor(s->storage_plugin)->ha)
         hacfg = cfg->storage;
     if (!rc && hacfg)
-        rc = open_retrying(s, "ha_storage", s->ha_plugin ? s->ha_plugin : s->storage_plugin,
-                           hacfg->params, NULL, &s->ha, err);
+        rc = open_retrying(s, "ha_storage",
+                           s->ha_plugin ? s->ha_plugin : s->storage_plugin, hacfg->params,
+                           NULL, &s->ha, err);
     return rc;
 }
 
@@ -245,8 +263,8 @@ static void open_transport(struct server *s)
     if (cf_plugin_load(s->plugin_dir, name, CF_KIND_TRANSPORT, params, &s->trust,
                        &s->transport_plugin, &err) ||
         cf_transport_open(s->transport_plugin, params, &s->log, &s->transport, &err))
-        cf_log(&s->log, CF_LOG_WARN, "request forwarding off (standbys will redirect): %s",
-               err.msg);
+        cf_log(&s->log, CF_LOG_WARN,
+               "request forwarding off (standbys will redirect): %s", err.msg);
 }
 
 static void default_api_addr(const struct cf_config *cfg, char *out, size_t n)
@@ -258,7 +276,9 @@ static void default_api_addr(const struct cf_config *cfg, char *out, size_t n)
     const struct cf_listener_cfg *l = cfg->nlisteners ? &cfg->listeners[0] : NULL;
     const char *addr = l ? l->address : "127.0.0.1:8200";
     if (!strncmp(addr, "0.0.0.0:", 8))
-        addr += 7, snprintf(out, n, "%s://127.0.0.1%s", l && !l->tls_disable ? "https" : "http", addr);
+        addr += 7,
+            snprintf(out, n, "%s://127.0.0.1%s", l && !l->tls_disable ? "https" : "http",
+                     addr);
     else
         snprintf(out, n, "%s://%s", l && !l->tls_disable ? "https" : "http", addr);
 }
@@ -293,7 +313,8 @@ static int start_listeners(struct server *s)
     for (size_t i = 0; i < cfg->nlisteners; i++) {
         struct coffer_err err = {""};
         int rc = cf_http_listener_start(&cfg->listeners[i], cf_gate_handle,
-                                        cf_core_gate(s->core), &s->log, &s->listeners[i], &err);
+                                        cf_core_gate(s->core), &s->log, &s->listeners[i],
+                                        &err);
         if (rc) {
             fprintf(stderr, "Error: %s\n", err.msg);
             return rc;
@@ -350,11 +371,12 @@ static void print_banner(const struct cf_config *cfg, const char *storage,
         const struct cf_listener_cfg *l = &cfg->listeners[i];
         char label[32];
         snprintf(label, sizeof label, "Listener %zu", i + 1);
-        printf("%24s: tcp (addr: \"%s\", cluster address: \"%s\", max_request_duration: \"%llds\", "
-               "max_request_size: \"%lld\", tls: \"%s\")\n",
-               label, l->address, l->cluster_address ? l->cluster_address : "",
-               l->max_request_duration, l->max_request_size,
-               l->tls_disable ? "disabled" : "enabled");
+        printf(
+            "%24s: tcp (addr: \"%s\", cluster address: \"%s\", max_request_duration: \"%llds\", "
+            "max_request_size: \"%lld\", tls: \"%s\")\n",
+            label, l->address, l->cluster_address ? l->cluster_address : "",
+            l->max_request_duration, l->max_request_size,
+            l->tls_disable ? "disabled" : "enabled");
     }
     printf("%24s: %s\n", "Log Level", log_level);
     printf("%24s: %s (HA %s)\n", "Storage", storage, ha ? "available" : "disabled");

@@ -28,7 +28,7 @@ EXTRA_DIST += test/integration/hostile_acl.sh
 # The benchmark harness ships in the tarball but is not part of `make check`.
 EXTRA_DIST += test/bench/run test/bench/README.md test/bench/bare_server.c \
 	test/bench/fsync_loop.c test/bench/kv2_read.lua test/bench/kv2_write.lua \
-	test/bench/failover test/bench/forwarding
+	test/bench/failover test/bench/forwarding test/bench/idle_conns
 # Hostile input (issue #9): a short libFuzzer run of every fuzz target
 # (skipped without clang and libFuzzer).
 TESTS += test/fuzz/short.sh

@@ -12,14 +12,14 @@
 #include <coffer/errors.h>
 
 struct entry {
-    const char *key;          /* borrowed from a policy rule */
-    size_t keylen;            /* prefix rules: without the trailing '*' */
-    size_t wclen;             /* length without a trailing '*' */
+    const char *key; /* borrowed from a policy rule */
+    size_t keylen;   /* prefix rules: without the trailing '*' */
+    size_t wclen;    /* length without a trailing '*' */
     int is_prefix;
-    int wildcards;            /* number of '+' segments */
-    size_t first_wc;          /* index of the first '+' or '*' */
+    int wildcards;   /* number of '+' segments */
+    size_t first_wc; /* index of the first '+' or '*' */
     unsigned caps;
-    const struct cf_path_rule **src;  /* rules contributing parameters */
+    const struct cf_path_rule **src; /* rules contributing parameters */
     size_t nsrc;
 };
 
@@ -30,15 +30,12 @@ struct table {
 
 struct cf_acl {
     int root;
-    struct cf_policy **pols;  /* references held */
+    struct cf_policy **pols; /* references held */
     size_t npols;
     struct table exact, prefix, seg;
 };
 
-int cf_acl_is_root(const struct cf_acl *a)
-{
-    return a && a->root;
-}
+int cf_acl_is_root(const struct cf_acl *a) { return a && a->root; }
 
 static void table_free(struct table *t)
 {
@@ -75,8 +72,8 @@ static int entry_cmp(const void *x, const void *y)
     return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
 }
 
-static int table_add(struct table *t, const struct cf_path_rule *r,
-                     size_t keylen, int is_prefix)
+static int table_add(struct table *t, const struct cf_path_rule *r, size_t keylen,
+                     int is_prefix)
 {
     struct entry *ne = realloc(t->e, (t->n + 1) * sizeof *ne);
     if (!ne)
@@ -93,8 +90,8 @@ static int table_add(struct table *t, const struct cf_path_rule *r,
     const char *star = is_prefix ? r->path + keylen : NULL;
     e->first_wc = plus ? (size_t)(plus - r->path) : star ? keylen : 0;
     for (const char *p = r->path; (p = strchr(p, '+')); p++)
-        if ((p == r->path || p[-1] == '/') && (p[1] == '/' || !p[1] ||
-                                               (p[1] == '*' && !p[2])))
+        if ((p == r->path || p[-1] == '/') &&
+            (p[1] == '/' || !p[1] || (p[1] == '*' && !p[2])))
             e->wildcards++;
     if (!(r->caps & CF_CAP_DENY) && (r->nallowed || r->ndenied || r->nrequired)) {
         e->src = malloc(sizeof *e->src);
@@ -174,9 +171,9 @@ int cf_acl_from_policies(struct cf_policy *const *pols, size_t n, int is_root,
         for (size_t k = 0; k < pols[i]->nrules && !rc; k++) {
             const struct cf_path_rule *r = &pols[i]->rules[k];
             if (r->templated)
-                continue;   /* no identity: the template resolves to nothing */
+                continue; /* no identity: the template resolves to nothing */
             if (r->unenforced)
-                continue;   /* stored before such rules were refused: fail closed */
+                continue; /* stored before such rules were refused: fail closed */
             size_t len = strlen(r->path);
             if (has_segment_wildcard(r->path))
                 rc = table_add(&a->seg, r, len, len && r->path[len - 1] == '*');
@@ -225,8 +222,7 @@ int cf_acl_new(struct cf_policy_store *ps, char *const *policies, size_t n,
     return rc;
 }
 
-static const struct entry *find_exact(const struct table *t, const char *path,
-                                      size_t len)
+static const struct entry *find_exact(const struct table *t, const char *path, size_t len)
 {
     size_t lo = 0, hi = t->n;
     struct entry k = {.key = path, .keylen = len};
@@ -300,8 +296,7 @@ static int seg_match(const struct entry *e, const char *path)
     return 1;
 }
 
-static const struct entry *match(const struct cf_acl *a, const char *path,
-                                 size_t len)
+static const struct entry *match(const struct cf_acl *a, const char *path, size_t len)
 {
     const struct entry *e = find_exact(&a->exact, path, len);
     if (e)
@@ -316,7 +311,7 @@ static const struct entry *match(const struct cf_acl *a, const char *path,
     if (a->seg.n) {
         char *tmp = strndup(path, len);
         if (!tmp)
-            return NULL;   /* fail closed */
+            return NULL; /* fail closed */
         for (size_t i = 0; i < a->seg.n; i++) {
             const struct entry *s = &a->seg.e[i];
             if (seg_match(s, tmp) && (!best || lower_priority(best, s)))
@@ -332,9 +327,8 @@ unsigned cf_acl_capabilities(const struct cf_acl *a, const char *path)
     if (!a)
         return 0;
     if (a->root)
-        return CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE | CF_CAP_DELETE |
-               CF_CAP_LIST | CF_CAP_SUDO | CF_CAP_PATCH | CF_CAP_SUBSCRIBE |
-               CF_CAP_RECOVER;
+        return CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE | CF_CAP_DELETE | CF_CAP_LIST |
+            CF_CAP_SUDO | CF_CAP_PATCH | CF_CAP_SUBSCRIBE | CF_CAP_RECOVER;
     const struct entry *e = match(a, path, strlen(path));
     return e ? e->caps : 0;
 }
@@ -342,12 +336,18 @@ unsigned cf_acl_capabilities(const struct cf_acl *a, const char *path)
 static unsigned op_cap(enum cf_op op)
 {
     switch (op) {
-    case CF_OP_READ: return CF_CAP_READ;
-    case CF_OP_LIST: return CF_CAP_LIST;
-    case CF_OP_CREATE: return CF_CAP_CREATE;
-    case CF_OP_UPDATE: return CF_CAP_UPDATE;
-    case CF_OP_PATCH: return CF_CAP_PATCH;
-    case CF_OP_DELETE: return CF_CAP_DELETE;
+    case CF_OP_READ:
+        return CF_CAP_READ;
+    case CF_OP_LIST:
+        return CF_CAP_LIST;
+    case CF_OP_CREATE:
+        return CF_CAP_CREATE;
+    case CF_OP_UPDATE:
+        return CF_CAP_UPDATE;
+    case CF_OP_PATCH:
+        return CF_CAP_PATCH;
+    case CF_OP_DELETE:
+        return CF_CAP_DELETE;
     }
     return 0;
 }
@@ -380,7 +380,7 @@ struct pval {
 /* What the backend reads as data: the body's top-level keys and the query
  * parameters, which cf_req_param_str falls back to on every method. */
 struct params {
-    yajl_val body;            /* an object, or NULL */
+    yajl_val body; /* an object, or NULL */
     const struct cf_pair *query;
     size_t nquery;
 };
@@ -414,8 +414,7 @@ static const char *scalar_text(yajl_val v)
     return NULL;
 }
 
-static int scalar_in_list(const char *text, int is_string, char *const *list,
-                          size_t n)
+static int scalar_in_list(const char *text, int is_string, char *const *list, size_t n)
 {
     if (!text)
         return 0;
@@ -474,8 +473,7 @@ static int value_matches(const struct entry *e, int denied, const struct pval *p
                                YAJL_IS_STRING(pv->v));
     for (size_t i = 0; i < pv->v->u.array.len; i++) {
         yajl_val el = pv->v->u.array.values[i];
-        int m = scalar_in_union(e, denied, pv->name, scalar_text(el),
-                                YAJL_IS_STRING(el));
+        int m = scalar_in_union(e, denied, pv->name, scalar_text(el), YAJL_IS_STRING(el));
         if (denied ? m : !m)
             return denied;
     }
@@ -577,8 +575,8 @@ int cf_acl_allowed(const struct cf_acl *a, const char *path, enum cf_op op,
     return allowed(a, path, op, needs_sudo, NULL);
 }
 
-int cf_acl_allowed_params(const struct cf_acl *a, const char *path,
-                          enum cf_op op, int needs_sudo, yajl_val data)
+int cf_acl_allowed_params(const struct cf_acl *a, const char *path, enum cf_op op,
+                          int needs_sudo, yajl_val data)
 {
     struct params ps = {data, NULL, 0};
     return allowed(a, path, op, needs_sudo, &ps);
@@ -604,7 +602,7 @@ static int table_reaches(const struct table *t, const char *prefix, int exact)
         size_t lit = exact ? strlen(e->key) : e->first_wc;
         size_t n = lit < pl ? lit : pl;
         if (exact && lit < pl)
-            continue;   /* an exact rule above the mount grants nothing in it */
+            continue; /* an exact rule above the mount grants nothing in it */
         if (!strncmp(e->key, prefix, n))
             return 1;
     }
@@ -618,5 +616,5 @@ int cf_acl_reaches(const struct cf_acl *a, const char *prefix)
     if (a->root)
         return 1;
     return table_reaches(&a->exact, prefix, 1) || table_reaches(&a->prefix, prefix, 0) ||
-           table_reaches(&a->seg, prefix, 0);
+        table_reaches(&a->seg, prefix, 0);
 }

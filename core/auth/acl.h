@@ -19,8 +19,8 @@ int cf_acl_new(struct cf_policy_store *ps, char *const *policies, size_t n,
                struct cf_acl **out);
 /* Builds from already parsed policies (borrowed; the ACL takes its own
  * references). */
-int cf_acl_from_policies(struct cf_policy *const *pols, size_t n,
-                         int is_root, struct cf_acl **out);
+int cf_acl_from_policies(struct cf_policy *const *pols, size_t n, int is_root,
+                         struct cf_acl **out);
 void cf_acl_free(struct cf_acl *a);
 
 /* Capabilities on path (a request path below /v1/, no leading '/'):
@@ -34,8 +34,8 @@ int cf_acl_allowed(const struct cf_acl *a, const char *path, enum cf_op op,
  * against the request body (data, borrowed, may be NULL) for read, create,
  * update and patch, as Vault does. A list value is checked element by
  * element (Vault 1.21). */
-int cf_acl_allowed_params(const struct cf_acl *a, const char *path,
-                          enum cf_op op, int needs_sudo, yajl_val data);
+int cf_acl_allowed_params(const struct cf_acl *a, const char *path, enum cf_op op,
+                          int needs_sudo, yajl_val data);
 /* cf_acl_allowed_params on req's path and op, with the query parameters
  * counted as data too: backends read them when the body lacks a name
  * (cf_req_param_str), so a constraint must see them. req is borrowed. */

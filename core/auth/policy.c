@@ -19,11 +19,10 @@ static const struct {
     const char *name;
     unsigned bit;
 } caps_table[] = {
-    {"create", CF_CAP_CREATE}, {"delete", CF_CAP_DELETE},
-    {"deny", CF_CAP_DENY},     {"list", CF_CAP_LIST},
-    {"patch", CF_CAP_PATCH},   {"read", CF_CAP_READ},
-    {"recover", CF_CAP_RECOVER}, {"subscribe", CF_CAP_SUBSCRIBE},
-    {"sudo", CF_CAP_SUDO},     {"update", CF_CAP_UPDATE},
+    {"create", CF_CAP_CREATE},   {"delete", CF_CAP_DELETE},       {"deny", CF_CAP_DENY},
+    {"list", CF_CAP_LIST},       {"patch", CF_CAP_PATCH},         {"read", CF_CAP_READ},
+    {"recover", CF_CAP_RECOVER}, {"subscribe", CF_CAP_SUBSCRIBE}, {"sudo", CF_CAP_SUDO},
+    {"update", CF_CAP_UPDATE},
 };
 
 unsigned cf_cap_from_name(const char *name)
@@ -59,8 +58,7 @@ int cf_cap_names(unsigned caps, int is_root, char ***out, size_t *n)
     else
         for (size_t i = 0; !rc && i < sizeof caps_table / sizeof caps_table[0]; i++)
             if (caps & caps_table[i].bit)
-                rc = strv_add(&v, &cnt, caps_table[i].name,
-                              strlen(caps_table[i].name));
+                rc = strv_add(&v, &cnt, caps_table[i].name, strlen(caps_table[i].name));
     if (rc) {
         cf_strv_free(v, cnt);
         return rc;
@@ -75,8 +73,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cf_policies_sanitize(char *const *in, size_t n, int add_default,
-                         char ***out, size_t *nout)
+int cf_policies_sanitize(char *const *in, size_t n, int add_default, char ***out,
+                         size_t *nout)
 {
     char **v = NULL;
     size_t cnt = 0;
@@ -169,10 +167,11 @@ int cf_policy_check_enforceable(const struct cf_policy *p, struct coffer_err *er
 {
     for (size_t i = 0; i < p->nrules; i++)
         if (p->rules[i].unenforced)
-            return perr(err, "path \"%s\": %s cannot be enforced by this server "
+            return perr(err,
+                        "path \"%s\": %s cannot be enforced by this server "
                         "(response wrapping, MFA and control groups are not "
-                        "supported); remove it", p->rules[i].path,
-                        p->rules[i].unenforced);
+                        "supported); remove it",
+                        p->rules[i].path, p->rules[i].unenforced);
     return 0;
 }
 
@@ -229,8 +228,10 @@ static int parse_params(struct coffer_err *err, const char *path, const char *wh
         return 0;
     }
     if (n->type != CF_HCL_OBJECT)
-        return perr(err, "path \"%s\": %s must be a map of parameter names "
-                    "to value lists (line %d)", path, what, n->line);
+        return perr(err,
+                    "path \"%s\": %s must be a map of parameter names "
+                    "to value lists (line %d)",
+                    path, what, n->line);
     for (size_t i = 0; i < n->nentries; i++) {
         const struct cf_hcl_entry *e = &n->entries[i];
         struct cf_param_rule *np = realloc(*out, (*nout + 1) * sizeof **out);
@@ -248,13 +249,14 @@ static int parse_params(struct coffer_err *err, const char *path, const char *wh
         for (size_t k = 0; k < cnt; k++) {
             const struct cf_hcl_node *item = v->type == CF_HCL_LIST ? v->items[k] : v;
             if (item->type == CF_HCL_OBJECT && !item->nentries)
-                continue;   /* `"key" = {}` in JSON: any value */
+                continue; /* `"key" = {}` in JSON: any value */
             char *t;
             int rc = scalar_text(item, &t);
             if (rc == CF_EINVAL)
-                return perr(err, "path \"%s\": %s \"%s\": values must be "
-                            "strings, numbers or booleans (line %d)", path,
-                            what, e->key, item->line);
+                return perr(err,
+                            "path \"%s\": %s \"%s\": values must be "
+                            "strings, numbers or booleans (line %d)",
+                            path, what, e->key, item->line);
             if (rc)
                 return rc;
             char **nv = realloc(pr->values, (pr->nvalues + 1) * sizeof *nv);
@@ -269,8 +271,8 @@ static int parse_params(struct coffer_err *err, const char *path, const char *wh
     return 0;
 }
 
-static int string_list(const struct cf_hcl_node *v, const char ***items,
-                       size_t *n, int *bad_line)
+static int string_list(const struct cf_hcl_node *v, const char ***items, size_t *n,
+                       int *bad_line)
 {
     /* A list of strings, or one string (HCL decodes it into a slice). */
     size_t cnt = v->type == CF_HCL_LIST ? v->nitems : 1;
@@ -291,12 +293,18 @@ static int string_list(const struct cf_hcl_node *v, const char ***items,
     return 0;
 }
 
-static const char *const path_keys[] = {
-    "comment", "policy", "capabilities", "allowed_parameters",
-    "denied_parameters", "required_parameters", "min_wrapping_ttl",
-    "max_wrapping_ttl", "mfa_methods", "control_group",
-    "subscribe_event_types", NULL
-};
+static const char *const path_keys[] = {"comment",
+                                        "policy",
+                                        "capabilities",
+                                        "allowed_parameters",
+                                        "denied_parameters",
+                                        "required_parameters",
+                                        "min_wrapping_ttl",
+                                        "max_wrapping_ttl",
+                                        "mfa_methods",
+                                        "control_group",
+                                        "subscribe_event_types",
+                                        NULL};
 
 static int ttl_value(struct coffer_err *err, const char *path, const char *key,
                      const struct cf_hcl_node *v, long long *out)
@@ -310,8 +318,7 @@ static int ttl_value(struct coffer_err *err, const char *path, const char *key,
         *out = s;
         return 0;
     }
-    return perr(err, "path \"%s\": %s: invalid duration (line %d)", path, key,
-                v->line);
+    return perr(err, "path \"%s\": %s: invalid duration (line %d)", path, key, v->line);
 }
 
 /* The rule's own path: leading '/' dropped, as Vault does. */
@@ -324,8 +331,10 @@ static int rule_path(struct coffer_err *err, const char *key, struct cf_path_rul
         return CF_ENOMEM;
     r->templated = strstr(path, "{{") != NULL;
     if (strstr(path, "+*"))
-        return perr(err, "path \"%s\": invalid use of wildcards ('+*' is "
-                    "forbidden)", path);
+        return perr(err,
+                    "path \"%s\": invalid use of wildcards ('+*' is "
+                    "forbidden)",
+                    path);
     return 0;
 }
 
@@ -345,13 +354,13 @@ static int path_strings(struct coffer_err *err, const char *key, const char *wha
     int bad = 0;
     int rc = string_list(v, items, n, &bad);
     if (rc == CF_EINVAL)
-        return perr(err, "path \"%s\": %s must be a list of strings (line %d)",
-                    key, what, bad);
+        return perr(err, "path \"%s\": %s must be a list of strings (line %d)", key, what,
+                    bad);
     return rc;
 }
 
-static int rule_caps(struct coffer_err *err, const char *key,
-                     const struct cf_hcl_node *v, struct cf_path_rule *r)
+static int rule_caps(struct coffer_err *err, const char *key, const struct cf_hcl_node *v,
+                     struct cf_path_rule *r)
 {
     const char **items;
     size_t n;
@@ -363,8 +372,7 @@ static int rule_caps(struct coffer_err *err, const char *key,
         if (bit)
             r->caps |= bit;
         else
-            rc = perr(err, "path \"%s\": invalid capability \"%s\"", key,
-                      items[k]);
+            rc = perr(err, "path \"%s\": invalid capability \"%s\"", key, items[k]);
     }
     free(items);
     return rc;
@@ -379,8 +387,7 @@ static int rule_required(struct coffer_err *err, const char *key,
     if (rc)
         return rc;
     for (size_t k = 0; k < n && !rc; k++) {
-        rc = strv_add(&r->required, &r->nrequired, items[k],
-                      strlen(items[k]));
+        rc = strv_add(&r->required, &r->nrequired, items[k], strlen(items[k]));
         if (!rc)
             lower(r->required[r->nrequired - 1]);
     }
@@ -390,29 +397,26 @@ static int rule_required(struct coffer_err *err, const char *key,
 
 /* One key of a path block. *legacy keeps the last `policy = "..."`, which
  * applies once the whole block is read. */
-static int rule_key(struct coffer_err *err, const char *key,
-                    const struct cf_hcl_entry *e, struct cf_path_rule *r,
-                    const char **legacy)
+static int rule_key(struct coffer_err *err, const char *key, const struct cf_hcl_entry *e,
+                    struct cf_path_rule *r, const char **legacy)
 {
     const struct cf_hcl_node *v = e->value;
     if (!is_path_key(e->key))
-        return perr(err, "path \"%s\": invalid key \"%s\" on line %d", key,
-                    e->key, e->line);
+        return perr(err, "path \"%s\": invalid key \"%s\" on line %d", key, e->key,
+                    e->line);
     if (!strcmp(e->key, "policy")) {
         if (v->type != CF_HCL_STRING)
-            return perr(err, "path \"%s\": policy must be a string (line %d)",
-                        key, e->line);
+            return perr(err, "path \"%s\": policy must be a string (line %d)", key,
+                        e->line);
         *legacy = v->str;
         return 0;
     }
     if (!strcmp(e->key, "capabilities"))
         return rule_caps(err, key, v, r);
     if (!strcmp(e->key, "allowed_parameters"))
-        return parse_params(err, key, "allowed_parameters", v, &r->allowed,
-                            &r->nallowed);
+        return parse_params(err, key, "allowed_parameters", v, &r->allowed, &r->nallowed);
     if (!strcmp(e->key, "denied_parameters"))
-        return parse_params(err, key, "denied_parameters", v, &r->denied,
-                            &r->ndenied);
+        return parse_params(err, key, "denied_parameters", v, &r->denied, &r->ndenied);
     if (!strcmp(e->key, "required_parameters"))
         return rule_required(err, key, v, r);
     int is_min = !strcmp(e->key, "min_wrapping_ttl");
@@ -433,19 +437,19 @@ static int rule_key(struct coffer_err *err, const char *key,
 }
 
 /* Vault maps the pre-0.5 shorthand onto capabilities. */
-static int legacy_caps(struct coffer_err *err, const char *key,
-                       const char *legacy, unsigned *caps)
+static int legacy_caps(struct coffer_err *err, const char *key, const char *legacy,
+                       unsigned *caps)
 {
     if (!strcmp(legacy, "deny"))
         *caps |= CF_CAP_DENY;
     else if (!strcmp(legacy, "read"))
         *caps |= CF_CAP_READ | CF_CAP_LIST;
     else if (!strcmp(legacy, "write"))
-        *caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
-                 CF_CAP_DELETE | CF_CAP_LIST;
+        *caps |=
+            CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE | CF_CAP_DELETE | CF_CAP_LIST;
     else if (!strcmp(legacy, "sudo"))
-        *caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
-                 CF_CAP_DELETE | CF_CAP_LIST | CF_CAP_SUDO;
+        *caps |= CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE | CF_CAP_DELETE |
+            CF_CAP_LIST | CF_CAP_SUDO;
     else
         return perr(err, "path \"%s\": invalid policy \"%s\"", key, legacy);
     return 0;
@@ -463,7 +467,7 @@ static void apply_deny(struct cf_path_rule *r)
     r->allowed = r->denied = NULL;
     r->required = NULL;
     r->nallowed = r->ndenied = r->nrequired = 0;
-    r->unenforced = NULL;   /* a deny is enforced whatever else it says */
+    r->unenforced = NULL; /* a deny is enforced whatever else it says */
 }
 
 /* `path "key" { ... }` into r. On failure r may hold part of the rule; the
@@ -477,8 +481,7 @@ static int parse_path(struct coffer_err *err, const char *key,
     if (body->type == CF_HCL_LIST && body->nitems == 1)
         body = body->items[0];
     if (body->type != CF_HCL_OBJECT)
-        return perr(err, "path \"%s\": expected a block (line %d)", key,
-                    body->line);
+        return perr(err, "path \"%s\": expected a block (line %d)", key, body->line);
     const char *legacy = NULL;
     for (size_t i = 0; i < body->nentries && !rc; i++)
         rc = rule_key(err, key, &body->entries[i], r, &legacy);
@@ -489,8 +492,10 @@ static int parse_path(struct coffer_err *err, const char *key,
     apply_deny(r);
     if (r->min_wrapping_ttl && r->max_wrapping_ttl &&
         r->max_wrapping_ttl < r->min_wrapping_ttl)
-        return perr(err, "path \"%s\": max_wrapping_ttl cannot be less than "
-                    "min_wrapping_ttl", key);
+        return perr(err,
+                    "path \"%s\": max_wrapping_ttl cannot be less than "
+                    "min_wrapping_ttl",
+                    key);
     return 0;
 }
 
@@ -514,8 +519,8 @@ static int add_paths(struct coffer_err *err, struct cf_policy *p,
         p->rules = nr;
         memset(&nr[p->nrules], 0, sizeof *nr);
         p->nrules++;
-        int rc = parse_path(err, v->entries[i].key, v->entries[i].value,
-                            &nr[p->nrules - 1]);
+        int rc =
+            parse_path(err, v->entries[i].key, v->entries[i].value, &nr[p->nrules - 1]);
         if (rc)
             return rc;
     }

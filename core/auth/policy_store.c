@@ -109,7 +109,7 @@ const char cf_default_policy_text[] =
 
 struct slot {
     char *name;
-    struct cf_policy *pol;    /* NULL: known to be absent */
+    struct cf_policy *pol; /* NULL: known to be absent */
 };
 
 struct cf_policy_store {
@@ -144,9 +144,11 @@ int cf_policy_name_canonical(const char *name, struct coffer_err *err)
     int rc = 0;
     /* an all-space name is left to the store's "must be provided" */
     if (*n && strcmp(n, name)) {
-        coffer_err_set(err, "policy name \"%s\" is not in canonical form: use "
+        coffer_err_set(err,
+                       "policy name \"%s\" is not in canonical form: use "
                        "\"%s\" (policy names are lower-case, without "
-                       "surrounding spaces)", name, n);
+                       "surrounding spaces)",
+                       name, n);
         rc = CF_EINVAL;
     }
     free(n);
@@ -184,8 +186,7 @@ static void drop_slot_locked(struct cf_policy_store *ps, const char *name)
 }
 
 /* Loads name from storage. CF_ENOENT absent. */
-static int load(struct cf_policy_store *ps, const char *name,
-                struct cf_policy **out)
+static int load(struct cf_policy_store *ps, const char *name, struct cf_policy **out)
 {
     yajl_val v;
     int rc = cf_view_get_json(ps->view, name, &v);
@@ -258,11 +259,11 @@ int cf_policy_store_get(struct cf_policy_store *ps, const char *name,
 static int immutable(const char *n)
 {
     return !strcmp(n, "root") || !strcmp(n, "response-wrapping") ||
-           !strcmp(n, "control-group");
+        !strcmp(n, "control-group");
 }
 
-static int store_raw(struct cf_policy_store *ps, const char *n,
-                     const char *text, size_t len)
+static int store_raw(struct cf_policy_store *ps, const char *n, const char *text,
+                     size_t len)
 {
     struct cf_json j;
     int rc = cf_json_init(&j);
@@ -282,8 +283,8 @@ static int store_raw(struct cf_policy_store *ps, const char *n,
     return rc;
 }
 
-int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
-                        const char *text, size_t len, struct coffer_err *err)
+int cf_policy_store_put(struct cf_policy_store *ps, const char *name, const char *text,
+                        size_t len, struct coffer_err *err)
 {
     char *n = sanitize_name(name ? name : "");
     if (!n)

@@ -32,8 +32,8 @@ int cf_policy_name_canonical(const char *name, struct coffer_err *err);
 /* Parses and stores text under the lower-cased name; a policy with a rule
  * the server cannot enforce is refused (cf_policy_check_enforceable). CF_EINVAL with a
  * message in err (a 400 for the user): parse errors, empty name, root. */
-int cf_policy_store_put(struct cf_policy_store *ps, const char *name,
-                        const char *text, size_t len, struct coffer_err *err);
+int cf_policy_store_put(struct cf_policy_store *ps, const char *name, const char *text,
+                        size_t len, struct coffer_err *err);
 /* Deletes (absent is fine). CF_EINVAL + err for "root" and "default". */
 int cf_policy_store_delete(struct cf_policy_store *ps, const char *name,
                            struct coffer_err *err);

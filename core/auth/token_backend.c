@@ -38,10 +38,7 @@ static int tb_init(const struct cf_backend_env *env, struct cf_mount *m, void **
     return 0;
 }
 
-static void tb_cleanup(void *state)
-{
-    free(state);
-}
+static void tb_cleanup(void *state) { free(state); }
 
 /* The mount's effective TTLs: its own when tuned, else the system's; the
  * default never exceeds the max. */
@@ -86,9 +83,8 @@ static int has_policy(const struct cf_token *t, const char *p)
  * *present 0 when absent. A malformed value, or one longer than
  * CF_DURATION_MAX_SECS (so later seconds-to-ns arithmetic cannot
  * overflow), is answered with a 400 in res and *bad set. */
-static int param_duration(const struct cf_request *req, const char *name,
-                          long long *out, int *present, struct cf_result *res,
-                          int *bad)
+static int param_duration(const struct cf_request *req, const char *name, long long *out,
+                          int *present, struct cf_result *res, int *bad)
 {
     *present = 0;
     *out = 0;
@@ -125,8 +121,10 @@ refuse:
     *bad = 1;
     *out = 0;
     if (too_long)
-        return cf_result_error(res, 400, "invalid value for \"%s\": longer than "
-                               "the maximum duration of " CF_DURATION_MAX_TEXT, name);
+        return cf_result_error(res, 400,
+                               "invalid value for \"%s\": longer than "
+                               "the maximum duration of " CF_DURATION_MAX_TEXT,
+                               name);
     return cf_result_error(res, 400, "invalid value for \"%s\"", name);
 }
 
@@ -162,8 +160,7 @@ static void write_strv(struct cf_json *j, const char *k, char *const *v, size_t 
     cf_json_arr_close(j);
 }
 
-static int lookup_result(const struct cf_token *t, int with_id,
-                         struct cf_result *res)
+static int lookup_result(const struct cf_token *t, int with_id, struct cf_result *res)
 {
     struct cf_json j;
     int rc = cf_json_init(&j);
@@ -225,11 +222,11 @@ static void sanitize_display(const char *in, char *out, size_t n)
             *p = '-';
     size_t l = strlen(out);
     if (l && out[l - 1] == '-')
-        out[l - 1] = 0;   /* Go's TrimSuffix: one dash only */
+        out[l - 1] = 0; /* Go's TrimSuffix: one dash only */
 }
 
-static int read_meta(const struct cf_request *req, struct cf_pair **out,
-                     size_t *n, struct cf_result *res, int *bad)
+static int read_meta(const struct cf_request *req, struct cf_pair **out, size_t *n,
+                     struct cf_result *res, int *bad)
 {
     *out = NULL;
     *n = 0;
@@ -248,9 +245,11 @@ static int read_meta(const struct cf_request *req, struct cf_pair **out,
         return CF_ENOMEM;
     for (size_t i = 0; i < m->u.object.len; i++) {
         yajl_val v = m->u.object.values[i];
-        const char *s = YAJL_IS_STRING(v) ? v->u.string :
-                        YAJL_IS_NUMBER(v) ? v->u.number.r :
-                        YAJL_IS_TRUE(v) ? "true" : YAJL_IS_FALSE(v) ? "false" : NULL;
+        const char *s = YAJL_IS_STRING(v) ? v->u.string
+            : YAJL_IS_NUMBER(v)           ? v->u.number.r
+            : YAJL_IS_TRUE(v)             ? "true"
+            : YAJL_IS_FALSE(v)            ? "false"
+                                          : NULL;
         if (!s) {
             cf_pairs_free(p, i);
             *bad = 1;
@@ -310,8 +309,8 @@ static int refuse(int *bad, int rc)
     return rc;
 }
 
-static int get_bool(const struct cf_request *req, const char *name, int *out,
-                    int def, struct cf_result *res, int *bad)
+static int get_bool(const struct cf_request *req, const char *name, int *out, int def,
+                    struct cf_result *res, int *bad)
 {
     int rc = cf_req_param_bool(req, name, out);
     if (rc == CF_ENOENT) {
@@ -319,8 +318,11 @@ static int get_bool(const struct cf_request *req, const char *name, int *out,
         return 0;
     }
     if (rc)
-        return refuse(bad, cf_result_error(res, 400, "invalid value for \"%s\": "
-                                           "expected a boolean", name));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "invalid value for \"%s\": "
+                                      "expected a boolean",
+                                      name));
     return 0;
 }
 
@@ -331,19 +333,25 @@ static int parse_create(const struct cf_request *req, struct create_args *a,
 {
     const char *type = cf_req_param_str(req, "type");
     if (type && *type && strcmp(type, "service"))
-        return refuse(bad, cf_result_error(res, 400, !strcmp(type, "batch")
-                                           ? "batch tokens are not supported"
-                                           : "invalid 'token_type' value"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      !strcmp(type, "batch")
+                                          ? "batch tokens are not supported"
+                                          : "invalid 'token_type' value"));
     int rc = cf_req_param_int(req, "num_uses", &a->num_uses);
     if (rc == CF_EINVAL)
-        return refuse(bad, cf_result_error(res, 400, "invalid value for "
-                                           "\"num_uses\": expected an integer"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "invalid value for "
+                                      "\"num_uses\": expected an integer"));
     if (a->num_uses < 0)
-        return refuse(bad, cf_result_error(res, 400, "number of uses cannot be "
-                                           "negative"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "number of uses cannot be "
+                                      "negative"));
     if ((rc = get_bool(req, "no_parent", &a->no_parent, 0, res, bad)) || *bad ||
-        (rc = get_bool(req, "no_default_policy", &a->no_default, 0, res, bad)) ||
-        *bad || (rc = get_bool(req, "renewable", &a->renewable, 1, res, bad)) || *bad)
+        (rc = get_bool(req, "no_default_policy", &a->no_default, 0, res, bad)) || *bad ||
+        (rc = get_bool(req, "renewable", &a->renewable, 1, res, bad)) || *bad)
         return rc;
 
     snprintf(a->display, sizeof a->display, "token");
@@ -353,15 +361,19 @@ static int parse_create(const struct cf_request *req, struct create_args *a,
 
     a->id = cf_req_param_str(req, "id");
     if (a->id && *a->id && !a->sudo)
-        return refuse(bad, cf_result_error(res, 400, "root or sudo privileges "
-                                           "required to specify token id"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "root or sudo privileges "
+                                      "required to specify token id"));
     if (a->id && !*a->id)
         a->id = NULL;
 
     rc = cf_json_get_strv(req->data, "policies", &a->policies, &a->npolicies);
     if (rc == CF_EINVAL)
-        return refuse(bad, cf_result_error(res, 400, "policies must be a list "
-                                           "of strings"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "policies must be a list "
+                                      "of strings"));
     if (rc && rc != CF_ENOENT)
         return rc;
     /* Spelled as stored, element by element: a denied_parameters glob such
@@ -395,16 +407,17 @@ static int choose_policies(const struct cf_token *parent, struct create_args *a,
         size_t ntmp = 0, nsp = 0;
         rc = cf_policies_sanitize(a->policies, a->npolicies, 0, &tmp, &ntmp);
         if (!rc)
-            rc = cf_policies_sanitize(parent->policies, parent->npolicies, 0,
-                                      &sp, &nsp);
+            rc = cf_policies_sanitize(parent->policies, parent->npolicies, 0, &sp, &nsp);
         int ok = !rc && subset(sp, nsp, tmp, ntmp);
         cf_strv_free(sp, nsp);
         cf_strv_free(tmp, ntmp);
         if (rc)
             return rc;
         if (!ok)
-            return refuse(bad, cf_result_error(res, 400, "child policies must be "
-                                               "subset of parent"));
+            return refuse(bad,
+                          cf_result_error(res, 400,
+                                          "child policies must be "
+                                          "subset of parent"));
         add_default = !a->no_default && has_policy(parent, "default");
     } else {
         add_default = !a->no_default;
@@ -432,19 +445,26 @@ static int check_privileges(const struct cf_token *parent, struct create_args *a
     for (size_t i = 0; i < a->nfinal; i++) {
         if (!strcmp(a->final[i], "response-wrapping") ||
             !strcmp(a->final[i], "control-group"))
-            return refuse(bad, cf_result_error(res, 400, "cannot assign policy "
-                                               "\"%s\"", a->final[i]));
+            return refuse(bad,
+                          cf_result_error(res, 400,
+                                          "cannot assign policy "
+                                          "\"%s\"",
+                                          a->final[i]));
         if (!strcmp(a->final[i], "root"))
             a->root = 1;
     }
     if (a->root && !has_policy(parent, "root"))
-        return refuse(bad, cf_result_error(res, 400, "root tokens may not be "
-                                           "created without parent token "
-                                           "being root"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "root tokens may not be "
+                                      "created without parent token "
+                                      "being root"));
     if (a->no_parent) {
         if (!a->sudo)
-            return refuse(bad, cf_result_error(res, 400, "root or sudo privileges "
-                                               "required to create orphan token"));
+            return refuse(bad,
+                          cf_result_error(res, 400,
+                                          "root or sudo privileges "
+                                          "required to create orphan token"));
         a->orphan = 1;
     }
     return 0;
@@ -455,19 +475,24 @@ static int parse_ttls(const struct cf_request *req, struct create_args *a,
                       struct cf_result *res, int *bad)
 {
     int present, rc;
-    if ((rc = param_duration(req, "explicit_max_ttl", &a->explicit_max, &present,
-                             res, bad)) || *bad)
+    if ((rc = param_duration(req, "explicit_max_ttl", &a->explicit_max, &present, res,
+                             bad)) ||
+        *bad)
         return rc;
     if (a->explicit_max < 0)
-        return refuse(bad, cf_result_error(res, 400, "explicit_max_ttl must be "
-                                           "positive"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "explicit_max_ttl must be "
+                                      "positive"));
     if ((rc = param_duration(req, "period", &a->period, &present, res, bad)) || *bad)
         return rc;
     if (a->period < 0)
         return refuse(bad, cf_result_error(res, 400, "period must be positive"));
     if (a->period > 0 && !a->sudo)
-        return refuse(bad, cf_result_error(res, 400, "root or sudo privileges "
-                                           "required to create periodic token"));
+        return refuse(bad,
+                      cf_result_error(res, 400,
+                                      "root or sudo privileges "
+                                      "required to create periodic token"));
     if ((rc = param_duration(req, "ttl", &a->ttl, &present, res, bad)) || *bad)
         return rc;
     if (!present &&
@@ -490,8 +515,8 @@ static int resolve_ttl(const struct tb_state *st, const struct cf_mount *m,
     long long now = cf_now_ns() / 1000000000LL;
     if (a->period > 0 || a->ttl > 0 || !a->root) {
         char warn[256];
-        if (cf_token_calc_ttl(0, a->ttl, a->period, a->explicit_max, def, max,
-                              now, now, &a->ttl, warn, sizeof warn))
+        if (cf_token_calc_ttl(0, a->ttl, a->period, a->explicit_max, def, max, now, now,
+                              &a->ttl, warn, sizeof warn))
             return refuse(bad, cf_result_error(res, 400, "%s", warn));
         if (warn[0])
             cf_result_warn(res, "%s", warn);
@@ -500,9 +525,11 @@ static int resolve_ttl(const struct tb_state *st, const struct cf_mount *m,
         a->ttl = a->explicit_max;
     if (!a->ttl) {
         if (parent->ttl_expire_time)
-            return refuse(bad, cf_result_error(res, 400, "expiring root tokens "
-                                               "cannot create non-expiring root "
-                                               "tokens"));
+            return refuse(bad,
+                          cf_result_error(res, 400,
+                                          "expiring root tokens "
+                                          "cannot create non-expiring root "
+                                          "tokens"));
         a->renewable = 0;
     }
     return 0;
@@ -511,17 +538,26 @@ static int resolve_ttl(const struct tb_state *st, const struct cf_mount *m,
 /* Step 5: stores the token and answers with its auth block, warning about
  * policies that do not exist (yet). */
 static int persist_token(struct tb_state *st, const struct cf_request *req,
-                         const struct cf_token *parent,
-                         const struct create_args *a, struct cf_result *res)
+                         const struct cf_token *parent, const struct create_args *a,
+                         struct cf_result *res)
 {
     char path[512];
     snprintf(path, sizeof path, "%s%s", mount_path(req), req->rel);
     struct cf_token_params p = {
-        .id = a->id, .policies = a->final, .npolicies = a->nfinal,
-        .parent = a->orphan ? NULL : parent->id, .display_name = a->display,
-        .path = path, .ttl = a->ttl, .explicit_max_ttl = a->explicit_max,
-        .period = a->period, .num_uses = a->num_uses, .renewable = a->renewable,
-        .no_default_policy = a->no_default, .meta = a->meta, .nmeta = a->nmeta,
+        .id = a->id,
+        .policies = a->final,
+        .npolicies = a->nfinal,
+        .parent = a->orphan ? NULL : parent->id,
+        .display_name = a->display,
+        .path = path,
+        .ttl = a->ttl,
+        .explicit_max_ttl = a->explicit_max,
+        .period = a->period,
+        .num_uses = a->num_uses,
+        .renewable = a->renewable,
+        .no_default_policy = a->no_default,
+        .meta = a->meta,
+        .nmeta = a->nmeta,
     };
     struct cf_token *t;
     int rc = cf_token_create(st->ts, &p, &t);
@@ -545,14 +581,15 @@ static int persist_token(struct tb_state *st, const struct cf_request *req,
     return rc;
 }
 
-static int do_create(struct tb_state *st, struct cf_mount *m,
-                     struct cf_request *req, struct cf_result *res, int orphan)
+static int do_create(struct tb_state *st, struct cf_mount *m, struct cf_request *req,
+                     struct cf_result *res, int orphan)
 {
     const struct cf_token *parent = req->auth;
     if (!parent)
         return cf_result_error(res, 400, "parent token lookup failed: no parent found");
     if (parent->num_uses > 0)
-        return cf_result_error(res, 400, "restricted use token cannot generate "
+        return cf_result_error(res, 400,
+                               "restricted use token cannot generate "
                                "child tokens");
     struct create_args a = {.sudo = has_sudo(st, req), .orphan = orphan};
     int bad = 0;
@@ -584,8 +621,8 @@ static const char *target(const struct cf_request *req, const char *field,
     return suffix && *suffix ? suffix : NULL;
 }
 
-static int do_lookup(struct tb_state *st, struct cf_request *req,
-                     struct cf_result *res, const char *id, int self)
+static int do_lookup(struct tb_state *st, struct cf_request *req, struct cf_result *res,
+                     const char *id, int self)
 {
     if (!id && req->auth)
         id = req->auth->id;
@@ -622,8 +659,7 @@ static int by_accessor(struct tb_state *st, struct cf_result *res, const char *a
     return rc;
 }
 
-static int do_lookup_accessor(struct tb_state *st, struct cf_result *res,
-                              const char *acc)
+static int do_lookup_accessor(struct tb_state *st, struct cf_result *res, const char *acc)
 {
     struct cf_token *t;
     int rc = by_accessor(st, res, acc, &t);
@@ -634,9 +670,8 @@ static int do_lookup_accessor(struct tb_state *st, struct cf_result *res,
     return rc;
 }
 
-static int renew_token(struct tb_state *st, struct cf_mount *m,
-                       struct cf_request *req, struct cf_result *res,
-                       struct cf_token *t, int with_token)
+static int renew_token(struct tb_state *st, struct cf_mount *m, struct cf_request *req,
+                       struct cf_result *res, struct cf_token *t, int with_token)
 {
     long long inc = 0;
     int present, bad = 0;
@@ -653,9 +688,8 @@ static int renew_token(struct tb_state *st, struct cf_mount *m,
     long long def, max, ttl;
     char warn[256];
     mount_ttls(st, m, &def, &max);
-    if (cf_token_calc_ttl(inc, t->lease_ttl, t->period, t->explicit_max_ttl,
-                          def, max, t->creation_time, now, &ttl, warn,
-                          sizeof warn))
+    if (cf_token_calc_ttl(inc, t->lease_ttl, t->period, t->explicit_max_ttl, def, max,
+                          t->creation_time, now, &ttl, warn, sizeof warn))
         return cf_result_error(res, 400, "%s", warn);
     if (warn[0])
         cf_result_warn(res, "%s", warn);
@@ -672,9 +706,8 @@ static int renew_token(struct tb_state *st, struct cf_mount *m,
 
 /* Renews the token named by id or, with by_acc, by accessor; only the
  * token's own holder sees it again in the answer. */
-static int do_renew(struct tb_state *st, struct cf_mount *m,
-                    struct cf_request *req, struct cf_result *res,
-                    const char *key, int by_acc)
+static int do_renew(struct tb_state *st, struct cf_mount *m, struct cf_request *req,
+                    struct cf_result *res, const char *key, int by_acc)
 {
     struct cf_token *t = NULL;
     int rc;
@@ -702,14 +735,13 @@ static int do_revoke(struct tb_state *st, struct cf_result *res, const char *id)
         return cf_result_error(res, 400, "missing token ID");
     int rc = cf_token_revoke(st->ts, id);
     if (rc == CF_ENOENT)
-        rc = 0;   /* revoking an unknown token is not an error in Vault */
+        rc = 0; /* revoking an unknown token is not an error in Vault */
     if (!rc)
         res->status = 204;
     return rc;
 }
 
-static int do_revoke_accessor(struct tb_state *st, struct cf_result *res,
-                              const char *acc)
+static int do_revoke_accessor(struct tb_state *st, struct cf_result *res, const char *acc)
 {
     struct cf_token *t;
     int rc = by_accessor(st, res, acc, &t);
@@ -726,7 +758,8 @@ static int do_revoke_orphan(struct tb_state *st, struct cf_request *req,
     if (!id)
         return cf_result_error(res, 400, "missing token ID");
     if (!has_sudo(st, req))
-        return cf_result_error(res, 400, "root or sudo privileges required to "
+        return cf_result_error(res, 400,
+                               "root or sudo privileges required to "
                                "revoke and orphan");
     int rc = cf_token_revoke_orphan(st->ts, id);
     if (rc == CF_ENOENT)
@@ -785,8 +818,7 @@ static int handle(struct cf_mount *m, struct cf_request *req, struct cf_result *
     if (!strcmp(rel, "create") || !strcmp(rel, "create-orphan"))
         return w ? do_create(st, m, req, res, rel[6] == '-') : unsupported(res);
     if ((sfx = route(rel, "create")) && *sfx)
-        return w ? cf_result_error(res, 400, "unknown role %s", sfx)
-                 : unsupported(res);
+        return w ? cf_result_error(res, 400, "unknown role %s", sfx) : unsupported(res);
     if ((sfx = route(rel, "lookup-self")) && !*sfx) {
         if (!w && req->op != CF_OP_READ)
             return unsupported(res);
@@ -820,17 +852,15 @@ static int handle(struct cf_mount *m, struct cf_request *req, struct cf_result *
         return w ? do_revoke_orphan(st, req, res, target(req, "token", sfx))
                  : unsupported(res);
     if ((sfx = route(rel, "revoke")))
-        return w ? do_revoke(st, res, target(req, "token", sfx))
-                 : unsupported(res);
+        return w ? do_revoke(st, res, target(req, "token", sfx)) : unsupported(res);
     if (!strcmp(rel, "accessors") || !strcmp(rel, "accessors/"))
-        return req->op == CF_OP_LIST ? do_list_accessors(st, res)
-                                     : unsupported(res);
+        return req->op == CF_OP_LIST ? do_list_accessors(st, res) : unsupported(res);
     if (!strcmp(rel, "roles") || !strcmp(rel, "roles/"))
-        return req->op == CF_OP_LIST ? cf_result_error(res, 404, NULL)
-                                     : unsupported(res);
+        return req->op == CF_OP_LIST ? cf_result_error(res, 404, NULL) : unsupported(res);
     if ((sfx = route(rel, "roles")) && *sfx)
         return req->op == CF_OP_READ ? cf_result_error(res, 404, NULL)
-                                     : cf_result_error(res, 400, "token roles "
+                                     : cf_result_error(res, 400,
+                                                       "token roles "
                                                        "are not supported");
     if (!strcmp(rel, "tidy")) {
         if (!w)
@@ -839,7 +869,8 @@ static int handle(struct cf_mount *m, struct cf_request *req, struct cf_result *
         if (rc)
             return rc;
         res->status = 202;
-        cf_result_warn(res, "Tidy operation successfully started. Any "
+        cf_result_warn(res,
+                       "Tidy operation successfully started. Any "
                        "information from the operation will be printed to "
                        "Vault's server logs.");
         return 0;

@@ -27,7 +27,7 @@
 #include "util/timeutil.h"
 
 #define SALT_LEN 32
-#define KEY_HEX 65          /* 64 hex + NUL */
+#define KEY_HEX 65 /* 64 hex + NUL */
 #define MAX_ANCESTORS 64
 /* Direct-mapped: a slot is picked by the HMAC's first hex digits, which are
  * uniform; a colliding record simply replaces the older one. */
@@ -35,7 +35,7 @@
 
 struct cache_slot {
     char key[KEY_HEX];
-    struct cf_token *t;         /* NULL = empty */
+    struct cf_token *t; /* NULL = empty */
 };
 
 struct cf_token_store {
@@ -43,15 +43,12 @@ struct cf_token_store {
     const struct cf_logger *log;
     uint8_t salt[SALT_LEN];
     pthread_mutex_t mu;
-    struct cache_slot *cache;   /* CACHE_SLOTS, guarded by mu */
+    struct cache_slot *cache; /* CACHE_SLOTS, guarded by mu */
     void (*on_revoke)(void *arg, const struct cf_token *t);
     void *on_revoke_arg;
 };
 
-static long long now_s(void)
-{
-    return (long long)(cf_now_ns() / 1000000000LL);
-}
+static long long now_s(void) { return (long long)(cf_now_ns() / 1000000000LL); }
 
 /* ---- records ---- */
 
@@ -151,10 +148,13 @@ static int decode(yajl_val v, struct cf_token **out)
         const char *k;
         long long *p;
     } ints[] = {
-        {"creation_time", &t->creation_time}, {"creation_ttl", &t->creation_ttl},
+        {"creation_time", &t->creation_time},
+        {"creation_ttl", &t->creation_ttl},
         {"ttl_expire_time", &t->ttl_expire_time},
-        {"explicit_max_ttl", &t->explicit_max_ttl}, {"period", &t->period},
-        {"num_uses", &t->num_uses}, {"last_renewal_time", &t->last_renewal_time},
+        {"explicit_max_ttl", &t->explicit_max_ttl},
+        {"period", &t->period},
+        {"num_uses", &t->num_uses},
+        {"last_renewal_time", &t->last_renewal_time},
         {"lease_ttl", &t->lease_ttl},
     };
     for (size_t i = 0; !rc && i < sizeof ints / sizeof ints[0]; i++) {
@@ -260,8 +260,7 @@ static int token_dup(const struct cf_token *src, struct cf_token **out)
 
 /* ---- keys ---- */
 
-static int hmac_hex(const struct cf_token_store *s, const char *in,
-                    char out[KEY_HEX])
+static int hmac_hex(const struct cf_token_store *s, const char *in, char out[KEY_HEX])
 {
     uint8_t d[32];
     if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, s->salt, SALT_LEN, in, strlen(in), d))
@@ -276,8 +275,7 @@ static int hmac_hex(const struct cf_token_store *s, const char *in,
     return 0;
 }
 
-static int load_key(struct cf_token_store *s, const char *key,
-                    struct cf_token **out)
+static int load_key(struct cf_token_store *s, const char *key, struct cf_token **out)
 {
     char path[8 + KEY_HEX];
     snprintf(path, sizeof path, "id/%s", key);
@@ -330,8 +328,7 @@ static int cache_load(struct cf_token_store *s, const char *key,
     return 0;
 }
 
-static int save(struct cf_token_store *s, const char *key,
-                const struct cf_token *t)
+static int save(struct cf_token_store *s, const char *key, const struct cf_token *t)
 {
     char *js;
     cache_drop(s, key);
@@ -347,8 +344,8 @@ static int save(struct cf_token_store *s, const char *key,
 
 /* ---- revocation ---- */
 
-static int list_children(struct cf_token_store *s, const char *key,
-                         char ***kids, size_t *n)
+static int list_children(struct cf_token_store *s, const char *key, char ***kids,
+                         size_t *n)
 {
     char path[16 + KEY_HEX];
     snprintf(path, sizeof path, "parent/%s/", key);
@@ -457,8 +454,8 @@ static int expired(const struct cf_token *t, long long now)
 /* Checks that id names a live token: not expired, and no ancestor expired
  * or missing. Revokes what it finds dead. *out (may be NULL) gets a copy,
  * *uses (may be NULL) its num_uses. Caller holds mu. */
-static int lookup_locked(struct cf_token_store *s, const char *id,
-                         struct cf_token **out, long long *uses)
+static int lookup_locked(struct cf_token_store *s, const char *id, struct cf_token **out,
+                         long long *uses)
 {
     char key[KEY_HEX];
     if (!id || !*id)
@@ -526,8 +523,7 @@ static int lookup_locked(struct cf_token_store *s, const char *id,
     return 0;
 }
 
-int cf_token_lookup(struct cf_token_store *s, const char *id,
-                    struct cf_token **out)
+int cf_token_lookup(struct cf_token_store *s, const char *id, struct cf_token **out)
 {
     pthread_mutex_lock(&s->mu);
     int rc = lookup_locked(s, id, out, NULL);
@@ -888,13 +884,15 @@ int cf_token_create(struct cf_token_store *s, const struct cf_token_params *p,
     return rc;
 }
 
-int cf_token_create_root(struct cf_token_store *s, const char *id,
-                         char **id_out)
+int cf_token_create_root(struct cf_token_store *s, const char *id, char **id_out)
 {
     char *pol[] = {"root"};
     struct cf_token_params p = {
-        .id = id, .policies = pol, .npolicies = 1,
-        .display_name = "root", .path = "auth/token/root",
+        .id = id,
+        .policies = pol,
+        .npolicies = 1,
+        .display_name = "root",
+        .path = "auth/token/root",
     };
     struct cf_token *t;
     int rc = cf_token_create(s, &p, &t);
@@ -962,7 +960,7 @@ int cf_token_store_tidy(struct cf_token_store *s, size_t *revoked)
     for (size_t i = 0; !rc && i < nk; i++) {
         struct cf_token *t;
         if (load_key(s, keys[i], &t))
-            continue;   /* revoked as part of an earlier subtree */
+            continue; /* revoked as part of an earlier subtree */
         if (expired(t, now)) {
             rc = revoke_tree(s, keys[i]);
             cnt++;
@@ -977,8 +975,7 @@ int cf_token_store_tidy(struct cf_token_store *s, size_t *revoked)
 }
 
 void cf_token_store_on_revoke(struct cf_token_store *s,
-                              void (*cb)(void *arg, const struct cf_token *t),
-                              void *arg)
+                              void (*cb)(void *arg, const struct cf_token *t), void *arg)
 {
     pthread_mutex_lock(&s->mu);
     s->on_revoke = cb;
@@ -1051,10 +1048,9 @@ void cf_token_store_free(struct cf_token_store *s)
 
 /* ---- shared helpers ---- */
 
-int cf_token_calc_ttl(long long increment, long long backend_ttl,
-                      long long period, long long explicit_max_ttl,
-                      long long sys_default, long long sys_max,
-                      long long start, long long now, long long *ttl,
+int cf_token_calc_ttl(long long increment, long long backend_ttl, long long period,
+                      long long explicit_max_ttl, long long sys_default,
+                      long long sys_max, long long start, long long now, long long *ttl,
                       char *warn, size_t warnlen)
 {
     if (warn && warnlen)
@@ -1075,9 +1071,11 @@ int cf_token_calc_ttl(long long increment, long long backend_ttl,
             cf_duration_str(period, a);
             cf_duration_str(max, b);
             if (warn)
-                snprintf(warn, warnlen, "period of \"%s\" exceeded the "
+                snprintf(warn, warnlen,
+                         "period of \"%s\" exceeded the "
                          "effective max_ttl of \"%s\"; period value is capped "
-                         "accordingly", a, b);
+                         "accordingly",
+                         a, b);
             period = max;
         }
         t = period;
@@ -1101,7 +1099,8 @@ int cf_token_calc_ttl(long long increment, long long backend_ttl,
             cf_duration_str(t, a);
             cf_duration_str(left, b);
             if (warn)
-                snprintf(warn, warnlen, "TTL of \"%s\" exceeded the effective "
+                snprintf(warn, warnlen,
+                         "TTL of \"%s\" exceeded the effective "
                          "max_ttl of \"%s\"; TTL value is capped accordingly",
                          a, b);
             t = left;
@@ -1124,8 +1123,8 @@ void cf_token_meta_json(struct cf_json *j, const char *key, const struct cf_toke
     cf_json_obj_close(j);
 }
 
-int cf_token_auth_json(const struct cf_token *t, long long lease_duration,
-                       int renewable, int with_token, char **out)
+int cf_token_auth_json(const struct cf_token *t, long long lease_duration, int renewable,
+                       int with_token, char **out)
 {
     struct cf_json j;
     int rc = cf_json_init(&j);

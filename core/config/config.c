@@ -12,6 +12,7 @@
 
 #include <coffer/errors.h>
 #include "util/buf.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/secret.h"
 #include "util/timeutil.h"
@@ -26,25 +27,53 @@
 #define DEF_LEASE_TTL (768LL * 3600)
 #define CONFIG_FILE_MAX (16u << 20)
 
-static const char *const top_keys[] = {
-    "listener", "storage", "ha_storage", "transport", "api_addr", "cluster_addr",
-    "cluster_name", "plugin_directory", "log_level", "default_lease_ttl",
-    "max_lease_ttl", "disable_clustering", "disable_mlock", "disable_cache",
-    "ui", "pid_file", "plugin_file_uid", "plugin_file_permissions", NULL
-};
+static const char *const top_keys[] = {"listener",
+                                       "storage",
+                                       "ha_storage",
+                                       "transport",
+                                       "api_addr",
+                                       "cluster_addr",
+                                       "cluster_name",
+                                       "plugin_directory",
+                                       "log_level",
+                                       "default_lease_ttl",
+                                       "max_lease_ttl",
+                                       "disable_clustering",
+                                       "disable_mlock",
+                                       "disable_cache",
+                                       "ui",
+                                       "pid_file",
+                                       "plugin_file_uid",
+                                       "plugin_file_permissions",
+                                       NULL};
 
-static const char *const listener_keys[] = {
-    "address", "cluster_address", "tls_disable", "tls_cert_file",
-    "tls_key_file", "tls_client_ca_file", "tls_min_version", "tls_max_version",
-    "tls_require_and_verify_client_cert", "tls_disable_client_certs",
-    "max_request_size", "max_request_duration", "http_read_header_timeout",
-    "http_read_timeout", "http_write_timeout", "http_idle_timeout",
-    "max_connections_per_address", "max_request_bytes_in_flight", NULL
-};
+static const char *const listener_keys[] = {"address",
+                                            "cluster_address",
+                                            "tls_disable",
+                                            "tls_cert_file",
+                                            "tls_key_file",
+                                            "tls_client_ca_file",
+                                            "tls_min_version",
+                                            "tls_max_version",
+                                            "tls_require_and_verify_client_cert",
+                                            "tls_disable_client_certs",
+                                            "max_request_size",
+                                            "max_request_duration",
+                                            "http_read_header_timeout",
+                                            "http_read_timeout",
+                                            "http_write_timeout",
+                                            "http_idle_timeout",
+                                            "max_connections_per_address",
+                                            "max_request_bytes_in_flight",
+                                            "max_json_depth",
+                                            "max_json_string_value_length",
+                                            "max_json_object_entry_count",
+                                            "max_json_array_element_count",
+                                            NULL};
 
 struct ctx {
     const char *file;
-    struct coffer_err *err;     /* may be NULL */
+    struct coffer_err *err; /* may be NULL */
     struct cf_config *c;
     /* lines of the keys later checks point at; 0 = not in the file */
     int api_line, cluster_line, log_line, dttl_line, mttl_line;
@@ -84,8 +113,8 @@ static int unknown_key(struct ctx *x, const char *where, const struct cf_hcl_ent
 {
     const char *hint = cf_hcl_suggest(e->key, known);
     if (hint)
-        return cfail(x, e->line, "%sunknown key \"%.64s\" (did you mean \"%s\"?)",
-                     where, e->key, hint);
+        return cfail(x, e->line, "%sunknown key \"%.64s\" (did you mean \"%s\"?)", where,
+                     e->key, hint);
     return cfail(x, e->line, "%sunknown key \"%.64s\"", where, e->key);
 }
 
@@ -102,8 +131,8 @@ static int get_bool(struct ctx *x, const char *where, const struct cf_hcl_entry 
                     int *dst)
 {
     if (cf_hcl_as_bool(e->value, dst))
-        return cfail(x, e->line, "%s\"%s\" must be a boolean (true or false)",
-                     where, e->key);
+        return cfail(x, e->line, "%s\"%s\" must be a boolean (true or false)", where,
+                     e->key);
     return 0;
 }
 
@@ -140,8 +169,10 @@ static int get_duration(struct ctx *x, const char *where, const struct cf_hcl_en
         *dst = secs;
         return 0;
     }
-    return cfail(x, e->line, "%s\"%s\" must be a duration such as \"768h\", \"30m\", "
-                 "\"45s\" or a number of seconds", where, e->key);
+    return cfail(x, e->line,
+                 "%s\"%s\" must be a duration such as \"768h\", \"30m\", "
+                 "\"45s\" or a number of seconds",
+                 where, e->key);
 }
 
 /* "host:port" with a numeric port 1..65535; host may be empty or [v6]. */
@@ -159,7 +190,7 @@ static int split_hostport(const char *a, size_t len, size_t *hostlen, long *port
     if (hl && a[0] == '[' && a[hl - 1] != ']')
         return -1;
     if (a[0] != '[' && memchr(a, ':', hl))
-        return -1;      /* a bare IPv6 address needs brackets */
+        return -1; /* a bare IPv6 address needs brackets */
     const char *p = colon + 1;
     size_t pl = len - hl - 1;
     if (pl < 1 || pl > 5 || strspn(p, "0123456789") < pl)
@@ -176,7 +207,7 @@ static int split_hostport(const char *a, size_t len, size_t *hostlen, long *port
 
 static int tls_version(const char *s)
 {
-    static const char *const names[] = { "tls10", "tls11", "tls12", "tls13" };
+    static const char *const names[] = {"tls10", "tls11", "tls12", "tls13"};
     for (int i = 0; i < 4; i++)
         if (!strcmp(s, names[i]))
             return 10 + i;
@@ -195,6 +226,16 @@ static int get_count(struct ctx *x, const char *where, const struct cf_hcl_entry
     if (!rc && *dst < 0)
         return cfail(x, e->line, "%s\"%s\" must not be negative (0 means %s)", where,
                      e->key, zero_means);
+    return rc;
+}
+
+/* A count with a ceiling: what the parser can honour. */
+static int get_capped(struct ctx *x, const char *where, const struct cf_hcl_entry *e,
+                      long long *dst, long long max, const char *zero_means)
+{
+    int rc = get_count(x, where, e, dst, zero_means);
+    if (!rc && *dst > max)
+        return cfail(x, e->line, "%s\"%s\" must be at most %lld", where, e->key, max);
     return rc;
 }
 
@@ -244,6 +285,18 @@ static int listener_key(struct ctx *x, const char *where, struct cf_listener_cfg
         return get_duration(x, where, e, &l->http_idle_timeout);
     if (!strcmp(k, "max_connections_per_address"))
         return get_count(x, where, e, &l->max_connections_per_address, "no cap");
+    if (!strcmp(k, "max_json_depth"))
+        return get_capped(x, where, e, &l->max_json_depth, CF_JSON_MAX_DEPTH,
+                          "the default, 64");
+    if (!strcmp(k, "max_json_string_value_length"))
+        return get_count(x, where, e, &l->max_json_string_value_length,
+                         "the default, 1048576");
+    if (!strcmp(k, "max_json_object_entry_count"))
+        return get_capped(x, where, e, &l->max_json_object_entry_count, 100000,
+                          "the default, 10000");
+    if (!strcmp(k, "max_json_array_element_count"))
+        return get_capped(x, where, e, &l->max_json_array_element_count, 100000,
+                          "the default, 10000");
     if (!strcmp(k, "max_request_bytes_in_flight"))
         return get_count(x, where, e, &l->max_request_bytes_in_flight,
                          "the default, 256 MiB");
@@ -283,7 +336,7 @@ static int listener_finish(struct ctx *x, const char *where, struct cf_listener_
 {
     size_t hl;
     long port;
-    assert(l->address);   /* defaulted at creation; set_str never leaves NULL */
+    assert(l->address); /* defaulted at creation; set_str never leaves NULL */
     if (split_hostport(l->address, strlen(l->address), &hl, &port))
         return cfail(x, ll->address ? ll->address : l->line,
                      "%saddress \"%.100s\" must be host:port with a port from 1 to 65535",
@@ -292,32 +345,44 @@ static int listener_finish(struct ctx *x, const char *where, struct cf_listener_
         if (port == 65535)
             return cfail(x, ll->address ? ll->address : l->line,
                          "%scannot derive cluster_address from port 65535 of \"%.100s\": "
-                         "set cluster_address", where, l->address);
+                         "set cluster_address",
+                         where, l->address);
         struct cf_buf b = {0};
         if (cf_buf_printf(&b, "%.*s:%ld", (int)hl, l->address, port + 1))
             return nomem(x);
         l->cluster_address = cf_buf_take(&b);
-    } else if (split_hostport(l->cluster_address, strlen(l->cluster_address), &hl, &port)) {
-        return cfail(x, ll->cluster_address, "%scluster_address \"%.100s\" must be host:port "
-                     "with a port from 1 to 65535", where, l->cluster_address);
+    } else if (split_hostport(l->cluster_address, strlen(l->cluster_address), &hl,
+                              &port)) {
+        return cfail(x, ll->cluster_address,
+                     "%scluster_address \"%.100s\" must be host:port "
+                     "with a port from 1 to 65535",
+                     where, l->cluster_address);
     }
     int mn = tls_version(l->tls_min_version), mx = tls_version(l->tls_max_version);
     if (mn < 0)
-        return cfail(x, ll->min, "%stls_min_version \"%.32s\" is not valid "
-                     "(use tls10, tls11, tls12 or tls13)", where, l->tls_min_version);
+        return cfail(x, ll->min,
+                     "%stls_min_version \"%.32s\" is not valid "
+                     "(use tls10, tls11, tls12 or tls13)",
+                     where, l->tls_min_version);
     if (mx < 0)
-        return cfail(x, ll->max, "%stls_max_version \"%.32s\" is not valid "
-                     "(use tls10, tls11, tls12 or tls13)", where, l->tls_max_version);
+        return cfail(x, ll->max,
+                     "%stls_max_version \"%.32s\" is not valid "
+                     "(use tls10, tls11, tls12 or tls13)",
+                     where, l->tls_max_version);
     if (mn > mx)
-        return cfail(x, ll->min ? ll->min : ll->max, "%stls_min_version \"%s\" is newer "
-                     "than tls_max_version \"%s\"", where, l->tls_min_version,
-                     l->tls_max_version);
+        return cfail(x, ll->min ? ll->min : ll->max,
+                     "%stls_min_version \"%s\" is newer "
+                     "than tls_max_version \"%s\"",
+                     where, l->tls_min_version, l->tls_max_version);
     if (!l->tls_disable && (!l->tls_cert_file || !l->tls_key_file)) {
-        const char *missing = !l->tls_cert_file && !l->tls_key_file ?
-            "tls_cert_file and tls_key_file are" :
-            !l->tls_cert_file ? "tls_cert_file is" : "tls_key_file is";
-        return cfail(x, l->line, "%sTLS is enabled but %s not set (set them, or "
-                     "tls_disable = true)", where, missing);
+        const char *missing = !l->tls_cert_file && !l->tls_key_file
+            ? "tls_cert_file and tls_key_file are"
+            : !l->tls_cert_file ? "tls_cert_file is"
+                                : "tls_key_file is";
+        return cfail(x, l->line,
+                     "%sTLS is enabled but %s not set (set them, or "
+                     "tls_disable = true)",
+                     where, missing);
     }
     if (l->max_request_size == 0)
         l->max_request_size = DEF_MAX_REQUEST_SIZE;
@@ -358,13 +423,14 @@ static int add_listener(struct ctx *x, const char *type, int line,
 static int add_storage(struct ctx *x, const char *kind, const char *type, int line,
                        struct cf_hcl_node **body)
 {
-    struct cf_storage_cfg **slot = !strcmp(kind, "storage")      ? &x->c->storage
-                                   : !strcmp(kind, "ha_storage") ? &x->c->ha_storage
-                                                                 : &x->c->transport;
+    struct cf_storage_cfg **slot = !strcmp(kind, "storage") ? &x->c->storage
+        : !strcmp(kind, "ha_storage")                       ? &x->c->ha_storage
+                                                            : &x->c->transport;
     if (*slot)
-        return cfail(x, line, "%s \"%.64s\": only one %s block is allowed (the first, "
-                     "\"%s\", is on line %d)", kind, type, kind, (*slot)->type,
-                     (*slot)->line);
+        return cfail(x, line,
+                     "%s \"%.64s\": only one %s block is allowed (the first, "
+                     "\"%s\", is on line %d)",
+                     kind, type, kind, (*slot)->type, (*slot)->line);
     struct cf_storage_cfg *s = calloc(1, sizeof *s);
     if (!s || !(s->type = strdup(type))) {
         free(s);
@@ -393,8 +459,8 @@ static const char *example_type(const char *kind)
 
 /* One `kind "type" { ... }` block, in any of the shapes HCL and JSON give
  * it: {type: {...}}, {type: [{...}, ...]} or [{type: {...}}, ...]. */
-static int each_block(struct ctx *x, const char *kind, struct cf_hcl_node *v,
-                      int line, int nested)
+static int each_block(struct ctx *x, const char *kind, struct cf_hcl_node *v, int line,
+                      int nested)
 {
     if (v && v->type == CF_HCL_LIST && !nested) {
         for (size_t i = 0; i < v->nitems; i++) {
@@ -416,13 +482,14 @@ static int each_block(struct ctx *x, const char *kind, struct cf_hcl_node *v,
         } else if (b && b->type == CF_HCL_LIST) {
             for (size_t j = 0; j < b->nitems && !rc; j++) {
                 if (b->items[j]->type != CF_HCL_OBJECT)
-                    return cfail(x, b->items[j]->line, "%s \"%.64s\" must be a block { ... }",
-                                 kind, e->key);
+                    return cfail(x, b->items[j]->line,
+                                 "%s \"%.64s\" must be a block { ... }", kind, e->key);
                 rc = add_block(x, kind, e->key, b->items[j]->line, &b->items[j]);
             }
         } else {
-            rc = cfail(x, e->line, "%s: \"%.64s\" is not a block; write %s \"%s\" { ... }",
-                       kind, e->key, kind, example_type(kind));
+            rc =
+                cfail(x, e->line, "%s: \"%.64s\" is not a block; write %s \"%s\" { ... }",
+                      kind, e->key, kind, example_type(kind));
         }
         if (rc)
             return rc;
@@ -454,7 +521,8 @@ static int top_key(struct ctx *x, struct cf_hcl_entry *e)
     if (!strcmp(k, "plugin_file_uid")) {
         long long uid;
         if (cf_hcl_as_int(e->value, &uid) || uid < 0 || uid > 0x7fffffffLL)
-            return cfail(x, e->line, "\"plugin_file_uid\" must be a user id (an integer >= 0)");
+            return cfail(x, e->line,
+                         "\"plugin_file_uid\" must be a user id (an integer >= 0)");
         c->plugin_file_uid = uid;
         return 0;
     }
@@ -462,9 +530,12 @@ static int top_key(struct ctx *x, struct cf_hcl_entry *e)
         const struct cf_hcl_node *v = e->value;
         const char *str = v && v->type == CF_HCL_STRING ? v->str : NULL;
         char *end = NULL;
-        long m = str && *str && strspn(str, "01234567") == strlen(str) ? strtol(str, &end, 8) : -1;
+        long m = str && *str && strspn(str, "01234567") == strlen(str)
+            ? strtol(str, &end, 8)
+            : -1;
         if (m < 0 || m > 0777)
-            return cfail(x, e->line, "\"plugin_file_permissions\" must be an octal mode "
+            return cfail(x, e->line,
+                         "\"plugin_file_permissions\" must be an octal mode "
                          "string such as \"0755\"");
         c->plugin_file_permissions = (unsigned)m;
         return 0;
@@ -549,12 +620,15 @@ static int finish(struct ctx *x)
         cl_env = 1;
     }
     if (!c->storage)
-        return cfail(x, 1, "no storage block: add one, e.g. storage \"bdb\" "
+        return cfail(x, 1,
+                     "no storage block: add one, e.g. storage \"bdb\" "
                      "{ path = \"/var/lib/coffer\" }");
     int lvl;
     if (cf_log_level_parse(c->log_level, &lvl))
-        return cfail(x, x->log_line, "log_level \"%.32s\" is not valid (use trace, debug, "
-                     "info, warn or error)", c->log_level);
+        return cfail(x, x->log_line,
+                     "log_level \"%.32s\" is not valid (use trace, debug, "
+                     "info, warn or error)",
+                     c->log_level);
     if (c->default_lease_ttl == 0)
         c->default_lease_ttl = DEF_LEASE_TTL;
     if (c->max_lease_ttl == 0)
@@ -567,7 +641,8 @@ static int finish(struct ctx *x)
     size_t hl;
     long port;
     if (c->api_addr && split_url(c->api_addr, &host, &hl, &port))
-        return cfail(x, x->api_line, "api_addr \"%.100s\"%s must be a URL starting with "
+        return cfail(x, x->api_line,
+                     "api_addr \"%.100s\"%s must be a URL starting with "
                      "http:// or https://, e.g. \"https://node1.example.com:8200\"",
                      c->api_addr, api_env ? " (from VAULT_API_ADDR)" : "");
     if (c->cluster_addr) {
@@ -575,22 +650,27 @@ static int finish(struct ctx *x)
         size_t hl2;
         long p2;
         if (split_url(c->cluster_addr, &h2, &hl2, &p2))
-            return cfail(x, x->cluster_line, "cluster_addr \"%.100s\"%s must be a URL "
-                         "starting with https://, e.g. \"https://node1.example.com:8201\"",
-                         c->cluster_addr, cl_env ? " (from VAULT_CLUSTER_ADDR)" : "");
+            return cfail(
+                x, x->cluster_line,
+                "cluster_addr \"%.100s\"%s must be a URL "
+                "starting with https://, e.g. \"https://node1.example.com:8201\"",
+                c->cluster_addr, cl_env ? " (from VAULT_CLUSTER_ADDR)" : "");
     } else if (c->api_addr) {
         if (port == 65535)
-            return cfail(x, x->api_line, "cannot derive cluster_addr from port 65535 of "
+            return cfail(x, x->api_line,
+                         "cannot derive cluster_addr from port 65535 of "
                          "api_addr: set cluster_addr");
         struct cf_buf b = {0};
-        if (cf_buf_printf(&b, "https://%.*s:%ld", (int)hl, host, port < 0 ? 8201 : port + 1))
+        if (cf_buf_printf(&b, "https://%.*s:%ld", (int)hl, host,
+                          port < 0 ? 8201 : port + 1))
             return nomem(x);
         c->cluster_addr = cf_buf_take(&b);
     }
     if (c->api_addr && c->cluster_addr && !strcmp(c->api_addr, c->cluster_addr))
         return cfail(x, x->cluster_line ? x->cluster_line : x->api_line,
                      "cluster_addr must differ from api_addr (both are \"%.100s\"); the "
-                     "cluster port is usually the API port + 1", c->api_addr);
+                     "cluster port is usually the API port + 1",
+                     c->api_addr);
     return 0;
 }
 
@@ -613,7 +693,7 @@ static struct cf_config *config_new(const char *file)
 int cf_config_parse(const char *text, size_t len, const char *name,
                     struct cf_config **out, struct coffer_err *err)
 {
-    struct ctx x = { .file = name ? name : "<config>", .err = err };
+    struct ctx x = {.file = name ? name : "<config>", .err = err};
     struct cf_hcl_node *root;
     int rc = cf_hcl_parse(text, len, x.file, &root, err);
     if (rc)
@@ -635,8 +715,7 @@ int cf_config_parse(const char *text, size_t len, const char *name,
     return 0;
 }
 
-int cf_config_load(const char *path, struct cf_config **out,
-                   struct coffer_err *err)
+int cf_config_load(const char *path, struct cf_config **out, struct coffer_err *err)
 {
     FILE *f = fopen(path, "rb");
     struct cf_buf b = {0};
@@ -663,13 +742,13 @@ int cf_config_load(const char *path, struct cf_config **out,
     if (rc) {
         cf_buf_free(&b);
         if (err)
-            snprintf(err->msg, sizeof err->msg, "cannot read config file \"%s\": %s", path,
-                     strerror(rc));
+            snprintf(err->msg, sizeof err->msg, "cannot read config file \"%s\": %s",
+                     path, strerror(rc));
         return rc == ENOMEM ? CF_ENOMEM : CF_EIO;
     }
     rc = cf_config_parse(b.data ? b.data : "", b.len, path, out, err);
     if (b.data)
-        cf_free_secret(b.data, b.cap);  /* the file may hold storage passwords */
+        cf_free_secret(b.data, b.cap); /* the file may hold storage passwords */
     return rc;
 }
 

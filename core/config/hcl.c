@@ -18,8 +18,17 @@
 #define NUM_MAX_LEN 64
 
 enum tok {
-    T_EOF, T_IDENT, T_STRING, T_NUMBER, T_LBRACE, T_RBRACE, T_LBRACK,
-    T_RBRACK, T_EQUAL, T_COLON, T_COMMA
+    T_EOF,
+    T_IDENT,
+    T_STRING,
+    T_NUMBER,
+    T_LBRACE,
+    T_RBRACE,
+    T_LBRACK,
+    T_RBRACK,
+    T_EQUAL,
+    T_COLON,
+    T_COMMA
 };
 
 struct parser {
@@ -28,7 +37,7 @@ struct parser {
     int line;
     const char *name;
     struct coffer_err *err;
-    int rc;             /* first error, 0 while all is well */
+    int rc; /* first error, 0 while all is well */
     int json;
     int depth;
     /* the current token; text is owned here until taken */
@@ -37,8 +46,8 @@ struct parser {
     char *text;
 };
 
-void cf_hcl_verrf(struct coffer_err *err, const char *name, int line,
-                  const char *fmt, va_list ap)
+void cf_hcl_verrf(struct coffer_err *err, const char *name, int line, const char *fmt,
+                  va_list ap)
 {
     if (!err)
         return;
@@ -59,7 +68,7 @@ static int fail(struct parser *p, int rc, int line, const char *fmt, ...)
 static int fail(struct parser *p, int rc, int line, const char *fmt, ...)
 {
     if (p->rc)
-        return p->rc;   /* the first error is the one the user needs */
+        return p->rc; /* the first error is the one the user needs */
     p->rc = rc;
     va_list ap;
     va_start(ap, fmt);
@@ -68,35 +77,37 @@ static int fail(struct parser *p, int rc, int line, const char *fmt, ...)
     return rc;
 }
 
-static int oom(struct parser *p)
-{
-    return fail(p, CF_ENOMEM, p->line, "out of memory");
-}
+static int oom(struct parser *p) { return fail(p, CF_ENOMEM, p->line, "out of memory"); }
 
-static int ident_start(int c)
-{
-    return isalpha(c) || c == '_';
-}
+static int ident_start(int c) { return isalpha(c) || c == '_'; }
 
-static int ident_char(int c)
-{
-    return isalnum(c) || c == '_' || c == '-' || c == '.';
-}
+static int ident_char(int c) { return isalnum(c) || c == '_' || c == '-' || c == '.'; }
 
 static const char *tok_name(enum tok t)
 {
     switch (t) {
-    case T_EOF: return "end of input";
-    case T_IDENT: return "a bare word";
-    case T_STRING: return "a string";
-    case T_NUMBER: return "a number";
-    case T_LBRACE: return "'{'";
-    case T_RBRACE: return "'}'";
-    case T_LBRACK: return "'['";
-    case T_RBRACK: return "']'";
-    case T_EQUAL: return "'='";
-    case T_COLON: return "':'";
-    case T_COMMA: return "','";
+    case T_EOF:
+        return "end of input";
+    case T_IDENT:
+        return "a bare word";
+    case T_STRING:
+        return "a string";
+    case T_NUMBER:
+        return "a number";
+    case T_LBRACE:
+        return "'{'";
+    case T_RBRACE:
+        return "'}'";
+    case T_LBRACK:
+        return "'['";
+    case T_RBRACK:
+        return "']'";
+    case T_EQUAL:
+        return "'='";
+    case T_COLON:
+        return "':'";
+    case T_COMMA:
+        return "','";
     }
     return "?";
 }
@@ -110,11 +121,10 @@ static int skip_blank(struct parser *p)
         if (c == '\n') {
             p->line++;
             p->pos++;
-        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
-                   c == '\v') {
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
             p->pos++;
-        } else if (c == '#' || (c == '/' && p->pos + 1 < p->len &&
-                                p->s[p->pos + 1] == '/')) {
+        } else if (c == '#' ||
+                   (c == '/' && p->pos + 1 < p->len && p->s[p->pos + 1] == '/')) {
             while (p->pos < p->len && p->s[p->pos] != '\n')
                 p->pos++;
         } else if (c == '/' && p->pos + 1 < p->len && p->s[p->pos + 1] == '*') {
@@ -159,19 +169,23 @@ static int put_utf8(struct cf_buf *b, unsigned long cp)
     char u[4];
     size_t n;
     if (cp < 0x80) {
-        u[0] = (char)cp; n = 1;
+        u[0] = (char)cp;
+        n = 1;
     } else if (cp < 0x800) {
         u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
     } else if (cp < 0x10000) {
         u[0] = (char)(0xE0 | (cp >> 12));
         u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
     } else {
         u[0] = (char)(0xF0 | (cp >> 18));
         u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
     }
     return cf_buf_append(b, u, n);
 }
@@ -184,32 +198,51 @@ static int lex_escape(struct parser *p, struct cf_buf *b)
     char c = p->s[p->pos++];
     char out;
     switch (c) {
-    case 'n': out = '\n'; break;
-    case 't': out = '\t'; break;
-    case 'r': out = '\r'; break;
-    case 'b': out = '\b'; break;
-    case 'f': out = '\f'; break;
-    case '"': out = '"'; break;
-    case '\\': out = '\\'; break;
-    case '/': out = '/'; break;
+    case 'n':
+        out = '\n';
+        break;
+    case 't':
+        out = '\t';
+        break;
+    case 'r':
+        out = '\r';
+        break;
+    case 'b':
+        out = '\b';
+        break;
+    case 'f':
+        out = '\f';
+        break;
+    case '"':
+        out = '"';
+        break;
+    case '\\':
+        out = '\\';
+        break;
+    case '/':
+        out = '/';
+        break;
     case 'u': {
         long cp = hex4(p);
         if (cp < 0)
-            return fail(p, CF_EINVAL, line, "bad escape in string: \\u needs 4 hex digits");
+            return fail(p, CF_EINVAL, line,
+                        "bad escape in string: \\u needs 4 hex digits");
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             long lo = -1;
-            if (p->pos + 2 <= p->len && p->s[p->pos] == '\\' &&
-                p->s[p->pos + 1] == 'u') {
+            if (p->pos + 2 <= p->len && p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
                 p->pos += 2;
                 lo = hex4(p);
             }
             if (lo < 0xDC00 || lo > 0xDFFF)
-                return fail(p, CF_EINVAL, line, "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
+                return fail(p, CF_EINVAL, line,
+                            "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            return fail(p, CF_EINVAL, line, "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
+            return fail(p, CF_EINVAL, line,
+                        "bad escape in string: lone UTF-16 surrogate \\u%04lX", cp);
         } else if (cp == 0) {
-            return fail(p, CF_EINVAL, line, "bad escape in string: \\u0000 is not allowed");
+            return fail(p, CF_EINVAL, line,
+                        "bad escape in string: \\u0000 is not allowed");
         }
         if (put_utf8(b, (unsigned long)cp))
             return oom(p);
@@ -218,8 +251,8 @@ static int lex_escape(struct parser *p, struct cf_buf *b)
     default:
         if (isprint((unsigned char)c))
             return fail(p, CF_EINVAL, line, "bad escape in string: \\%c", c);
-        return fail(p, CF_EINVAL, line, "bad escape in string: \\ followed by byte 0x%02X",
-                    (unsigned char)c);
+        return fail(p, CF_EINVAL, line,
+                    "bad escape in string: \\ followed by byte 0x%02X", (unsigned char)c);
     }
     if (cf_buf_append(b, &out, 1))
         return oom(p);
@@ -230,7 +263,7 @@ static int lex_string(struct parser *p)
 {
     struct cf_buf b = {0};
     int start = p->line;
-    p->pos++;   /* opening quote */
+    p->pos++; /* opening quote */
     for (;;) {
         if (p->pos >= p->len) {
             fail(p, CF_EINVAL, start, "unterminated string (missing closing '\"')");
@@ -242,7 +275,8 @@ static int lex_string(struct parser *p)
             break;
         }
         if (c == '\n') {
-            fail(p, CF_EINVAL, start, "unterminated string (newline before the closing '\"')");
+            fail(p, CF_EINVAL, start,
+                 "unterminated string (newline before the closing '\"')");
             goto bad;
         }
         if (c == '\0') {
@@ -296,15 +330,16 @@ static int lex_heredoc(struct parser *p)
         p->pos++;
     }
     size_t m0 = p->pos;
-    while (p->pos < p->len && (isalnum((unsigned char)p->s[p->pos]) ||
-                               p->s[p->pos] == '_'))
+    while (p->pos < p->len &&
+           (isalnum((unsigned char)p->s[p->pos]) || p->s[p->pos] == '_'))
         p->pos++;
     size_t mlen = p->pos - m0;
     if (!mlen)
-        return fail(p, CF_EINVAL, start, "heredoc needs a marker after '<<' (e.g. <<EOF)");
+        return fail(p, CF_EINVAL, start,
+                    "heredoc needs a marker after '<<' (e.g. <<EOF)");
     const char *marker = p->s + m0;
-    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
-                               p->s[p->pos] == '\r'))
+    while (p->pos < p->len &&
+           (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\r'))
         p->pos++;
     if (p->pos >= p->len || p->s[p->pos] != '\n')
         return fail(p, CF_EINVAL, start, "heredoc marker <<%.*s must end its line",
@@ -338,7 +373,8 @@ static int lex_heredoc(struct parser *p)
         ls = le + 1;
     }
     if (!found)
-        return fail(p, CF_EINVAL, start, "unterminated heredoc: no line \"%.*s\" closes <<%s%.*s",
+        return fail(p, CF_EINVAL, start,
+                    "unterminated heredoc: no line \"%.*s\" closes <<%s%.*s",
                     (int)(mlen > 64 ? 64 : mlen), marker, indent ? "-" : "",
                     (int)(mlen > 64 ? 64 : mlen), marker);
     if (!indent || min_ind == (size_t)-1)
@@ -420,15 +456,38 @@ static int next(struct parser *p)
     }
     unsigned char c = (unsigned char)p->s[p->pos];
     switch (c) {
-    case '{': p->t = T_LBRACE; p->pos++; return 0;
-    case '}': p->t = T_RBRACE; p->pos++; return 0;
-    case '[': p->t = T_LBRACK; p->pos++; return 0;
-    case ']': p->t = T_RBRACK; p->pos++; return 0;
-    case '=': p->t = T_EQUAL; p->pos++; return 0;
-    case ':': p->t = T_COLON; p->pos++; return 0;
-    case ',': p->t = T_COMMA; p->pos++; return 0;
-    case '"': return lex_string(p);
-    default: break;
+    case '{':
+        p->t = T_LBRACE;
+        p->pos++;
+        return 0;
+    case '}':
+        p->t = T_RBRACE;
+        p->pos++;
+        return 0;
+    case '[':
+        p->t = T_LBRACK;
+        p->pos++;
+        return 0;
+    case ']':
+        p->t = T_RBRACK;
+        p->pos++;
+        return 0;
+    case '=':
+        p->t = T_EQUAL;
+        p->pos++;
+        return 0;
+    case ':':
+        p->t = T_COLON;
+        p->pos++;
+        return 0;
+    case ',':
+        p->t = T_COMMA;
+        p->pos++;
+        return 0;
+    case '"':
+        return lex_string(p);
+    default:
+        break;
     }
     if (c == '<' && !p->json && p->pos + 1 < p->len && p->s[p->pos + 1] == '<')
         return lex_heredoc(p);
@@ -458,8 +517,7 @@ static char *take(struct parser *p)
     return t;
 }
 
-static struct cf_hcl_node *new_node(struct parser *p, enum cf_hcl_type type,
-                                    int line)
+static struct cf_hcl_node *new_node(struct parser *p, enum cf_hcl_type type, int line)
 {
     struct cf_hcl_node *n = calloc(1, sizeof *n);
     if (!n) {
@@ -486,8 +544,8 @@ static int grow(void **arr, size_t n, size_t elem)
 }
 
 /* Takes key and value; both are freed on failure. */
-static int add_entry(struct parser *p, struct cf_hcl_node *obj, char *key,
-                     int line, struct cf_hcl_node *v)
+static int add_entry(struct parser *p, struct cf_hcl_node *obj, char *key, int line,
+                     struct cf_hcl_node *v)
 {
     if (grow((void **)&obj->entries, obj->nentries, sizeof *obj->entries)) {
         free(key);
@@ -501,8 +559,7 @@ static int add_entry(struct parser *p, struct cf_hcl_node *obj, char *key,
     return 0;
 }
 
-static int add_item(struct parser *p, struct cf_hcl_node *list,
-                    struct cf_hcl_node *v)
+static int add_item(struct parser *p, struct cf_hcl_node *list, struct cf_hcl_node *v)
 {
     if (grow((void **)&list->items, list->nitems, sizeof *list->items)) {
         cf_hcl_free(v);
@@ -558,7 +615,8 @@ static struct cf_hcl_node *parse_list(struct parser *p)
         goto bad;
     while (p->t != T_RBRACK) {
         if (p->t == T_EOF) {
-            fail(p, CF_EINVAL, p->tline, "unexpected end of input: '[' on line %d is not closed", line);
+            fail(p, CF_EINVAL, p->tline,
+                 "unexpected end of input: '[' on line %d is not closed", line);
             goto bad;
         }
         struct cf_hcl_node *v = parse_value(p);
@@ -568,8 +626,9 @@ static struct cf_hcl_node *parse_list(struct parser *p)
             if (next(p))
                 goto bad;
         } else if (p->t != T_RBRACK) {
-            fail(p, CF_EINVAL, p->tline, "expected ',' or ']' in the list opened on line %d, got %s",
-                 line, tok_name(p->t));
+            fail(p, CF_EINVAL, p->tline,
+                 "expected ',' or ']' in the list opened on line %d, got %s", line,
+                 tok_name(p->t));
             goto bad;
         }
     }
@@ -658,8 +717,9 @@ static struct cf_hcl_node *parse_labels(struct parser *p, const char *key)
             goto out;
     }
     if (p->t != T_LBRACE) {
-        fail(p, CF_EINVAL, p->tline, "expected '{' after the labels of block \"%.64s\", got %s",
-             key, tok_name(p->t));
+        fail(p, CF_EINVAL, p->tline,
+             "expected '{' after the labels of block \"%.64s\", got %s", key,
+             tok_name(p->t));
         goto out;
     }
     p->depth += n;
@@ -698,13 +758,14 @@ static int parse_body(struct parser *p, struct cf_hcl_node *obj, enum tok closer
         if (p->t == closer)
             return 0;
         if (p->t == T_EOF)
-            return fail(p, CF_EINVAL, p->tline, "unexpected end of input: '{' on line %d is not closed",
+            return fail(p, CF_EINVAL, p->tline,
+                        "unexpected end of input: '{' on line %d is not closed",
                         open_line);
         if (p->t != T_IDENT && p->t != T_STRING)
             return fail(p, CF_EINVAL, p->tline, "expected a key, got %s", tok_name(p->t));
         if (p->json && p->t != T_STRING)
-            return fail(p, CF_EINVAL, p->tline, "JSON keys must be quoted strings, got \"%.64s\"",
-                        p->text);
+            return fail(p, CF_EINVAL, p->tline,
+                        "JSON keys must be quoted strings, got \"%.64s\"", p->text);
         int kline = p->tline;
         char *key = take(p);
         struct cf_hcl_node *v = NULL;
@@ -740,28 +801,34 @@ static int parse_body(struct parser *p, struct cf_hcl_node *obj, enum tok closer
                 if ((rc = next(p)))
                     return rc;
                 if (p->t == closer)
-                    return fail(p, CF_EINVAL, p->tline, "trailing ',' before '}' is not valid JSON");
+                    return fail(p, CF_EINVAL, p->tline,
+                                "trailing ',' before '}' is not valid JSON");
             } else if (p->t == T_EOF) {
-                return fail(p, CF_EINVAL, p->tline, "unexpected end of input: '{' on line %d is not closed",
+                return fail(p, CF_EINVAL, p->tline,
+                            "unexpected end of input: '{' on line %d is not closed",
                             open_line);
             } else if (p->t != closer) {
-                return fail(p, CF_EINVAL, p->tline, "expected ',' or '}' after the value of \"%.64s\", got %s",
+                return fail(p, CF_EINVAL, p->tline,
+                            "expected ',' or '}' after the value of \"%.64s\", got %s",
                             obj->entries[obj->nentries - 1].key, tok_name(p->t));
             }
         }
         continue;
-bad:
+    bad:
         free(key);
         return p->rc;
     }
 }
 
-int cf_hcl_parse(const char *text, size_t len, const char *name,
-                 struct cf_hcl_node **out, struct coffer_err *err)
+int cf_hcl_parse(const char *text, size_t len, const char *name, struct cf_hcl_node **out,
+                 struct coffer_err *err)
 {
     struct parser p = {
-        .s = text ? text : "", .len = text ? len : 0, .line = 1,
-        .name = name ? name : "<input>", .err = err,
+        .s = text ? text : "",
+        .len = text ? len : 0,
+        .line = 1,
+        .name = name ? name : "<input>",
+        .err = err,
     };
     struct cf_hcl_node *root = NULL;
     if (err)
@@ -773,8 +840,8 @@ int cf_hcl_parse(const char *text, size_t len, const char *name,
         if (!(root = parse_object(&p)))
             goto bad;
         if (p.t != T_EOF) {
-            fail(&p, CF_EINVAL, p.tline, "%s after the end of the JSON object is not allowed",
-                 tok_name(p.t));
+            fail(&p, CF_EINVAL, p.tline,
+                 "%s after the end of the JSON object is not allowed", tok_name(p.t));
             goto bad;
         }
     } else {
@@ -796,7 +863,7 @@ void cf_hcl_free(struct cf_hcl_node *n)
 {
     if (!n)
         return;
-    cf_free_secret_str(n->str);     /* values may be passwords */
+    cf_free_secret_str(n->str); /* values may be passwords */
     for (size_t i = 0; i < n->nitems; i++)
         cf_hcl_free(n->items[i]);
     free(n->items);
@@ -808,8 +875,7 @@ void cf_hcl_free(struct cf_hcl_node *n)
     free(n);
 }
 
-const struct cf_hcl_entry *cf_hcl_get(const struct cf_hcl_node *obj,
-                                      const char *key)
+const struct cf_hcl_entry *cf_hcl_get(const struct cf_hcl_node *obj, const char *key)
 {
     if (!obj || obj->type != CF_HCL_OBJECT || !key)
         return NULL;

@@ -13,7 +13,7 @@
 
 enum cf_hcl_type {
     CF_HCL_STRING = 1,
-    CF_HCL_NUMBER,      /* integer or float; see is_int */
+    CF_HCL_NUMBER, /* integer or float; see is_int */
     CF_HCL_BOOL,
     CF_HCL_LIST,
     CF_HCL_OBJECT
@@ -23,19 +23,19 @@ struct cf_hcl_node;
 
 struct cf_hcl_entry {
     char *key;
-    int line;               /* 1-based line of the key */
+    int line; /* 1-based line of the key */
     struct cf_hcl_node *value;
 };
 
 struct cf_hcl_node {
     enum cf_hcl_type type;
     int line;
-    char *str;              /* STRING: the unescaped text; NUMBER: its text */
-    long long inum;         /* NUMBER with is_int */
-    double num;             /* NUMBER */
+    char *str;      /* STRING: the unescaped text; NUMBER: its text */
+    long long inum; /* NUMBER with is_int */
+    double num;     /* NUMBER */
     int is_int;
-    int boolean;            /* BOOL */
-    struct cf_hcl_node **items;   /* LIST */
+    int boolean;                /* BOOL */
+    struct cf_hcl_node **items; /* LIST */
     size_t nitems;
     struct cf_hcl_entry *entries; /* OBJECT, in source order, keys may repeat */
     size_t nentries;
@@ -45,17 +45,16 @@ struct cf_hcl_node {
  * apart by the first non-blank byte being '{'). On error returns CF_EINVAL
  * (bad syntax) or CF_ENOMEM, and err (may be NULL) = "<name>:<line>: <what
  * is wrong>". *out owned by the caller. */
-int cf_hcl_parse(const char *text, size_t len, const char *name,
-                 struct cf_hcl_node **out, struct coffer_err *err);
+int cf_hcl_parse(const char *text, size_t len, const char *name, struct cf_hcl_node **out,
+                 struct coffer_err *err);
 /* Writes "<name>:<line>: " and the formatted text into err (NULL is fine),
  * cut to fit: the one shape of every message that points into a file. */
-void cf_hcl_verrf(struct coffer_err *err, const char *name, int line,
-                  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+void cf_hcl_verrf(struct coffer_err *err, const char *name, int line, const char *fmt,
+                  va_list ap) __attribute__((format(printf, 4, 0)));
 void cf_hcl_free(struct cf_hcl_node *n);
 
 /* First entry with that key in an object, or NULL (borrowed). */
-const struct cf_hcl_entry *cf_hcl_get(const struct cf_hcl_node *obj,
-                                      const char *key);
+const struct cf_hcl_entry *cf_hcl_get(const struct cf_hcl_node *obj, const char *key);
 
 /* Typed reads of a node for config getters. Strings convert: "true"/"false"
  * to bool, numeric strings to int. 0, or CF_EINVAL on another type. */

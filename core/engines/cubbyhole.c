@@ -52,7 +52,8 @@ static int cubby_handle(struct cf_mount *m, struct cf_request *req, struct cf_re
     if (!prefix) {
         if (rc == CF_ENOMEM)
             return rc;
-        return cf_result_error(res, 400, "cubbyhole operations are only "
+        return cf_result_error(res, 400,
+                               "cubbyhole operations are only "
                                "supported by tokens");
     }
     struct cf_kv_passthrough o = {

@@ -17,10 +17,7 @@ static int kv_init(const struct cf_backend_env *env, struct cf_mount *m, void **
     return rc;
 }
 
-static void kv_cleanup(void *state)
-{
-    cf_kv_state_free(state);
-}
+static void kv_cleanup(void *state) { cf_kv_state_free(state); }
 
 static int kv_exists(struct cf_mount *m, struct cf_request *req, int *exists)
 {
@@ -33,14 +30,14 @@ static int kv_handle(struct cf_mount *m, struct cf_request *req, struct cf_resul
 {
     if (m->kv_version == 2) {
         if (!m->state)
-            return CF_EINVAL;   /* init was not called */
+            return CF_EINVAL; /* init was not called */
         return cf_kv2_handle(m, m->state, req, res);
     }
     struct cf_kv_passthrough o = {
         .prefix = "",
         .lease = 1,
-        .default_ttl = m->default_lease_ttl > 0 ? m->default_lease_ttl
-                                                : CF_KV_SYSTEM_DEFAULT_TTL,
+        .default_ttl =
+            m->default_lease_ttl > 0 ? m->default_lease_ttl : CF_KV_SYSTEM_DEFAULT_TTL,
         .mount_type = "kv",
     };
     return cf_kv1_serve(m->view, &o, req, res);

@@ -21,8 +21,8 @@ static char *join(const char *a, const char *b, const char *c)
     return cf_buf_take(&buf);
 }
 
-int cf_kv1_exists(const struct cf_view *v, const char *prefix,
-                  const char *rel, int *exists)
+int cf_kv1_exists(const struct cf_view *v, const char *prefix, const char *rel,
+                  int *exists)
 {
     char *key = join(prefix, rel, "");
     if (!key)
@@ -90,8 +90,8 @@ static int do_read(const struct cf_view *v, const struct cf_kv_passthrough *o,
     return 0;
 }
 
-static int do_write(const struct cf_view *v, const char *key,
-                    struct cf_request *req, struct cf_result *res)
+static int do_write(const struct cf_view *v, const char *key, struct cf_request *req,
+                    struct cf_result *res)
 {
     yajl_val d = req->data;
     if (!d || d->type != yajl_t_object || !d->u.object.len)

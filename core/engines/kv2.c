@@ -50,8 +50,7 @@ static int config_cached(struct cf_mount *m, struct cf_kv_state *s,
     return 0;
 }
 
-int cf_kv2_config_get(struct cf_mount *m, struct cf_kv_state *s,
-                      struct cf_kv2_config *c)
+int cf_kv2_config_get(struct cf_mount *m, struct cf_kv_state *s, struct cf_kv2_config *c)
 {
     pthread_mutex_lock(&s->cfg_mu);
     int rc = config_cached(m, s, c);
@@ -59,8 +58,7 @@ int cf_kv2_config_get(struct cf_mount *m, struct cf_kv_state *s,
     return rc;
 }
 
-static int config_read(struct cf_mount *m, struct cf_kv_state *s,
-                       struct cf_result *res)
+static int config_read(struct cf_mount *m, struct cf_kv_state *s, struct cf_result *res)
 {
     struct cf_kv2_config c;
     int rc = cf_kv2_config_get(m, s, &c);
@@ -80,8 +78,8 @@ static int config_read(struct cf_mount *m, struct cf_kv_state *s,
     return cf_json_finish(&j, &res->data);
 }
 
-static int config_write(struct cf_mount *m, struct cf_kv_state *s,
-                        struct cf_request *req, struct cf_result *res)
+static int config_write(struct cf_mount *m, struct cf_kv_state *s, struct cf_request *req,
+                        struct cf_result *res)
 {
     yajl_val mv = cf_json_get(req->data, "max_versions");
     yajl_val cr = cf_json_get(req->data, "cas_required");
@@ -89,13 +87,16 @@ static int config_write(struct cf_mount *m, struct cf_kv_state *s,
     long long max = 0, dva = 0;
     int cas = 0;
     if (mv && (cf_json_get_int(req->data, "max_versions", &max) || max < 0))
-        return cf_result_error(res, 400, "invalid max_versions: must be a "
+        return cf_result_error(res, 400,
+                               "invalid max_versions: must be a "
                                "non-negative integer");
     if (cr && cf_json_get_bool(req->data, "cas_required", &cas))
-        return cf_result_error(res, 400, "invalid cas_required: must be a "
+        return cf_result_error(res, 400,
+                               "invalid cas_required: must be a "
                                "boolean");
     if (dv && cf_kv_parse_duration(dv, 1, &dva))
-        return cf_result_error(res, 400, "invalid delete_version_after: "
+        return cf_result_error(res, 400,
+                               "invalid delete_version_after: "
                                "must be a duration of at most " CF_DURATION_MAX_TEXT);
     if (!mv && !cr && !dv)
         return 0;
@@ -109,7 +110,7 @@ static int config_write(struct cf_mount *m, struct cf_kv_state *s,
         if (cr)
             c.cas_required = cas;
         if (dv)
-            c.dva = dva < 0 ? -1 : dva;   /* any negative disables */
+            c.dva = dva < 0 ? -1 : dva; /* any negative disables */
         struct cf_json j;
         if (cf_json_init(&j)) {
             rc = CF_ENOMEM;
@@ -171,8 +172,8 @@ static int parse_versions(yajl_val v, long long **out, size_t *n)
             char *end;
             if (YAJL_IS_INTEGER(e)) {
                 r[cnt++] = YAJL_GET_INTEGER(e);
-            } else if (YAJL_IS_STRING(e) &&
-                       !version_num(e->u.string, &end, &r[cnt]) && !*end) {
+            } else if (YAJL_IS_STRING(e) && !version_num(e->u.string, &end, &r[cnt]) &&
+                       !*end) {
                 cnt++;
             } else {
                 free(r);
@@ -222,17 +223,18 @@ struct vop_args {
     enum vop op;
     const long long *vers;
     size_t nv;
-    const struct cf_kv2_config *c;   /* for undelete's new deletion time */
+    const struct cf_kv2_config *c; /* for undelete's new deletion time */
 };
 
-static int apply_versions(struct cf_mount *m, const char *path,
-                          struct cf_kv2_meta *meta, void *arg)
+static int apply_versions(struct cf_mount *m, const char *path, struct cf_kv2_meta *meta,
+                          void *arg)
 {
     const struct vop_args *a = arg;
     int64_t now = cf_now_ns();
     for (size_t i = 0; i < a->nv; i++) {
         struct cf_kv2_version *v = a->vers[i] > 0
-            ? cf_kv2_meta_version(meta, (unsigned long long)a->vers[i]) : NULL;
+            ? cf_kv2_meta_version(meta, (unsigned long long)a->vers[i])
+            : NULL;
         if (!v || v->destroyed)
             continue;
         switch (a->op) {
@@ -253,14 +255,12 @@ static int apply_versions(struct cf_mount *m, const char *path,
     int rc = cf_kv2_meta_save(m->view, path, meta);
     for (size_t i = 0; !rc && a->op == VOP_DESTROY && i < a->nv; i++)
         if (a->vers[i] > 0)
-            rc = cf_kv2_delete_version(m->view, path,
-                                       (unsigned long long)a->vers[i]);
+            rc = cf_kv2_delete_version(m->view, path, (unsigned long long)a->vers[i]);
     return rc;
 }
 
-static int versions_op(struct cf_mount *m, struct cf_kv_state *s,
-                       const char *path, enum vop op, struct cf_request *req,
-                       struct cf_result *res)
+static int versions_op(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                       enum vop op, struct cf_request *req, struct cf_result *res)
 {
     if (req->op != CF_OP_CREATE && req->op != CF_OP_UPDATE)
         return cf_kv_unsupported_op(res);
@@ -268,15 +268,16 @@ static int versions_op(struct cf_mount *m, struct cf_kv_state *s,
     size_t nv;
     int rc = parse_versions(cf_json_get(req->data, "versions"), &vers, &nv);
     if (rc == CF_EINVAL)
-        return cf_result_error(res, 400, "error converting input for field "
+        return cf_result_error(res, 400,
+                               "error converting input for field "
                                "\"versions\": expected a list of integers");
     if (rc)
         return rc;
     if (!nv) {
         free(vers);
-        return cf_result_error(res, 400, op == VOP_DESTROY
-                               ? "no version number provided"
-                               : "No version number provided");
+        return cf_result_error(res, 400,
+                               op == VOP_DESTROY ? "no version number provided"
+                                                 : "No version number provided");
     }
     struct cf_kv2_config c = {0};
     if (op == VOP_UNDELETE && (rc = cf_kv2_config_get(m, s, &c))) {
@@ -289,8 +290,8 @@ static int versions_op(struct cf_mount *m, struct cf_kv_state *s,
     return rc;
 }
 
-int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s,
-                  struct cf_request *req, struct cf_result *res)
+int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s, struct cf_request *req,
+                  struct cf_result *res)
 {
     const char *rel = req->rel ? req->rel : "";
     const char *p;
@@ -320,8 +321,7 @@ int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s,
 }
 
 /* Whether path has a (decodable) metadata record. */
-static int record_exists(const struct cf_view *v, const char *path,
-                         int *exists)
+static int record_exists(const struct cf_view *v, const char *path, int *exists)
 {
     struct cf_kv2_meta *meta;
     int rc = cf_kv2_meta_load(v, path, &meta);

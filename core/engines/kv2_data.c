@@ -17,7 +17,8 @@ static int version_param(struct cf_request *req, unsigned long long *out,
     long long v = 0;
     int rc = cf_req_param_int(req, "version", &v);
     if (rc == CF_EINVAL) {
-        cf_result_error(res, 400, "error converting input for field "
+        cf_result_error(res, 400,
+                        "error converting input for field "
                         "\"version\": expected an integer");
         return 1;
     }
@@ -26,8 +27,8 @@ static int version_param(struct cf_request *req, unsigned long long *out,
 }
 
 /* Loads version n's data object (parsed). */
-static int load_data(struct cf_mount *m, const char *path,
-                     unsigned long long n, yajl_val *out)
+static int load_data(struct cf_mount *m, const char *path, unsigned long long n,
+                     yajl_val *out)
 {
     char *key = cf_kv2_version_key(path, n);
     if (!key)
@@ -57,15 +58,13 @@ static int gone(struct cf_result *res, const struct cf_kv2_meta *meta,
 }
 
 /* Values replaced by null, nested objects kept down to max_depth. */
-static void write_subkeys(struct cf_json *j, yajl_val obj, int depth,
-                          int max_depth)
+static void write_subkeys(struct cf_json *j, yajl_val obj, int depth, int max_depth)
 {
     cf_json_obj_open(j);
     for (size_t i = 0; i < obj->u.object.len; i++) {
         yajl_val v = obj->u.object.values[i];
         cf_json_key(j, obj->u.object.keys[i]);
-        if (v->type == yajl_t_object && v->u.object.len &&
-            depth + 1 <= max_depth)
+        if (v->type == yajl_t_object && v->u.object.len && depth + 1 <= max_depth)
             write_subkeys(j, v, depth + 1, max_depth);
         else
             cf_json_null(j);
@@ -76,10 +75,10 @@ static void write_subkeys(struct cf_json *j, yajl_val obj, int depth,
 /* Shared by read and subkeys: resolves the version and answers 404s. On
  * success *data holds the version's object (caller frees). Returns 1 when
  * res is already the answer. */
-static int resolve(struct cf_mount *m, const char *path,
-                   unsigned long long want, const char *datakey,
-                   struct cf_kv2_meta **metap, struct cf_kv2_version **vp,
-                   yajl_val *data, struct cf_result *res, int *rcp)
+static int resolve(struct cf_mount *m, const char *path, unsigned long long want,
+                   const char *datakey, struct cf_kv2_meta **metap,
+                   struct cf_kv2_version **vp, yajl_val *data, struct cf_result *res,
+                   int *rcp)
 {
     *rcp = cf_kv2_meta_load(m->view, path, metap);
     if (*rcp == CF_ENOENT) {
@@ -110,9 +109,8 @@ static int resolve(struct cf_mount *m, const char *path,
     return 0;
 }
 
-static int data_read(struct cf_mount *m, struct cf_kv_state *s,
-                     const char *path, struct cf_request *req,
-                     struct cf_result *res, int subkeys)
+static int data_read(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                     struct cf_request *req, struct cf_result *res, int subkeys)
 {
     unsigned long long want;
     if (version_param(req, &want, res))
@@ -121,7 +119,8 @@ static int data_read(struct cf_mount *m, struct cf_kv_state *s,
     if (subkeys) {
         int r = cf_req_param_int(req, "depth", &depth);
         if (r == CF_EINVAL || depth < 0)
-            return cf_result_error(res, 400, "depth must be a non-negative "
+            return cf_result_error(res, 400,
+                                   "depth must be a non-negative "
                                    "integer");
     }
     const char *datakey = subkeys ? "subkeys" : "data";
@@ -141,8 +140,9 @@ static int data_read(struct cf_mount *m, struct cf_kv_state *s,
     if (!subkeys)
         cf_json_value(&j, data);
     else if (data->type == yajl_t_object)
-        write_subkeys(&j, data, 1, depth && depth < MAX_SUBKEYS_DEPTH
-                                       ? (int)depth : MAX_SUBKEYS_DEPTH);
+        write_subkeys(&j, data, 1,
+                      depth && depth < MAX_SUBKEYS_DEPTH ? (int)depth
+                                                         : MAX_SUBKEYS_DEPTH);
     else
         cf_json_null(&j);
     cf_json_key(&j, "metadata");
@@ -167,20 +167,21 @@ static int check_cas(yajl_val options, const struct cf_kv2_config *c,
         long long want = 0;
         if (cas->type == yajl_t_true || cas->type == yajl_t_false) {
             want = cas->type == yajl_t_true;
-        } else if (cas->type != yajl_t_null &&
-                   cf_json_get_int(options, "cas", &want)) {
+        } else if (cas->type != yajl_t_null && cf_json_get_int(options, "cas", &want)) {
             cf_result_error(res, 400, "error parsing check-and-set parameter");
             return 1;
         }
         if (want < 0 || (unsigned long long)want != meta->current) {
-            cf_result_error(res, 400, "check-and-set parameter did not match "
+            cf_result_error(res, 400,
+                            "check-and-set parameter did not match "
                             "the current version");
             return 1;
         }
         return 0;
     }
     if (c->cas_required || meta->cas_required) {
-        cf_result_error(res, 400, "check-and-set parameter required for this "
+        cf_result_error(res, 400,
+                        "check-and-set parameter required for this "
                         "call");
         return 1;
     }
@@ -222,8 +223,7 @@ static void write_merged(struct cf_json *j, yajl_val target, yajl_val patch)
 
 /* Stores text as version current+1 and updates meta; fills the write
  * response. Called with the key's lock held. */
-static int add_version(struct cf_mount *m, const char *path,
-                       struct cf_kv2_meta *meta,
+static int add_version(struct cf_mount *m, const char *path, struct cf_kv2_meta *meta,
                        const struct cf_kv2_config *c, const char *text,
                        struct cf_result *res)
 {
@@ -262,10 +262,10 @@ static int add_version(struct cf_mount *m, const char *path,
     res->mount_type = "kv";
     /* Old data goes after the metadata no longer names it; a failure only
      * leaves unreachable data behind, so it is a warning as in Vault. */
-    for (unsigned long long i = old_oldest ? old_oldest : 1; trim && i <= trim;
-         i++) {
+    for (unsigned long long i = old_oldest ? old_oldest : 1; trim && i <= trim; i++) {
         if (cf_kv2_delete_version(m->view, path, i)) {
-            cf_result_warn(res, "error occurred when cleaning up old "
+            cf_result_warn(res,
+                           "error occurred when cleaning up old "
                            "versions, these will be cleaned up on next write");
             break;
         }
@@ -273,9 +273,8 @@ static int add_version(struct cf_mount *m, const char *path,
     return 0;
 }
 
-static int data_write(struct cf_mount *m, struct cf_kv_state *s,
-                      const char *path, struct cf_request *req,
-                      struct cf_result *res, int patch)
+static int data_write(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                      struct cf_request *req, struct cf_result *res, int patch)
 {
     if (patch && cf_kv2_bad_patch_type(req, res))
         return 0;
@@ -283,12 +282,13 @@ static int data_write(struct cf_mount *m, struct cf_kv_state *s,
     if (!d || d->type == yajl_t_null)
         return cf_result_error(res, 400, "no data provided");
     if (d->type != yajl_t_object)
-        return cf_result_error(res, 400, "error converting input for field "
+        return cf_result_error(res, 400,
+                               "error converting input for field "
                                "\"data\": expected a JSON object");
     yajl_val options = cf_json_get(req->data, "options");
-    if (options && options->type != yajl_t_object &&
-        options->type != yajl_t_null)
-        return cf_result_error(res, 400, "error converting input for field "
+    if (options && options->type != yajl_t_object && options->type != yajl_t_null)
+        return cf_result_error(res, 400,
+                               "error converting input for field "
                                "\"options\": expected a JSON object");
     struct cf_kv2_config c;
     int rc = cf_kv2_config_get(m, s, &c);
@@ -355,8 +355,8 @@ out:
 }
 
 /* Soft-deletes the latest version unless it is already gone. */
-static int delete_latest(struct cf_mount *m, const char *path,
-                         struct cf_kv2_meta *meta, void *arg)
+static int delete_latest(struct cf_mount *m, const char *path, struct cf_kv2_meta *meta,
+                         void *arg)
 {
     (void)arg;
     struct cf_kv2_version *v = cf_kv2_meta_version(meta, meta->current);
@@ -385,9 +385,8 @@ int cf_kv2_data(struct cf_mount *m, struct cf_kv_state *s, const char *path,
     }
 }
 
-int cf_kv2_subkeys(struct cf_mount *m, struct cf_kv_state *s,
-                   const char *path, struct cf_request *req,
-                   struct cf_result *res)
+int cf_kv2_subkeys(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                   struct cf_request *req, struct cf_result *res)
 {
     if (req->op != CF_OP_READ)
         return cf_kv_unsupported_op(res);

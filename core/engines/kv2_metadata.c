@@ -26,8 +26,8 @@ static int printable(const char *s)
 static int multierror(struct cf_result *res, struct cf_buf *items, int n)
 {
     struct cf_buf b = {0};
-    int rc = cf_buf_printf(&b, "%d error%s occurred:\n%s\n\n", n,
-                           n == 1 ? "" : "s", items->data ? items->data : "");
+    int rc = cf_buf_printf(&b, "%d error%s occurred:\n%s\n\n", n, n == 1 ? "" : "s",
+                           items->data ? items->data : "");
     cf_buf_free(items);
     if (rc) {
         cf_buf_free(&b);
@@ -38,8 +38,8 @@ static int multierror(struct cf_result *res, struct cf_buf *items, int n)
     return 0;
 }
 
-int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
-                        size_t *n, struct cf_result *res)
+int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out, size_t *n,
+                        struct cf_result *res)
 {
     *out = NULL;
     *n = 0;
@@ -66,11 +66,13 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
         } else if (v->type == yajl_t_number) {
             s = v->u.number.r;
         } else if (v->type == yajl_t_true || v->type == yajl_t_false) {
-            s = v->type == yajl_t_true ? "1" : "0";   /* WeakDecode */
+            s = v->type == yajl_t_true ? "1" : "0"; /* WeakDecode */
         } else {
             cf_pairs_free(p, cnt);
-            cf_result_error(res, 400, CM_PREFIX ": value for key \"%s\" "
-                            "must be a string", obj->u.object.keys[i]);
+            cf_result_error(res, 400,
+                            CM_PREFIX ": value for key \"%s\" "
+                                      "must be a string",
+                            obj->u.object.keys[i]);
             return 1;
         }
         p[cnt].key = strdup(obj->u.object.keys[i]);
@@ -84,25 +86,31 @@ int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
     int nerr = 0, too_many = cnt > MAX_CM_KEYS;
     if (too_many) {
         nerr = 1;
-        cf_buf_printf(&items, "\t* " CM_PREFIX ": payload must contain at "
-                      "most %d keys, provided %zu", MAX_CM_KEYS, cnt);
+        cf_buf_printf(&items,
+                      "\t* " CM_PREFIX ": payload must contain at "
+                      "most %d keys, provided %zu",
+                      MAX_CM_KEYS, cnt);
     }
     for (size_t i = 0; !too_many && i < cnt; i++) {
         size_t kl = strlen(p[i].key), vl = strlen(p[i].value);
         if (!kl || kl > MAX_CM_KEY_LEN)
-            cf_buf_printf(&items, "%s\t* " CM_PREFIX ": length of key \"%s\" "
+            cf_buf_printf(&items,
+                          "%s\t* " CM_PREFIX ": length of key \"%s\" "
                           "is %zu but must be 0 < len(key) <= %d",
                           nerr++ ? "\n" : "", p[i].key, kl, MAX_CM_KEY_LEN);
         if (!vl || vl > MAX_CM_VALUE_LEN)
-            cf_buf_printf(&items, "%s\t* " CM_PREFIX ": length of value for "
+            cf_buf_printf(&items,
+                          "%s\t* " CM_PREFIX ": length of value for "
                           "key \"%s\" is %zu but must be 0 < len(value) <= %d",
                           nerr++ ? "\n" : "", p[i].key, vl, MAX_CM_VALUE_LEN);
         if (!printable(p[i].key))
-            cf_buf_printf(&items, "%s\t* " CM_PREFIX ": key \"%s\" contains "
-                          "unprintable characters", nerr++ ? "\n" : "",
-                          p[i].key);
+            cf_buf_printf(&items,
+                          "%s\t* " CM_PREFIX ": key \"%s\" contains "
+                          "unprintable characters",
+                          nerr++ ? "\n" : "", p[i].key);
         if (!printable(p[i].value))
-            cf_buf_printf(&items, "%s\t* " CM_PREFIX ": value for key \"%s\" "
+            cf_buf_printf(&items,
+                          "%s\t* " CM_PREFIX ": value for key \"%s\" "
                           "contains unprintable characters",
                           nerr++ ? "\n" : "", p[i].key);
     }
@@ -120,8 +128,7 @@ nomem:
     return CF_ENOMEM;
 }
 
-static int meta_read(struct cf_mount *m, const char *path,
-                     struct cf_result *res)
+static int meta_read(struct cf_mount *m, const char *path, struct cf_result *res)
 {
     struct cf_kv2_meta *meta;
     int rc = cf_kv2_meta_load(m->view, path, &meta);
@@ -167,7 +174,7 @@ static int meta_read(struct cf_mount *m, const char *path,
 
 /* The settings a write or patch carries, parsed before taking the lock. */
 struct settings {
-    yajl_val mv, cr, dv, cm;   /* present (possibly null) when non-NULL */
+    yajl_val mv, cr, dv, cm; /* present (possibly null) when non-NULL */
     long long max_versions, dva;
     int cas_required;
     struct cf_pair *custom;
@@ -175,9 +182,8 @@ struct settings {
 };
 
 /* Returns 1 with res filled on bad input. */
-static int parse_settings(struct cf_request *req, int patch,
-                          struct settings *st, struct cf_result *res,
-                          int *rcp)
+static int parse_settings(struct cf_request *req, int patch, struct settings *st,
+                          struct cf_result *res, int *rcp)
 {
     memset(st, 0, sizeof *st);
     *rcp = 0;
@@ -189,7 +195,8 @@ static int parse_settings(struct cf_request *req, int patch,
     if (st->mv && st->mv->type != yajl_t_null &&
         (cf_json_get_int(req->data, "max_versions", &st->max_versions) ||
          st->max_versions < 0)) {
-        cf_result_error(res, 400, "invalid max_versions: must be a "
+        cf_result_error(res, 400,
+                        "invalid max_versions: must be a "
                         "non-negative integer");
         return 1;
     }
@@ -200,13 +207,13 @@ static int parse_settings(struct cf_request *req, int patch,
     }
     if (st->dv && st->dv->type != yajl_t_null &&
         cf_kv_parse_duration(st->dv, 0, &st->dva)) {
-        cf_result_error(res, 400, "invalid delete_version_after: must be a "
+        cf_result_error(res, 400,
+                        "invalid delete_version_after: must be a "
                         "non-negative duration of at most " CF_DURATION_MAX_TEXT);
         return 1;
     }
     if (st->cm) {
-        int r = cf_kv2_parse_custom(st->cm, patch, &st->custom, &st->ncustom,
-                                    res);
+        int r = cf_kv2_parse_custom(st->cm, patch, &st->custom, &st->ncustom, res);
         if (r < 0)
             *rcp = r;
         if (r)
@@ -236,9 +243,8 @@ static int merge_custom(struct cf_kv2_meta *meta, yajl_val patch,
     return rc;
 }
 
-static int meta_write(struct cf_mount *m, struct cf_kv_state *s,
-                      const char *path, struct cf_request *req,
-                      struct cf_result *res, int patch)
+static int meta_write(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                      struct cf_request *req, struct cf_result *res, int patch)
 {
     if (patch && cf_kv2_bad_patch_type(req, res))
         return 0;
@@ -254,7 +260,8 @@ static int meta_write(struct cf_mount *m, struct cf_kv_state *s,
     if ((rc = cf_kv2_config_get(m, s, &c)))
         goto done;
     if (st.cr && c.cas_required && !st.cas_required)
-        cf_result_warn(res, "\"cas_required\" set to false, but is mandated "
+        cf_result_warn(res,
+                       "\"cas_required\" set to false, but is mandated "
                        "by backend config. This value will be ignored.");
 
     pthread_rwlock_t *lk = cf_kv_lock(s, path);
@@ -293,8 +300,8 @@ done:
 
 /* Every version's data, then the record: the key is gone for good. arg is
  * the mount state, whose known set must lose the key first. */
-static int delete_all(struct cf_mount *m, const char *path,
-                      struct cf_kv2_meta *meta, void *arg)
+static int delete_all(struct cf_mount *m, const char *path, struct cf_kv2_meta *meta,
+                      void *arg)
 {
     int rc = 0;
     for (size_t i = 0; i < meta->nv && !rc; i++)
@@ -310,8 +317,7 @@ static int delete_all(struct cf_mount *m, const char *path,
     return rc == CF_ENOENT ? 0 : rc;
 }
 
-static int meta_list(struct cf_mount *m, const char *path,
-                     struct cf_result *res)
+static int meta_list(struct cf_mount *m, const char *path, struct cf_result *res)
 {
     struct cf_buf b = {0};
     size_t l = strlen(path);
@@ -325,9 +331,8 @@ static int meta_list(struct cf_mount *m, const char *path,
     return rc;
 }
 
-int cf_kv2_metadata(struct cf_mount *m, struct cf_kv_state *s,
-                    const char *path, struct cf_request *req,
-                    struct cf_result *res)
+int cf_kv2_metadata(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                    struct cf_request *req, struct cf_result *res)
 {
     switch (req->op) {
     case CF_OP_READ:

@@ -47,8 +47,7 @@ char *cf_kv2_version_key(const char *path, unsigned long long n)
     return cf_buf_take(&b);
 }
 
-int cf_kv2_delete_version(const struct cf_view *v, const char *path,
-                          unsigned long long n)
+int cf_kv2_delete_version(const struct cf_view *v, const char *path, unsigned long long n)
 {
     char *key = cf_kv2_version_key(path, n);
     if (!key)
@@ -58,8 +57,8 @@ int cf_kv2_delete_version(const struct cf_view *v, const char *path,
     return rc == CF_ENOENT ? 0 : rc;
 }
 
-int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c,
-                             const struct cf_kv2_meta *m, int64_t now)
+int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c, const struct cf_kv2_meta *m,
+                             int64_t now)
 {
     if (c->dva < 0 || (!c->dva && !m->dva))
         return 0;
@@ -69,8 +68,8 @@ int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c,
     return cf_time_add_secs(now, d);
 }
 
-int cf_kv2_edit_meta(struct cf_mount *m, struct cf_kv_state *s,
-                     const char *path, cf_kv2_edit_fn fn, void *arg)
+int cf_kv2_edit_meta(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                     cf_kv2_edit_fn fn, void *arg)
 {
     pthread_rwlock_t *lk = cf_kv_lock(s, path);
     pthread_rwlock_wrlock(lk);
@@ -152,8 +151,7 @@ static int parse_record(yajl_val r, struct cf_kv2_meta *m)
     return 0;
 }
 
-int cf_kv2_meta_load(const struct cf_view *v, const char *path,
-                     struct cf_kv2_meta **out)
+int cf_kv2_meta_load(const struct cf_view *v, const char *path, struct cf_kv2_meta **out)
 {
     char *key = cf_kv2_meta_key(path);
     if (!key)
@@ -226,8 +224,7 @@ int cf_kv2_meta_save(const struct cf_view *v, const char *path,
     return rc;
 }
 
-struct cf_kv2_version *cf_kv2_meta_version(struct cf_kv2_meta *m,
-                                           unsigned long long n)
+struct cf_kv2_version *cf_kv2_meta_version(struct cf_kv2_meta *m, unsigned long long n)
 {
     for (size_t i = 0; i < m->nv; i++)
         if (m->v[i].num == n)
@@ -237,8 +234,7 @@ struct cf_kv2_version *cf_kv2_meta_version(struct cf_kv2_meta *m,
 
 int cf_kv2_meta_add_version(struct cf_kv2_meta *m, int64_t created_ns,
                             int64_t deletion_ns, long long config_max,
-                            unsigned long long *trim_upto,
-                            struct cf_kv2_version **out)
+                            unsigned long long *trim_upto, struct cf_kv2_version **out)
 {
     struct cf_kv2_version *nv = realloc(m->v, (m->nv + 1) * sizeof *nv);
     if (!nv)
@@ -257,8 +253,8 @@ int cf_kv2_meta_add_version(struct cf_kv2_meta *m, int64_t created_ns,
     /* Vault keeps max(key, mount) versions, 10 when both are unset, and
      * starts the window at oldest_version 0 (so it reads 0 until the first
      * trim). */
-    unsigned long long max = (unsigned long long)
-        (m->max_versions > config_max ? m->max_versions : config_max);
+    unsigned long long max =
+        (unsigned long long)(m->max_versions > config_max ? m->max_versions : config_max);
     if (!max)
         max = CF_KV_DEFAULT_MAX_VERSIONS;
     *trim_upto = 0;
@@ -283,12 +279,10 @@ int cf_kv2_version_deleted(const struct cf_kv2_version *v, int64_t now_ns)
 
 static int cmp_pair(const void *a, const void *b)
 {
-    return strcmp(((const struct cf_pair *)a)->key,
-                  ((const struct cf_pair *)b)->key);
+    return strcmp(((const struct cf_pair *)a)->key, ((const struct cf_pair *)b)->key);
 }
 
-int cf_kv2_meta_set_custom(struct cf_kv2_meta *m, struct cf_pair *pairs,
-                           size_t n)
+int cf_kv2_meta_set_custom(struct cf_kv2_meta *m, struct cf_pair *pairs, size_t n)
 {
     struct cf_pair *c = NULL;
     if (n) {

@@ -25,7 +25,7 @@ int cf_kv_state_new(struct cf_kv_state **out, struct coffer_err *err)
     for (; i < CF_KV_NLOCKS; i++)
         if (pthread_rwlock_init(&s->locks[i], NULL))
             break;
-    int mu = 0;   /* mutexes set up so far */
+    int mu = 0; /* mutexes set up so far */
     if (i == CF_KV_NLOCKS && !pthread_mutex_init(&s->cfg_mu, NULL)) {
         mu = 1;
         if (!pthread_mutex_init(&s->known_mu, NULL))
@@ -99,8 +99,7 @@ void cf_kv_known_add(struct cf_kv_state *s, const char *path)
     size_t l = strlen(path) + 1;
     pthread_mutex_lock(&s->known_mu);
     struct cf_kv_known **k = known_find(s, path);
-    if (!*k && s->nknown < CF_KV_KNOWN_MAX &&
-        (*k = malloc(sizeof **k + l))) {
+    if (!*k && s->nknown < CF_KV_KNOWN_MAX && (*k = malloc(sizeof **k + l))) {
         (*k)->next = NULL;
         memcpy((*k)->path, path, l);
         s->nknown++;
@@ -121,8 +120,7 @@ void cf_kv_known_forget(struct cf_kv_state *s, const char *path)
     free(gone);
 }
 
-int cf_kv_list(const struct cf_view *v, const char *prefix,
-               struct cf_result *res)
+int cf_kv_list(const struct cf_view *v, const char *prefix, struct cf_result *res)
 {
     char **keys = NULL;
     size_t n = 0;

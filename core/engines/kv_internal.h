@@ -40,8 +40,8 @@ struct cf_kv_known;
  * goes through this engine there. */
 struct cf_kv_state {
     pthread_rwlock_t locks[CF_KV_NLOCKS];
-    pthread_mutex_t cfg_mu;     /* config read-modify-write; cfg, cfg_loaded */
-    int cfg_loaded;             /* cfg mirrors the stored "config" */
+    pthread_mutex_t cfg_mu; /* config read-modify-write; cfg, cfg_loaded */
+    int cfg_loaded;         /* cfg mirrors the stored "config" */
     struct cf_kv2_config cfg;
     /* Keys known to have a metadata record: added once one is read or
      * written, removed (under the key's write lock) before it is deleted. */
@@ -67,8 +67,7 @@ void cf_kv_known_forget(struct cf_kv_state *s, const char *path);
 
 /* {"keys":[...]} of the children of prefix, or 404 {"errors":[]} when
  * there are none. */
-int cf_kv_list(const struct cf_view *v, const char *prefix,
-               struct cf_result *res);
+int cf_kv_list(const struct cf_view *v, const char *prefix, struct cf_result *res);
 /* Vault's framework answers: 405 "unsupported operation", 404
  * "unsupported path". Both return 0. */
 int cf_kv_unsupported_op(struct cf_result *res);
@@ -79,31 +78,30 @@ int cf_kv_parse_duration(yajl_val v, int allow_negative, long long *secs);
 
 /* The pass-through store: kv v1 and, with a per-token prefix, cubbyhole. */
 struct cf_kv_passthrough {
-    const char *prefix;        /* "" (kv v1) or "<cubbyhole id>/" */
-    int lease;                 /* reads carry a lease duration (kv v1) */
-    long long default_ttl;     /* seconds, when lease is set */
-    const char *mount_type;    /* static, e.g. "kv" */
+    const char *prefix;     /* "" (kv v1) or "<cubbyhole id>/" */
+    int lease;              /* reads carry a lease duration (kv v1) */
+    long long default_ttl;  /* seconds, when lease is set */
+    const char *mount_type; /* static, e.g. "kv" */
 };
 int cf_kv1_serve(const struct cf_view *v, const struct cf_kv_passthrough *o,
                  struct cf_request *req, struct cf_result *res);
-int cf_kv1_exists(const struct cf_view *v, const char *prefix,
-                  const char *rel, int *exists);
+int cf_kv1_exists(const struct cf_view *v, const char *prefix, const char *rel,
+                  int *exists);
 
 /* KV v2 entry points (kv2.c). */
-int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s,
-                  struct cf_request *req, struct cf_result *res);
+int cf_kv2_handle(struct cf_mount *m, struct cf_kv_state *s, struct cf_request *req,
+                  struct cf_result *res);
 int cf_kv2_exists(struct cf_mount *m, struct cf_request *req, int *exists);
 
 /* The mount's config into *c, read from storage on first use and cached
  * in s after that; config writes replace the cached copy (kv2.c). */
-int cf_kv2_config_get(struct cf_mount *m, struct cf_kv_state *s,
-                      struct cf_kv2_config *c);
+int cf_kv2_config_get(struct cf_mount *m, struct cf_kv_state *s, struct cf_kv2_config *c);
 
 /* One key's metadata record (kv2_record.c). */
 struct cf_kv2_version {
     unsigned long long num;
     int64_t created_ns;
-    int64_t deletion_ns;       /* 0: none */
+    int64_t deletion_ns; /* 0: none */
     int destroyed;
 };
 
@@ -112,10 +110,10 @@ struct cf_kv2_meta {
     int64_t created_ns, updated_ns;
     long long max_versions;
     int cas_required;
-    long long dva;             /* seconds; 0 unset */
-    struct cf_pair *custom;    /* sorted by key; none = JSON null */
+    long long dva;          /* seconds; 0 unset */
+    struct cf_pair *custom; /* sorted by key; none = JSON null */
     size_t ncustom;
-    struct cf_kv2_version *v;  /* sorted by num */
+    struct cf_kv2_version *v; /* sorted by num */
     size_t nv;
 };
 
@@ -123,27 +121,23 @@ struct cf_kv2_meta {
 struct cf_kv2_meta *cf_kv2_meta_new(void);
 void cf_kv2_meta_free(struct cf_kv2_meta *m);
 /* Loads metadata/<path>: *out owned by the caller; CF_ENOENT if none. */
-int cf_kv2_meta_load(const struct cf_view *v, const char *path,
-                     struct cf_kv2_meta **out);
+int cf_kv2_meta_load(const struct cf_view *v, const char *path, struct cf_kv2_meta **out);
 /* The stored JSON form of m (caller frees with cf_free_secret_str). */
 int cf_kv2_meta_encode(const struct cf_kv2_meta *m, char **out);
 int cf_kv2_meta_save(const struct cf_view *v, const char *path,
                      const struct cf_kv2_meta *m);
 /* Version n's entry (borrowed) or NULL. */
-struct cf_kv2_version *cf_kv2_meta_version(struct cf_kv2_meta *m,
-                                           unsigned long long n);
+struct cf_kv2_version *cf_kv2_meta_version(struct cf_kv2_meta *m, unsigned long long n);
 /* Appends version current+1 and slides the max_versions window as Vault
  * does. *trim_upto: version data up to this number must be removed (0:
  * none). *out is borrowed from m. */
 int cf_kv2_meta_add_version(struct cf_kv2_meta *m, int64_t created_ns,
                             int64_t deletion_ns, long long config_max,
-                            unsigned long long *trim_upto,
-                            struct cf_kv2_version **out);
+                            unsigned long long *trim_upto, struct cf_kv2_version **out);
 /* Whether the version reads as deleted now. */
 int cf_kv2_version_deleted(const struct cf_kv2_version *v, int64_t now_ns);
 /* Replaces custom_metadata with the string pairs of obj (copied). */
-int cf_kv2_meta_set_custom(struct cf_kv2_meta *m, struct cf_pair *pairs,
-                           size_t n);
+int cf_kv2_meta_set_custom(struct cf_kv2_meta *m, struct cf_pair *pairs, size_t n);
 /* "versions/<path>/<n>", malloc'd; NULL on allocation failure. */
 char *cf_kv2_version_key(const char *path, unsigned long long n);
 /* "metadata/<path>", malloc'd; NULL on allocation failure. */
@@ -154,16 +148,16 @@ int cf_kv2_delete_version(const struct cf_view *v, const char *path,
 /* When a version written (or undeleted) at now is to be deleted by
  * delete_version_after: the shorter of the mount's and the key's, 0 for
  * never (unset, or disabled by the mount). */
-int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c,
-                             const struct cf_kv2_meta *m, int64_t now);
+int64_t cf_kv2_deletion_time(const struct cf_kv2_config *c, const struct cf_kv2_meta *m,
+                             int64_t now);
 
 /* Changes an existing key's metadata: fn runs under the key's write lock
  * with the loaded record (borrowed). A key without metadata is left alone
  * and the call succeeds, as Vault's deletes of a missing key do. */
 typedef int (*cf_kv2_edit_fn)(struct cf_mount *m, const char *path,
                               struct cf_kv2_meta *meta, void *arg);
-int cf_kv2_edit_meta(struct cf_mount *m, struct cf_kv_state *s,
-                     const char *path, cf_kv2_edit_fn fn, void *arg);
+int cf_kv2_edit_meta(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                     cf_kv2_edit_fn fn, void *arg);
 /* PATCH needs Vault's merge-patch Content-Type: 0 when req has it, else 1
  * with res filled (415). */
 int cf_kv2_bad_patch_type(const struct cf_request *req, struct cf_result *res);
@@ -179,16 +173,14 @@ void cf_kv2_write_version_meta(struct cf_json *j, const struct cf_kv2_meta *m,
 /* kv2_data.c / kv2_metadata.c handlers: path is below "data/" etc. */
 int cf_kv2_data(struct cf_mount *m, struct cf_kv_state *s, const char *path,
                 struct cf_request *req, struct cf_result *res);
-int cf_kv2_subkeys(struct cf_mount *m, struct cf_kv_state *s,
-                   const char *path, struct cf_request *req,
-                   struct cf_result *res);
-int cf_kv2_metadata(struct cf_mount *m, struct cf_kv_state *s,
-                    const char *path, struct cf_request *req,
-                    struct cf_result *res);
+int cf_kv2_subkeys(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                   struct cf_request *req, struct cf_result *res);
+int cf_kv2_metadata(struct cf_mount *m, struct cf_kv_state *s, const char *path,
+                    struct cf_request *req, struct cf_result *res);
 /* Custom metadata from a request value, validated as Vault does. On a
  * validation failure fills res (400) and returns 1; 0 on success. With
  * drop_nulls (PATCH) null values are left out. */
-int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out,
-                        size_t *n, struct cf_result *res);
+int cf_kv2_parse_custom(yajl_val obj, int drop_nulls, struct cf_pair **out, size_t *n,
+                        struct cf_result *res);
 
 #endif

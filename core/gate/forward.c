@@ -32,7 +32,7 @@ struct cf_forwarder {
     void *conn;
     unsigned gen;
 
-    pthread_mutex_t mu;     /* listeners, peers, heartbeat state */
+    pthread_mutex_t mu; /* listeners, peers, heartbeat state */
     pthread_cond_t cv;
     void *lsn[MAX_LISTENERS];
     size_t nlsn;
@@ -118,8 +118,9 @@ static int leader_conn(struct cf_forwarder *f, void **conn)
         struct coffer_err err = {""};
         rc = hp ? cf_transport_dial(f->tb, hp, &id, &f->conn, &err) : CF_EINVAL;
         if (rc)
-            cf_log(f->log, CF_LOG_WARN, "forwarding: cannot dial the active node at %s: %s",
-                   addr, err.msg[0] ? err.msg : "invalid cluster address");
+            cf_log(f->log, CF_LOG_WARN,
+                   "forwarding: cannot dial the active node at %s: %s", addr,
+                   err.msg[0] ? err.msg : "invalid cluster address");
         else
             f->gen = gen;
         free(hp);
@@ -220,8 +221,9 @@ static void on_echo(void *arg, const char *node_info, const char *peer_addr)
     if (i < f->npeers) {
         struct cf_ha_peer *p = &f->peers[i];
         snprintf(p->node_id, sizeof p->node_id, "%s", id);
-#define COPY(field, key) snprintf(p->field, sizeof p->field, "%s", \
-        cf_json_get_str(v, key) ? cf_json_get_str(v, key) : "")
+#define COPY(field, key)                                                                 \
+    snprintf(p->field, sizeof p->field, "%s",                                            \
+             cf_json_get_str(v, key) ? cf_json_get_str(v, key) : "")
         COPY(api_addr, "api_addr");
         COPY(cluster_addr, "cluster_addr");
         COPY(hostname, "hostname");
@@ -245,7 +247,8 @@ void cf_forwarder_cluster_start(struct cf_forwarder *f, const char *cert_pem,
             continue;
         struct coffer_err err = {""};
         void *l = NULL;
-        if (cf_transport_listen(f->tb, addr, &id, on_request, on_echo, f, &l, &err) == 0) {
+        if (cf_transport_listen(f->tb, addr, &id, on_request, on_echo, f, &l, &err) ==
+            0) {
             f->lsn[f->nlsn++] = l;
             cf_log(f->log, CF_LOG_INFO, "cluster listener on %s", addr);
         } else {

@@ -31,13 +31,13 @@ struct cf_fwd_codec {
 
 /* Everything borrowed; it must outlive the forwarder. */
 struct cf_forwarder_cfg {
-    const char *node_id;            /* advertised in heartbeats */
+    const char *node_id; /* advertised in heartbeats */
     const char *api_addr;
-    const char *cluster_addr;       /* may be NULL */
+    const char *cluster_addr; /* may be NULL */
     const char *hostname;
-    const char *const *listen;      /* the listeners' cluster_address ("host:port") */
+    const char *const *listen; /* the listeners' cluster_address ("host:port") */
     size_t nlisten;
-    int request_timeout_ms;         /* one forwarded round trip */
+    int request_timeout_ms; /* one forwarded round trip */
     cf_fwd_handler handle;
     void *handle_arg;
     const struct cf_fwd_codec *codec;
@@ -62,6 +62,6 @@ int cf_forwarder_send(struct cf_forwarder *f, const struct cf_request *req,
                       struct cf_result *res);
 
 /* Copies of the peers heard from within max_age_ms (caller frees *out). */
-int cf_forwarder_peers(struct cf_forwarder *f, int max_age_ms,
-                       struct cf_ha_peer **out, size_t *n);
+int cf_forwarder_peers(struct cf_forwarder *f, int max_age_ms, struct cf_ha_peer **out,
+                       size_t *n);
 #endif

@@ -33,19 +33,19 @@ struct cf_gate {
     struct cf_gate_routes routes;
     const struct cf_logger *log;
     pthread_rwlock_t state;
-    int ready;                 /* the active state is built; under state */
-    struct cf_ha *ha;          /* NULL: not an HA node */
-    struct cf_forwarder *fwd;  /* NULL: redirect only */
+    int ready;                /* the active state is built; under state */
+    struct cf_ha *ha;         /* NULL: not an HA node */
+    struct cf_forwarder *fwd; /* NULL: redirect only */
     const char *node_id;
     const char *(*refusal)(void *arg, const struct cf_request *req);
 
     /* The lifecycle thread and its queue (see gate.h). */
     pthread_t life;
     pthread_mutex_t life_mu;
-    pthread_cond_t life_cv;    /* queued work, a job done, or stopping */
+    pthread_cond_t life_cv; /* queued work, a job done, or stopping */
     struct life_job *head, *tail;
-    int stopping;              /* under life_mu: no job is taken any more */
-    int joined;                /* the lifecycle thread is gone */
+    int stopping; /* under life_mu: no job is taken any more */
+    int joined;   /* the lifecycle thread is gone */
 };
 
 static void job_free(struct life_job *j)
@@ -181,7 +181,8 @@ static void redirect(struct cf_gate *g, const struct cf_request *req,
     cf_ha_view(g->ha, &v);
     if (!v.leader_known || !v.leader_api[0] ||
         (g->node_id && !strcmp(v.leader_node_id, g->node_id))) {
-        cf_result_error(res, 500, "local node not active but active cluster node not found");
+        cf_result_error(res, 500,
+                        "local node not active but active cluster node not found");
         return;
     }
     struct cf_buf loc = {0};
@@ -222,10 +223,7 @@ static void standby_answer(struct cf_gate *g, const struct cf_request *req,
     redirect(g, req, res);
 }
 
-static int serving(const struct cf_gate *g)
-{
-    return !g->ha || cf_ha_serving(g->ha);
-}
+static int serving(const struct cf_gate *g) { return !g->ha || cf_ha_serving(g->ha); }
 
 /* Not the active node's business, or not yet: 503 sealed, or standby. */
 static void elsewhere(struct cf_gate *g, const struct cf_request *req,
@@ -269,7 +267,7 @@ static void run_after(struct cf_gate *g, struct cf_request *req, struct cf_resul
         j->req = req;
         j->res = res;
     }
-    int detached = j->detached;   /* once queued, a detached j is not ours */
+    int detached = j->detached; /* once queued, a detached j is not ours */
     pthread_mutex_lock(&g->life_mu);
     int refused = g->stopping;
     if (!refused) {

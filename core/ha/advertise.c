@@ -85,7 +85,8 @@ static int parse_rfc3339(const char *s, long long *ns)
         p++;
     } else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1, oh, om;
-        if (digits(&p, 2, &oh) || expect(&p, ':') || digits(&p, 2, &om) || oh > 23 || om > 59)
+        if (digits(&p, 2, &oh) || expect(&p, ':') || digits(&p, 2, &om) || oh > 23 ||
+            om > 59)
             return CF_EINVAL;
         off = sign * (oh * 3600LL + om * 60LL);
     } else {
@@ -93,10 +94,14 @@ static int parse_rfc3339(const char *s, long long *ns)
     }
     if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 59)
         return CF_EINVAL;
-    struct tm tm = { .tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
-                     .tm_hour = h, .tm_min = m, .tm_sec = sec };
+    struct tm tm = {.tm_year = Y - 1900,
+                    .tm_mon = M - 1,
+                    .tm_mday = D,
+                    .tm_hour = h,
+                    .tm_min = m,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
-    if (tm.tm_mday != D || tm.tm_mon != M - 1)   /* normalized: no 30 February */
+    if (tm.tm_mday != D || tm.tm_mon != M - 1) /* normalized: no 30 February */
         return CF_EINVAL;
     long long secs = (long long)t - off;
     /* int64 nanoseconds cover 1677..2262. */
@@ -127,8 +132,9 @@ int cf_advert_decode(const char *json, size_t len, struct cf_advert **out)
     struct cf_advert *a = calloc(1, sizeof *a);
     int rc = a ? 0 : CF_ENOMEM;
     const char *since = cf_json_get_str(root, "active_since");
-    if (!rc && (root->type != yajl_t_object || !since ||
-                parse_rfc3339(since, &a->active_since_ns)))
+    if (!rc &&
+        (root->type != yajl_t_object || !since ||
+         parse_rfc3339(since, &a->active_since_ns)))
         rc = CF_EINVAL;
     if (!rc)
         rc = dup_field(root, "redirect_addr", 1, &a->api_addr);

@@ -9,10 +9,10 @@
 /* All strings NUL-terminated. key_pem is secret: the cluster identity's
  * private key, shared with standbys so they can present it. */
 struct cf_advert {
-    char *api_addr;          /* JSON "redirect_addr" */
-    char *cluster_addr;      /* "" when clustering is disabled */
-    char *cert_pem;          /* "cluster_cert" */
-    char *key_pem;           /* "cluster_key" */
+    char *api_addr;            /* JSON "redirect_addr" */
+    char *cluster_addr;        /* "" when clustering is disabled */
+    char *cert_pem;            /* "cluster_cert" */
+    char *key_pem;             /* "cluster_key" */
     long long active_since_ns; /* "active_since", RFC 3339 with nanoseconds */
     char *node_id;
     char *hostname;

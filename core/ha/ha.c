@@ -36,7 +36,7 @@ struct cf_ha {
     const struct cf_logger *log;
 
     pthread_mutex_t mu;
-    pthread_mutex_t confirm_mu;  /* one on-the-spot lease confirmation at a time */
+    pthread_mutex_t confirm_mu; /* one on-the-spot lease confirmation at a time */
     pthread_cond_t cv;
     pthread_t locker, follower;
     int started;
@@ -44,7 +44,7 @@ struct cf_ha {
 
     /* Guarded by mu unless atomic. */
     char my_value[37];
-    int active;                  /* state built, lock held */
+    int active; /* state built, lock held */
     atomic_int lost;
     atomic_uint_fast64_t confirmed_ms;
     int step_down_req;
@@ -85,9 +85,9 @@ static void on_lost(void *arg)
     pthread_mutex_unlock(&h->mu);
 }
 
-int cf_ha_new(struct cf_ha_backend *be, struct cf_barrier *b,
-              const struct cf_ha_cfg *cfg, const struct cf_ha_hooks *hooks,
-              const struct cf_logger *log, struct cf_ha **out)
+int cf_ha_new(struct cf_ha_backend *be, struct cf_barrier *b, const struct cf_ha_cfg *cfg,
+              const struct cf_ha_hooks *hooks, const struct cf_logger *log,
+              struct cf_ha **out)
 {
     struct cf_ha *h = calloc(1, sizeof *h);
     if (!h)
@@ -228,7 +228,8 @@ static void *locker_main(void *arg)
         void *lock = NULL;
         struct coffer_err err = {""};
         atomic_store(&h->lost, 0);
-        int rc = cf_ha_backend_lock(h->be, LOCK_KEY, value, &cancel, on_lost, h, &lock, &err);
+        int rc =
+            cf_ha_backend_lock(h->be, LOCK_KEY, value, &cancel, on_lost, h, &lock, &err);
         if (rc == CF_ECANCELED || atomic_load(&h->stop)) {
             if (!rc)
                 cf_ha_backend_unlock(h->be, lock);
@@ -238,7 +239,8 @@ static void *locker_main(void *arg)
             /* Short: the lock backend usually comes back within seconds and
              * a long wait would leave the cluster without an active node. */
             backoff = backoff ? (backoff * 2 > 2000 ? 2000 : backoff * 2) : 250;
-            cf_log(h->log, CF_LOG_ERROR, "ha: cannot take the HA lock: %s (retrying in %d ms)",
+            cf_log(h->log, CF_LOG_ERROR,
+                   "ha: cannot take the HA lock: %s (retrying in %d ms)",
                    err.msg[0] ? err.msg : cf_strerror(rc), backoff);
             pthread_mutex_lock(&h->mu);
             h->backoff_until_ms = cf_mono_ms() + (uint64_t)backoff;
@@ -274,8 +276,10 @@ static void *locker_main(void *arg)
         snprintf(h->view.leader_api, sizeof h->view.leader_api, "%s", h->cfg.api_addr);
         snprintf(h->view.leader_cluster, sizeof h->view.leader_cluster, "%s",
                  h->cfg.cluster_addr ? h->cfg.cluster_addr : "");
-        snprintf(h->view.leader_node_id, sizeof h->view.leader_node_id, "%s", h->cfg.node_id);
-        snprintf(h->view.leader_hostname, sizeof h->view.leader_hostname, "%s", h->cfg.hostname);
+        snprintf(h->view.leader_node_id, sizeof h->view.leader_node_id, "%s",
+                 h->cfg.node_id);
+        snprintf(h->view.leader_hostname, sizeof h->view.leader_hostname, "%s",
+                 h->cfg.hostname);
         h->view.active_since_ns = since;
         pthread_cond_broadcast(&h->cv);
         pthread_mutex_unlock(&h->mu);
@@ -356,7 +360,7 @@ static void *follower_main(void *arg)
             if (mine)
                 atomic_store(&h->confirmed_ms, asked);
             else
-                on_lost(h);   /* someone else holds it: we are fenced out */
+                on_lost(h); /* someone else holds it: we are fenced out */
         }
         if (!rc && held && val && strcmp(val, known)) {
             if (follow(h, val) == 0)

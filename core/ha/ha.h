@@ -28,19 +28,19 @@ struct cf_ha_hooks {
 };
 
 struct cf_ha_cfg {
-    const char *api_addr;        /* this node's, borrowed */
-    const char *cluster_addr;    /* this node's, borrowed, may be NULL */
-    const char *node_id;         /* a UUID made at start */
+    const char *api_addr;     /* this node's, borrowed */
+    const char *cluster_addr; /* this node's, borrowed, may be NULL */
+    const char *node_id;      /* a UUID made at start */
     const char *hostname;
-    int step_down_wait_ms;       /* 0 → 10 s, as Vault */
-    int lease_ms;                /* 0 → 1000: serve as active only this long
+    int step_down_wait_ms; /* 0 → 10 s, as Vault */
+    int lease_ms;          /* 0 → 1000: serve as active only this long
                                     after the lock was last confirmed */
 };
 
 /* All arguments borrowed; they must outlive the HA instance. */
-int cf_ha_new(struct cf_ha_backend *be, struct cf_barrier *b,
-              const struct cf_ha_cfg *cfg, const struct cf_ha_hooks *hooks,
-              const struct cf_logger *log, struct cf_ha **out);
+int cf_ha_new(struct cf_ha_backend *be, struct cf_barrier *b, const struct cf_ha_cfg *cfg,
+              const struct cf_ha_hooks *hooks, const struct cf_logger *log,
+              struct cf_ha **out);
 /* Starts the threads (after unseal). Idempotent. */
 int cf_ha_start(struct cf_ha *h);
 /* Stops them (before seal): deactivates and unlocks if active. Idempotent. */
@@ -48,12 +48,12 @@ void cf_ha_stop(struct cf_ha *h);
 void cf_ha_free(struct cf_ha *h);
 
 struct cf_ha_view {
-    int running;                 /* threads started (node unsealed) */
-    int active;                  /* holds the lock, state built, lease fresh */
+    int running; /* threads started (node unsealed) */
+    int active;  /* holds the lock, state built, lease fresh */
     int leader_known;
     char leader_api[256];
     char leader_cluster[256];
-    int64_t active_since_ns;     /* of the current leader, 0 if unknown */
+    int64_t active_since_ns; /* of the current leader, 0 if unknown */
     char leader_node_id[64];
     char leader_hostname[256];
 };

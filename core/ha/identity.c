@@ -69,14 +69,14 @@ static int make_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const cha
                                       (unsigned)strlen(name)) < 0 ||
         gnutls_x509_crt_set_key(crt, key) < 0 ||
         gnutls_x509_crt_set_basic_constraints(crt, 1, -1) < 0 ||
-        gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
-                                      GNUTLS_KEY_KEY_ENCIPHERMENT |
-                                      GNUTLS_KEY_KEY_AGREEMENT |
-                                      GNUTLS_KEY_KEY_CERT_SIGN) < 0 ||
+        gnutls_x509_crt_set_key_usage(
+            crt,
+            GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT |
+                GNUTLS_KEY_KEY_AGREEMENT | GNUTLS_KEY_KEY_CERT_SIGN) < 0 ||
         gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0) < 0 ||
         gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_CLIENT, 0) < 0 ||
-        gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, name,
-                                             (unsigned)strlen(name), GNUTLS_FSAN_SET) < 0 ||
+        gnutls_x509_crt_set_subject_alt_name(
+            crt, GNUTLS_SAN_DNSNAME, name, (unsigned)strlen(name), GNUTLS_FSAN_SET) < 0 ||
         gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA1, kid, &kid_len) < 0 ||
         gnutls_x509_crt_set_subject_key_id(crt, kid, kid_len) < 0 ||
         gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA512, 0) < 0)
@@ -96,7 +96,7 @@ int cf_identity_generate(const char *node_id, struct cf_cluster_identity **out)
 
     gnutls_x509_privkey_t key = NULL;
     gnutls_x509_crt_t crt = NULL;
-    gnutls_datum_t d = { NULL, 0 };
+    gnutls_datum_t d = {NULL, 0};
     int rc = CF_EIO;
     if (gnutls_x509_privkey_init(&key) < 0) {
         key = NULL;
@@ -107,7 +107,8 @@ int cf_identity_generate(const char *node_id, struct cf_cluster_identity **out)
         goto out;
     }
     if (gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP521R1), 0) < 0)
+                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP521R1),
+                                     0) < 0)
         goto out;
     if ((rc = make_cert(crt, key, id->name)) != 0)
         goto out;
@@ -157,8 +158,9 @@ static int parse_pair(const char *cert_pem, const char *key_pem,
         gnutls_x509_crt_deinit(crt);
         return CF_ENOMEM;
     }
-    gnutls_datum_t cd = { (unsigned char *)(uintptr_t)cert_pem, (unsigned)strlen(cert_pem) };
-    gnutls_datum_t kd = { (unsigned char *)(uintptr_t)key_pem, (unsigned)strlen(key_pem) };
+    gnutls_datum_t cd = {(unsigned char *)(uintptr_t)cert_pem,
+                         (unsigned)strlen(cert_pem)};
+    gnutls_datum_t kd = {(unsigned char *)(uintptr_t)key_pem, (unsigned)strlen(key_pem)};
     unsigned char cid[64], kid[64];
     size_t cid_len = sizeof cid, kid_len = sizeof kid;
     int rc = CF_EINVAL;
@@ -227,12 +229,14 @@ int cf_identity_cert_name(const char *cert_pem, char name[64])
     gnutls_x509_crt_t crt;
     if (gnutls_x509_crt_init(&crt) < 0)
         return CF_ENOMEM;
-    gnutls_datum_t cd = { (unsigned char *)(uintptr_t)cert_pem, (unsigned)strlen(cert_pem) };
+    gnutls_datum_t cd = {(unsigned char *)(uintptr_t)cert_pem,
+                         (unsigned)strlen(cert_pem)};
     char buf[64];
     size_t len = sizeof buf;
     int rc = CF_EINVAL;
     if (gnutls_x509_crt_import(crt, &cd, GNUTLS_X509_FMT_PEM) >= 0 &&
-        gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &len) >= 0 &&
+        gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf,
+                                      &len) >= 0 &&
         len > 0 && len < sizeof buf && strlen(buf) == len) {
         memcpy(name, buf, len + 1);
         rc = 0;

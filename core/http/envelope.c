@@ -12,8 +12,7 @@
 /* Keys of the envelope itself: an injected data key never shadows them. */
 static const char *const ENVELOPE_KEYS[] = {
     "request_id", "lease_id", "renewable", "lease_duration", "data",
-    "wrap_info", "warnings", "auth", "mount_type", NULL
-};
+    "wrap_info",  "warnings", "auth",      "mount_type",     NULL};
 
 /* Appends one JSON value written by a cf_json writer (escaping and UTF-8
  * validation stay in one place). v NULL: the string s; else the tree v. */
@@ -128,8 +127,8 @@ static int render_envelope(const struct cf_result *res, const char *request_id,
     return rc ? rc : cf_buf_puts(b, "}");
 }
 
-int cf_envelope_render(const struct cf_result *res, const char *request_id,
-                       int *status, char **body, size_t *len)
+int cf_envelope_render(const struct cf_result *res, const char *request_id, int *status,
+                       char **body, size_t *len)
 {
     struct cf_buf b = {0};
     int st = res->status, rc;
@@ -146,8 +145,8 @@ int cf_envelope_render(const struct cf_result *res, const char *request_id,
     } else if (st >= 400 && !res->data) {
         rc = render_errors(res, &b);
     } else {
-        int any = res->data || res->auth || res->nwarnings ||
-                  (res->lease_id && *res->lease_id);
+        int any =
+            res->data || res->auth || res->nwarnings || (res->lease_id && *res->lease_id);
         if (st == 204 || (!st && !any)) {
             *status = 204;
             *body = NULL;
@@ -174,7 +173,8 @@ int cf_envelope_render_or_fail(const struct cf_result *res, const char *request_
 {
     if (!cf_envelope_render(res, request_id, status, body, len))
         return 0;
-    static const char FAIL[] = "{\"errors\":[\"internal error: cannot render response\"]}";
+    static const char FAIL[] =
+        "{\"errors\":[\"internal error: cannot render response\"]}";
     *body = strdup(FAIL);
     *len = *body ? sizeof FAIL - 1 : 0;
     *status = 500;

@@ -10,8 +10,8 @@
  * caller (free with cf_free_secret_str: it may hold secrets); NULL for a 204.
  * CF_EINVAL when res->data is not JSON while inject is set or a message is not
  * valid UTF-8; CF_ENOMEM. A failed call allocates nothing. */
-int cf_envelope_render(const struct cf_result *res, const char *request_id,
-                       int *status, char **body, size_t *len);
+int cf_envelope_render(const struct cf_result *res, const char *request_id, int *status,
+                       char **body, size_t *len);
 /* The same, except that a result that cannot be rendered becomes a 500
  * "internal error: cannot render response" (then it returns 1, and the
  * result's own headers are not to be sent; *body is NULL only when out of

@@ -64,7 +64,8 @@ int cf_fwd_request_decode(const struct coffer_fwd_request *fr, struct cf_request
     }
     if (rc)
         return rc;
-    if (cf_http_request_body(req, &err)) {
+    /* The standby's listener held the body to its limits. */
+    if (cf_http_request_body(req, NULL, &err)) {
         cf_result_error(res, 400, "%s", err.msg);
         cf_request_free(req);
         return CF_EINVAL;
@@ -74,7 +75,8 @@ int cf_fwd_request_decode(const struct coffer_fwd_request *fr, struct cf_request
     return 0;
 }
 
-static void add_header(struct coffer_fwd_response *out, const char *name, const char *value)
+static void add_header(struct coffer_fwd_response *out, const char *name,
+                       const char *value)
 {
     char *n = strdup(name), *v = strdup(value);
     if (!n || !v) {
@@ -93,8 +95,8 @@ void cf_fwd_response_encode(const struct cf_result *res, const char *request_id,
     char *body = NULL;
     size_t len = 0;
     int failed = cf_envelope_render_or_fail(res, request_id, &status, &body, &len);
-    *out = (struct coffer_fwd_response){.status = status, .body = (uint8_t *)body,
-                                        .body_len = len};
+    *out = (struct coffer_fwd_response){
+        .status = status, .body = (uint8_t *)body, .body_len = len};
     out->headers = calloc(res->nheaders + 2, sizeof *out->headers);
     if (!out->headers)
         return;
@@ -108,8 +110,13 @@ void cf_fwd_response_encode(const struct cf_result *res, const char *request_id,
 /* Headers that describe the hop, not the answer. */
 static int hop_header(const char *name)
 {
-    static const char *const H[] = {"content-type", "cache-control", "content-length",
-                                    "connection", "date", "transfer-encoding", NULL};
+    static const char *const H[] = {"content-type",
+                                    "cache-control",
+                                    "content-length",
+                                    "connection",
+                                    "date",
+                                    "transfer-encoding",
+                                    NULL};
     for (const char *const *h = H; *h; h++)
         if (!strcasecmp(name, *h))
             return 1;

@@ -38,9 +38,9 @@
 /* Room for Coffer's scale target of 10,000 idle keep-alive connections;
  * lowered to what RLIMIT_NOFILE allows. */
 #define CONNECTION_LIMIT 10240
-#define FD_RESERVE 128          /* storage, plugins, logs */
+#define FD_RESERVE 128 /* storage, plugins, logs */
 #define WATCH_TICK_MS 250
-#define LOG_EVERY_US (10u * 1000000u)   /* one cap/deadline line per 10 s */
+#define LOG_EVERY_US (10u * 1000000u) /* one cap/deadline line per 10 s */
 #define MSG_TOO_LARGE "http: request body too large"
 /* How much of an oversized chunked body is skipped to reply 413 before the
  * connection is dropped instead. */
@@ -53,7 +53,7 @@
  * does not say, and never below one max_request_size. */
 #define DEFAULT_BODY_BUDGET (256LL << 20)
 #define MSG_BUSY "http: too many request bodies in flight on this listener; retry"
-#define EXPIRED_AT_ONCE 64      /* handlers the watchdog answers per tick */
+#define EXPIRED_AT_ONCE 64 /* handlers the watchdog answers per tick */
 /* MHD's per-connection buffer (headers, body chunks, reply headers). MHD
  * zeroes it between requests, so every idle keep-alive connection keeps
  * all of it resident: 16 KiB (MHD's default is 32) holds any request line
@@ -72,13 +72,13 @@ enum job_state { J_RUNNING, J_DONE, J_EXPIRED };
 struct handler_job {
     struct cf_http_listener *l;
     struct MHD_Connection *c;
-    struct cf_request *req;     /* freed by the worker when done */
-    size_t held;                /* body bytes counted in l->body_held */
-    struct cf_result res;       /* the handler's; headers are sent from it */
-    int status;                 /* rendered answer */
+    struct cf_request *req; /* freed by the worker when done */
+    size_t held;            /* body bytes counted in l->body_held */
+    struct cf_result res;   /* the handler's; headers are sent from it */
+    int status;             /* rendered answer */
     char *body;
     size_t len;
-    int plain;                  /* rendering failed: send status + body only */
+    int plain; /* rendering failed: send status + body only */
     enum job_state state;
     int refs;
 };
@@ -91,14 +91,14 @@ struct conn_state {
     int checked;
     int denied;
     const char *msg;
-    struct conn_state *prev, *next;     /* l->conns, under l->mu */
-    int fd;                             /* -1: not watched */
+    struct conn_state *prev, *next; /* l->conns, under l->mu */
+    int fd;                         /* -1: not watched */
     enum conn_phase phase;
-    uint64_t since_us;                  /* start of phase */
-    int cut;                            /* shut down by the watchdog */
-    uint64_t req_us;                    /* start of the request (its headers) */
+    uint64_t since_us; /* start of phase */
+    int cut;           /* shut down by the watchdog */
+    uint64_t req_us;   /* start of the request (its headers) */
     struct MHD_Connection *c;
-    struct handler_job *job;            /* suspended on a worker, or NULL */
+    struct handler_job *job; /* suspended on a worker, or NULL */
     char peer[64];
 };
 
@@ -116,42 +116,43 @@ struct cf_http_listener {
     const struct cf_logger *log;
     size_t max_body;
     uint16_t port;
-    struct cf_http_tls *tls;    /* NULL: plain HTTP */
-    char *where;                /* the configured address, for messages */
-    unsigned timeout;           /* max_request_duration, s: also stop's grace */
-    pthread_mutex_t mu;         /* guards inflight and stopping */
-    pthread_cond_t idle;        /* signalled when inflight drops to 0 */
-    unsigned inflight;          /* requests between first call and completion */
-    int stopping;               /* replies say Connection: close */
+    struct cf_http_tls *tls; /* NULL: plain HTTP */
+    char *where;             /* the configured address, for messages */
+    unsigned timeout;        /* max_request_duration, s: also stop's grace */
+    pthread_mutex_t mu;      /* guards inflight and stopping */
+    pthread_cond_t idle;     /* signalled when inflight drops to 0 */
+    unsigned inflight;       /* requests between first call and completion */
+    int stopping;            /* replies say Connection: close */
     /* deadlines in µs, 0 = none (see struct cf_listener_cfg) */
     uint64_t header_us, read_us, write_us, idle_us, duration_us;
     unsigned per_address, conn_limit;
-    struct conn_state *conns;   /* under mu */
+    struct conn_state *conns; /* under mu */
     pthread_t watchdog;
-    int watching;               /* the thread runs */
-    int quit;                   /* under mu: the watchdog should return */
-    pthread_cond_t wake;        /* signals quit */
-    struct ratelog cap_log, cut_log, busy_log;  /* under mu */
-    struct cf_pool *pool;       /* handler threads */
-    size_t body_budget;         /* bytes of bodies held at once, in all */
-    size_t body_held;           /* under mu */
+    int watching;                              /* the thread runs */
+    int quit;                                  /* under mu: the watchdog should return */
+    pthread_cond_t wake;                       /* signals quit */
+    struct ratelog cap_log, cut_log, busy_log; /* under mu */
+    struct cf_pool *pool;                      /* handler threads */
+    size_t body_budget;                        /* bytes of bodies held at once, in all */
+    size_t body_held;                          /* under mu */
+    struct cf_json_limits json_limits;         /* for bodies */
 };
 
 /* One per request, in *con_cls, from the first handler call to
  * MHD_OPTION_NOTIFY_COMPLETED. */
 struct req_state {
-    struct cf_request *req;     /* NULL once handled or when err_status set */
-    int err_status;             /* decided early; answered when the body is in */
-    const char *err_msg;        /* static or in err; NULL for {"errors":[]} */
-    struct coffer_err err;      /* the request parser's refusal */
+    struct cf_request *req; /* NULL once handled or when err_status set */
+    int err_status;         /* decided early; answered when the body is in */
+    const char *err_msg;    /* static or in err; NULL for {"errors":[]} */
+    struct coffer_err err;  /* the request parser's refusal */
     char *body;
-    size_t len, cap;            /* cap is what counts against the budget */
-    unsigned long long received;    /* counts discarded bytes too */
-    struct handler_job *job;    /* handed to a worker; NULL before and after */
-    int status;                 /* sent, for the log line */
+    size_t len, cap;             /* cap is what counts against the budget */
+    unsigned long long received; /* counts discarded bytes too */
+    struct handler_job *job;     /* handed to a worker; NULL before and after */
+    int status;                  /* sent, for the log line */
     uint64_t t0_us;
     char method[16];
-    char *url;                  /* raw path without the query, for the log */
+    char *url; /* raw path without the query, for the log */
 };
 
 static uint64_t now_us(void)
@@ -209,20 +210,18 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         int say = ratelog_due(&l->cap_log, &held);
         pthread_mutex_unlock(&l->mu);
         if (say)
-            cf_log(l->log, CF_LOG_WARN, "listener %s: refused a connection: %u from "
+            cf_log(l->log, CF_LOG_WARN,
+                   "listener %s: refused a connection: %u from "
                    "one address (max_connections_per_address) or %u in all are open; "
-                   "%u more refused since the last such line", l->where,
-                   l->per_address, l->conn_limit, held);
+                   "%u more refused since the last such line",
+                   l->where, l->per_address, l->conn_limit, held);
         return;
     }
     /* Handshake failures from scanners are routine: debug, not warn. */
     cf_log(l->log, CF_LOG_DEBUG, "http: %s: %s", l->where, line);
 }
 
-static void free_body_cb(void *p)
-{
-    cf_free_secret_str(p);
-}
+static void free_body_cb(void *p) { cf_free_secret_str(p); }
 
 /* Queues status + body (taken over; NULL for none) with Vault's headers. */
 static enum MHD_Result send_reply(struct cf_http_listener *l, struct MHD_Connection *c,
@@ -231,7 +230,7 @@ static enum MHD_Result send_reply(struct cf_http_listener *l, struct MHD_Connect
                                   int close_after)
 {
     pthread_mutex_lock(&l->mu);
-    close_after |= l->stopping;     /* let keep-alive clients go */
+    close_after |= l->stopping; /* let keep-alive clients go */
     pthread_mutex_unlock(&l->mu);
     set_phase(l, c, PH_WRITE);
     struct MHD_Response *r;
@@ -258,9 +257,8 @@ static enum MHD_Result send_reply(struct cf_http_listener *l, struct MHD_Connect
 }
 
 static enum MHD_Result send_result(struct cf_http_listener *l, struct MHD_Connection *c,
-                                   struct req_state *st,
-                                   const struct cf_result *res, const char *id,
-                                   int close_after)
+                                   struct req_state *st, const struct cf_result *res,
+                                   const char *id, int close_after)
 {
     int status;
     char *body = NULL;
@@ -324,7 +322,7 @@ static int body_append(struct cf_http_listener *l, struct req_state *st, const c
         }
         if (st->body) {
             memcpy(nb, st->body, st->len);
-            cf_free_secret(st->body, st->cap);  /* bodies carry secrets */
+            cf_free_secret(st->body, st->cap); /* bodies carry secrets */
         }
         st->body = nb;
         st->cap = cap;
@@ -389,14 +387,14 @@ static enum MHD_Result begin(struct cf_http_listener *l, struct MHD_Connection *
         pthread_mutex_unlock(&l->mu);
     }
 
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
         errno = 0;
         unsigned long long n = strtoull(cl, &end, 10);
         if (errno == ERANGE || (end != cl && n > l->max_body)) {
-            st->err_status = 413;   /* should MHD call again, send nothing more */
+            st->err_status = 413; /* should MHD call again, send nothing more */
             return send_error(l, c, st, 413, MSG_TOO_LARGE, 1);
         }
     }
@@ -435,12 +433,12 @@ static void run_job(void *arg)
     struct handler_job *j = arg;
     struct cf_http_listener *l = j->l;
     struct coffer_err err = {""};
-    if (cf_http_request_body(j->req, &err))
+    if (cf_http_request_body(j->req, &l->json_limits, &err))
         cf_result_error(&j->res, 400, "%s", err.msg);
     else
         l->h(l->arg, j->req, &j->res);
     if (cf_envelope_render_or_fail(&j->res, j->req->id, &j->status, &j->body, &j->len))
-        j->plain = 1;   /* body NULL too: out of memory, the connection drops */
+        j->plain = 1; /* body NULL too: out of memory, the connection drops */
     cf_request_free(j->req);
     j->req = NULL;
     budget_give(l, j->held);
@@ -462,7 +460,7 @@ static enum MHD_Result finish(struct cf_http_listener *l, struct MHD_Connection 
                               struct req_state *st)
 {
     if (st->err_status == 413 && st->status)
-        return MHD_YES;     /* answered on the first call */
+        return MHD_YES; /* answered on the first call */
     if (st->err_status)
         return send_error(l, c, st, st->err_status, st->err_msg,
                           st->err_status == 413 || st->err_status == 503);
@@ -482,7 +480,7 @@ static enum MHD_Result finish(struct cf_http_listener *l, struct MHD_Connection 
     j->c = c;
     j->req = req;
     j->held = st->cap;
-    j->refs = 2;        /* the worker's and the connection's */
+    j->refs = 2; /* the worker's and the connection's */
     j->state = J_RUNNING;
     st->body = NULL;
     st->len = st->cap = 0;
@@ -521,9 +519,9 @@ static enum MHD_Result answer(struct cf_http_listener *l, struct MHD_Connection 
     st->job = NULL;
     enum MHD_Result ok;
     if (state == J_DONE && j->plain && !j->body) {
-        ok = MHD_NO;    /* could not even render the failure */
+        ok = MHD_NO; /* could not even render the failure */
     } else if (state == J_DONE) {
-        char *body = j->body;   /* NULL for a 204 */
+        char *body = j->body; /* NULL for a 204 */
         j->body = NULL;
         ok = send_reply(l, c, st, j->status, body, j->len, j->plain ? NULL : &j->res, 0);
     } else {
@@ -536,10 +534,10 @@ static enum MHD_Result answer(struct cf_http_listener *l, struct MHD_Connection 
     return ok;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-                                  const char *url, const char *method,
-                                  const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
 {
     (void)version;
     struct cf_http_listener *l = cls;
@@ -581,10 +579,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             int say = ratelog_due(&l->busy_log, &held);
             pthread_mutex_unlock(&l->mu);
             if (say)
-                cf_log(l->log, CF_LOG_WARN, "listener %s: refused a request body: %zu "
+                cf_log(l->log, CF_LOG_WARN,
+                       "listener %s: refused a request body: %zu "
                        "bytes of bodies are in flight (max_request_bytes_in_flight); "
-                       "%u more refused since the last such line", l->where,
-                       l->body_budget, held);
+                       "%u more refused since the last such line",
+                       l->where, l->body_budget, held);
             return st->received > DISCARD_MAX ? MHD_NO : MHD_YES;
         }
         return rc ? MHD_NO : MHD_YES;
@@ -606,9 +605,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         cf_log(l->log, CF_LOG_DEBUG, "http: %s %s %d %lluus", st->method,
                st->url ? st->url : "?", st->status, (unsigned long long)us);
     else
-        cf_log(l->log, CF_LOG_DEBUG, "http: %s %s aborted (%d) after %lluus",
-               st->method, st->url ? st->url : "?", (int)toe,
-               (unsigned long long)us);
+        cf_log(l->log, CF_LOG_DEBUG, "http: %s %s aborted (%d) after %lluus", st->method,
+               st->url ? st->url : "?", (int)toe, (unsigned long long)us);
     if (st->job) {
         /* Closed while on a worker (the daemon stopping): the worker must
          * not resume a connection that is gone. */
@@ -638,7 +636,8 @@ static void peer_name(struct MHD_Connection *c, char *out, size_t n)
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     snprintf(out, n, "?");
     if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+                  (socklen_t)n);
     else if (sa && sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
                   (socklen_t)n);
@@ -651,7 +650,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     struct conn_state *cs = *socket_context;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         if (!(cs = calloc(1, sizeof *cs)))
-            return;     /* unwatched; conn_of() callers cope with NULL */
+            return; /* unwatched; conn_of() callers cope with NULL */
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         cs->fd = ci ? (int)ci->connect_fd : -1;
@@ -721,9 +720,11 @@ static void log_cut(struct cf_http_listener *l, const struct conn_state *cs,
 {
     unsigned held;
     if (ratelog_due(&l->cut_log, &held))
-        cf_log(l->log, CF_LOG_WARN, "listener %s: %s from %s: over %s (%llus); "
-               "%u more since the last such line", l->where, done, cs->peer, what,
-               (unsigned long long)(lim / 1000000u), held);
+        cf_log(l->log, CF_LOG_WARN,
+               "listener %s: %s from %s: over %s (%llus); "
+               "%u more since the last such line",
+               l->where, done, cs->peer, what, (unsigned long long)(lim / 1000000u),
+               held);
 }
 
 /* Caller holds l->mu. Shutting the socket wakes the connection's epoll
@@ -826,8 +827,8 @@ static unsigned connection_limit(void)
     rlim_t want = CONNECTION_LIMIT + FD_RESERVE;
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
         rlim_t old = rl.rlim_cur;
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want
-                                                                         : rl.rlim_max;
+        rl.rlim_cur =
+            rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl))
             rl.rlim_cur = old;
     }
@@ -836,10 +837,7 @@ static unsigned connection_limit(void)
     return rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : 64;
 }
 
-static uint64_t secs_us(long long s)
-{
-    return s > 0 ? (uint64_t)s * 1000000u : 0;
-}
+static uint64_t secs_us(long long s) { return s > 0 ? (uint64_t)s * 1000000u : 0; }
 
 /* "127.0.0.1:8200", "[::1]:8200", ":8200" (all IPv4 interfaces), "host" (8200). */
 static int split_address(const char *addr, char *host, size_t hlen, char *port,
@@ -857,7 +855,7 @@ static int split_address(const char *addr, char *host, size_t hlen, char *port,
     } else {
         colon = strrchr(addr, ':');
         if (colon && strchr(addr, ':') != colon)
-            return CF_ECONFIG;  /* bare IPv6 needs brackets */
+            return CF_ECONFIG; /* bare IPv6 needs brackets */
         n = colon ? (size_t)(colon - addr) : strlen(addr);
     }
     if (n >= hlen)
@@ -874,14 +872,15 @@ static int split_address(const char *addr, char *host, size_t hlen, char *port,
     return 0;
 }
 
-static int open_socket(const char *where, int *fd_out, int *family,
-                       uint16_t *port_out, struct coffer_err *err)
+static int open_socket(const char *where, int *fd_out, int *family, uint16_t *port_out,
+                       struct coffer_err *err)
 {
     char host[256], port[8];
     if (split_address(where, host, sizeof host, port, sizeof port)) {
         snprintf(err->msg, sizeof err->msg,
                  "listener %s: address must be host:port, e.g. 127.0.0.1:8200 "
-                 "or [::1]:8200", where);
+                 "or [::1]:8200",
+                 where);
         return CF_ECONFIG;
     }
     struct addrinfo hints = {0}, *ai = NULL;
@@ -924,18 +923,17 @@ static int open_socket(const char *where, int *fd_out, int *family,
     *family = ai->ai_family;
     freeaddrinfo(ai);
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);  /* whole, for the analyzer: read as sockaddr_in */
+    memset(&ss, 0, sizeof ss); /* whole, for the analyzer: read as sockaddr_in */
     socklen_t sl = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &sl)) {
         int e = errno;
-        snprintf(err->msg, sizeof err->msg, "listener %s: cannot read the bound address: %s",
-                 where, strerror(e));
+        snprintf(err->msg, sizeof err->msg,
+                 "listener %s: cannot read the bound address: %s", where, strerror(e));
         close(fd);
         return CF_EIO;
     }
-    *port_out = ntohs(ss.ss_family == AF_INET6
-                          ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                          : ((struct sockaddr_in *)&ss)->sin_port);
+    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
     *fd_out = fd;
     return 0;
 }
@@ -974,10 +972,10 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     l->h = h;
     l->arg = arg;
     l->log = log;
-    l->max_body = (size_t)(cfg->max_request_size > 0 ? cfg->max_request_size
-                                                      : DEFAULT_MAX_BODY);
-    unsigned timeout = cfg->max_request_duration > 0
-                           ? (unsigned)cfg->max_request_duration : DEFAULT_TIMEOUT;
+    l->max_body =
+        (size_t)(cfg->max_request_size > 0 ? cfg->max_request_size : DEFAULT_MAX_BODY);
+    unsigned timeout = cfg->max_request_duration > 0 ? (unsigned)cfg->max_request_duration
+                                                     : DEFAULT_TIMEOUT;
     l->timeout = timeout;
     l->duration_us = secs_us(timeout);
     l->header_us = secs_us(cfg->http_read_header_timeout);
@@ -985,21 +983,33 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     l->write_us = secs_us(cfg->http_write_timeout);
     l->idle_us = secs_us(cfg->http_idle_timeout);
     l->per_address = cfg->max_connections_per_address > 0 &&
-                     cfg->max_connections_per_address < UINT32_MAX
-                         ? (unsigned)cfg->max_connections_per_address : 0;
+            cfg->max_connections_per_address < UINT32_MAX
+        ? (unsigned)cfg->max_connections_per_address
+        : 0;
     l->conn_limit = connection_limit();
-    long long budget = cfg->max_request_bytes_in_flight > 0 ? cfg->max_request_bytes_in_flight
-                                                            : DEFAULT_BODY_BUDGET;
+    long long budget = cfg->max_request_bytes_in_flight > 0
+        ? cfg->max_request_bytes_in_flight
+        : DEFAULT_BODY_BUDGET;
     if (budget < (long long)l->max_body)
         budget = (long long)l->max_body;
     l->body_budget = (size_t)budget;
+    /* 0 = Vault's default; config.c refused what is past the ceilings. */
+    l->json_limits = cf_json_request_limits;
+    if (cfg->max_json_depth > 0)
+        l->json_limits.depth = (size_t)cfg->max_json_depth;
+    if (cfg->max_json_string_value_length > 0)
+        l->json_limits.string_len = (size_t)cfg->max_json_string_value_length;
+    if (cfg->max_json_object_entry_count > 0)
+        l->json_limits.object_entries = (size_t)cfg->max_json_object_entry_count;
+    if (cfg->max_json_array_element_count > 0)
+        l->json_limits.array_elements = (size_t)cfg->max_json_array_element_count;
     /* MHD's own timeout measures silence; the idle limit is the one that
      * must hold between requests, the watchdog covers the rest. */
     unsigned idle_s = cfg->http_idle_timeout > 0 && cfg->http_idle_timeout < UINT32_MAX
-                          ? (unsigned)cfg->http_idle_timeout : 0;
+        ? (unsigned)cfg->http_idle_timeout
+        : 0;
     int rc;
-    if (!cfg->tls_disable &&
-        (rc = cf_http_tls_load(cfg, l->where, &l->tls, err))) {
+    if (!cfg->tls_disable && (rc = cf_http_tls_load(cfg, l->where, &l->tls, err))) {
         listener_free(l);
         return rc;
     }
@@ -1015,40 +1025,39 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     }
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem tls_opts[6] = {{MHD_OPTION_END, 0, NULL}};
     if (l->tls) {
         int i = 0;
         flags |= MHD_USE_TLS;
-        tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, l->tls->cert_pem};
-        tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, l->tls->key_pem};
-        tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
-                                                l->tls->priorities};
+        tls_opts[i++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, l->tls->cert_pem};
+        tls_opts[i++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, l->tls->key_pem};
+        tls_opts[i++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, l->tls->priorities};
         if (l->tls->ca_pem)
-            tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
-                                                    l->tls->ca_pem};
+            tls_opts[i++] =
+                (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, l->tls->ca_pem};
         tls_opts[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     }
-    l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
-                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                            MHD_OPTION_THREAD_POOL_SIZE, io_threads(),
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-                            MHD_OPTION_CONNECTION_LIMIT, l->conn_limit,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_address,
-                            MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
-                            MHD_OPTION_UNESCAPE_CALLBACK, cf_http_unescape_none, NULL,
-                            MHD_OPTION_ARRAY, tls_opts,
-                            MHD_OPTION_END);
+    l->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
+        io_threads(), MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+        MHD_OPTION_CONNECTION_LIMIT, l->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        l->per_address, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, cf_http_unescape_none, NULL,
+        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!l->d) {
         close(fd);
         snprintf(err->msg, sizeof err->msg,
                  "listener %s: cannot start the HTTP server (libmicrohttpd refused "
-                 "the settings; see the debug log)", l->where);
+                 "the settings; see the debug log)",
+                 l->where);
         listener_free(l);
         return CF_EIO;
     }
@@ -1067,10 +1076,7 @@ int cf_http_listener_start(const struct cf_listener_cfg *cfg, cf_http_handler h,
     return 0;
 }
 
-uint16_t cf_http_listener_port(const struct cf_http_listener *l)
-{
-    return l->port;
-}
+uint16_t cf_http_listener_port(const struct cf_http_listener *l) { return l->port; }
 
 void cf_http_listener_stop(struct cf_http_listener *l)
 {
@@ -1085,18 +1091,17 @@ void cf_http_listener_stop(struct cf_http_listener *l)
     pthread_mutex_unlock(&l->mu);
     MHD_socket fd = MHD_quiesce_daemon(l->d);
     if (fd != MHD_INVALID_SOCKET)
-        close(fd);      /* quiesced: ours to close now */
+        close(fd); /* quiesced: ours to close now */
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += l->timeout;
     pthread_mutex_lock(&l->mu);
-    while (l->inflight > 0 &&
-           pthread_cond_timedwait(&l->idle, &l->mu, &until) == 0)
+    while (l->inflight > 0 && pthread_cond_timedwait(&l->idle, &l->mu, &until) == 0)
         ;
     pthread_mutex_unlock(&l->mu);
     /* MHD must not stop with a connection suspended: every handler ends
      * (and resumes its connection) first. */
     cf_pool_drain(l->pool);
     MHD_stop_daemon(l->d);
-    listener_free(l);   /* the watchdog last: it cut trickles during the grace */
+    listener_free(l); /* the watchdog last: it cut trickles during the grace */
 }

@@ -18,8 +18,7 @@ struct cf_http_listener;
 /* Called on a worker thread, concurrently with other requests; may block.
  * req is borrowed (freed after the call); the handler fills res (zeroed
  * before the call) and the listener frees it after sending. */
-typedef void (*cf_http_handler)(void *arg, struct cf_request *req,
-                                struct cf_result *res);
+typedef void (*cf_http_handler)(void *arg, struct cf_request *req, struct cf_result *res);
 
 /* Binds cfg->address and starts serving; cfg and log are borrowed (log must
  * outlive the listener; NULL: no logging). *out is the caller's

@@ -34,8 +34,8 @@ static int pct_decode(const char *s, size_t n, int plus, int strict, char **out)
         return CF_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n &&
-            (hi = cf_hexval(s[i + 1])) >= 0 && (lo = cf_hexval(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (hi = cf_hexval(s[i + 1])) >= 0 &&
+            (lo = cf_hexval(s[i + 2])) >= 0) {
             *p = (char)(hi << 4 | lo);
             if (!*p) {
                 free(d);
@@ -71,7 +71,7 @@ static int clean_path(const char *p)
             return 0;
     if (!*p)
         return 1;
-    for (const char *seg = p; seg; ) {
+    for (const char *seg = p; seg;) {
         const char *end = strchr(seg, '/');
         size_t n = end ? (size_t)(end - seg) : strlen(seg);
         if (n == 0 && end)
@@ -116,7 +116,7 @@ int cf_http_method_op(const char *method, const char *list_param, enum cf_op *op
     else if (!strcmp(method, "LIST"))
         *op = CF_OP_LIST;
     else if (!strcmp(method, "POST") || !strcmp(method, "PUT"))
-        *op = CF_OP_UPDATE;     /* the core turns it into CREATE */
+        *op = CF_OP_UPDATE; /* the core turns it into CREATE */
     else if (!strcmp(method, "PATCH"))
         *op = CF_OP_PATCH;
     else if (!strcmp(method, "DELETE"))
@@ -167,9 +167,8 @@ static void pairs_free(struct pairs *v)
     memset(v, 0, sizeof *v);
 }
 
-static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
-                                 const char *key, size_t klen,
-                                 const char *value, size_t vlen)
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t klen, const char *value, size_t vlen)
 {
     (void)kind;
     struct pairs *v = cls;
@@ -192,9 +191,8 @@ struct query_ctx {
     int bad;
 };
 
-static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind,
-                              const char *key, size_t klen,
-                              const char *value, size_t vlen)
+static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                              size_t klen, const char *value, size_t vlen)
 {
     (void)kind;
     struct query_ctx *q = cls;
@@ -231,7 +229,7 @@ static char *remote_addr(struct MHD_Connection *c)
         return strdup("");
     const struct sockaddr *sa = ci->client_addr;
     socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                               : sizeof(struct sockaddr_in);
+                                              : sizeof(struct sockaddr_in);
     if (getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
                     NI_NUMERICHOST | NI_NUMERICSERV))
         return strdup("");
@@ -275,9 +273,8 @@ static int refuse_route(int rc, int *status, struct coffer_err *err)
     return rc;
 }
 
-int cf_http_request_new(struct MHD_Connection *c, const char *method,
-                        const char *url, struct cf_request **out, int *status,
-                        struct coffer_err *err)
+int cf_http_request_new(struct MHD_Connection *c, const char *method, const char *url,
+                        struct cf_request **out, int *status, struct coffer_err *err)
 {
     char *path = NULL;
     int rc = cf_http_route(url, &path);
@@ -387,10 +384,11 @@ static int join_repeats(const struct pairs *v, char **joined)
     int rc = 0;
     for (size_t a = 0, b; a < v->n && !rc; a = b) {
         struct cf_buf out = {0};
-        for (b = a; b < v->n && !rc &&
-                    !strcmp(v->p[o[b].i].key, v->p[o[a].i].key); b++)
-            rc = (b > a && cf_buf_puts(&out, ",")) || cf_buf_puts(&out, v->p[o[b].i].value)
-                     ? CF_ENOMEM : 0;
+        for (b = a; b < v->n && !rc && !strcmp(v->p[o[b].i].key, v->p[o[a].i].key); b++)
+            rc =
+                (b > a && cf_buf_puts(&out, ",")) || cf_buf_puts(&out, v->p[o[b].i].value)
+                ? CF_ENOMEM
+                : 0;
         if (!rc && !out.data && !(out.data = strdup("")))
             rc = CF_ENOMEM;
         if (rc)
@@ -404,7 +402,8 @@ static int join_repeats(const struct pairs *v, char **joined)
 
 /* Splits a form body into decoded pairs; refuses more than the field cap
  * before decoding anything past it. */
-static int form_pairs(const char *body, size_t len, struct pairs *v, struct coffer_err *err)
+static int form_pairs(const char *body, size_t len, struct pairs *v,
+                      struct coffer_err *err)
 {
     const char *p = body, *end = body + len;
     while (p < end && !v->err) {
@@ -414,7 +413,8 @@ static int form_pairs(const char *body, size_t len, struct pairs *v, struct coff
         char *k = NULL, *val = NULL;
         if (stop > p) {
             if (v->n == CF_HTTP_MAX_FORM_FIELDS) {
-                coffer_err_set(err, "too many fields (limit %d)", CF_HTTP_MAX_FORM_FIELDS);
+                coffer_err_set(err, "too many fields (limit %d)",
+                               CF_HTTP_MAX_FORM_FIELDS);
                 return CF_EINVAL;
             }
             const char *kend = eq ? eq : stop;
@@ -423,13 +423,15 @@ static int form_pairs(const char *body, size_t len, struct pairs *v, struct coff
                 rc = eq ? pct_decode(eq + 1, (size_t)(stop - eq - 1), 1, 0, &val)
                         : ((val = strdup("")) ? 0 : CF_ENOMEM);
             /* refused here, as in JSON bodies, rather than stored */
-            if (!rc && (!cf_json_utf8_valid(k, strlen(k)) ||
-                        !cf_json_utf8_valid(val, strlen(val))))
+            if (!rc &&
+                (!cf_json_utf8_valid(k, strlen(k)) ||
+                 !cf_json_utf8_valid(val, strlen(val))))
                 rc = CF_EINVAL;
             if (rc) {
                 free(k);
                 cf_free_secret_str(val);
-                coffer_err_set(err, "%s", rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
+                coffer_err_set(err, "%s",
+                               rc == CF_ENOMEM ? "out of memory" : "invalid encoding");
                 return rc;
             }
             push(v, k, val);
@@ -441,7 +443,8 @@ static int form_pairs(const char *body, size_t len, struct pairs *v, struct coff
     return v->err;
 }
 
-int cf_http_form_to_json(const char *body, size_t len, char **json, struct coffer_err *err)
+int cf_http_form_to_json(const char *body, size_t len, char **json,
+                         struct coffer_err *err)
 {
     struct pairs v = {0};
     char **joined = NULL;
@@ -472,7 +475,8 @@ int cf_http_form_to_json(const char *body, size_t len, char **json, struct coffe
     return rc;
 }
 
-int cf_http_request_body(struct cf_request *r, struct coffer_err *err)
+int cf_http_request_body(struct cf_request *r, const struct cf_json_limits *lim,
+                         struct coffer_err *err)
 {
     if (!r->body || blank(r->body, r->body_len))
         return 0;
@@ -490,10 +494,10 @@ int cf_http_request_body(struct cf_request *r, struct coffer_err *err)
             coffer_err_set(err, "failed to parse form input: %s", perr.msg);
             return rc;
         }
-        cf_json_parse(json, strlen(json), &v, &perr);
+        cf_json_parse_limited(json, strlen(json), lim, &v, &perr);
         cf_free_secret_str(json);
     } else {
-        cf_json_parse(r->body, r->body_len, &v, &perr);
+        cf_json_parse_limited(r->body, r->body_len, lim, &v, &perr);
     }
     if (!v) {
         coffer_err_set(err, "failed to parse JSON input: %s", perr.msg);
@@ -591,7 +595,8 @@ int cf_http_request_from_parts(const char *method, const char *url, const char *
             r->body_len = body_len;
         }
     }
-    if (h.err || !r->method || !r->remote_addr || (body_len && !r->body) || cf_uuid(r->id)) {
+    if (h.err || !r->method || !r->remote_addr || (body_len && !r->body) ||
+        cf_uuid(r->id)) {
         cf_request_free(r);
         return CF_ENOMEM;
     }

@@ -8,6 +8,7 @@
 #include <coffer/errors.h>
 #include <coffer/transport.h>
 #include "request/request.h"
+#include "util/json.h"
 
 /* MHD_OPTION_UNESCAPE_CALLBACK that leaves URL and query text raw, so that
  * this file decodes them (and can see %00 and '+'). */
@@ -30,9 +31,8 @@ int cf_http_method_op(const char *method, const char *list_param, enum cf_op *op
 
 /* Builds the request from the headers MHD has parsed (everything but the
  * body). On success *out is the caller's (cf_request_free). */
-int cf_http_request_new(struct MHD_Connection *c, const char *method,
-                        const char *url, struct cf_request **out, int *status,
-                        struct coffer_err *err);
+int cf_http_request_new(struct MHD_Connection *c, const char *method, const char *url,
+                        struct cf_request **out, int *status, struct coffer_err *err);
 
 /* The same from explicit parts (a request forwarded by a standby): url is
  * "/v1/...", query the raw text without '?', headers with any case. */
@@ -49,12 +49,15 @@ int cf_http_request_from_parts(const char *method, const char *url, const char *
  * the caller's, free with cf_free_secret_str); repeated keys are joined
  * with commas as Vault's parseFormRequest does. CF_EINVAL (bad encoding,
  * over CF_HTTP_MAX_FORM_FIELDS) or CF_ENOMEM with a message in err. */
-int cf_http_form_to_json(const char *body, size_t len, char **json, struct coffer_err *err);
+int cf_http_form_to_json(const char *body, size_t len, char **json,
+                         struct coffer_err *err);
 
 /* Parses r->body into r->data: a JSON object, or form fields when the
- * Content-Type says application/x-www-form-urlencoded. An empty or blank
- * body leaves data NULL. CF_EINVAL or CF_ENOMEM with the client-facing
- * message in err; both are answered 400. */
-int cf_http_request_body(struct cf_request *r, struct coffer_err *err);
+ * Content-Type says application/x-www-form-urlencoded, within lim (the
+ * listener's; NULL for a body a listener already checked, as a forwarded
+ * one). An empty or blank body leaves data NULL. CF_EINVAL or CF_ENOMEM
+ * with the client-facing message in err; both are answered 400. */
+int cf_http_request_body(struct cf_request *r, const struct cf_json_limits *lim,
+                         struct coffer_err *err);
 
 #endif

@@ -13,8 +13,8 @@
 
 #define MAX_PEM (1 << 20)
 
-static int read_file(const char *path, const char *key, const char *where,
-                     char **out, struct coffer_err *err)
+static int read_file(const char *path, const char *key, const char *where, char **out,
+                     struct coffer_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -33,7 +33,7 @@ static int read_file(const char *path, const char *key, const char *where,
                 break;
             }
             memcpy(nb, buf, len);
-            cf_free_secret(buf, cap);   /* may be a private key */
+            cf_free_secret(buf, cap); /* may be a private key */
             buf = nb;
             cap *= 2;
         }
@@ -50,9 +50,11 @@ static int read_file(const char *path, const char *key, const char *where,
     if (rc) {
         if (buf)
             cf_free_secret(buf, cap);
-        snprintf(err->msg, sizeof err->msg, "listener %s: %s \"%s\": %s", where,
-                 key, path, rc == CF_ECONFIG ? "file larger than 1 MiB"
-                 : rc == CF_EIO ? strerror(e) : "out of memory");
+        snprintf(err->msg, sizeof err->msg, "listener %s: %s \"%s\": %s", where, key,
+                 path,
+                 rc == CF_ECONFIG   ? "file larger than 1 MiB"
+                     : rc == CF_EIO ? strerror(e)
+                                    : "out of memory");
         return rc;
     }
     buf[len] = '\0';
@@ -69,8 +71,8 @@ static int check_certs(const char *pem, const char *key, const char *path,
     int g = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM, 0);
     if (g < 0 || n == 0) {
         snprintf(err->msg, sizeof err->msg,
-                 "listener %s: %s \"%s\": no valid PEM certificate: %s", where,
-                 key, path, g < 0 ? gnutls_strerror(g) : "empty");
+                 "listener %s: %s \"%s\": no valid PEM certificate: %s", where, key, path,
+                 g < 0 ? gnutls_strerror(g) : "empty");
         return CF_ECONFIG;
     }
     for (unsigned i = 0; i < n; i++)
@@ -90,8 +92,8 @@ static int check_key(const char *pem, const char *path, const char *where,
     gnutls_x509_privkey_deinit(k);
     if (g < 0) {
         snprintf(err->msg, sizeof err->msg,
-                 "listener %s: tls_key_file \"%s\": no valid PEM private key: %s",
-                 where, path, gnutls_strerror(g));
+                 "listener %s: tls_key_file \"%s\": no valid PEM private key: %s", where,
+                 path, gnutls_strerror(g));
         return CF_ECONFIG;
     }
     return 0;
@@ -105,14 +107,14 @@ static int check_pair(const struct cf_http_tls *t, const struct cf_listener_cfg 
         return CF_ENOMEM;
     gnutls_datum_t c = {(unsigned char *)t->cert_pem, (unsigned)strlen(t->cert_pem)};
     gnutls_datum_t k = {(unsigned char *)t->key_pem, (unsigned)strlen(t->key_pem)};
-    int g = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM,
-                                                 NULL, 0);
+    int g =
+        gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
     gnutls_certificate_free_credentials(cred);
     if (g < 0) {
         snprintf(err->msg, sizeof err->msg,
                  "listener %s: tls_cert_file \"%s\" and tls_key_file \"%s\" do not "
-                 "go together: %s", where, cfg->tls_cert_file, cfg->tls_key_file,
-                 gnutls_strerror(g));
+                 "go together: %s",
+                 where, cfg->tls_cert_file, cfg->tls_key_file, gnutls_strerror(g));
         return CF_ECONFIG;
     }
     return 0;
@@ -130,15 +132,14 @@ static int version_index(const char *v)
 int cf_http_tls_priorities(const char *min, const char *max, char **out,
                            const char *where, struct coffer_err *err)
 {
-    static const char *const NAMES[] = {"+VERS-TLS1.0", "+VERS-TLS1.1",
-                                        "+VERS-TLS1.2", "+VERS-TLS1.3"};
+    static const char *const NAMES[] = {"+VERS-TLS1.0", "+VERS-TLS1.1", "+VERS-TLS1.2",
+                                        "+VERS-TLS1.3"};
     int lo = version_index(min ? min : "tls12");
     int hi = version_index(max ? max : "tls13");
     if (lo < 0 || hi < 0) {
         snprintf(err->msg, sizeof err->msg,
-                 "listener %s: %s \"%s\": expected tls10, tls11, tls12 or tls13",
-                 where, lo < 0 ? "tls_min_version" : "tls_max_version",
-                 lo < 0 ? min : max);
+                 "listener %s: %s \"%s\": expected tls10, tls11, tls12 or tls13", where,
+                 lo < 0 ? "tls_min_version" : "tls_max_version", lo < 0 ? min : max);
         return CF_ECONFIG;
     }
     if (lo > hi) {
@@ -161,8 +162,8 @@ int cf_http_tls_priorities(const char *min, const char *max, char **out,
     int g = gnutls_priority_init(&p, b.data, &pos);
     if (g < 0) {
         snprintf(err->msg, sizeof err->msg,
-                 "listener %s: TLS versions %s..%s not supported by GnuTLS: %s",
-                 where, min ? min : "tls12", max ? max : "tls13", gnutls_strerror(g));
+                 "listener %s: TLS versions %s..%s not supported by GnuTLS: %s", where,
+                 min ? min : "tls12", max ? max : "tls13", gnutls_strerror(g));
         cf_buf_free(&b);
         return CF_ECONFIG;
     }
@@ -187,17 +188,20 @@ int cf_http_tls_load(const struct cf_listener_cfg *cfg, const char *where,
 {
     if (!cfg->tls_cert_file || !*cfg->tls_cert_file || !cfg->tls_key_file ||
         !*cfg->tls_key_file) {
-        snprintf(err->msg, sizeof err->msg,
-                 "listener %s: TLS is on but %s is not set (set it, or tls_disable = true)",
-                 where, !cfg->tls_cert_file || !*cfg->tls_cert_file ? "tls_cert_file"
-                                                                    : "tls_key_file");
+        snprintf(
+            err->msg, sizeof err->msg,
+            "listener %s: TLS is on but %s is not set (set it, or tls_disable = true)",
+            where,
+            !cfg->tls_cert_file || !*cfg->tls_cert_file ? "tls_cert_file"
+                                                        : "tls_key_file");
         return CF_ECONFIG;
     }
     if (cfg->tls_require_and_verify_client_cert &&
         (!cfg->tls_client_ca_file || cfg->tls_disable_client_certs)) {
         snprintf(err->msg, sizeof err->msg,
                  "listener %s: tls_require_and_verify_client_cert needs "
-                 "tls_client_ca_file (and client certificates enabled)", where);
+                 "tls_client_ca_file (and client certificates enabled)",
+                 where);
         return CF_ECONFIG;
     }
     struct cf_http_tls *t = calloc(1, sizeof *t);
@@ -214,8 +218,8 @@ int cf_http_tls_load(const struct cf_listener_cfg *cfg, const char *where,
         rc = check_pair(t, cfg, where, err);
     if (!rc && cfg->tls_client_ca_file && *cfg->tls_client_ca_file &&
         !cfg->tls_disable_client_certs) {
-        rc = read_file(cfg->tls_client_ca_file, "tls_client_ca_file", where,
-                       &t->ca_pem, err);
+        rc = read_file(cfg->tls_client_ca_file, "tls_client_ca_file", where, &t->ca_pem,
+                       err);
         if (!rc)
             rc = check_certs(t->ca_pem, "tls_client_ca_file", cfg->tls_client_ca_file,
                              where, err);

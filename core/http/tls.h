@@ -10,11 +10,11 @@
 #include "config/config.h"
 
 struct cf_http_tls {
-    char *cert_pem;     /* NUL-terminated PEM texts, as MHD wants them */
-    char *key_pem;      /* secret: zeroed on free */
-    char *ca_pem;       /* NULL: no client certificates requested */
-    char *priorities;   /* "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" */
-    int verify_client;  /* tls_require_and_verify_client_cert */
+    char *cert_pem;    /* NUL-terminated PEM texts, as MHD wants them */
+    char *key_pem;     /* secret: zeroed on free */
+    char *ca_pem;      /* NULL: no client certificates requested */
+    char *priorities;  /* "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" */
+    int verify_client; /* tls_require_and_verify_client_cert */
 };
 
 /* Reads and validates the TLS settings of cfg; where names the listener in

@@ -6,8 +6,8 @@
 #include <string.h>
 
 int cf_plugin_gate_new(size_t size, void *inst, void (*close_fn)(void *inst),
-                       const char *name, atomic_int *cancelled,
-                       void (*on_free)(void *), void *on_free_arg, void **out)
+                       const char *name, atomic_int *cancelled, void (*on_free)(void *),
+                       void *on_free_arg, void **out)
 {
     struct cf_plugin_gate *g = calloc(1, size < sizeof *g ? sizeof *g : size);
     if (!g)
@@ -76,10 +76,7 @@ void cf_plugin_gate_free(struct cf_plugin_gate *g)
     free(g);
 }
 
-int cf_plugin_norm_rc(int rc)
-{
-    return rc > 0 || rc < CF_ESEALED ? CF_EIO : rc;
-}
+int cf_plugin_norm_rc(int rc) { return rc > 0 || rc < CF_ESEALED ? CF_EIO : rc; }
 
 void cf_plugin_err_copy(struct coffer_err *err, const struct coffer_err *perr,
                         const char *fallback)
@@ -92,7 +89,4 @@ void cf_plugin_err_copy(struct coffer_err *err, const struct coffer_err *perr,
         coffer_err_set(err, "%s", fallback);
 }
 
-const char *cf_plugin_gate_name(const struct cf_plugin_gate *g)
-{
-    return g->name;
-}
+const char *cf_plugin_gate_name(const struct cf_plugin_gate *g) { return g->name; }

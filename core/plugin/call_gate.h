@@ -22,8 +22,8 @@ struct cf_plugin_gate {
     void *on_free_arg;
     pthread_mutex_t mu;
     pthread_cond_t idle;
-    int calls;                 /* calls inside the plugin now */
-    int closing;               /* free has begun: no call may enter */
+    int calls;   /* calls inside the plugin now */
+    int closing; /* free has begun: no call may enter */
 };
 
 /* Allocates a zeroed wrapper of size bytes whose first member is a struct
@@ -32,8 +32,8 @@ struct cf_plugin_gate {
  * (NULL becomes "?"), cancelled and on_free_arg are borrowed until free.
  * CF_ENOMEM leaves nothing to free and inst still the caller's. */
 int cf_plugin_gate_new(size_t size, void *inst, void (*close_fn)(void *inst),
-                       const char *name, atomic_int *cancelled,
-                       void (*on_free)(void *), void *on_free_arg, void **out);
+                       const char *name, atomic_int *cancelled, void (*on_free)(void *),
+                       void *on_free_arg, void **out);
 /* Raises the cancelled flag, waits until no call is inside the plugin,
  * closes the instance, runs on_free(on_free_arg), then frees the wrapper
  * g heads. g may be NULL. */

@@ -13,18 +13,18 @@
 #define POLL_MS 100
 
 struct cf_ha_backend {
-    struct cf_plugin_gate gate;   /* first: the gate allocates and frees b */
+    struct cf_plugin_gate gate; /* first: the gate allocates and frees b */
     const struct coffer_ha *vt;
 };
 _Static_assert(offsetof(struct cf_ha_backend, gate) == 0, "gate first");
 
 int cf_ha_backend_new(const struct coffer_ha *vt, void *inst, const char *name,
-                      atomic_int *cancelled, void (*on_free)(void *),
-                      void *on_free_arg, struct cf_ha_backend **out)
+                      atomic_int *cancelled, void (*on_free)(void *), void *on_free_arg,
+                      struct cf_ha_backend **out)
 {
     void *w;
-    int rc = cf_plugin_gate_new(sizeof(struct cf_ha_backend), inst, vt->close,
-                                name, cancelled, on_free, on_free_arg, &w);
+    int rc = cf_plugin_gate_new(sizeof(struct cf_ha_backend), inst, vt->close, name,
+                                cancelled, on_free, on_free_arg, &w);
     if (rc)
         return rc;
     struct cf_ha_backend *b = w;
@@ -33,10 +33,9 @@ int cf_ha_backend_new(const struct coffer_ha *vt, void *inst, const char *name,
     return 0;
 }
 
-int cf_ha_backend_lock(struct cf_ha_backend *b, const char *key,
-                       const char *value, const struct coffer_cancel *cancel,
-                       coffer_lock_lost_cb on_lost, void *arg, void **lock,
-                       struct coffer_err *err)
+int cf_ha_backend_lock(struct cf_ha_backend *b, const char *key, const char *value,
+                       const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost,
+                       void *arg, void **lock, struct coffer_err *err)
 {
     if (!key || !value || !lock)
         return CF_EINVAL;
@@ -64,8 +63,7 @@ int cf_ha_backend_unlock(struct cf_ha_backend *b, void *lock)
     return cf_plugin_norm_rc(rc);
 }
 
-int cf_ha_backend_value(struct cf_ha_backend *b, const char *key, int *held,
-                        char **value)
+int cf_ha_backend_value(struct cf_ha_backend *b, const char *key, int *held, char **value)
 {
     int h = 0;
     char *v = NULL;
@@ -96,8 +94,8 @@ static int differs(int held, const char *value, const char *known)
 
 /* Called inside enter/leave: the plugin's value() every POLL_MS, until
  * the holder differs, the time is up, or free sets the flag. */
-static int poll_change(struct cf_ha_backend *b, const char *key,
-                       const char *known, int timeout_ms, int *changed)
+static int poll_change(struct cf_ha_backend *b, const char *key, const char *known,
+                       int timeout_ms, int *changed)
 {
     uint64_t deadline = cf_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
@@ -125,8 +123,8 @@ static int poll_change(struct cf_ha_backend *b, const char *key,
     }
 }
 
-int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key,
-                              const char *known, int timeout_ms, int *changed)
+int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key, const char *known,
+                              int timeout_ms, int *changed)
 {
     *changed = 0;
     int rc = cf_plugin_gate_enter(&b->gate);

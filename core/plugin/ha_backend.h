@@ -13,17 +13,16 @@ struct cf_ha_backend;
  * the flag behind the instance's host->cancelled; free sets it. on_free(arg)
  * runs after close (it frees the host table). name is copied. */
 int cf_ha_backend_new(const struct coffer_ha *vt, void *inst, const char *name,
-                      atomic_int *cancelled, void (*on_free)(void *),
-                      void *on_free_arg, struct cf_ha_backend **out);
+                      atomic_int *cancelled, void (*on_free)(void *), void *on_free_arg,
+                      struct cf_ha_backend **out);
 
 /* Blocks until held (0, *lock owned by the caller: release with
  * cf_ha_backend_unlock), cancel fires or the backend is freed
  * (CF_ECANCELED), or the backend fails (CF_EUNAVAIL, CF_EIO...; err says
  * why). key, value and cancel are borrowed; on_lost(arg) as in coffer/ha.h. */
-int cf_ha_backend_lock(struct cf_ha_backend *b, const char *key,
-                       const char *value, const struct coffer_cancel *cancel,
-                       coffer_lock_lost_cb on_lost, void *arg, void **lock,
-                       struct coffer_err *err);
+int cf_ha_backend_lock(struct cf_ha_backend *b, const char *key, const char *value,
+                       const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost,
+                       void *arg, void **lock, struct coffer_err *err);
 /* Releases and frees lock (NULL is a no-op); on_lost never fires after. */
 int cf_ha_backend_unlock(struct cf_ha_backend *b, void *lock);
 /* *held 0/1; when held, *value is the holder's value (malloc'd, caller
@@ -34,8 +33,8 @@ int cf_ha_backend_value(struct cf_ha_backend *b, const char *key, int *held,
  * no holder): 0 with *changed = 1, or CF_ETIMEDOUT with *changed = 0.
  * Polls value() every 100 ms when the plugin has no wait_change. Returns
  * CF_ECANCELED once the backend is being freed. */
-int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key,
-                              const char *known, int timeout_ms, int *changed);
+int cf_ha_backend_wait_change(struct cf_ha_backend *b, const char *key, const char *known,
+                              int timeout_ms, int *changed);
 /* The plugin's name (borrowed, lives as long as b). */
 const char *cf_ha_backend_name(const struct cf_ha_backend *b);
 /* Sets the cancelled flag, waits for blocked calls to return, closes the

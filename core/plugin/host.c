@@ -111,10 +111,9 @@ static struct host_ctx *host_ctx_new(const struct cf_plugin *p,
 /* The part of a vtable every kind shares. The vtables differ in layout
  * (storage has caps before open), so each kind names its own members. */
 struct kind_vt {
-    const char *what;          /* "storage", "ha", "transport" */
-    const void *vt;            /* NULL: the plugin does not offer the kind */
-    int (*open)(const struct coffer_host *host, void **inst,
-                struct coffer_err *err);
+    const char *what; /* "storage", "ha", "transport" */
+    const void *vt;   /* NULL: the plugin does not offer the kind */
+    int (*open)(const struct coffer_host *host, void **inst, struct coffer_err *err);
     void (*close)(void *inst);
 };
 
@@ -150,16 +149,15 @@ static int wrap(unsigned kind, const void *vt, void *inst, const char *name,
     }
     case CF_KIND_HA: {
         struct cf_ha_backend *b;
-        int rc = cf_ha_backend_new(vt, inst, name, &h->cancelled,
-                                   host_ctx_free, h, &b);
+        int rc = cf_ha_backend_new(vt, inst, name, &h->cancelled, host_ctx_free, h, &b);
         if (!rc)
             *out = b;
         return rc;
     }
     default: {
         struct cf_transport_backend *b;
-        int rc = cf_transport_backend_new(vt, inst, name, &h->cancelled,
-                                          host_ctx_free, h, &b);
+        int rc =
+            cf_transport_backend_new(vt, inst, name, &h->cancelled, host_ctx_free, h, &b);
         if (!rc)
             *out = b;
         return rc;
@@ -171,9 +169,8 @@ static int wrap(unsigned kind, const void *vt, void *inst, const char *name,
  * for other kinds only), opens an instance on its own host table and
  * wraps it. A failure leaves nothing open; err names the kind and plugin. */
 static int open_instance(struct cf_plugin *p, unsigned kind,
-                         const struct cf_hcl_node *cfg,
-                         const struct cf_logger *log, void **out,
-                         struct coffer_err *err)
+                         const struct cf_hcl_node *cfg, const struct cf_logger *log,
+                         void **out, struct coffer_err *err)
 {
     const struct coffer_plugin *d = cf_plugin_descriptor(p);
     const char *name = cf_plugin_name(p);
@@ -194,8 +191,8 @@ static int open_instance(struct cf_plugin *p, unsigned kind,
     void *inst = NULL;
     struct coffer_err perr = {{0}};
     if ((rc = k.open(&h->host, &inst, &perr))) {
-        coffer_err_set(err, "%s \"%s\": %s", k.what, name, perr.msg[0]
-                       ? perr.msg : "open failed without a message");
+        coffer_err_set(err, "%s \"%s\": %s", k.what, name,
+                       perr.msg[0] ? perr.msg : "open failed without a message");
         free(h);
         return rc > 0 ? CF_EIO : rc;
     }
@@ -231,8 +228,7 @@ int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
 }
 
 int cf_transport_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-                      const struct cf_logger *log,
-                      struct cf_transport_backend **out,
+                      const struct cf_logger *log, struct cf_transport_backend **out,
                       struct coffer_err *err)
 {
     void *w;

@@ -47,10 +47,14 @@ static int valid_name(const char *name)
 static const char *type_name(enum coffer_config_type t)
 {
     switch (t) {
-    case CF_CFG_STRING: return "a string";
-    case CF_CFG_INT: return "an integer";
-    case CF_CFG_BOOL: return "a boolean";
-    case CF_CFG_DURATION: return "a duration such as \"15s\"";
+    case CF_CFG_STRING:
+        return "a string";
+    case CF_CFG_INT:
+        return "an integer";
+    case CF_CFG_BOOL:
+        return "a boolean";
+    case CF_CFG_DURATION:
+        return "a duration such as \"15s\"";
     }
     return "of an unknown type";
 }
@@ -76,17 +80,20 @@ static int as_duration(const struct cf_hcl_node *n, long long *secs)
     return cf_duration_parse(s, secs);
 }
 
-static int check_type(const struct coffer_config_key *k,
-                      const struct cf_hcl_node *n)
+static int check_type(const struct coffer_config_key *k, const struct cf_hcl_node *n)
 {
     const char *s;
     long long i;
     int b;
     switch (k->type) {
-    case CF_CFG_STRING: return cf_hcl_as_string(n, &s);
-    case CF_CFG_INT: return cf_hcl_as_int(n, &i);
-    case CF_CFG_BOOL: return cf_hcl_as_bool(n, &b);
-    case CF_CFG_DURATION: return as_duration(n, &i);
+    case CF_CFG_STRING:
+        return cf_hcl_as_string(n, &s);
+    case CF_CFG_INT:
+        return cf_hcl_as_int(n, &i);
+    case CF_CFG_BOOL:
+        return cf_hcl_as_bool(n, &b);
+    case CF_CFG_DURATION:
+        return as_duration(n, &i);
     }
     return CF_EINVAL;
 }
@@ -104,14 +111,15 @@ static void key_names(const struct coffer_plugin *d, char *buf, size_t len)
     }
 }
 
-static int check_config(const struct cf_plugin *p,
-                        const struct cf_hcl_node *cfg, struct coffer_err *err)
+static int check_config(const struct cf_plugin *p, const struct cf_hcl_node *cfg,
+                        struct coffer_err *err)
 {
     const struct coffer_plugin *d = p->desc;
     if (cfg && cfg->type != CF_HCL_OBJECT) {
-        coffer_err_set(err, "plugin \"%s\" (%s): config line %d: the block "
-                       "must be an object of key = value", p->name, p->path,
-                       cfg->line);
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): config line %d: the block "
+                       "must be an object of key = value",
+                       p->name, p->path, cfg->line);
         return CF_ECONFIG;
     }
     for (size_t i = 0; cfg && i < cfg->nentries; i++) {
@@ -128,40 +136,47 @@ static int check_config(const struct cf_plugin *p,
             char names[256];
             key_names(d, names, sizeof names);
             if (near)
-                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: "
+                coffer_err_set(err,
+                               "plugin \"%s\" (%s): config line %d: "
                                "unknown key \"%s\" (did you mean \"%s\"?)",
                                p->name, p->path, e->line, e->key, near);
             else if (n)
-                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: "
+                coffer_err_set(err,
+                               "plugin \"%s\" (%s): config line %d: "
                                "unknown key \"%s\" (accepted keys: %s)",
                                p->name, p->path, e->line, e->key, names);
             else
-                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: "
+                coffer_err_set(err,
+                               "plugin \"%s\" (%s): config line %d: "
                                "unknown key \"%s\" (the plugin accepts no "
-                               "keys)", p->name, p->path, e->line, e->key);
+                               "keys)",
+                               p->name, p->path, e->line, e->key);
             return CF_ECONFIG;
         }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(cfg->entries[j].key, e->key)) {
-                coffer_err_set(err, "plugin \"%s\" (%s): config line %d: key "
+                coffer_err_set(err,
+                               "plugin \"%s\" (%s): config line %d: key "
                                "\"%s\" is set twice (first on line %d)",
-                               p->name, p->path, e->line, e->key,
-                               cfg->entries[j].line);
+                               p->name, p->path, e->line, e->key, cfg->entries[j].line);
                 return CF_ECONFIG;
             }
         if (check_type(k, e->value)) {
-            coffer_err_set(err, "plugin \"%s\" (%s): config line %d: key "
-                           "\"%s\" must be %s%s%s", p->name, p->path, e->line,
-                           e->key, type_name(k->type), k->help ? " — " : "",
-                           k->help ? k->help : "");
+            coffer_err_set(err,
+                           "plugin \"%s\" (%s): config line %d: key "
+                           "\"%s\" must be %s%s%s",
+                           p->name, p->path, e->line, e->key, type_name(k->type),
+                           k->help ? " — " : "", k->help ? k->help : "");
             return CF_ECONFIG;
         }
     }
     for (const struct coffer_config_key *k = d->config_keys; k && k->name; k++)
         if (k->required && !(cfg && cf_hcl_get(cfg, k->name))) {
-            coffer_err_set(err, "plugin \"%s\" (%s): required config key "
-                           "\"%s\" is not set%s%s", p->name, p->path, k->name,
-                           k->help ? " — " : "", k->help ? k->help : "");
+            coffer_err_set(err,
+                           "plugin \"%s\" (%s): required config key "
+                           "\"%s\" is not set%s%s",
+                           p->name, p->path, k->name, k->help ? " — " : "",
+                           k->help ? k->help : "");
             return CF_ECONFIG;
         }
     return 0;
@@ -171,11 +186,13 @@ static int check_config(const struct cf_plugin *p,
 static int too_short(const struct cf_plugin *p, const char *kind, size_t size, size_t min,
                      struct coffer_err *err)
 {
-    coffer_err_set(err, "plugin \"%s\" (%s): %s vtable is %zu bytes, plugin ABI %d.%d "
+    coffer_err_set(err,
+                   "plugin \"%s\" (%s): %s vtable is %zu bytes, plugin ABI %d.%d "
                    "needs at least %zu (this coffer provides %d.%d) — rebuild it "
-                   "against coffer-plugin %d.x", p->name, p->path, kind, size,
-                   p->desc->abi_major, p->desc->abi_minor, min, COFFER_PLUGIN_ABI_MAJOR,
-                   COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR);
+                   "against coffer-plugin %d.x",
+                   p->name, p->path, kind, size, p->desc->abi_major, p->desc->abi_minor,
+                   min, COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR,
+                   COFFER_PLUGIN_ABI_MAJOR);
     return CF_ECONFIG;
 }
 
@@ -184,12 +201,18 @@ static int check_storage(const struct cf_plugin *p, struct coffer_err *err)
     const struct coffer_storage *s = p->desc->storage;
     if (s->struct_size < STORAGE_MIN_1_0)
         return too_short(p, "storage", s->struct_size, STORAGE_MIN_1_0, err);
-    const char *missing = !s->open ? "open" : !s->close ? "close"
-        : !s->get ? "get" : !s->put ? "put" : !s->del ? "del"
-        : !s->list ? "list" : NULL;
+    const char *missing = !s->open ? "open"
+        : !s->close                ? "close"
+        : !s->get                  ? "get"
+        : !s->put                  ? "put"
+        : !s->del                  ? "del"
+        : !s->list                 ? "list"
+                                   : NULL;
     if (missing) {
-        coffer_err_set(err, "plugin \"%s\" (%s): storage vtable lacks the "
-                       "required member %s()", p->name, p->path, missing);
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): storage vtable lacks the "
+                       "required member %s()",
+                       p->name, p->path, missing);
         return CF_ECONFIG;
     }
     return 0;
@@ -199,11 +222,12 @@ static int check_ha(const struct cf_plugin *p, struct coffer_err *err)
 {
     const struct coffer_ha *h = p->desc->ha;
     if (p->desc->abi_minor < 1) {
-        coffer_err_set(err, "plugin \"%s\" (%s): offers ha but targets plugin "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): offers ha but targets plugin "
                        "ABI %u.%u, where the ha pointer is reserved; the ha "
                        "vtable needs %d.1 (this coffer provides %d.%d) — "
-                       "rebuild it against coffer-plugin %d.%d", p->name,
-                       p->path, p->desc->abi_major, p->desc->abi_minor,
+                       "rebuild it against coffer-plugin %d.%d",
+                       p->name, p->path, p->desc->abi_major, p->desc->abi_minor,
                        COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MAJOR,
                        COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR,
                        COFFER_PLUGIN_ABI_MINOR);
@@ -211,15 +235,19 @@ static int check_ha(const struct cf_plugin *p, struct coffer_err *err)
     }
     if (h->struct_size < HA_MIN_1_1)
         return too_short(p, "ha", h->struct_size, HA_MIN_1_1, err);
-    const char *missing = !h->open ? "open" : !h->close ? "close"
-        : !h->lock ? "lock" : !h->unlock ? "unlock" : !h->value ? "value"
-        : NULL;
+    const char *missing = !h->open ? "open"
+        : !h->close                ? "close"
+        : !h->lock                 ? "lock"
+        : !h->unlock               ? "unlock"
+        : !h->value                ? "value"
+                                   : NULL;
     if (missing) {
-        coffer_err_set(err, "plugin \"%s\" (%s): ha vtable lacks the required "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): ha vtable lacks the required "
                        "member %s() (plugin ABI %d.%d, this coffer provides "
-                       "%d.%d)", p->name, p->path, missing, p->desc->abi_major,
-                       p->desc->abi_minor, COFFER_PLUGIN_ABI_MAJOR,
-                       COFFER_PLUGIN_ABI_MINOR);
+                       "%d.%d)",
+                       p->name, p->path, missing, p->desc->abi_major, p->desc->abi_minor,
+                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
     return 0;
@@ -229,12 +257,13 @@ static int check_transport(const struct cf_plugin *p, struct coffer_err *err)
 {
     const struct coffer_transport *t = p->desc->transport;
     if (p->desc->abi_minor < 2) {
-        coffer_err_set(err, "plugin \"%s\" (%s): offers transport but targets "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): offers transport but targets "
                        "plugin ABI %u.%u, where the transport pointer is "
                        "reserved; the transport vtable needs %d.2 (this "
                        "coffer provides %d.%d) — rebuild it against "
-                       "coffer-plugin %d.%d", p->name, p->path,
-                       p->desc->abi_major, p->desc->abi_minor,
+                       "coffer-plugin %d.%d",
+                       p->name, p->path, p->desc->abi_major, p->desc->abi_minor,
                        COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MAJOR,
                        COFFER_PLUGIN_ABI_MINOR, COFFER_PLUGIN_ABI_MAJOR,
                        COFFER_PLUGIN_ABI_MINOR);
@@ -242,15 +271,21 @@ static int check_transport(const struct cf_plugin *p, struct coffer_err *err)
     }
     if (t->struct_size < TRANSPORT_MIN_1_2)
         return too_short(p, "transport", t->struct_size, TRANSPORT_MIN_1_2, err);
-    const char *missing = !t->open ? "open" : !t->close ? "close"
-        : !t->listen ? "listen" : !t->stop ? "stop" : !t->dial ? "dial"
-        : !t->roundtrip ? "roundtrip" : !t->response_free ? "response_free"
-        : !t->hangup ? "hangup" : NULL;
+    const char *missing = !t->open ? "open"
+        : !t->close                ? "close"
+        : !t->listen               ? "listen"
+        : !t->stop                 ? "stop"
+        : !t->dial                 ? "dial"
+        : !t->roundtrip            ? "roundtrip"
+        : !t->response_free        ? "response_free"
+        : !t->hangup               ? "hangup"
+                                   : NULL;
     if (missing) {
-        coffer_err_set(err, "plugin \"%s\" (%s): transport vtable lacks the "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): transport vtable lacks the "
                        "required member %s() (plugin ABI %d.%d, this coffer "
-                       "provides %d.%d)", p->name, p->path, missing,
-                       p->desc->abi_major, p->desc->abi_minor,
+                       "provides %d.%d)",
+                       p->name, p->path, missing, p->desc->abi_major, p->desc->abi_minor,
                        COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
         return CF_ECONFIG;
     }
@@ -258,51 +293,59 @@ static int check_transport(const struct cf_plugin *p, struct coffer_err *err)
 }
 
 static int check_descriptor(struct cf_plugin *p, unsigned kinds,
-                            const struct cf_hcl_node *cfg,
-                            struct coffer_err *err)
+                            const struct cf_hcl_node *cfg, struct coffer_err *err)
 {
     const struct coffer_plugin *d = p->desc;
     const int hmaj = COFFER_PLUGIN_ABI_MAJOR, hmin = COFFER_PLUGIN_ABI_MINOR;
     if (d->magic != COFFER_PLUGIN_MAGIC) {
-        coffer_err_set(err, "plugin \"%s\" (%s): bad descriptor magic 0x%08x "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): bad descriptor magic 0x%08x "
                        "(expected 0x%08x) — not a Coffer plugin, or built "
-                       "against a broken SDK", p->name, p->path,
-                       (unsigned)d->magic, COFFER_PLUGIN_MAGIC);
+                       "against a broken SDK",
+                       p->name, p->path, (unsigned)d->magic, COFFER_PLUGIN_MAGIC);
         return CF_ECONFIG;
     }
     if (d->abi_major != hmaj) {
-        coffer_err_set(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): targets plugin ABI %u.%u; "
                        "this coffer provides %d.%d — rebuild it against "
-                       "coffer-plugin %d.x", p->name, p->path, d->abi_major,
-                       d->abi_minor, hmaj, hmin, hmaj);
+                       "coffer-plugin %d.x",
+                       p->name, p->path, d->abi_major, d->abi_minor, hmaj, hmin, hmaj);
         return CF_ECONFIG;
     }
     if (d->abi_minor > hmin) {
-        coffer_err_set(err, "plugin \"%s\" (%s): targets plugin ABI %u.%u; "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): targets plugin ABI %u.%u; "
                        "this coffer provides %d.%d — upgrade coffer or "
                        "rebuild the plugin against coffer-plugin %d.%d",
-                       p->name, p->path, d->abi_major, d->abi_minor, hmaj,
-                       hmin, hmaj, hmin);
+                       p->name, p->path, d->abi_major, d->abi_minor, hmaj, hmin, hmaj,
+                       hmin);
         return CF_ECONFIG;
     }
     if (d->struct_size < DESC_MIN_1_0) {
-        coffer_err_set(err, "plugin \"%s\" (%s): descriptor is %u bytes, "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): descriptor is %u bytes, "
                        "plugin ABI %u.%u needs at least %zu (this coffer "
                        "provides %d.%d) — rebuild it against coffer-plugin "
-                       "%d.x", p->name, p->path, (unsigned)d->struct_size,
-                       d->abi_major, d->abi_minor, DESC_MIN_1_0, hmaj, hmin,
-                       hmaj);
+                       "%d.x",
+                       p->name, p->path, (unsigned)d->struct_size, d->abi_major,
+                       d->abi_minor, DESC_MIN_1_0, hmaj, hmin, hmaj);
         return CF_ECONFIG;
     }
     if (!d->name || strcmp(d->name, p->name)) {
-        coffer_err_set(err, "plugin \"%s\" (%s): the plugin calls itself "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): the plugin calls itself "
                        "\"%s\" — name it \"%s\" in the config, or install it "
-                       "as %s.so", p->name, p->path,
-                       d->name ? d->name : "(null)", d->name ? d->name : "?",
-                       d->name ? d->name : "?");
+                       "as %s.so",
+                       p->name, p->path, d->name ? d->name : "(null)",
+                       d->name ? d->name : "?", d->name ? d->name : "?");
         return CF_ECONFIG;
     }
-    static const struct { unsigned kind; const char *what; size_t off; } K[] = {
+    static const struct {
+        unsigned kind;
+        const char *what;
+        size_t off;
+    } K[] = {
         {CF_KIND_STORAGE, "storage", offsetof(struct coffer_plugin, storage)},
         {CF_KIND_HA, "ha", offsetof(struct coffer_plugin, ha)},
         {CF_KIND_TRANSPORT, "transport", offsetof(struct coffer_plugin, transport)},
@@ -311,9 +354,10 @@ static int check_descriptor(struct cf_plugin *p, unsigned kinds,
         const void *vt;
         memcpy(&vt, (const char *)d + K[i].off, sizeof vt);
         if ((kinds & K[i].kind) && !vt) {
-            coffer_err_set(err, "plugin \"%s\" (%s, version %s): does not "
-                           "offer %s", p->name, p->path,
-                           d->version ? d->version : "?", K[i].what);
+            coffer_err_set(err,
+                           "plugin \"%s\" (%s, version %s): does not "
+                           "offer %s",
+                           p->name, p->path, d->version ? d->version : "?", K[i].what);
             return CF_ECONFIG;
         }
     }
@@ -345,29 +389,34 @@ static int trusted(const char *path, const struct stat *st, const char *name,
     const struct cf_plugin_trust none = {0, 0};
     const struct cf_plugin_trust *t = trust ? trust : &none;
     uid_t me = geteuid();
-    if (st->st_uid != 0 && st->st_uid != me && (t->uid <= 0 || st->st_uid != (uid_t)t->uid)) {
-        coffer_err_set(err, "plugin \"%s\": path \"%s\" is owned by uid %u, not by root or "
-                       "the server's user (%u): chown it, or set plugin_file_uid", name, path,
-                       (unsigned)st->st_uid, (unsigned)me);
+    if (st->st_uid != 0 && st->st_uid != me &&
+        (t->uid <= 0 || st->st_uid != (uid_t)t->uid)) {
+        coffer_err_set(err,
+                       "plugin \"%s\": path \"%s\" is owned by uid %u, not by root or "
+                       "the server's user (%u): chown it, or set plugin_file_uid",
+                       name, path, (unsigned)st->st_uid, (unsigned)me);
         return CF_ECONFIG;
     }
     unsigned mode = st->st_mode & 0777;
     if (t->perms && mode != t->perms) {
-        coffer_err_set(err, "plugin \"%s\": path \"%s\" does not have permissions %o", name,
-                       path, t->perms);
+        coffer_err_set(err, "plugin \"%s\": path \"%s\" does not have permissions %o",
+                       name, path, t->perms);
         return CF_ECONFIG;
     }
     if (!t->perms && (mode & 022)) {
-        coffer_err_set(err, "plugin \"%s\": path \"%s\" has insecure permissions %o. Vault "
-                       "expects no write permissions for group or others", name, path, mode);
+        coffer_err_set(err,
+                       "plugin \"%s\": path \"%s\" has insecure permissions %o. Vault "
+                       "expects no write permissions for group or others",
+                       name, path, mode);
         return CF_ECONFIG;
     }
     return 0;
 }
 
 int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
-                        const struct cf_hcl_node *cfg, const struct cf_plugin_trust *trust,
-                        struct cf_plugin **out, struct coffer_err *err)
+                        const struct cf_hcl_node *cfg,
+                        const struct cf_plugin_trust *trust, struct cf_plugin **out,
+                        struct coffer_err *err)
 {
     struct stat st;
     if (stat(path, &st)) {
@@ -396,28 +445,31 @@ int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
     free(dlpath);
     if (!p->dl) {
         const char *e = dlerror();
-        coffer_err_set(err, "plugin \"%s\" (%s): cannot load: %s — is it a "
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): cannot load: %s — is it a "
                        "shared object built for this system? (`ldd %s` lists "
-                       "what it needs)", name, path, e ? e : "unknown error",
-                       path);
+                       "what it needs)",
+                       name, path, e ? e : "unknown error", path);
         cf_plugin_free(p);
         return CF_ECONFIG;
     }
     coffer_plugin_entry_fn entry;
     void *sym = dlsym(p->dl, COFFER_PLUGIN_ENTRY_SYMBOL);
-    memcpy(&entry, &sym, sizeof entry);   /* object → function pointer */
+    memcpy(&entry, &sym, sizeof entry); /* object → function pointer */
     if (!sym) {
-        coffer_err_set(err, "plugin \"%s\" (%s): not a Coffer plugin (no %s "
-                       "symbol; this coffer provides plugin ABI %d.%d)", name,
-                       path, COFFER_PLUGIN_ENTRY_SYMBOL,
-                       COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): not a Coffer plugin (no %s "
+                       "symbol; this coffer provides plugin ABI %d.%d)",
+                       name, path, COFFER_PLUGIN_ENTRY_SYMBOL, COFFER_PLUGIN_ABI_MAJOR,
+                       COFFER_PLUGIN_ABI_MINOR);
         cf_plugin_free(p);
         return CF_ECONFIG;
     }
     if (!(p->desc = entry())) {
-        coffer_err_set(err, "plugin \"%s\" (%s): %s() returned NULL — the "
-                       "plugin is broken", name, path,
-                       COFFER_PLUGIN_ENTRY_SYMBOL);
+        coffer_err_set(err,
+                       "plugin \"%s\" (%s): %s() returned NULL — the "
+                       "plugin is broken",
+                       name, path, COFFER_PLUGIN_ENTRY_SYMBOL);
         cf_plugin_free(p);
         return CF_ECONFIG;
     }
@@ -435,8 +487,10 @@ int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
                    struct cf_plugin **out, struct coffer_err *err)
 {
     if (!valid_name(name)) {
-        coffer_err_set(err, "invalid plugin name \"%s\": use only letters, "
-                       "digits, '_' and '-'", name ? name : "");
+        coffer_err_set(err,
+                       "invalid plugin name \"%s\": use only letters, "
+                       "digits, '_' and '-'",
+                       name ? name : "");
         return CF_ECONFIG;
     }
     char *path;
@@ -447,8 +501,7 @@ int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
     struct stat st;
     int rc;
     if (stat(path, &st) && errno == ENOENT) {
-        coffer_err_set(err, "no plugin \"%s\" in %s (looked for %s)", name,
-                       dir, path);
+        coffer_err_set(err, "no plugin \"%s\" in %s (looked for %s)", name, dir, path);
         rc = CF_ENOENT;
     } else if (stat(dir, &st) == 0 && (rc = trusted(dir, &st, name, trust, err))) {
         /* whoever may write the directory may swap the file */
@@ -464,30 +517,25 @@ const struct coffer_plugin *cf_plugin_descriptor(const struct cf_plugin *p)
     return p->desc;
 }
 
-const char *cf_plugin_name(const struct cf_plugin *p)
-{
-    return p->name;
-}
+const char *cf_plugin_name(const struct cf_plugin *p) { return p->name; }
 
-const char *cf_plugin_path(const struct cf_plugin *p)
-{
-    return p->path;
-}
+const char *cf_plugin_path(const struct cf_plugin *p) { return p->path; }
 
-int cf_plugin_check_kind(const struct cf_plugin *p, unsigned kind,
-                         struct coffer_err *err)
+int cf_plugin_check_kind(const struct cf_plugin *p, unsigned kind, struct coffer_err *err)
 {
     switch (kind) {
-    case CF_KIND_STORAGE: return check_storage(p, err);
-    case CF_KIND_HA: return check_ha(p, err);
-    case CF_KIND_TRANSPORT: return check_transport(p, err);
+    case CF_KIND_STORAGE:
+        return check_storage(p, err);
+    case CF_KIND_HA:
+        return check_ha(p, err);
+    case CF_KIND_TRANSPORT:
+        return check_transport(p, err);
     }
     return CF_EINVAL;
 }
 
-int cf_plugin_config_int(const struct cf_plugin *p,
-                         const struct cf_hcl_node *value, const char *key,
-                         long long *out)
+int cf_plugin_config_int(const struct cf_plugin *p, const struct cf_hcl_node *value,
+                         const char *key, long long *out)
 {
     const struct coffer_config_key *k = find_key(p->desc, key);
     long long v;

@@ -14,8 +14,8 @@ struct cf_physical;
 struct cf_ha_backend;
 struct cf_transport_backend;
 
-#define CF_KIND_STORAGE   0x1u
-#define CF_KIND_HA        0x2u
+#define CF_KIND_STORAGE 0x1u
+#define CF_KIND_HA 0x2u
 #define CF_KIND_TRANSPORT 0x4u
 
 /* Who may have put a plugin's code where it is (review F18): the file and
@@ -23,8 +23,8 @@ struct cf_transport_backend;
  * either have exactly mode perms or, perms 0, no group or other write.
  * Vault's plugin_file_uid and plugin_file_permissions. */
 struct cf_plugin_trust {
-    long long uid;          /* 0: root and the server's user only */
-    unsigned perms;         /* 0: any mode without go-w */
+    long long uid;  /* 0: root and the server's user only */
+    unsigned perms; /* 0: any mode without go-w */
 };
 
 /* Loads "<dir>/<name>.so" and checks, in order: the trust of the
@@ -39,8 +39,9 @@ int cf_plugin_load(const char *dir, const char *name, unsigned kinds,
 /* Same checks on an explicit file path (tests, fixtures): the file's
  * trust only. */
 int cf_plugin_load_file(const char *path, const char *name, unsigned kinds,
-                        const struct cf_hcl_node *cfg, const struct cf_plugin_trust *trust,
-                        struct cf_plugin **out, struct coffer_err *err);
+                        const struct cf_hcl_node *cfg,
+                        const struct cf_plugin_trust *trust, struct cf_plugin **out,
+                        struct coffer_err *err);
 const struct coffer_plugin *cf_plugin_descriptor(const struct cf_plugin *p);
 /* dlcloses; every instance opened from p must be freed first. */
 void cf_plugin_free(struct cf_plugin *p);
@@ -53,9 +54,8 @@ int cf_plugin_check_kind(const struct cf_plugin *p, unsigned kind,
                          struct coffer_err *err);
 /* value (of key, borrowed) as an integer the way p declared key: a
  * DURATION key gives seconds, so "15s" works too. CF_EINVAL otherwise. */
-int cf_plugin_config_int(const struct cf_plugin *p,
-                         const struct cf_hcl_node *value, const char *key,
-                         long long *out);
+int cf_plugin_config_int(const struct cf_plugin *p, const struct cf_hcl_node *value,
+                         const char *key, long long *out);
 
 /* ---- host.c: instances, each with its own struct coffer_host ---- */
 
@@ -77,8 +77,7 @@ int cf_ha_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
  * CF_KIND_TRANSPORT. *out is freed with cf_transport_backend_free once
  * every listener is stopped and every conn hung up. */
 int cf_transport_open(struct cf_plugin *p, const struct cf_hcl_node *cfg,
-                      const struct cf_logger *log,
-                      struct cf_transport_backend **out,
+                      const struct cf_logger *log, struct cf_transport_backend **out,
                       struct coffer_err *err);
 
 #endif

@@ -10,19 +10,18 @@
 #include <string.h>
 
 struct cf_physical {
-    struct cf_plugin_gate gate;   /* first: the gate allocates and frees p */
+    struct cf_plugin_gate gate; /* first: the gate allocates and frees p */
     const struct coffer_storage *vt;
 };
 _Static_assert(offsetof(struct cf_physical, gate) == 0, "gate first");
 
-int cf_physical_new(const struct coffer_storage *vt, void *inst,
-                    const char *name, void (*on_free)(void *),
-                    void *on_free_arg, struct cf_physical **out)
+int cf_physical_new(const struct coffer_storage *vt, void *inst, const char *name,
+                    void (*on_free)(void *), void *on_free_arg, struct cf_physical **out)
 {
     void *w;
     int rc = cf_plugin_gate_new(sizeof(struct cf_physical), inst,
-                                COFFER_VT_HAS(vt, close) ? vt->close : NULL,
-                                name, NULL, on_free, on_free_arg, &w);
+                                COFFER_VT_HAS(vt, close) ? vt->close : NULL, name, NULL,
+                                on_free, on_free_arg, &w);
     if (rc)
         return rc;
     struct cf_physical *p = w;
@@ -42,8 +41,7 @@ const char *cf_physical_name(const struct cf_physical *p)
     return cf_plugin_gate_name(&p->gate);
 }
 
-int cf_physical_get(struct cf_physical *p, const char *key, uint8_t **val,
-                    size_t *len)
+int cf_physical_get(struct cf_physical *p, const char *key, uint8_t **val, size_t *len)
 {
     if (!COFFER_VT_HAS(p->vt, get))
         return CF_ENOTSUP;
@@ -107,8 +105,7 @@ static int collect_cb(void *arg, const char *name)
     return 0;
 }
 
-int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys,
-                     size_t *n)
+int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys, size_t *n)
 {
     if (!COFFER_VT_HAS(p->vt, list))
         return CF_ENOTSUP;
@@ -137,13 +134,12 @@ static int apply_in_order(struct cf_physical *p, const struct coffer_txn_op *ops
     int rc = 0;
     for (size_t i = 0; !rc && i < n; i++)
         rc = ops[i].kind == CF_TXN_PUT
-                 ? p->vt->put(p->gate.inst, ops[i].key, ops[i].value, ops[i].value_len)
-                 : p->vt->del(p->gate.inst, ops[i].key);
+            ? p->vt->put(p->gate.inst, ops[i].key, ops[i].value, ops[i].value_len)
+            : p->vt->del(p->gate.inst, ops[i].key);
     return rc;
 }
 
-int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops,
-                    size_t n)
+int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops, size_t n)
 {
     int atomic = (p->vt->caps & CF_STORAGE_CAP_TXN) && COFFER_VT_HAS(p->vt, txn);
     for (size_t i = 0; !atomic && i < n; i++) {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 struct cf_transport_backend {
-    struct cf_plugin_gate gate;   /* first: the gate allocates and frees b */
+    struct cf_plugin_gate gate; /* first: the gate allocates and frees b */
     const struct coffer_transport *vt;
 };
 _Static_assert(offsetof(struct cf_transport_backend, gate) == 0, "gate first");
@@ -22,9 +22,8 @@ int cf_transport_backend_new(const struct coffer_transport *vt, void *inst,
     if (!vt || !out)
         return CF_EINVAL;
     void *w;
-    int rc = cf_plugin_gate_new(sizeof(struct cf_transport_backend), inst,
-                                vt->close, name, cancelled, on_free,
-                                on_free_arg, &w);
+    int rc = cf_plugin_gate_new(sizeof(struct cf_transport_backend), inst, vt->close,
+                                name, cancelled, on_free, on_free_arg, &w);
     if (rc)
         return rc;
     struct cf_transport_backend *b = w;
@@ -35,9 +34,8 @@ int cf_transport_backend_new(const struct coffer_transport *vt, void *inst,
 
 int cf_transport_listen(struct cf_transport_backend *b, const char *addr,
                         const struct coffer_tls_identity *id,
-                        coffer_fwd_handler on_request,
-                        coffer_echo_handler on_echo, void *arg, void **lsn,
-                        struct coffer_err *err)
+                        coffer_fwd_handler on_request, coffer_echo_handler on_echo,
+                        void *arg, void **lsn, struct coffer_err *err)
 {
     if (!addr || !id || !on_request || !lsn)
         return CF_EINVAL;
@@ -46,8 +44,7 @@ int cf_transport_listen(struct cf_transport_backend *b, const char *addr,
         return rc;
     struct coffer_err perr = {{0}};
     void *l = NULL;
-    rc = b->vt->listen(b->gate.inst, addr, id, on_request, on_echo, arg, &l,
-                       &perr);
+    rc = b->vt->listen(b->gate.inst, addr, id, on_request, on_echo, arg, &l, &perr);
     cf_plugin_gate_leave(&b->gate);
     if (rc) {
         cf_plugin_err_copy(err, &perr, "listen failed without a message");
@@ -86,9 +83,8 @@ int cf_transport_dial(struct cf_transport_backend *b, const char *addr,
 }
 
 int cf_transport_roundtrip(struct cf_transport_backend *b, void *conn,
-                           const struct coffer_fwd_request *req,
-                           int timeout_ms, struct coffer_fwd_response *resp,
-                           struct coffer_err *err)
+                           const struct coffer_fwd_request *req, int timeout_ms,
+                           struct coffer_fwd_response *resp, struct coffer_err *err)
 {
     if (!conn || !req || !resp)
         return CF_EINVAL;
@@ -107,8 +103,8 @@ int cf_transport_roundtrip(struct cf_transport_backend *b, void *conn,
     return 0;
 }
 
-int cf_transport_echo(struct cf_transport_backend *b, void *conn,
-                      const char *node_info, int timeout_ms, int64_t *rtt_us)
+int cf_transport_echo(struct cf_transport_backend *b, void *conn, const char *node_info,
+                      int timeout_ms, int64_t *rtt_us)
 {
     if (!conn)
         return CF_EINVAL;

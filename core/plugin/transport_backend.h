@@ -23,9 +23,8 @@ int cf_transport_backend_new(const struct coffer_transport *vt, void *inst,
  * why and *lsn is untouched. */
 int cf_transport_listen(struct cf_transport_backend *b, const char *addr,
                         const struct coffer_tls_identity *id,
-                        coffer_fwd_handler on_request,
-                        coffer_echo_handler on_echo, void *arg, void **lsn,
-                        struct coffer_err *err);
+                        coffer_fwd_handler on_request, coffer_echo_handler on_echo,
+                        void *arg, void **lsn, struct coffer_err *err);
 /* Closes lsn's connections, waits for running handlers, frees lsn. No
  * handler runs after it returns. NULL is a no-op. */
 void cf_transport_stop(struct cf_transport_backend *b, void *lsn);
@@ -41,13 +40,12 @@ int cf_transport_dial(struct cf_transport_backend *b, const char *addr,
  * cf_transport_response_free. CF_EUNAVAIL: the peer is unreachable or
  * refused us; CF_ETIMEDOUT: no answer in time (the request may have run). */
 int cf_transport_roundtrip(struct cf_transport_backend *b, void *conn,
-                           const struct coffer_fwd_request *req,
-                           int timeout_ms, struct coffer_fwd_response *resp,
-                           struct coffer_err *err);
+                           const struct coffer_fwd_request *req, int timeout_ms,
+                           struct coffer_fwd_response *resp, struct coffer_err *err);
 /* Heartbeat carrying node_info (borrowed JSON); *rtt_us on success.
  * CF_ENOTSUP when the plugin has no echo. */
-int cf_transport_echo(struct cf_transport_backend *b, void *conn,
-                      const char *node_info, int timeout_ms, int64_t *rtt_us);
+int cf_transport_echo(struct cf_transport_backend *b, void *conn, const char *node_info,
+                      int timeout_ms, int64_t *rtt_us);
 /* Releases what a successful roundtrip put in resp and zeroes it. */
 void cf_transport_response_free(struct cf_transport_backend *b,
                                 struct coffer_fwd_response *resp);

@@ -16,20 +16,20 @@ struct cf_mount_table;
 struct cf_logger;
 
 struct cf_mount {
-    char *path;             /* "secret/" (auth mounts: "auth/token/") */
-    char *type;             /* the registered type: "kv", "cubbyhole", "token", "system" ... */
+    char *path; /* "secret/" (auth mounts: "auth/token/") */
+    char *type; /* the registered type: "kv", "cubbyhole", "token", "system" ... */
     char *description;
-    char *accessor;         /* "kv_1a2b3c4d" */
+    char *accessor; /* "kv_1a2b3c4d" */
     char *uuid;
-    int kv_version;         /* options.version for kv: 1 or 2; 0 = no version option */
-    long long default_lease_ttl;   /* seconds, 0 = system default */
+    int kv_version; /* options.version for kv: 1 or 2; 0 = no version option */
+    long long default_lease_ttl; /* seconds, 0 = system default */
     long long max_lease_ttl;
     int local;
     int seal_wrap;
-    int permanent;          /* a builtin type's: never unmounted, lives as long as the table */
-    struct cf_view *view;   /* logical/<uuid>/ (auth: auth/<uuid>/) */
+    int permanent; /* a builtin type's: never unmounted, lives as long as the table */
+    struct cf_view *view; /* logical/<uuid>/ (auth: auth/<uuid>/) */
     const struct cf_backend *backend;
-    void *state;            /* backend's own, from init */
+    void *state; /* backend's own, from init */
 };
 
 /* What a backend is handed when its mount is set up. Everything borrowed:
@@ -37,17 +37,18 @@ struct cf_mount {
 struct cf_backend_env {
     struct cf_token_store *tokens;
     struct cf_policy_store *policies;
-    struct cf_mount_table *mounts;  /* the table the mount lives in */
+    struct cf_mount_table *mounts; /* the table the mount lives in */
     const struct cf_logger *log;
-    long long default_lease_ttl;    /* the system's, seconds */
+    long long default_lease_ttl; /* the system's, seconds */
     long long max_lease_ttl;
-    void *type_arg;                 /* what the type was registered with */
+    void *type_arg; /* what the type was registered with */
 };
 
 /* How the router treats a path below the mount (cf_backend.path_flags). */
-#define CF_PATH_UNAUTH     0x1u    /* no token needed */
-#define CF_PATH_SUDO       0x2u    /* needs the sudo capability */
-#define CF_PATH_TOKEN_ONLY 0x4u    /* a valid token, but no ACL check on the
+#define CF_PATH_UNAUTH 0x1u /* no token needed */
+#define CF_PATH_SUDO 0x2u   /* needs the sudo capability */
+#define CF_PATH_TOKEN_ONLY                                                               \
+    0x4u /* a valid token, but no ACL check on the
                                       path itself (the handler checks its target) */
 
 struct cf_backend {

@@ -10,8 +10,8 @@
 enum cf_op {
     CF_OP_READ = 1,
     CF_OP_LIST,
-    CF_OP_CREATE,    /* POST/PUT on a key the backend says does not exist */
-    CF_OP_UPDATE,    /* POST/PUT otherwise */
+    CF_OP_CREATE, /* POST/PUT on a key the backend says does not exist */
+    CF_OP_UPDATE, /* POST/PUT otherwise */
     CF_OP_PATCH,
     CF_OP_DELETE
 };
@@ -21,7 +21,7 @@ struct cf_pair {
     char *value;
 };
 
-struct cf_token;   /* auth/token_store.h */
+struct cf_token; /* auth/token_store.h */
 
 struct cf_request {
     enum cf_op op;
@@ -30,16 +30,16 @@ struct cf_request {
     char *query_raw;       /* raw query string without '?', or NULL */
     struct cf_pair *query; /* decoded query parameters */
     size_t nquery;
-    struct cf_pair *headers;   /* names lower-cased */
+    struct cf_pair *headers; /* names lower-cased */
     size_t nheaders;
-    char *token;           /* X-Vault-Token or Bearer; NULL if none. Secret. */
-    char *body;            /* raw body, NUL-terminated, or NULL */
+    char *token; /* X-Vault-Token or Bearer; NULL if none. Secret. */
+    char *body;  /* raw body, NUL-terminated, or NULL */
     size_t body_len;
-    yajl_val data;         /* parsed body object (or NULL) */
+    yajl_val data; /* parsed body object (or NULL) */
     char *content_type;
     char *remote_addr;
-    char id[37];           /* request id (UUID) */
-    int forwarded;         /* came in over the cluster port */
+    char id[37];   /* request id (UUID) */
+    int forwarded; /* came in over the cluster port */
     /* cf_mono_ms() past which the client no longer waits for the answer
      * (the listener's max_request_duration); 0 = none. Work that waits
      * (forwarding, retries) stops there. */
@@ -47,9 +47,9 @@ struct cf_request {
 
     /* Filled by the router for the backend call and cleared when it
      * returns; borrowed, not freed with the request. */
-    const char *mount_path;    /* e.g. "secret/" */
-    const char *rel;           /* path below the mount, e.g. "data/app" */
-    const struct cf_token *auth;   /* NULL for unauthenticated endpoints */
+    const char *mount_path;      /* e.g. "secret/" */
+    const char *rel;             /* path below the mount, e.g. "data/app" */
+    const struct cf_token *auth; /* NULL for unauthenticated endpoints */
 };
 
 /* Frees an array of n pairs and their strings (values zeroed first: they
@@ -73,20 +73,20 @@ int cf_req_param_bool(const struct cf_request *r, const char *name, int *out);
 #define CF_RESULT_MAX_HEADERS 4
 
 struct cf_result {
-    int status;            /* 0: 200 when there is a body, else 204 */
-    char *data;            /* serialized JSON for "data", owned, or NULL */
-    char *auth;            /* serialized JSON for "auth", owned, or NULL */
-    char *raw;             /* whole body without envelope (sys/health,
+    int status; /* 0: 200 when there is a body, else 204 */
+    char *data; /* serialized JSON for "data", owned, or NULL */
+    char *auth; /* serialized JSON for "auth", owned, or NULL */
+    char *raw;  /* whole body without envelope (sys/health,
                               seal-status, init ...), owned, or NULL */
     char *lease_id;
     long long lease_duration;
     int renewable;
-    int inject;            /* repeat data's keys at the top level */
-    const char *mount_type;    /* static string, e.g. "kv"; NULL omits */
+    int inject;             /* repeat data's keys at the top level */
+    const char *mount_type; /* static string, e.g. "kv"; NULL omits */
     char *warnings[CF_RESULT_MAX_MSGS];
     size_t nwarnings;
     char *errors[CF_RESULT_MAX_MSGS];
-    size_t nerrors;        /* >0: error response {"errors":[...]} */
+    size_t nerrors; /* >0: error response {"errors":[...]} */
     struct cf_pair headers[CF_RESULT_MAX_HEADERS];
     size_t nheaders;
     /* Work that needs the node's state lock exclusively (sys/seal,

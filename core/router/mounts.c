@@ -120,8 +120,8 @@ static int save(struct cf_mount_table *t)
     return rc;
 }
 
-static int new_mount(const char *path, const char *type, int version,
-                     const char *desc, struct cf_mount **out)
+static int new_mount(const char *path, const char *type, int version, const char *desc,
+                     struct cf_mount **out)
 {
     struct cf_mount *m = calloc(1, sizeof *m);
     if (!m)
@@ -164,7 +164,8 @@ static int load_entry(struct cf_mount_table *t, yajl_val e, struct coffer_err *e
     m->type = strdup(type);
     m->uuid = strdup(uuid);
     m->accessor = strdup(acc);
-    m->description = strdup(cf_json_get_str(e, "description") ? cf_json_get_str(e, "description") : "");
+    m->description = strdup(
+        cf_json_get_str(e, "description") ? cf_json_get_str(e, "description") : "");
     if (!cf_json_get_int(e, "version", &v))
         m->kv_version = (int)v;
     cf_json_get_int(e, "default_lease_ttl", &m->default_lease_ttl);
@@ -172,7 +173,8 @@ static int load_entry(struct cf_mount_table *t, yajl_val e, struct coffer_err *e
     cf_json_get_bool(e, "local", &m->local);
     cf_json_get_bool(e, "seal_wrap", &m->seal_wrap);
     int rc = (!m->path || !m->type || !m->uuid || !m->accessor || !m->description)
-                 ? CF_ENOMEM : mount_activate(t, m, err);
+        ? CF_ENOMEM
+        : mount_activate(t, m, err);
     if (!rc)
         rc = table_add(t, m);
     if (rc)
@@ -266,8 +268,10 @@ static int normalize(const char *path, char **out, struct coffer_err *err)
         return CF_EINVAL;
     }
     if (path[0] == '/' || path[n - 1] == '/' || memmem(path, n, "//", 2)) {
-        coffer_err_set(err, "mount path \"%s\" has an empty segment: write it "
-                       "without a leading, doubled or second trailing '/'", path);
+        coffer_err_set(err,
+                       "mount path \"%s\" has an empty segment: write it "
+                       "without a leading, doubled or second trailing '/'",
+                       path);
         return CF_EINVAL;
     }
     char *p = malloc(n + 2);
@@ -282,14 +286,16 @@ static int normalize(const char *path, char **out, struct coffer_err *err)
 
 static int reserved(const char *p)
 {
-    static const char *const R[] = {"sys/", "cubbyhole/", "identity/", "auth/", "audit/", NULL};
+    static const char *const R[] = {"sys/",  "cubbyhole/", "identity/",
+                                    "auth/", "audit/",     NULL};
     for (const char *const *r = R; *r; r++)
         if (!strncmp(p, *r, strlen(*r)))
             return 1;
     return 0;
 }
 
-static int parse_ttl(yajl_val cfg, const char *key, long long *out, struct coffer_err *err)
+static int parse_ttl(yajl_val cfg, const char *key, long long *out,
+                     struct coffer_err *err)
 {
     yajl_val v = cf_json_get(cfg, key);
     if (!v || v->type == yajl_t_null)
@@ -309,13 +315,15 @@ static int parse_ttl(yajl_val cfg, const char *key, long long *out, struct coffe
         if (cf_duration_parse(v->u.string, out) == 0)
             return 0;
     }
-    snprintf(err->msg, sizeof err->msg, "invalid %s: expected a duration such as \"1h\", "
-             "at most " CF_DURATION_MAX_TEXT, key);
+    snprintf(err->msg, sizeof err->msg,
+             "invalid %s: expected a duration such as \"1h\", "
+             "at most " CF_DURATION_MAX_TEXT,
+             key);
     return CF_EINVAL;
 }
 
-int cf_mounts_enable(struct cf_mount_table *t, const char *path,
-                     const char *type, yajl_val body, struct coffer_err *err)
+int cf_mounts_enable(struct cf_mount_table *t, const char *path, const char *type,
+                     yajl_val body, struct coffer_err *err)
 {
     char *p;
     int nrc = normalize(path, &p, err);
@@ -330,7 +338,8 @@ int cf_mounts_enable(struct cf_mount_table *t, const char *path,
         return CF_EINVAL;
     }
     if (reserved(p)) {
-        snprintf(err->msg, sizeof err->msg, "cannot mount '%s' of type '%s': path is reserved", p, type);
+        snprintf(err->msg, sizeof err->msg,
+                 "cannot mount '%s' of type '%s': path is reserved", p, type);
         free(p);
         return CF_EINVAL;
     }
@@ -397,8 +406,7 @@ int cf_mounts_enable(struct cf_mount_table *t, const char *path,
     return rc;
 }
 
-int cf_mounts_disable(struct cf_mount_table *t, const char *path,
-                      struct coffer_err *err)
+int cf_mounts_disable(struct cf_mount_table *t, const char *path, struct coffer_err *err)
 {
     char *p;
     int nrc = normalize(path, &p, err);
@@ -421,13 +429,20 @@ int cf_mounts_disable(struct cf_mount_table *t, const char *path,
             rc = CF_EINVAL;
             break;
         }
-        rc = cf_view_clear(m->view, "");
-        if (rc)
-            break;
+        /* The table first, as Vault does: a failed save leaves the mount
+         * as it was, data included. Data whose clearing fails afterwards
+         * is unreachable (a new mount gets a new view prefix). */
         memmove(&t->m[i], &t->m[i + 1], (t->n - i - 1) * sizeof *t->m);
         t->n--;
-        mount_free(m);
         rc = save(t);
+        if (rc) {
+            memmove(&t->m[i + 1], &t->m[i], (t->n - i) * sizeof *t->m);
+            t->m[i] = m;
+            t->n++;
+            break;
+        }
+        cf_view_clear(m->view, "");
+        mount_free(m);
         break;
     }
     pthread_rwlock_unlock(&t->lock);
@@ -493,10 +508,7 @@ struct cf_mount *cf_mounts_match(struct cf_mount_table *t, const char *path)
     return NULL;
 }
 
-void cf_mounts_release(struct cf_mount_table *t)
-{
-    pthread_rwlock_unlock(&t->lock);
-}
+void cf_mounts_release(struct cf_mount_table *t) { pthread_rwlock_unlock(&t->lock); }
 
 void cf_mount_describe(const struct cf_mount *m, int with_path, struct cf_json *j)
 {

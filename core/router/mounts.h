@@ -13,11 +13,11 @@ struct cf_barrier;
 /* The fields are the router's and sys/'s to read under lock. */
 struct cf_mount_table {
     pthread_rwlock_t lock;
-    struct cf_mount **m;        /* sorted by path length, longest first */
+    struct cf_mount **m; /* sorted by path length, longest first */
     size_t n;
-    struct cf_barrier *barrier; /* borrowed */
+    struct cf_barrier *barrier;         /* borrowed */
     const struct cf_registry *registry; /* borrowed */
-    struct cf_backend_env env;  /* handed to every init (mounts, type_arg set per mount) */
+    struct cf_backend_env env; /* handed to every init (mounts, type_arg set per mount) */
 };
 
 /* Loads the persisted table, or writes the first one (every registered
@@ -32,12 +32,10 @@ void cf_mounts_free(struct cf_mount_table *t);
  * or a parent/child of it is mounted, CF_EINVAL for an unknown or builtin
  * type or a reserved path. options: the request body ("description", "config",
  * "options"), borrowed. */
-int cf_mounts_enable(struct cf_mount_table *t, const char *path,
-                     const char *type, yajl_val options,
-                     struct coffer_err *err);
+int cf_mounts_enable(struct cf_mount_table *t, const char *path, const char *type,
+                     yajl_val options, struct coffer_err *err);
 /* CF_ENOENT when nothing is mounted there; CF_EINVAL for sys/ etc. */
-int cf_mounts_disable(struct cf_mount_table *t, const char *path,
-                      struct coffer_err *err);
+int cf_mounts_disable(struct cf_mount_table *t, const char *path, struct coffer_err *err);
 int cf_mounts_tune(struct cf_mount_table *t, const char *path, yajl_val body,
                    struct coffer_err *err);
 

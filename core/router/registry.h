@@ -14,14 +14,14 @@
 #define CF_TYPE_KV_VERSION 0x2u
 
 struct cf_backend_type {
-    const char *name;          /* as sys/mounts' "type" names it: "kv-v2", "generic" */
-    const char *type;          /* kept in the mount table: "kv" (NULL: = name) */
-    int kv_version;            /* an alias that fixes options.version (1, 2), else 0 */
+    const char *name; /* as sys/mounts' "type" names it: "kv-v2", "generic" */
+    const char *type; /* kept in the mount table: "kv" (NULL: = name) */
+    int kv_version;   /* an alias that fixes options.version (1, 2), else 0 */
     const struct cf_backend *backend;
-    void *arg;                 /* handed to init as env->type_arg */
-    unsigned flags;            /* CF_TYPE_* */
-    const char *view_prefix;   /* storage prefix; NULL: logical/<uuid>/ or auth/<uuid>/ */
-    const char *default_path;  /* mounted when the node writes its first table, or NULL */
+    void *arg;                /* handed to init as env->type_arg */
+    unsigned flags;           /* CF_TYPE_* */
+    const char *view_prefix;  /* storage prefix; NULL: logical/<uuid>/ or auth/<uuid>/ */
+    const char *default_path; /* mounted when the node writes its first table, or NULL */
     const char *default_description;
 };
 

@@ -27,10 +27,7 @@ int cf_router_new(struct cf_mount_table *mounts, struct cf_token_store *tokens,
     return 0;
 }
 
-void cf_router_free(struct cf_router *r)
-{
-    free(r);
-}
+void cf_router_free(struct cf_router *r) { free(r); }
 
 static void fail(const struct cf_router *r, int rc, const char *path,
                  struct cf_result *res)
@@ -60,7 +57,7 @@ static unsigned path_flags(const struct cf_mount *m, const char *rel)
     if (be->path_flags)
         return be->path_flags(m, rel);
     return (path_in(be->unauth_paths, rel) ? CF_PATH_UNAUTH : 0) |
-           (path_in(be->sudo_paths, rel) ? CF_PATH_SUDO : 0);
+        (path_in(be->sudo_paths, rel) ? CF_PATH_SUDO : 0);
 }
 
 /* The caller's token: 0 and *tok (cf_token_free), or non-zero with res
@@ -139,8 +136,7 @@ static void serve(struct cf_router *r, struct cf_mount *m, struct cf_request *re
     cf_token_free(tok);
 }
 
-void cf_router_handle(struct cf_router *r, struct cf_request *req,
-                      struct cf_result *res)
+void cf_router_handle(struct cf_router *r, struct cf_request *req, struct cf_result *res)
 {
     struct cf_mount *m = cf_mounts_match(r->mounts, req->path);
     if (!m) {

@@ -23,7 +23,6 @@ void cf_router_free(struct cf_router *r);
  * CF_E* code becomes its status, internal errors a logged 500. Sets
  * req->mount_path, rel and auth for the backend call and clears them
  * before it returns. Thread-safe. */
-void cf_router_handle(struct cf_router *r, struct cf_request *req,
-                      struct cf_result *res);
+void cf_router_handle(struct cf_router *r, struct cf_request *req, struct cf_result *res);
 
 #endif

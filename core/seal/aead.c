@@ -15,8 +15,8 @@ static int open_handle(const uint8_t *key, gnutls_aead_cipher_hd_t *h)
     return rc == GNUTLS_E_MEMORY_ERROR ? CF_ENOMEM : rc ? CF_EIO : 0;
 }
 
-int cf_aead_seal(const uint8_t *key, const void *ad, size_t adlen,
-                 const uint8_t *pt, size_t ptlen, uint8_t *out)
+int cf_aead_seal(const uint8_t *key, const void *ad, size_t adlen, const uint8_t *pt,
+                 size_t ptlen, uint8_t *out)
 {
     static const uint8_t empty[1];
     gnutls_aead_cipher_hd_t h;
@@ -30,9 +30,9 @@ int cf_aead_seal(const uint8_t *key, const void *ad, size_t adlen,
         return CF_EIO;
     }
     size_t clen = ptlen + CF_AEAD_TAG_LEN;
-    rc = gnutls_aead_cipher_encrypt(h, out, CF_AEAD_NONCE_LEN, ad, adlen,
-                                    CF_AEAD_TAG_LEN, ptlen ? pt : empty, ptlen,
-                                    out + CF_AEAD_NONCE_LEN, &clen);
+    rc = gnutls_aead_cipher_encrypt(h, out, CF_AEAD_NONCE_LEN, ad, adlen, CF_AEAD_TAG_LEN,
+                                    ptlen ? pt : empty, ptlen, out + CF_AEAD_NONCE_LEN,
+                                    &clen);
     gnutls_aead_cipher_deinit(h);
     if (rc || clen != ptlen + CF_AEAD_TAG_LEN) {
         cf_zero(out, ptlen + CF_AEAD_OVERHEAD);
@@ -41,8 +41,8 @@ int cf_aead_seal(const uint8_t *key, const void *ad, size_t adlen,
     return 0;
 }
 
-int cf_aead_open(const uint8_t *key, const void *ad, size_t adlen,
-                 const uint8_t *in, size_t inlen, uint8_t *out)
+int cf_aead_open(const uint8_t *key, const void *ad, size_t adlen, const uint8_t *in,
+                 size_t inlen, uint8_t *out)
 {
     uint8_t scratch[1];
     if (inlen < CF_AEAD_OVERHEAD)
@@ -54,9 +54,9 @@ int cf_aead_open(const uint8_t *key, const void *ad, size_t adlen,
     size_t plen = inlen - CF_AEAD_OVERHEAD;
     uint8_t *dst = plen ? out : scratch;
     size_t got = plen;
-    rc = gnutls_aead_cipher_decrypt(h, in, CF_AEAD_NONCE_LEN, ad, adlen,
-                                    CF_AEAD_TAG_LEN, in + CF_AEAD_NONCE_LEN,
-                                    inlen - CF_AEAD_NONCE_LEN, dst, &got);
+    rc = gnutls_aead_cipher_decrypt(h, in, CF_AEAD_NONCE_LEN, ad, adlen, CF_AEAD_TAG_LEN,
+                                    in + CF_AEAD_NONCE_LEN, inlen - CF_AEAD_NONCE_LEN,
+                                    dst, &got);
     gnutls_aead_cipher_deinit(h);
     if (rc || got != plen) {
         cf_zero(dst, plen ? plen : sizeof scratch);

@@ -14,12 +14,12 @@
 
 /* Writes nonce || ciphertext || tag into out, which must hold
  * ptlen + CF_AEAD_OVERHEAD bytes. Everything is borrowed. */
-int cf_aead_seal(const uint8_t *key, const void *ad, size_t adlen,
-                 const uint8_t *pt, size_t ptlen, uint8_t *out);
+int cf_aead_seal(const uint8_t *key, const void *ad, size_t adlen, const uint8_t *pt,
+                 size_t ptlen, uint8_t *out);
 /* Reverse of cf_aead_seal into out (inlen - CF_AEAD_OVERHEAD bytes).
  * CF_EIO if authentication fails (out is zeroed then), CF_EINVAL if in
  * is too short. Everything is borrowed. */
-int cf_aead_open(const uint8_t *key, const void *ad, size_t adlen,
-                 const uint8_t *in, size_t inlen, uint8_t *out);
+int cf_aead_open(const uint8_t *key, const void *ad, size_t adlen, const uint8_t *in,
+                 size_t inlen, uint8_t *out);
 
 #endif

@@ -47,15 +47,15 @@ struct term {
 };
 
 struct cf_barrier {
-    struct cf_physical *phys;   /* borrowed */
+    struct cf_physical *phys; /* borrowed */
     pthread_rwlock_t lock;
     int sealed;
     uint8_t root[CF_ROOT_KEY_LEN];
-    struct term *terms;         /* nterms entries, sorted by term */
+    struct term *terms; /* nterms entries, sorted by term */
     size_t nterms;
-    size_t active;              /* index into terms */
-    atomic_ullong encryptions;  /* under the active term */
-    struct cf_rotate_config rot;   /* in force; changed under the exclusive lock */
+    size_t active;               /* index into terms */
+    atomic_ullong encryptions;   /* under the active term */
+    struct cf_rotate_config rot; /* in force; changed under the exclusive lock */
     /* The count this node last stored or adopted: a larger stored one means
      * another node encrypted under the term meanwhile. */
     unsigned long long synced;
@@ -66,7 +66,7 @@ struct cf_barrier {
 static int reserved(const char *key)
 {
     return !strcmp(key, KEYRING_PATH) || !strcmp(key, "core/root-key") ||
-           !strcmp(key, "core/seal-config") || !strcmp(key, ROTATE_PATH);
+        !strcmp(key, "core/seal-config") || !strcmp(key, ROTATE_PATH);
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -79,8 +79,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static uint32_t get32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static void put64(uint8_t *p, uint64_t v)
@@ -94,13 +93,9 @@ static uint64_t get64(const uint8_t *p)
     return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
-static void free_terms(struct term *t, size_t n)
-{
-    cf_free_secret(t, n * sizeof *t);
-}
+static void free_terms(struct term *t, size_t n) { cf_free_secret(t, n * sizeof *t); }
 
-static int make_ad(const uint8_t *hdr, const char *path, uint8_t **ad,
-                   size_t *adlen)
+static int make_ad(const uint8_t *hdr, const char *path, uint8_t **ad, size_t *adlen)
 {
     size_t pl = strlen(path);
     uint8_t *a = malloc(HDR_LEN + pl);
@@ -114,8 +109,7 @@ static int make_ad(const uint8_t *hdr, const char *path, uint8_t **ad,
 }
 
 static int seal_value(const uint8_t *key, uint32_t term, const char *path,
-                      const uint8_t *pt, size_t len, uint8_t **out,
-                      size_t *outlen)
+                      const uint8_t *pt, size_t len, uint8_t **out, size_t *outlen)
 {
     size_t n = HDR_LEN + CF_AEAD_OVERHEAD + len;
     uint8_t *v = malloc(n), *ad;
@@ -148,8 +142,8 @@ static int value_term(const uint8_t *v, size_t len, uint32_t *term)
 }
 
 /* *out is malloc'd (one spare byte so an empty value is not NULL). */
-static int open_value(const uint8_t *key, const char *path, const uint8_t *v,
-                      size_t len, uint8_t **out, size_t *outlen)
+static int open_value(const uint8_t *key, const char *path, const uint8_t *v, size_t len,
+                      uint8_t **out, size_t *outlen)
 {
     size_t n = len - HDR_LEN - CF_AEAD_OVERHEAD;
     uint8_t *pt = malloc(n + 1), *ad;
@@ -197,8 +191,8 @@ static int write_keyring(struct cf_physical *phys, const uint8_t *root,
     return rc;
 }
 
-static int parse_keyring(const uint8_t *pt, size_t len, struct term **out,
-                         size_t *nout, size_t *active)
+static int parse_keyring(const uint8_t *pt, size_t len, struct term **out, size_t *nout,
+                         size_t *active)
 {
     if (len < KR_HDR || pt[0] != KEYRING_FORMAT)
         return CF_EIO;
@@ -303,7 +297,7 @@ int cf_rotate_due(const struct cf_rotate_config *cfg, unsigned long long encrypt
     if (encryptions >= cfg->max_operations)
         return 1;
     return cfg->interval_secs > 0 &&
-           now_ns >= cf_time_add_secs(install_ns, cfg->interval_secs);
+        now_ns >= cf_time_add_secs(install_ns, cfg->interval_secs);
 }
 
 static int rotate_config_valid(const struct cf_rotate_config *c)
@@ -401,8 +395,7 @@ int cf_barrier_new(struct cf_physical *phys, struct cf_barrier **out)
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);
     /* A steady stream of readers must not starve seal or rotate. */
-    pthread_rwlockattr_setkind_np(&attr,
-                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     int rc = pthread_rwlock_init(&b->lock, &attr);
     pthread_rwlockattr_destroy(&attr);
     if (rc) {
@@ -442,8 +435,7 @@ int cf_barrier_initialized(struct cf_barrier *b, int *out)
     return 0;
 }
 
-int cf_barrier_initialize(struct cf_barrier *b, const uint8_t *root_key,
-                          size_t len)
+int cf_barrier_initialize(struct cf_barrier *b, const uint8_t *root_key, size_t len)
 {
     if (!root_key || len != CF_ROOT_KEY_LEN)
         return CF_EINVAL;
@@ -467,8 +459,7 @@ int cf_barrier_initialize(struct cf_barrier *b, const uint8_t *root_key,
     return rc;
 }
 
-int cf_barrier_unseal(struct cf_barrier *b, const uint8_t *root_key,
-                      size_t len)
+int cf_barrier_unseal(struct cf_barrier *b, const uint8_t *root_key, size_t len)
 {
     if (!root_key || len != CF_ROOT_KEY_LEN)
         return CF_EINVAL;
@@ -540,8 +531,7 @@ static void rotate_after(struct cf_barrier *b, int due)
         cf_barrier_rotate_if_due(b, NULL, &rotated);
 }
 
-int cf_barrier_get(struct cf_barrier *b, const char *key, uint8_t **val,
-                   size_t *len)
+int cf_barrier_get(struct cf_barrier *b, const char *key, uint8_t **val, size_t *len)
 {
     if (!key || reserved(key))
         return CF_EINVAL;
@@ -578,8 +568,7 @@ int cf_barrier_get(struct cf_barrier *b, const char *key, uint8_t **val,
     return rc;
 }
 
-int cf_barrier_put(struct cf_barrier *b, const char *key, const uint8_t *val,
-                   size_t len)
+int cf_barrier_put(struct cf_barrier *b, const char *key, const uint8_t *val, size_t len)
 {
     if (!key || !*key || reserved(key) || (!val && len))
         return CF_EINVAL;
@@ -613,14 +602,12 @@ int cf_barrier_delete(struct cf_barrier *b, const char *key)
     return rc;
 }
 
-int cf_barrier_list(struct cf_barrier *b, const char *prefix, char ***keys,
-                    size_t *n)
+int cf_barrier_list(struct cf_barrier *b, const char *prefix, char ***keys, size_t *n)
 {
     if (!prefix)
         return CF_EINVAL;
     pthread_rwlock_rdlock(&b->lock);
-    int rc = b->sealed ? CF_ESEALED
-                       : cf_physical_list(b->phys, prefix, keys, n);
+    int rc = b->sealed ? CF_ESEALED : cf_physical_list(b->phys, prefix, keys, n);
     pthread_rwlock_unlock(&b->lock);
     return rc;
 }
@@ -731,8 +718,7 @@ int cf_barrier_set_rotate_config(struct cf_barrier *b, const struct cf_rotate_co
     return rc;
 }
 
-int cf_barrier_key_status(struct cf_barrier *b, unsigned *term,
-                          int64_t *install_time_ns,
+int cf_barrier_key_status(struct cf_barrier *b, unsigned *term, int64_t *install_time_ns,
                           unsigned long long *encryptions)
 {
     pthread_rwlock_rdlock(&b->lock);
@@ -768,13 +754,14 @@ int cf_barrier_txn(struct cf_barrier *b, const struct coffer_txn_op *ops, size_t
             continue;
         uint8_t *v;
         size_t vlen;
-        rc = seal_value(t->key, t->term, ops[i].key, ops[i].value, ops[i].value_len, &v, &vlen);
+        rc = seal_value(t->key, t->term, ops[i].key, ops[i].value, ops[i].value_len, &v,
+                        &vlen);
         if (!rc) {
             due |= count_locked(b, 1);
             enc[i].value = v;
             enc[i].value_len = vlen;
         } else {
-            enc[i].kind = CF_TXN_DELETE;   /* nothing to free for this slot */
+            enc[i].kind = CF_TXN_DELETE; /* nothing to free for this slot */
         }
     }
     if (!rc)

@@ -21,11 +21,9 @@ void cf_barrier_free(struct cf_barrier *b);
 int cf_barrier_initialized(struct cf_barrier *b, int *out);
 /* Writes a fresh keyring (term 1) encrypted under root_key. CF_EEXIST if
  * already initialized. Leaves the barrier sealed. */
-int cf_barrier_initialize(struct cf_barrier *b, const uint8_t *root_key,
-                          size_t len);
+int cf_barrier_initialize(struct cf_barrier *b, const uint8_t *root_key, size_t len);
 /* Decrypts the keyring with root_key. CF_EDENIED when the key is wrong. */
-int cf_barrier_unseal(struct cf_barrier *b, const uint8_t *root_key,
-                      size_t len);
+int cf_barrier_unseal(struct cf_barrier *b, const uint8_t *root_key, size_t len);
 /* Drops (and zeroes) the keyring. Idempotent. */
 int cf_barrier_seal(struct cf_barrier *b);
 int cf_barrier_sealed(struct cf_barrier *b);
@@ -33,13 +31,10 @@ int cf_barrier_sealed(struct cf_barrier *b);
 /* Each returns CF_ESEALED while sealed. get: *val malloc'd, caller frees
  * with cf_free_secret; CF_ENOENT when missing; CF_EIO if a value fails
  * authentication (tampered or wrong key). */
-int cf_barrier_get(struct cf_barrier *b, const char *key, uint8_t **val,
-                   size_t *len);
-int cf_barrier_put(struct cf_barrier *b, const char *key, const uint8_t *val,
-                   size_t len);
+int cf_barrier_get(struct cf_barrier *b, const char *key, uint8_t **val, size_t *len);
+int cf_barrier_put(struct cf_barrier *b, const char *key, const uint8_t *val, size_t len);
 int cf_barrier_delete(struct cf_barrier *b, const char *key);
-int cf_barrier_list(struct cf_barrier *b, const char *prefix, char ***keys,
-                    size_t *n);
+int cf_barrier_list(struct cf_barrier *b, const char *prefix, char ***keys, size_t *n);
 
 /* Applies puts and deletes (keys and values borrowed) through
  * cf_physical_txn: in one storage transaction when the plugin offers one,
@@ -55,14 +50,14 @@ int cf_barrier_rotate(struct cf_barrier *b);
  * term, so neither a restart nor a failover resets the count to zero.
  * The barrier takes any max_operations >= 1; Vault's bounds are the
  * caller's to enforce (the CF_ROTATE_* below). */
-#define CF_ROTATE_MAX_OPS_DEFAULT 3865470566ULL   /* about 0.9 * 2^32 */
+#define CF_ROTATE_MAX_OPS_DEFAULT 3865470566ULL /* about 0.9 * 2^32 */
 #define CF_ROTATE_MAX_OPS_MIN 1000000ULL
-#define CF_ROTATE_INTERVAL_MIN (24LL * 3600)       /* seconds */
+#define CF_ROTATE_INTERVAL_MIN (24LL * 3600) /* seconds */
 
 struct cf_rotate_config {
     unsigned long long max_operations;
-    long long interval_secs;   /* 0: no age limit */
-    int enabled;               /* 0: only count, never rotate */
+    long long interval_secs; /* 0: no age limit */
+    int enabled;             /* 0: only count, never rotate */
 };
 
 /* Vault's defaults: enabled, CF_ROTATE_MAX_OPS_DEFAULT, no interval. */
@@ -75,7 +70,8 @@ int cf_rotate_due(const struct cf_rotate_config *cfg, unsigned long long encrypt
 int cf_barrier_rotate_config(struct cf_barrier *b, struct cf_rotate_config *out);
 /* Stores cfg (borrowed) and puts it in force. CF_EINVAL on max_operations 0
  * or a negative interval. */
-int cf_barrier_set_rotate_config(struct cf_barrier *b, const struct cf_rotate_config *cfg);
+int cf_barrier_set_rotate_config(struct cf_barrier *b,
+                                 const struct cf_rotate_config *cfg);
 /* Rotates when the active term is due under cfg (NULL: the config in
  * force); *rotated says whether it did. Takes the exclusive lock, so never
  * call it from inside another barrier call. */
@@ -86,8 +82,7 @@ int cf_barrier_rotate_if_due(struct cf_barrier *b, const struct cf_rotate_config
  * rotates if due. *rotated as above. */
 int cf_barrier_housekeep(struct cf_barrier *b, int *rotated);
 /* sys/key-status: current term, its install time, encryptions under it. */
-int cf_barrier_key_status(struct cf_barrier *b, unsigned *term,
-                          int64_t *install_time_ns,
+int cf_barrier_key_status(struct cf_barrier *b, unsigned *term, int64_t *install_time_ns,
                           unsigned long long *encryptions);
 
 #endif

@@ -22,9 +22,9 @@
 
 struct cf_seal {
     pthread_mutex_t mu;
-    struct cf_physical *phys;   /* borrowed */
-    struct cf_barrier *b;       /* borrowed */
-    int t, n;                   /* 0 until the config has been read */
+    struct cf_physical *phys; /* borrowed */
+    struct cf_barrier *b;     /* borrowed */
+    int t, n;                 /* 0 until the config has been read */
     int progress;
     char nonce[37];
     /* Shares submitted so far: key material, zeroed on every reset. */
@@ -60,10 +60,10 @@ static int load_config_locked(struct cf_seal *s, int *init)
     free(v);
     long long n, t;
     rc = j && !cf_json_get_int(j, "secret_shares", &n) &&
-                 !cf_json_get_int(j, "secret_threshold", &t) && n >= 1 &&
-                 n <= 255 && t >= 1 && t <= n
-             ? 0
-             : CF_EIO;
+            !cf_json_get_int(j, "secret_threshold", &t) && n >= 1 && n <= 255 && t >= 1 &&
+            t <= n
+        ? 0
+        : CF_EIO;
     cf_json_free(j);
     if (rc)
         return rc;
@@ -73,8 +73,7 @@ static int load_config_locked(struct cf_seal *s, int *init)
     return 0;
 }
 
-int cf_seal_new(struct cf_physical *phys, struct cf_barrier *b,
-                struct cf_seal **out)
+int cf_seal_new(struct cf_physical *phys, struct cf_barrier *b, struct cf_seal **out)
 {
     if (!phys || !b || !out)
         return CF_EINVAL;
@@ -158,8 +157,7 @@ static int write_config(struct cf_physical *phys, int shares, int threshold)
     rc = cf_json_finish(&j, &text);
     if (rc)
         return rc;
-    rc = cf_physical_put(phys, CONFIG_PATH, (const uint8_t *)text,
-                         strlen(text));
+    rc = cf_physical_put(phys, CONFIG_PATH, (const uint8_t *)text, strlen(text));
     free(text);
     return rc;
 }
@@ -191,8 +189,8 @@ static int init_locked(struct cf_seal *s, int shares, int threshold,
         rc = cf_shamir_split(kek, sizeof kek, shares, threshold, &k->keys);
     if (!rc) {
         blob[0] = ROOT_BLOB_VERSION;
-        rc = cf_aead_seal(kek, ROOT_KEY_PATH, strlen(ROOT_KEY_PATH), root,
-                          sizeof root, blob + 1);
+        rc = cf_aead_seal(kek, ROOT_KEY_PATH, strlen(ROOT_KEY_PATH), root, sizeof root,
+                          blob + 1);
     }
     cf_zero(kek, sizeof kek);
     int wrote = 0;
@@ -213,8 +211,9 @@ static int init_locked(struct cf_seal *s, int shares, int threshold,
         }
         cf_shamir_shares_free(k->keys, (size_t)shares, SHARE_LEN);
         free(k);
-        coffer_err_set(err, rc == CF_EEXIST ? "Vault is already initialized"
-                                            : "failed to initialize the seal");
+        coffer_err_set(err,
+                       rc == CF_EEXIST ? "Vault is already initialized"
+                                       : "failed to initialize the seal");
         return rc;
     }
     k->n = (size_t)shares;
@@ -250,8 +249,7 @@ static int open_locked(struct cf_seal *s, struct coffer_err *err)
         parts[i] = s->pending[i];
     uint8_t *kek, *blob, root[CF_ROOT_KEY_LEN];
     size_t klen, blen;
-    int rc = cf_shamir_combine(parts, (size_t)s->progress, SHARE_LEN, &kek,
-                               &klen);
+    int rc = cf_shamir_combine(parts, (size_t)s->progress, SHARE_LEN, &kek, &klen);
     if (rc == CF_EINVAL) {
         /* Shares with equal or zero x coordinates: not a valid set. */
         coffer_err_set(err, "failed to compute combined key: invalid key shares");
@@ -271,12 +269,13 @@ static int open_locked(struct cf_seal *s, struct coffer_err *err)
         rc = CF_EIO;
         coffer_err_set(err, "the stored root key is malformed");
     } else {
-        rc = cf_aead_open(kek, ROOT_KEY_PATH, strlen(ROOT_KEY_PATH), blob + 1,
-                          blen - 1, root);
+        rc = cf_aead_open(kek, ROOT_KEY_PATH, strlen(ROOT_KEY_PATH), blob + 1, blen - 1,
+                          root);
         if (rc == CF_EIO) {
             rc = CF_EDENIED;
-            coffer_err_set(err, "failed to decrypt the root key: "
-                                "cipher: message authentication failed");
+            coffer_err_set(err,
+                           "failed to decrypt the root key: "
+                           "cipher: message authentication failed");
         } else if (rc) {
             coffer_err_set(err, "failed to decrypt the root key");
         }
@@ -292,8 +291,8 @@ static int open_locked(struct cf_seal *s, struct coffer_err *err)
     return rc;
 }
 
-static int submit_locked(struct cf_seal *s, const uint8_t *key, size_t len,
-                         int *unsealed, struct coffer_err *err)
+static int submit_locked(struct cf_seal *s, const uint8_t *key, size_t len, int *unsealed,
+                         struct coffer_err *err)
 {
     if (!cf_barrier_sealed(s->b)) {
         *unsealed = 1;
@@ -332,8 +331,8 @@ static int submit_locked(struct cf_seal *s, const uint8_t *key, size_t len,
     return rc;
 }
 
-int cf_seal_submit_raw(struct cf_seal *s, const uint8_t *key, size_t len,
-                       int *unsealed, struct coffer_err *err)
+int cf_seal_submit_raw(struct cf_seal *s, const uint8_t *key, size_t len, int *unsealed,
+                       struct coffer_err *err)
 {
     *unsealed = 0;
     if (!key || len < 16) {
@@ -354,8 +353,9 @@ int cf_seal_decode_key(const char *key_text, uint8_t **key, size_t *len,
                        struct coffer_err *err)
 {
     if (!key_text || !*key_text) {
-        coffer_err_set(err, "'key' must be specified in request body as JSON, or "
-                            "'reset' set to true");
+        coffer_err_set(err,
+                       "'key' must be specified in request body as JSON, or "
+                       "'reset' set to true");
         return CF_EINVAL;
     }
     int rc = cf_hex_decode(key_text, key, len);

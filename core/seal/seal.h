@@ -29,8 +29,7 @@ struct cf_seal_keys {
 };
 
 /* phys and b are borrowed and must outlive the seal. */
-int cf_seal_new(struct cf_physical *phys, struct cf_barrier *b,
-                struct cf_seal **out);
+int cf_seal_new(struct cf_physical *phys, struct cf_barrier *b, struct cf_seal **out);
 /* Zeroes pending shares. Does not seal the barrier. NULL is fine. */
 void cf_seal_free(struct cf_seal *s);
 
@@ -63,8 +62,8 @@ int cf_seal_submit(struct cf_seal *s, const char *key_text, int *unsealed,
 int cf_seal_decode_key(const char *key_text, uint8_t **key, size_t *len,
                        struct coffer_err *err);
 /* As cf_seal_submit with the raw share bytes (borrowed). */
-int cf_seal_submit_raw(struct cf_seal *s, const uint8_t *key, size_t len,
-                       int *unsealed, struct coffer_err *err);
+int cf_seal_submit_raw(struct cf_seal *s, const uint8_t *key, size_t len, int *unsealed,
+                       struct coffer_err *err);
 
 /* Drops the shares submitted so far (progress 0, nonce ""). CF_EINVAL when
  * unsealed (Vault answers 400 "vault is unsealed"). */

@@ -27,10 +27,7 @@ static void gnutls_fill(unsigned char *p, unsigned int n)
  * to the same function is harmless to other users in the process. */
 static pthread_once_t rand_once = PTHREAD_ONCE_INIT;
 
-static void set_rand(void)
-{
-    gfshare_fill_rand = gnutls_fill;
-}
+static void set_rand(void) { gfshare_fill_rand = gnutls_fill; }
 
 void cf_shamir_shares_free(uint8_t **shares, size_t n, size_t share_len)
 {
@@ -64,11 +61,9 @@ static int pick_xs(unsigned char *xs, int n)
     return 0;
 }
 
-int cf_shamir_split(const uint8_t *secret, size_t len, int n, int t,
-                    uint8_t ***shares)
+int cf_shamir_split(const uint8_t *secret, size_t len, int n, int t, uint8_t ***shares)
 {
-    if (!secret || !len || len > MAX_SECRET || n < 1 || n > 255 || t < 1 ||
-        t > n)
+    if (!secret || !len || len > MAX_SECRET || n < 1 || n > 255 || t < 1 || t > n)
         return CF_EINVAL;
     pthread_once(&rand_once, set_rand);
     unsigned char xs[255];
@@ -85,10 +80,9 @@ int cf_shamir_split(const uint8_t *secret, size_t len, int n, int t,
         }
     /* The library takes non-const secrets but only copies them. */
     uint8_t *copy = malloc(len);
-    gfshare_ctx *g = copy ? gfshare_ctx_init_enc(xs, (unsigned)n,
-                                                 (unsigned char)t,
-                                                 (unsigned)len)
-                          : NULL;
+    gfshare_ctx *g = copy
+        ? gfshare_ctx_init_enc(xs, (unsigned)n, (unsigned char)t, (unsigned)len)
+        : NULL;
     if (!g) {
         cf_free_secret(copy, len);
         cf_shamir_shares_free(out, (size_t)n, len + 1);
@@ -106,11 +100,10 @@ int cf_shamir_split(const uint8_t *secret, size_t len, int n, int t,
     return 0;
 }
 
-int cf_shamir_combine(const uint8_t *const *shares, size_t n,
-                      size_t share_len, uint8_t **secret, size_t *len)
+int cf_shamir_combine(const uint8_t *const *shares, size_t n, size_t share_len,
+                      uint8_t **secret, size_t *len)
 {
-    if (!shares || !n || n > 255 || share_len < 2 ||
-        share_len - 1 > MAX_SECRET)
+    if (!shares || !n || n > 255 || share_len < 2 || share_len - 1 > MAX_SECRET)
         return CF_EINVAL;
     unsigned char xs[255];
     int seen[256] = {0};
@@ -124,9 +117,8 @@ int cf_shamir_combine(const uint8_t *const *shares, size_t n,
     size_t slen = share_len - 1;
     pthread_once(&rand_once, set_rand);
     uint8_t *out = malloc(slen), *y = malloc(slen);
-    gfshare_ctx *g = out && y ? gfshare_ctx_init_dec(xs, (unsigned)n,
-                                                     (unsigned)slen)
-                              : NULL;
+    gfshare_ctx *g =
+        out && y ? gfshare_ctx_init_dec(xs, (unsigned)n, (unsigned)slen) : NULL;
     if (!g) {
         free(out);
         free(y);

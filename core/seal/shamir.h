@@ -11,8 +11,7 @@
  * (1..n) of which give it back. *shares is a malloc'd array of n malloc'd
  * buffers of len + 1 bytes; free with cf_shamir_shares_free. CF_EINVAL on
  * bad parameters. */
-int cf_shamir_split(const uint8_t *secret, size_t len, int n, int t,
-                    uint8_t ***shares);
+int cf_shamir_split(const uint8_t *secret, size_t len, int n, int t, uint8_t ***shares);
 /* Zeroes and frees what cf_shamir_split returned. NULL is fine. */
 void cf_shamir_shares_free(uint8_t **shares, size_t n, size_t share_len);
 /* Interpolates n shares (borrowed, each share_len bytes) back into a secret
@@ -20,7 +19,7 @@ void cf_shamir_shares_free(uint8_t **shares, size_t n, size_t share_len);
  * than the threshold yield a wrong secret, not an error (that is the
  * scheme). CF_EINVAL for no shares, share_len < 2, or an x coordinate that
  * is zero or repeated. */
-int cf_shamir_combine(const uint8_t *const *shares, size_t n,
-                      size_t share_len, uint8_t **secret, size_t *len);
+int cf_shamir_combine(const uint8_t *const *shares, size_t n, size_t share_len,
+                      uint8_t **secret, size_t *len);
 
 #endif

@@ -37,8 +37,7 @@ static char *full_key(const struct cf_view *v, const char *key)
     return cf_buf_take(&b);
 }
 
-int cf_view_get(const struct cf_view *v, const char *key, uint8_t **val,
-                size_t *len)
+int cf_view_get(const struct cf_view *v, const char *key, uint8_t **val, size_t *len)
 {
     char *k = full_key(v, key);
     if (!k)
@@ -48,8 +47,7 @@ int cf_view_get(const struct cf_view *v, const char *key, uint8_t **val,
     return rc;
 }
 
-int cf_view_put(const struct cf_view *v, const char *key, const void *val,
-                size_t len)
+int cf_view_put(const struct cf_view *v, const char *key, const void *val, size_t len)
 {
     char *k = full_key(v, key);
     if (!k)
@@ -69,8 +67,7 @@ int cf_view_delete(const struct cf_view *v, const char *key)
     return rc;
 }
 
-int cf_view_list(const struct cf_view *v, const char *prefix, char ***keys,
-                 size_t *n)
+int cf_view_list(const struct cf_view *v, const char *prefix, char ***keys, size_t *n)
 {
     char *k = full_key(v, prefix);
     if (!k)

@@ -9,21 +9,18 @@
 #include "seal/barrier.h"
 
 struct cf_view {
-    struct cf_barrier *barrier;   /* borrowed */
-    char *prefix;                 /* owned, ends in '/' or is "" */
+    struct cf_barrier *barrier; /* borrowed */
+    char *prefix;               /* owned, ends in '/' or is "" */
 };
 
 int cf_view_new(struct cf_barrier *b, const char *prefix, struct cf_view **out);
 void cf_view_free(struct cf_view *v);
 
 /* As the barrier calls, with the prefix prepended. */
-int cf_view_get(const struct cf_view *v, const char *key, uint8_t **val,
-                size_t *len);
-int cf_view_put(const struct cf_view *v, const char *key, const void *val,
-                size_t len);
+int cf_view_get(const struct cf_view *v, const char *key, uint8_t **val, size_t *len);
+int cf_view_put(const struct cf_view *v, const char *key, const void *val, size_t len);
 int cf_view_delete(const struct cf_view *v, const char *key);
-int cf_view_list(const struct cf_view *v, const char *prefix, char ***keys,
-                 size_t *n);
+int cf_view_list(const struct cf_view *v, const char *prefix, char ***keys, size_t *n);
 /* cf_barrier_txn with the prefix prepended to every key. */
 int cf_view_txn(const struct cf_view *v, const struct coffer_txn_op *ops, size_t n);
 /* Deletes every key under prefix (recursively). */

@@ -7,16 +7,16 @@
 #include <string.h>
 
 /* How a route is served. */
-#define LOCAL      0x01u   /* any node, any state, no token, outside the state lock */
-#define SUDO       0x02u   /* needs the sudo capability (Vault's root-protected paths) */
-#define TOKEN_ONLY 0x04u   /* a valid token; the handler checks the target path */
-#define EXCLUSIVE  0x08u   /* runs after the request leaves the shared state section */
-#define ACTIVE_HERE 0x10u  /* a standby refuses it (ON_STANDBY), never forwards it */
+#define LOCAL 0x01u       /* any node, any state, no token, outside the state lock */
+#define SUDO 0x02u        /* needs the sudo capability (Vault's root-protected paths) */
+#define TOKEN_ONLY 0x04u  /* a valid token; the handler checks the target path */
+#define EXCLUSIVE 0x08u   /* runs after the request leaves the shared state section */
+#define ACTIVE_HERE 0x10u /* a standby refuses it (ON_STANDBY), never forwards it */
 
 struct route {
-    const char *pattern;   /* exact, or a trailing '*' for a prefix */
+    const char *pattern; /* exact, or a trailing '*' for a prefix */
     unsigned flags;
-    cf_sys_fn fn;          /* NULL: a path Vault has and Coffer does not serve yet */
+    cf_sys_fn fn; /* NULL: a path Vault has and Coffer does not serve yet */
 };
 
 /* What a standby answers an ACTIVE_HERE route with (Vault's text; seal is
@@ -83,10 +83,7 @@ int cf_sys_new(const struct cf_sys_env *env, struct cf_sys **out)
     return 0;
 }
 
-void cf_sys_free(struct cf_sys *s)
-{
-    free(s);
-}
+void cf_sys_free(struct cf_sys *s) { free(s); }
 
 void cf_sys_set_ha(struct cf_sys *s, struct cf_ha *ha, const char *node_id,
                    const char *hostname)
@@ -96,8 +93,8 @@ void cf_sys_set_ha(struct cf_sys *s, struct cf_ha *ha, const char *node_id,
     s->hostname = hostname;
 }
 
-static int run(const struct route *r, const struct cf_sys_ctx *x,
-               struct cf_request *req, const char *rel, struct cf_result *res)
+static int run(const struct route *r, const struct cf_sys_ctx *x, struct cf_request *req,
+               const char *rel, struct cf_result *res)
 {
     if (!r || !r->fn)
         return cf_result_error(res, 404, "unsupported path");
@@ -150,10 +147,7 @@ static int sys_init(const struct cf_backend_env *env, struct cf_mount *m, void *
     return 0;
 }
 
-static void sys_cleanup(void *state)
-{
-    free(state);
-}
+static void sys_cleanup(void *state) { free(state); }
 
 static unsigned sys_path_flags(const struct cf_mount *m, const char *rel)
 {
@@ -161,7 +155,7 @@ static unsigned sys_path_flags(const struct cf_mount *m, const char *rel)
     const struct route *r = find(rel);
     unsigned f = r ? r->flags : 0;
     return (f & LOCAL ? CF_PATH_UNAUTH : 0) | (f & SUDO ? CF_PATH_SUDO : 0) |
-           (f & TOKEN_ONLY ? CF_PATH_TOKEN_ONLY : 0);
+        (f & TOKEN_ONLY ? CF_PATH_TOKEN_ONLY : 0);
 }
 
 /* An EXCLUSIVE route, once the gate has left the shared section: the

@@ -8,10 +8,12 @@
 
 static void caps_json(const struct cf_acl *acl, const char *path, struct cf_json *j)
 {
-    static const struct { unsigned bit; const char *name; } N[] = {
-        {CF_CAP_CREATE, "create"}, {CF_CAP_DELETE, "delete"}, {CF_CAP_LIST, "list"},
-        {CF_CAP_PATCH, "patch"}, {CF_CAP_READ, "read"}, {CF_CAP_SUDO, "sudo"},
-        {CF_CAP_UPDATE, "update"}};
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } N[] = {{CF_CAP_CREATE, "create"}, {CF_CAP_DELETE, "delete"}, {CF_CAP_LIST, "list"},
+             {CF_CAP_PATCH, "patch"},   {CF_CAP_READ, "read"},     {CF_CAP_SUDO, "sudo"},
+             {CF_CAP_UPDATE, "update"}};
     cf_json_arr_open(j);
     if (cf_acl_is_root(acl)) {
         cf_json_str(j, "root");
@@ -51,7 +53,8 @@ int cf_sys_capabilities(const struct cf_sys_ctx *x, struct cf_request *req,
     }
     if (rc) {
         cf_strv_free(paths, np);
-        return cf_result_error(res, 400, rc == CF_EINVAL ? "missing token" : "invalid token");
+        return cf_result_error(res, 400,
+                               rc == CF_EINVAL ? "missing token" : "invalid token");
     }
     struct cf_acl *acl;
     rc = cf_acl_new(x->be->policies, tok->policies, tok->npolicies, &acl);

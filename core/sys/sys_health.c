@@ -33,16 +33,19 @@ int cf_sys_health(const struct cf_sys_ctx *x, struct cf_request *req, const char
     const struct cf_sys *s = x->sys;
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
-    static const struct { const char *name; int def; } P[] = {
-        {"activecode", 200}, {"standbycode", 429}, {"drsecondarycode", 472},
-        {"performancestandbycode", 473}, {"sealedcode", 503},
-        {"uninitcode", 501}, {"removedcode", 530}, {"haunhealthycode", 474}};
+    static const struct {
+        const char *name;
+        int def;
+    } P[] = {{"activecode", 200},      {"standbycode", 429},
+             {"drsecondarycode", 472}, {"performancestandbycode", 473},
+             {"sealedcode", 503},      {"uninitcode", 501},
+             {"removedcode", 530},     {"haunhealthycode", 474}};
     int codes[8];
     for (int i = 0; i < 8; i++) {
         codes[i] = code_param(req, P[i].name, P[i].def);
         if (codes[i] < 0)
-            return cf_result_error(res, 400, "unable to parse %s code: %s",
-                                   P[i].name, cf_req_query(req, P[i].name));
+            return cf_result_error(res, 400, "unable to parse %s code: %s", P[i].name,
+                                   cf_req_query(req, P[i].name));
     }
     int standbyok = 0, perfok = 0;
     if (cf_req_param_bool(req, "standbyok", &standbyok) == CF_EINVAL ||
@@ -58,8 +61,10 @@ int cf_sys_health(const struct cf_sys_ctx *x, struct cf_request *req, const char
     int standby = !sealed && s->ha && !cf_ha_serving(s->ha);
     /* Order as Vault: uninitialized, sealed, DR secondary (never), perf
      * standby (never yet), standby unless standbyok, active. */
-    res->status = !st.initialized ? codes[5] : sealed ? codes[4]
-                : standby && !standbyok ? codes[1] : codes[0];
+    res->status = !st.initialized ? codes[5]
+        : sealed                  ? codes[4]
+        : standby && !standbyok   ? codes[1]
+                                  : codes[0];
     struct cf_json j;
     if (cf_json_init(&j))
         return CF_ENOMEM;
@@ -92,7 +97,7 @@ int cf_sys_leader(const struct cf_sys_ctx *x, struct cf_request *req, const char
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
     if (cf_barrier_sealed(s->env.barrier))
-        return cf_result_error(res, 500, "Vault is sealed");   /* as Vault */
+        return cf_result_error(res, 500, "Vault is sealed"); /* as Vault */
     struct cf_ha_view v = {0};
     if (s->ha)
         cf_ha_view(s->ha, &v);
@@ -138,7 +143,8 @@ int cf_sys_ha_status(const struct cf_sys_ctx *x, struct cf_request *req, const c
     cf_json_obj_open(&j);
     cf_json_kstr(&j, "hostname", s->hostname);
     cf_json_kstr(&j, "api_address", v.leader_api);
-    cf_json_kstr(&j, "cluster_address", cfg->cluster_addr ? cfg->cluster_addr : v.leader_cluster);
+    cf_json_kstr(&j, "cluster_address",
+                 cfg->cluster_addr ? cfg->cluster_addr : v.leader_cluster);
     cf_json_kbool(&j, "active_node", 1);
     cf_json_kstr(&j, "last_echo", NULL);
     cf_json_kint(&j, "echo_duration_ms", 0);
@@ -148,7 +154,8 @@ int cf_sys_ha_status(const struct cf_sys_ctx *x, struct cf_request *req, const c
     cf_json_obj_close(&j);
     struct cf_ha_peer *peers = NULL;
     size_t np = 0;
-    if (s->env.node.peers && s->env.node.peers(s->env.node.arg, 15000, &peers, &np) == 0) {
+    if (s->env.node.peers &&
+        s->env.node.peers(s->env.node.arg, 15000, &peers, &np) == 0) {
         for (size_t i = 0; i < np; i++) {
             char when[40];
             cf_time_rfc3339nano(peers[i].last_echo_ns, when);

@@ -7,7 +7,7 @@
 
 struct cf_sys {
     struct cf_sys_env env;
-    struct cf_ha *ha;            /* NULL: not an HA node */
+    struct cf_ha *ha; /* NULL: not an HA node */
     const char *node_id;
     const char *hostname;
 };

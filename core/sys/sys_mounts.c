@@ -35,7 +35,8 @@ static int read_one(const struct cf_sys_ctx *x, const char *path, int tune,
 {
     struct cf_mount_table *t = x->be->mounts;
     char want[600];
-    snprintf(want, sizeof want, "%.512s%s", path, path[strlen(path) - 1] == '/' ? "" : "/");
+    snprintf(want, sizeof want, "%.512s%s", path,
+             path[strlen(path) - 1] == '/' ? "" : "/");
     int rc = CF_ENOENT;
     struct cf_json j;
     if (cf_json_init(&j))
@@ -48,7 +49,8 @@ static int read_one(const struct cf_sys_ctx *x, const char *path, int tune,
         if (tune) {
             cf_json_obj_open(&j);
             cf_json_kint(&j, "default_lease_ttl",
-                         m->default_lease_ttl ? m->default_lease_ttl : x->be->default_lease_ttl);
+                         m->default_lease_ttl ? m->default_lease_ttl
+                                              : x->be->default_lease_ttl);
             cf_json_kint(&j, "max_lease_ttl",
                          m->max_lease_ttl ? m->max_lease_ttl : x->be->max_lease_ttl);
             cf_json_kbool(&j, "force_no_cache", 0);
@@ -99,7 +101,8 @@ int cf_sys_mounts(const struct cf_sys_ctx *x, struct cf_request *req, const char
     char path[512];
     size_t n = strlen(p);
     int tune = n > 5 && !strcmp(p + n - 5, "/tune");
-    snprintf(path, sizeof path, "%s%.*s", auth ? "auth/" : "", (int)(tune ? n - 5 : n), p);
+    snprintf(path, sizeof path, "%s%.*s", auth ? "auth/" : "", (int)(tune ? n - 5 : n),
+             p);
     struct coffer_err err = {""};
     int rc;
     switch (req->op) {
@@ -110,8 +113,8 @@ int cf_sys_mounts(const struct cf_sys_ctx *x, struct cf_request *req, const char
         if (tune)
             rc = cf_mounts_tune(t, path, req->data, &err);
         else
-            rc = cf_mounts_enable(t, path, cf_json_get_str(req->data, "type"),
-                                  req->data, &err);
+            rc = cf_mounts_enable(t, path, cf_json_get_str(req->data, "type"), req->data,
+                                  &err);
         if (!rc)
             cf_log(lg, CF_LOG_INFO, "core: %s %s", tune ? "tuned" : "mounted", path);
         return errmap(rc, &err, res);
@@ -120,7 +123,7 @@ int cf_sys_mounts(const struct cf_sys_ctx *x, struct cf_request *req, const char
             return cf_result_error(res, 405, NULL);
         rc = cf_mounts_disable(t, path, &err);
         if (rc == CF_ENOENT)
-            return 0;   /* Vault answers 204 for a path with nothing mounted */
+            return 0; /* Vault answers 204 for a path with nothing mounted */
         if (!rc)
             cf_log(lg, CF_LOG_INFO, "core: unmounted %s", path);
         return errmap(rc, &err, res);

@@ -12,8 +12,7 @@
 #include "util/encode.h"
 #include "util/json.h"
 
-static int list_policies(struct cf_policy_store *ps, int legacy,
-                         struct cf_result *res)
+static int list_policies(struct cf_policy_store *ps, int legacy, struct cf_result *res)
 {
     char **names;
     size_t n;
@@ -29,7 +28,7 @@ static int list_policies(struct cf_policy_store *ps, int legacy,
             cf_json_arr_open(&j);
             for (size_t i = 0; i < n; i++)
                 cf_json_str(&j, names[i]);
-            cf_json_str(&j, "root");   /* Vault appends the implicit root */
+            cf_json_str(&j, "root"); /* Vault appends the implicit root */
             cf_json_arr_close(&j);
         }
         cf_json_obj_close(&j);
@@ -41,8 +40,8 @@ static int list_policies(struct cf_policy_store *ps, int legacy,
     return rc;
 }
 
-static int read_policy(struct cf_policy_store *ps, const char *name,
-                       int legacy, struct cf_result *res)
+static int read_policy(struct cf_policy_store *ps, const char *name, int legacy,
+                       struct cf_result *res)
 {
     struct cf_policy *p;
     int rc = cf_policy_store_get(ps, name, &p);
@@ -98,11 +97,13 @@ static int write_policy(struct cf_policy_store *ps, struct cf_request *req,
     if ((!raw || !*raw) && legacy) {
         raw = cf_req_param_str(req, "rules");
         if (raw && *raw)
-            cf_result_warn(res, "'rules' is deprecated, please use 'policy' "
+            cf_result_warn(res,
+                           "'rules' is deprecated, please use 'policy' "
                            "instead");
     }
     if (!raw || !*raw)
-        return cf_result_error(res, 400, "'policy' parameter not supplied or "
+        return cf_result_error(res, 400,
+                               "'policy' parameter not supplied or "
                                "empty");
     char *text;
     size_t len;
@@ -153,7 +154,7 @@ int cf_sys_policy_handle(struct cf_policy_store *ps, struct cf_request *req,
         legacy = 0;
         name = rel + 13;
     } else if (!strncmp(rel, "policies/", 9) || !strcmp(rel, "policies")) {
-        return cf_result_error(res, 404, NULL);   /* rgp/egp: enterprise */
+        return cf_result_error(res, 404, NULL); /* rgp/egp: enterprise */
     } else {
         return CF_ENOENT;
     }

@@ -18,7 +18,7 @@
 static void build_date(char out[32])
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    const char *d = __DATE__;   /* "Nov 22 2026" */
+    const char *d = __DATE__; /* "Nov 22 2026" */
     char mon[4] = {d[0], d[1], d[2], 0};
     const char *m = strstr(months, mon);
     int mi = m ? (int)(m - months) / 3 + 1 : 1;
@@ -31,8 +31,8 @@ static int finish_raw(struct cf_json *j, struct cf_result *res)
     return rc;
 }
 
-int cf_sys_seal_status(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
-                       struct cf_result *res)
+int cf_sys_seal_status(const struct cf_sys_ctx *x, struct cf_request *req,
+                       const char *rel, struct cf_result *res)
 {
     if (req->op != CF_OP_READ)
         return cf_result_error(res, 405, NULL);
@@ -93,25 +93,33 @@ int cf_sys_init(const struct cf_sys_ctx *x, struct cf_request *req, const char *
     long long shares = 0, threshold = 0;
     if (cf_json_get_int(req->data, "secret_shares", &shares) == CF_EINVAL ||
         cf_json_get_int(req->data, "secret_threshold", &threshold) == CF_EINVAL)
-        return cf_result_error(res, 400, "secret_shares and secret_threshold must be integers");
-    if (cf_json_get(req->data, "pgp_keys") || cf_json_get(req->data, "root_token_pgp_key")) {
+        return cf_result_error(res, 400,
+                               "secret_shares and secret_threshold must be integers");
+    if (cf_json_get(req->data, "pgp_keys") ||
+        cf_json_get(req->data, "root_token_pgp_key")) {
         yajl_val pk = cf_json_get(req->data, "pgp_keys");
         const char *rk = cf_json_get_str(req->data, "root_token_pgp_key");
         if ((pk && pk->type == yajl_t_array && pk->u.array.len) || (rk && *rk))
-            return cf_result_error(res, 400, "PGP-encrypted key shares are not supported");
+            return cf_result_error(res, 400,
+                                   "PGP-encrypted key shares are not supported");
     }
     if (shares > 255 || shares < 0 || threshold < 0 || threshold > 255)
-        return cf_result_error(res, 400, "invalid seal configuration: shares and threshold must be between 1 and 255");
+        return cf_result_error(
+            res, 400,
+            "invalid seal configuration: shares and threshold must be between 1 and 255");
     struct cf_seal_keys *keys = NULL;
     char *root = NULL;
     struct coffer_err err = {""};
-    int rc = e->node.initialize(e->node.arg, (int)shares, (int)threshold, &keys, &root, &err);
+    int rc =
+        e->node.initialize(e->node.arg, (int)shares, (int)threshold, &keys, &root, &err);
     if (rc == CF_EEXIST)
         return cf_result_error(res, 400, "Vault is already initialized");
     if (rc == CF_EINVAL)
-        return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg : "invalid seal configuration");
+        return cf_result_error(res, 400, "%s",
+                               err.msg[0] ? err.msg : "invalid seal configuration");
     if (rc) {
-        cf_log(e->log, CF_LOG_ERROR, "init failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
+        cf_log(e->log, CF_LOG_ERROR, "init failed: %s",
+               err.msg[0] ? err.msg : cf_strerror(rc));
         return cf_result_error(res, 500, "initialization failed: %s", cf_strerror(rc));
     }
     struct cf_json j;
@@ -167,7 +175,8 @@ int cf_sys_unseal(const struct cf_sys_ctx *x, struct cf_request *req, const char
         return cf_sys_seal_status(x, req, rel, res);
     }
     if (!key || !*key)
-        return cf_result_error(res, 400,
+        return cf_result_error(
+            res, 400,
             "'key' must be specified in request body as JSON, or 'reset' set to true");
     int unsealed = 0;
     struct coffer_err err = {""};
@@ -175,10 +184,13 @@ int cf_sys_unseal(const struct cf_sys_ctx *x, struct cf_request *req, const char
     if (rc == CF_EINVAL)
         return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg : "invalid key");
     if (rc == CF_EDENIED)
-        return cf_result_error(res, 400, "%s", err.msg[0] ? err.msg
-                               : "Error unsealing: cipher: message authentication failed");
+        return cf_result_error(
+            res, 400, "%s",
+            err.msg[0] ? err.msg
+                       : "Error unsealing: cipher: message authentication failed");
     if (rc) {
-        cf_log(e->log, CF_LOG_ERROR, "unseal failed: %s", err.msg[0] ? err.msg : cf_strerror(rc));
+        cf_log(e->log, CF_LOG_ERROR, "unseal failed: %s",
+               err.msg[0] ? err.msg : cf_strerror(rc));
         return cf_result_error(res, 500, "unseal failed: %s", cf_strerror(rc));
     }
     req->op = CF_OP_READ;
@@ -248,8 +260,8 @@ static int rotate_config_read(const struct cf_sys_ctx *x, struct cf_result *res)
 /* Fields left out keep their value, as in Vault. Bounds and texts are
  * Vault's: at least a million operations and at most the default, an
  * interval of none or at least a day. */
-int cf_sys_rotate_config(const struct cf_sys_ctx *x, struct cf_request *req, const char *rel,
-                         struct cf_result *res)
+int cf_sys_rotate_config(const struct cf_sys_ctx *x, struct cf_request *req,
+                         const char *rel, struct cf_result *res)
 {
     (void)rel;
     if (req->op == CF_OP_READ)
@@ -265,8 +277,10 @@ int cf_sys_rotate_config(const struct cf_sys_ctx *x, struct cf_request *req, con
     if (rc == CF_EINVAL)
         return cf_result_error(res, 400, "max_operations must be an integer");
     if (!rc) {
-        if (ops < (long long)CF_ROTATE_MAX_OPS_MIN || ops > (long long)CF_ROTATE_MAX_OPS_DEFAULT)
-            return cf_result_error(res, 400, "max_operations must be in the range [%llu,%llu]",
+        if (ops < (long long)CF_ROTATE_MAX_OPS_MIN ||
+            ops > (long long)CF_ROTATE_MAX_OPS_DEFAULT)
+            return cf_result_error(res, 400,
+                                   "max_operations must be in the range [%llu,%llu]",
                                    CF_ROTATE_MAX_OPS_MIN, CF_ROTATE_MAX_OPS_DEFAULT);
         cfg.max_operations = (unsigned long long)ops;
     }
@@ -275,11 +289,14 @@ int cf_sys_rotate_config(const struct cf_sys_ctx *x, struct cf_request *req, con
         long long secs = -1;
         if (YAJL_IS_STRING(iv) && !*iv->u.string)
             secs = 0;
-        else if (YAJL_IS_STRING(iv) ? cf_duration_parse(iv->u.string, &secs)
-                                    : cf_json_get_int(req->data, "interval", &secs) || secs < 0)
-            return cf_result_error(res, 400, "interval must be a duration such as \"4320h\"");
+        else if (YAJL_IS_STRING(iv)
+                     ? cf_duration_parse(iv->u.string, &secs)
+                     : cf_json_get_int(req->data, "interval", &secs) || secs < 0)
+            return cf_result_error(res, 400,
+                                   "interval must be a duration such as \"4320h\"");
         if (secs > 0 && secs < CF_ROTATE_INTERVAL_MIN)
-            return cf_result_error(res, 400, "interval must be greater or equal to 24h0m0s");
+            return cf_result_error(res, 400,
+                                   "interval must be greater or equal to 24h0m0s");
         cfg.interval_secs = secs;
     }
     rc = cf_json_get_bool(req->data, "enabled", &cfg.enabled);
@@ -289,7 +306,8 @@ int cf_sys_rotate_config(const struct cf_sys_ctx *x, struct cf_request *req, con
     if (!rc)
         cf_log(x->sys->env.log, CF_LOG_INFO,
                "core: barrier rotation config: max_operations %llu, interval %llds, %s",
-               cfg.max_operations, cfg.interval_secs, cfg.enabled ? "enabled" : "disabled");
+               cfg.max_operations, cfg.interval_secs,
+               cfg.enabled ? "enabled" : "disabled");
     return rc;
 }
 

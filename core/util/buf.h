@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 struct cf_buf {
-    char *data;     /* NUL-terminated, NULL until the first append */
+    char *data; /* NUL-terminated, NULL until the first append */
     size_t len;
     size_t cap;
 };

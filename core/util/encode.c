@@ -31,9 +31,12 @@ int cf_hex_encode(const uint8_t *in, size_t n, char **out)
 
 int cf_hexval(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -88,11 +91,16 @@ int cf_b64_encode(const uint8_t *in, size_t n, char **out)
 
 static int b64val(char c)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
     return -1;
 }
 
@@ -142,7 +150,7 @@ int cf_random_base62(size_t n, char **out)
             return CF_EIO;
         }
         for (size_t j = 0; j < sizeof r && i < n; j++)
-            if (r[j] < 248)          /* 248 = 4*62: keeps the draw unbiased */
+            if (r[j] < 248) /* 248 = 4*62: keeps the draw unbiased */
                 s[i++] = a[r[j] % 62];
     }
     s[n] = '\0';
@@ -158,9 +166,9 @@ int cf_uuid(char out[37])
     r[6] = (r[6] & 0x0f) | 0x40;
     r[8] = (r[8] & 0x3f) | 0x80;
     snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-             r[11], r[12], r[13], r[14], r[15]);
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+             r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+             r[13], r[14], r[15]);
     return 0;
 }
 
@@ -170,7 +178,7 @@ int cf_url_path_encode(struct cf_buf *b, const char *p)
     for (; *p; p++) {
         unsigned char ch = (unsigned char)*p;
         int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || strchr("-._~/", ch);
+            (ch >= '0' && ch <= '9') || strchr("-._~/", ch);
         char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
         if (plain ? cf_buf_append(b, p, 1) : cf_buf_append(b, e, 3))
             return CF_ENOMEM;

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <yajl/yajl_parse.h>
 #include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +41,7 @@ static void *z_realloc(void *ctx, void *p, size_t sz)
     return n;
 }
 
-static const yajl_alloc_funcs zeroing_alloc = { z_malloc, z_realloc, z_free, NULL };
+static const yajl_alloc_funcs zeroing_alloc = {z_malloc, z_realloc, z_free, NULL};
 
 int cf_json_init(struct cf_json *j)
 {
@@ -107,7 +109,8 @@ static void value_at(struct cf_json *j, yajl_val v, int depth)
         return;
     }
     /* depth counts containers, as the parser's limit does */
-    if (depth > CF_JSON_MAX_DEPTH && (v->type == yajl_t_object || v->type == yajl_t_array)) {
+    if (depth > CF_JSON_MAX_DEPTH &&
+        (v->type == yajl_t_object || v->type == yajl_t_array)) {
         if (!j->err)
             j->err = CF_EINVAL;
         return;
@@ -145,10 +148,7 @@ static void value_at(struct cf_json *j, yajl_val v, int depth)
     }
 }
 
-void cf_json_value(struct cf_json *j, yajl_val v)
-{
-    value_at(j, v, 1);
-}
+void cf_json_value(struct cf_json *j, yajl_val v) { value_at(j, v, 1); }
 int cf_json_finish(struct cf_json *j, char **out)
 {
     int rc = j->err;
@@ -185,18 +185,33 @@ void cf_json_abort(struct cf_json *j)
  * before authentication; this one stops at the limits while parsing. */
 struct builder {
     yajl_val root;
-    yajl_val open[CF_JSON_MAX_DEPTH];   /* containers not yet closed */
-    size_t cap[CF_JSON_MAX_DEPTH];      /* their allocated slots */
+    yajl_val open[CF_JSON_MAX_DEPTH]; /* containers not yet closed */
+    size_t cap[CF_JSON_MAX_DEPTH];    /* their allocated slots */
     size_t depth;
     size_t values;
-    char *key;                          /* object key awaiting its value */
-    const char *why;                    /* set when a callback refuses */
+    struct cf_json_limits lim; /* 0 = none; depth and values always set */
+    char *key;                 /* object key awaiting its value */
+    const char *why;           /* set when a callback refuses */
+    char msg[96];              /* why, when it carries a number */
 };
+
+const struct cf_json_limits cf_json_request_limits = {
+    CF_JSON_DEFAULT_DEPTH,   CF_JSON_DEFAULT_STRING_LENGTH,
+    CF_JSON_DEFAULT_ENTRIES, CF_JSON_DEFAULT_ENTRIES,
+    CF_JSON_MAX_VALUES,
+};
+
+static int refuse(struct builder *b, const char *what, size_t limit)
+{
+    snprintf(b->msg, sizeof b->msg, "%s (%zu)", what, limit);
+    b->why = b->msg;
+    return 0;
+}
 
 int cf_json_utf8_valid(const char *text, size_t n)
 {
     const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i < n; ) {
+    for (size_t i = 0; i < n;) {
         unsigned c = s[i];
         size_t len;
         unsigned cp, min;
@@ -230,10 +245,12 @@ int cf_json_utf8_valid(const char *text, size_t n)
 
 static int refuse_str(struct builder *b, const unsigned char *s, size_t n)
 {
+    if (b->lim.string_len && n > b->lim.string_len)
+        return !refuse(b, "JSON string value exceeds allowed length", b->lim.string_len);
     if (cf_json_utf8_valid((const char *)s, n))
         return 0;
-    b->why = memchr(s, 0, n) ? "NUL character in JSON string"
-                             : "invalid UTF-8 in JSON string";
+    b->why =
+        memchr(s, 0, n) ? "NUL character in JSON string" : "invalid UTF-8 in JSON string";
     return 1;
 }
 
@@ -284,6 +301,17 @@ static int attach(struct builder *b, yajl_val v)
     }
     yajl_val top = b->open[b->depth - 1];
     size_t *cap = &b->cap[b->depth - 1];
+    size_t len = top->type == yajl_t_array ? top->u.array.len : top->u.object.len;
+    size_t max =
+        top->type == yajl_t_array ? b->lim.array_elements : b->lim.object_entries;
+    if (max && len >= max) {
+        cf_json_free(v);
+        return refuse(b,
+                      top->type == yajl_t_array
+                          ? "JSON array exceeds allowed element count"
+                          : "JSON object exceeds allowed entry count",
+                      max);
+    }
     if (top->type == yajl_t_array) {
         if (grow(&top->u.array.values, top->u.array.len, cap))
             goto nomem;
@@ -314,10 +342,9 @@ nomem:
 
 static int budget(struct builder *b)
 {
-    if (b->values++ < CF_JSON_MAX_VALUES)
+    if (b->values++ < b->lim.values)
         return 1;
-    b->why = "too many JSON values (limit " CF_JSON_STR(CF_JSON_MAX_VALUES) ")";
-    return 0;
+    return refuse(b, "too many JSON values in one text", b->lim.values);
 }
 
 static int leaf(struct builder *b, yajl_type t, const void *text, size_t n)
@@ -336,7 +363,7 @@ static int on_bool(void *ctx, int v)
 static int on_number(void *ctx, const char *s, size_t n)
 {
     struct builder *b = ctx;
-    assert(s);  /* yajl always hands the digits, so node_new sets u.number.r */
+    assert(s); /* yajl always hands the digits, so node_new sets u.number.r */
     yajl_val v = budget(b) ? node_new(b, yajl_t_number, s, n) : NULL;
     if (!v)
         return 0;
@@ -371,10 +398,8 @@ static int on_key(void *ctx, const unsigned char *s, size_t n)
 
 static int open_container(struct builder *b, yajl_type t)
 {
-    if (b->depth == CF_JSON_MAX_DEPTH) {
-        b->why = "JSON nesting too deep (limit " CF_JSON_STR(CF_JSON_MAX_DEPTH) ")";
-        return 0;
-    }
+    if (b->depth == b->lim.depth)
+        return refuse(b, "JSON input exceeds allowed nesting depth", b->lim.depth);
     yajl_val v = budget(b) ? node_new(b, t, NULL, 0) : NULL;
     if (!attach(b, v))
         return 0;
@@ -394,17 +419,29 @@ static int on_end(void *ctx)
 }
 
 static const yajl_callbacks builder_cbs = {
-    on_null, on_bool, NULL, NULL, on_number, on_string,
-    on_start_map, on_key, on_end, on_start_array, on_end,
+    on_null,      on_bool, NULL,   NULL,           on_number, on_string,
+    on_start_map, on_key,  on_end, on_start_array, on_end,
 };
 
 int cf_json_parse(const char *text, size_t len, yajl_val *out, struct coffer_err *err)
+{
+    return cf_json_parse_limited(text, len, NULL, out, err);
+}
+
+int cf_json_parse_limited(const char *text, size_t len, const struct cf_json_limits *lim,
+                          yajl_val *out, struct coffer_err *err)
 {
     if (memchr(text, 0, len)) {
         coffer_err_set(err, "NUL byte in JSON");
         return CF_EINVAL;
     }
-    struct builder b = { .root = NULL };
+    struct builder b = {.root = NULL};
+    if (lim)
+        b.lim = *lim;
+    if (!b.lim.depth || b.lim.depth > CF_JSON_MAX_DEPTH)
+        b.lim.depth = CF_JSON_MAX_DEPTH;
+    if (!b.lim.values)
+        b.lim.values = SIZE_MAX;
     /* yajl copies the table and never writes through the pointer */
     yajl_handle h = yajl_alloc(&builder_cbs, (yajl_alloc_funcs *)&zeroing_alloc, &b);
     if (!h) {
@@ -534,7 +571,7 @@ int cf_json_get_int(yajl_val obj, const char *key, long long *out)
         errno = 0;
         long long x = strtoll(v->u.string, &end, 10);
         if (end == v->u.string || *end || errno == ERANGE)
-            return CF_EINVAL;   /* past 64 bits: refused, never clamped */
+            return CF_EINVAL; /* past 64 bits: refused, never clamped */
         *out = x;
         return 0;
     }

@@ -20,7 +20,7 @@ void cf_json_obj_close(struct cf_json *j);
 void cf_json_arr_open(struct cf_json *j);
 void cf_json_arr_close(struct cf_json *j);
 void cf_json_key(struct cf_json *j, const char *k);
-void cf_json_str(struct cf_json *j, const char *s);     /* NULL writes null */
+void cf_json_str(struct cf_json *j, const char *s); /* NULL writes null */
 void cf_json_strn(struct cf_json *j, const char *s, size_t n);
 void cf_json_int(struct cf_json *j, long long v);
 void cf_json_bool(struct cf_json *j, int v);
@@ -36,20 +36,43 @@ void cf_json_kbool(struct cf_json *j, const char *k, int v);
 int cf_json_finish(struct cf_json *j, char **out);
 void cf_json_abort(struct cf_json *j);
 
-/* Limits on what cf_json_parse builds. Bodies are parsed before
- * authentication, so these bound what one anonymous request can cost:
- * nesting (also the serializer's recursion) and values (scalars and
- * containers) per text. Plain integer literals: they appear in messages. */
-#define CF_JSON_MAX_DEPTH 64
+/* Limits on what a parse builds. Request bodies are parsed before
+ * authentication, so the listener's limits (Vault's max_json_* options,
+ * with Vault's defaults) bound what one anonymous request can cost;
+ * stored JSON, which went through them on the way in, is held only to the
+ * depth ceiling, which also bounds the serializer's recursion. */
+struct cf_json_limits {
+    size_t depth;          /* containers open at once; 0 or more: the ceiling */
+    size_t string_len;     /* bytes of one string or key; 0 = no limit */
+    size_t object_entries; /* per object; 0 = no limit */
+    size_t array_elements; /* per array; 0 = no limit */
+    size_t values;         /* scalars and containers per text; 0 = no limit */
+};
+/* The ceiling of max_json_depth: yajl's generator nests at most 128
+ * levels, and an answer wraps stored data in up to three more. Vault's
+ * default of 500 is past it; Coffer keeps its own 64. */
+#define CF_JSON_MAX_DEPTH 120
+#define CF_JSON_DEFAULT_DEPTH 64
+#define CF_JSON_DEFAULT_STRING_LENGTH (1024 * 1024)
+#define CF_JSON_DEFAULT_ENTRIES 10000
+/* Per request body, whatever the options: the bound on parser memory
+ * (each value costs a node) and the ceiling of the two count options. */
 #define CF_JSON_MAX_VALUES 100000
 #define CF_JSON_XSTR(x) #x
 #define CF_JSON_STR(x) CF_JSON_XSTR(x)
+/* Vault's defaults (depth: Coffer's) with the value budget: what a
+ * listener uses unless configured otherwise. */
+extern const struct cf_json_limits cf_json_request_limits;
 
 /* Parses len bytes (need not be NUL-terminated) into *out, the caller's
  * (cf_json_free). CF_EINVAL with a one-line message in err on malformed
- * input: syntax, a limit above, a NUL or invalid UTF-8 (overlong,
- * surrogate, past U+10FFFF) in a string or key; CF_ENOMEM. err may be
- * NULL. The message never quotes the input. */
+ * input: syntax, a limit of lim (NULL: the depth ceiling only), a NUL or
+ * invalid UTF-8 (overlong, surrogate, past U+10FFFF) in a string or key;
+ * CF_ENOMEM. err may be NULL. The message never quotes the input, e.g.
+ * "JSON input exceeds allowed nesting depth (500)". */
+int cf_json_parse_limited(const char *text, size_t len, const struct cf_json_limits *lim,
+                          yajl_val *out, struct coffer_err *err);
+/* cf_json_parse_limited with lim NULL: for JSON Coffer stored or made. */
 int cf_json_parse(const char *text, size_t len, yajl_val *out, struct coffer_err *err);
 /* 1 when n bytes are strict UTF-8 (RFC 3629: no overlong form, surrogate
  * or code point past U+10FFFF) without a NUL, which every consumer would

@@ -10,8 +10,8 @@
 
 static const char *NAMES[] = {"error", "warn", "info", "debug", "trace"};
 
-void cf_vlog(const struct cf_logger *l, int level, const char *prefix,
-             const char *fmt, va_list ap)
+void cf_vlog(const struct cf_logger *l, int level, const char *prefix, const char *fmt,
+             va_list ap)
 {
     if (!l || level > l->level || level < 0 || level > CF_LOG_TRACE)
         return;
@@ -22,8 +22,8 @@ void cf_vlog(const struct cf_logger *l, int level, const char *prefix,
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     struct cf_buf b = {0};
-    cf_buf_printf(&b, "%s.%03ldZ [%s] %s%s", when, ts.tv_nsec / 1000000,
-                  NAMES[level], prefix ? prefix : "", prefix ? ": " : "");
+    cf_buf_printf(&b, "%s.%03ldZ [%s] %s%s", when, ts.tv_nsec / 1000000, NAMES[level],
+                  prefix ? prefix : "", prefix ? ": " : "");
     cf_buf_vprintf(&b, fmt, ap);
     /* Messages quote paths and keys a client chose: no forged lines. */
     cf_str_oneline(b.data);

@@ -16,11 +16,11 @@ struct job {
 
 struct cf_pool {
     pthread_mutex_t mu;
-    pthread_cond_t work;        /* a job is queued, or stopping */
-    pthread_cond_t gone;        /* a thread left */
+    pthread_cond_t work; /* a job is queued, or stopping */
+    pthread_cond_t gone; /* a thread left */
     struct job *head, *tail;
     unsigned max, idle_ms;
-    unsigned threads, idle;     /* live threads, those waiting for work */
+    unsigned threads, idle; /* live threads, those waiting for work */
     int stopping;
 };
 
@@ -47,11 +47,11 @@ static void *worker(void *arg)
             int rc = pthread_cond_timedwait(&p->work, &p->mu, &until);
             p->idle--;
             if (rc && !p->head)
-                goto leave;     /* idle long enough */
+                goto leave; /* idle long enough */
         }
         struct job *j = p->head;
         if (!j)
-            break;              /* stopping, queue drained */
+            break; /* stopping, queue drained */
         p->head = j->next;
         if (!p->head)
             p->tail = NULL;

@@ -30,7 +30,8 @@ void cf_time_rfc3339(int64_t secs, char out[40])
     struct tm tm;
     /* Only a stored value past year 2^31 fails; Go prints it, we clamp. */
     if (!gmtime_r(&t, &tm)) {
-        snprintf(out, 40, "%s", secs < 0 ? "0001-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
+        snprintf(out, 40, "%s",
+                 secs < 0 ? "0001-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
         return;
     }
     strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -83,12 +84,23 @@ static int parse_secs(const char *s, double *out)
             return CF_EINVAL;
         p = end;
         double mult;
-        if (!strncmp(p, "ms", 2)) { mult = 0.001; p += 2; }
-        else if (*p == 'h') { mult = 3600; p++; }
-        else if (*p == 'm') { mult = 60; p++; }
-        else if (*p == 's') { mult = 1; p++; }
-        else if (*p == 'd') { mult = 86400; p++; }
-        else return CF_EINVAL;
+        if (!strncmp(p, "ms", 2)) {
+            mult = 0.001;
+            p += 2;
+        } else if (*p == 'h') {
+            mult = 3600;
+            p++;
+        } else if (*p == 'm') {
+            mult = 60;
+            p++;
+        } else if (*p == 's') {
+            mult = 1;
+            p++;
+        } else if (*p == 'd') {
+            mult = 86400;
+            p++;
+        } else
+            return CF_EINVAL;
         total += v * mult;
     }
     *out = total;
@@ -129,8 +141,8 @@ void cf_duration_str(long long secs, char out[40])
         return;
     }
     const char *sign = secs < 0 ? "-" : "";
-    unsigned long long a = secs < 0 ? 0ULL - (unsigned long long)secs
-                                    : (unsigned long long)secs;
+    unsigned long long a =
+        secs < 0 ? 0ULL - (unsigned long long)secs : (unsigned long long)secs;
     unsigned long long h = a / 3600, mi = (a % 3600) / 60, s = a % 60;
     if (h)
         snprintf(out, 40, "%s%lluh%llum%llus", sign, h, mi, s);

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-int64_t cf_now_ns(void);          /* wall clock, ns since the epoch */
+int64_t cf_now_ns(void); /* wall clock, ns since the epoch */
 int64_t cf_now_ms(void);
 uint64_t cf_mono_ms(void);
 /* "2026-11-22T15:04:05.123456789Z" (nano precision, trailing zeros kept

@@ -8,20 +8,20 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CF_OK          0
-#define CF_ENOENT     -1   /* no such key / object */
-#define CF_EINVAL     -2   /* bad argument or malformed input */
-#define CF_EIO        -3   /* the backing store failed */
-#define CF_ETIMEDOUT  -4
-#define CF_ECANCELED  -5
-#define CF_ENOTSUP    -6   /* operation not offered (NULL or short vtable) */
-#define CF_ENOMEM     -7
-#define CF_ECONFIG    -8   /* configuration is wrong: the message says what to change */
-#define CF_ELOCKLOST  -9
-#define CF_EUNAVAIL  -10   /* remote service unreachable, retry later */
-#define CF_EEXIST    -11   /* already exists / already initialized */
-#define CF_EDENIED   -12   /* permission denied */
-#define CF_ESEALED   -13   /* the barrier is sealed */
+#define CF_OK 0
+#define CF_ENOENT -1 /* no such key / object */
+#define CF_EINVAL -2 /* bad argument or malformed input */
+#define CF_EIO -3    /* the backing store failed */
+#define CF_ETIMEDOUT -4
+#define CF_ECANCELED -5
+#define CF_ENOTSUP -6 /* operation not offered (NULL or short vtable) */
+#define CF_ENOMEM -7
+#define CF_ECONFIG -8 /* configuration is wrong: the message says what to change */
+#define CF_ELOCKLOST -9
+#define CF_EUNAVAIL -10 /* remote service unreachable, retry later */
+#define CF_EEXIST -11   /* already exists / already initialized */
+#define CF_EDENIED -12  /* permission denied */
+#define CF_ESEALED -13  /* the barrier is sealed */
 
 /* One sentence of detail for the caller; never holds secret material.
  * Caller-owned, fixed size so that filling it cannot fail. */

@@ -29,9 +29,8 @@ struct coffer_ha {
 
     /* As storage.open: configured through host; on failure nothing is
      * allocated and err says why. */
-    int (*open)(const struct coffer_host *host, void **inst,
-                struct coffer_err *err);
-    void (*close)(void *inst);   /* inst may be NULL; every lock unlocked first */
+    int (*open)(const struct coffer_host *host, void **inst, struct coffer_err *err);
+    void (*close)(void *inst); /* inst may be NULL; every lock unlocked first */
 
     /* Blocks until this caller holds the lock named key (e.g. "core/lock"),
      * advertising value (borrowed; a UUID chosen by the host), or cancel
@@ -51,8 +50,8 @@ struct coffer_ha {
     /* Optional (NULL = the host polls value()). Blocks up to timeout_ms
      * until the holder of key differs from known (NULL = none), then
      * returns 0 and sets *changed; CF_ETIMEDOUT when nothing changed. */
-    int (*wait_change)(void *inst, const char *key, const char *known,
-                       int timeout_ms, int *changed);
+    int (*wait_change)(void *inst, const char *key, const char *known, int timeout_ms,
+                       int *changed);
     /* -- ABI 1.1 ends here; later members are appended below. -- */
 };
 

@@ -8,14 +8,14 @@
 #include <stdarg.h>
 
 #define CF_LOG_ERROR 0
-#define CF_LOG_WARN  1
-#define CF_LOG_INFO  2
+#define CF_LOG_WARN 1
+#define CF_LOG_INFO 2
 #define CF_LOG_DEBUG 3
 #define CF_LOG_TRACE 4
 
 struct coffer_host {
-    size_t struct_size;          /* sizeof(struct coffer_host) of the host */
-    void *ctx;                   /* pass back as the first argument below */
+    size_t struct_size; /* sizeof(struct coffer_host) of the host */
+    void *ctx;          /* pass back as the first argument below */
 
     /* Log one line; the host prefixes the plugin name. Never log secrets. */
     void (*log)(void *ctx, int level, const char *fmt, ...)
@@ -32,10 +32,10 @@ struct coffer_host {
     void *(*alloc)(size_t n);
     void *(*realloc)(void *p, size_t n);
     void (*free)(void *p);
-    void (*free_secret)(void *p, size_t n);   /* zeroes n bytes, then frees */
+    void (*free_secret)(void *p, size_t n); /* zeroes n bytes, then frees */
 
     uint64_t (*monotonic_ms)(void);
-    int64_t (*wall_ms)(void);                 /* Unix epoch, milliseconds */
+    int64_t (*wall_ms)(void); /* Unix epoch, milliseconds */
 
     /* Non-zero once the host is shutting down: long waits should return
      * CF_ECANCELED soon after. */

@@ -26,7 +26,7 @@
 #include "transport.h"
 #include <coffer/version.h>
 
-#define COFFER_PLUGIN_MAGIC 0x43465047u   /* "CFPG" */
+#define COFFER_PLUGIN_MAGIC 0x43465047u /* "CFPG" */
 
 #define COFFER_PLUGIN_EXPORT __attribute__((visibility("default")))
 
@@ -34,32 +34,32 @@ enum coffer_config_type {
     CF_CFG_STRING = 1,
     CF_CFG_INT = 2,
     CF_CFG_BOOL = 3,
-    CF_CFG_DURATION = 4    /* "15s", "2m" or an integer of seconds */
+    CF_CFG_DURATION = 4 /* "15s", "2m" or an integer of seconds */
 };
 
 struct coffer_config_key {
-    const char *name;       /* NULL name ends the table */
+    const char *name; /* NULL name ends the table */
     enum coffer_config_type type;
     int required;
-    const char *help;       /* one line, shown when the key is wrong */
+    const char *help; /* one line, shown when the key is wrong */
 };
 
 struct coffer_plugin {
     /* These four never move: the host reads them before trusting the rest. */
-    uint32_t magic;         /* COFFER_PLUGIN_MAGIC */
-    uint16_t abi_major;     /* COFFER_PLUGIN_ABI_MAJOR the plugin was built with */
+    uint32_t magic;     /* COFFER_PLUGIN_MAGIC */
+    uint16_t abi_major; /* COFFER_PLUGIN_ABI_MAJOR the plugin was built with */
     uint16_t abi_minor;
     /* uint32_t where the vtables and coffer_host use size_t: historical
      * (1.0 laid it out so), and these four fields never move in ABI 1.x. */
-    uint32_t struct_size;   /* sizeof(struct coffer_plugin) at build time */
+    uint32_t struct_size; /* sizeof(struct coffer_plugin) at build time */
 
-    const char *name;       /* must equal the name in the config */
-    const char *version;    /* the plugin's own version, free text */
+    const char *name;    /* must equal the name in the config */
+    const char *version; /* the plugin's own version, free text */
     const struct coffer_config_key *config_keys;
 
-    const struct coffer_storage *storage;   /* NULL: not offered */
-    const struct coffer_ha *ha;             /* NULL: not offered (ABI >= 1.1) */
-    const struct coffer_transport *transport;   /* NULL: not offered (ABI >= 1.2) */
+    const struct coffer_storage *storage;     /* NULL: not offered */
+    const struct coffer_ha *ha;               /* NULL: not offered (ABI >= 1.1) */
+    const struct coffer_transport *transport; /* NULL: not offered (ABI >= 1.2) */
 };
 
 typedef const struct coffer_plugin *(*coffer_plugin_entry_fn)(void);
@@ -76,11 +76,10 @@ typedef const struct coffer_plugin *(*coffer_plugin_entry_fn)(void);
  * COFFER_VT_HAS(vt, member): true when vt's struct_size covers member and
  * member is non-NULL, i.e. the table offers it. vt (non-NULL) is evaluated
  * more than once. */
-#define COFFER_VT_END(vt, member) \
+#define COFFER_VT_END(vt, member)                                                        \
     (offsetof(__typeof__(*(vt)), member) + sizeof((vt)->member))
-#define COFFER_VT_HAS(vt, member) \
-    ((size_t)(vt)->struct_size >= COFFER_VT_END(vt, member) && \
-     (vt)->member != NULL)
+#define COFFER_VT_HAS(vt, member)                                                        \
+    ((size_t)(vt)->struct_size >= COFFER_VT_END(vt, member) && (vt)->member != NULL)
 
 #define COFFER_PLUGIN_ENTRY_SYMBOL "coffer_plugin_entry"
 

@@ -9,15 +9,15 @@
 #include "errors.h"
 #include "host.h"
 
-#define CF_STORAGE_CAP_TXN      0x1u  /* txn() is atomic */
-#define CF_STORAGE_CAP_DURABLE  0x2u  /* acknowledged writes survive a crash */
+#define CF_STORAGE_CAP_TXN 0x1u     /* txn() is atomic */
+#define CF_STORAGE_CAP_DURABLE 0x2u /* acknowledged writes survive a crash */
 
 enum coffer_txn_kind { CF_TXN_PUT = 1, CF_TXN_DELETE = 2 };
 
 struct coffer_txn_op {
     enum coffer_txn_kind kind;
-    const char *key;            /* borrowed */
-    const uint8_t *value;       /* borrowed; PUT only */
+    const char *key;      /* borrowed */
+    const uint8_t *value; /* borrowed; PUT only */
     size_t value_len;
 };
 
@@ -31,8 +31,7 @@ struct coffer_storage {
 
     /* Open an instance configured through host (its config getters).
      * On failure nothing is allocated, *inst is untouched and err says why. */
-    int (*open)(const struct coffer_host *host, void **inst,
-                struct coffer_err *err);
+    int (*open)(const struct coffer_host *host, void **inst, struct coffer_err *err);
     /* Frees everything the instance holds. inst may be NULL. */
     void (*close)(void *inst);
 

@@ -34,18 +34,18 @@
 #include "host.h"
 
 struct coffer_header {
-    const char *name;       /* lower case */
+    const char *name; /* lower case */
     const char *value;
 };
 
 /* A forwarded request; every pointer borrowed for the call. */
 struct coffer_fwd_request {
     const char *method;
-    const char *path;       /* "/v1/secret/data/x", percent-encoded as received */
-    const char *query;      /* raw, without '?', "" if none */
+    const char *path;  /* "/v1/secret/data/x", percent-encoded as received */
+    const char *query; /* raw, without '?', "" if none */
     const struct coffer_header *headers;
     size_t nheaders;
-    const char *remote_addr;   /* the original client's "ip:port" */
+    const char *remote_addr; /* the original client's "ip:port" */
     const uint8_t *body;
     size_t body_len;
 };
@@ -56,7 +56,7 @@ struct coffer_fwd_request {
  * it (host->free on each string, array and the body) after sending. */
 struct coffer_fwd_response {
     int status;
-    struct coffer_header *headers;   /* names and values allocated */
+    struct coffer_header *headers; /* names and values allocated */
     size_t nheaders;
     uint8_t *body;
     size_t body_len;
@@ -65,8 +65,8 @@ struct coffer_fwd_response {
 /* The identity both ends present and the only one they trust. */
 struct coffer_tls_identity {
     const char *cert_pem;
-    const char *key_pem;      /* secret: the plugin zeroes its copies */
-    const char *server_name;  /* the certificate's DNS name, for SNI/verify */
+    const char *key_pem;     /* secret: the plugin zeroes its copies */
+    const char *server_name; /* the certificate's DNS name, for SNI/verify */
 };
 
 /* Serving side: called once per forwarded request. Must fill resp (status
@@ -74,19 +74,20 @@ struct coffer_tls_identity {
 typedef void (*coffer_fwd_handler)(void *arg, const struct coffer_fwd_request *req,
                                    struct coffer_fwd_response *resp);
 /* Serving side: a PING arrived with this node info (borrowed, JSON text). */
-typedef void (*coffer_echo_handler)(void *arg, const char *node_info, const char *peer_addr);
+typedef void (*coffer_echo_handler)(void *arg, const char *node_info,
+                                    const char *peer_addr);
 
 struct coffer_transport {
     size_t struct_size;
 
     int (*open)(const struct coffer_host *host, void **inst, struct coffer_err *err);
-    void (*close)(void *inst);   /* every listener stopped, every conn hung up first */
+    void (*close)(void *inst); /* every listener stopped, every conn hung up first */
 
     /* Listens on addr ("host:port") with the identity (borrowed for the
      * call: the plugin copies it). *lsn is owned by the caller: stop() it. */
     int (*listen)(void *inst, const char *addr, const struct coffer_tls_identity *id,
-                  coffer_fwd_handler on_request, coffer_echo_handler on_echo,
-                  void *arg, void **lsn, struct coffer_err *err);
+                  coffer_fwd_handler on_request, coffer_echo_handler on_echo, void *arg,
+                  void **lsn, struct coffer_err *err);
     /* Stops accepting, lets handlers already running finish and send their
      * answers, then closes every connection (queued requests fail with
      * CF_EUNAVAIL on the dialing side) and frees lsn. No handler runs after

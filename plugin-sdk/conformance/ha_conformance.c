@@ -34,8 +34,8 @@ static struct kit *K;
 /* ---- one plugin instance and its host ---- */
 
 struct inst {
-    struct cf_kit_host h;      /* first: h.cancelled is host->cancelled */
-    void *p;                   /* the plugin's instance */
+    struct cf_kit_host h; /* first: h.cancelled is host->cancelled */
+    void *p;              /* the plugin's instance */
 };
 
 static struct inst *inst_open(void)
@@ -70,8 +70,8 @@ static int holds(struct inst *i, const char *key, const char *want)
         return 0;
     int ok = want ? held == 1 && v && !strcmp(v, want) : held == 0;
     if (!ok)
-        fprintf(stderr, "(value: held=%d \"%s\", want \"%s\") ", held,
-                v ? v : "", want ? want : "(none)");
+        fprintf(stderr, "(value: held=%d \"%s\", want \"%s\") ", held, v ? v : "",
+                want ? want : "(none)");
     free(v);
     return ok;
 }
@@ -105,15 +105,13 @@ static void *lk_run(void *arg)
     struct locker *l = arg;
     struct coffer_cancel c = {lk_cancelled, l};
     struct coffer_err err = {{0}};
-    l->rc = K->vt->lock(l->i->p, l->key, l->value, &c, lk_lost, l, &l->lock,
-                        &err);
+    l->rc = K->vt->lock(l->i->p, l->key, l->value, &c, lk_lost, l, &l->lock, &err);
     l->done_at = cf_kit_mono_ms();
     atomic_store(&l->done, 1);
     return NULL;
 }
 
-static void lk_start(struct locker *l, struct inst *i, const char *key,
-                     const char *value)
+static void lk_start(struct locker *l, struct inst *i, const char *key, const char *value)
 {
     memset(l, 0, sizeof *l);
     l->i = i;
@@ -135,10 +133,7 @@ static int lk_wait(struct locker *l, int ms)
     return atomic_load(&l->done);
 }
 
-static void lk_join(struct locker *l)
-{
-    pthread_join(l->th, NULL);
-}
+static void lk_join(struct locker *l) { pthread_join(l->th, NULL); }
 
 /* Takes key synchronously on this thread. */
 static void *take(struct inst *i, const char *key, const char *value)
@@ -153,10 +148,7 @@ static void *take(struct inst *i, const char *key, const char *value)
 
 /* ---- the tests ---- */
 
-static void count_lost(void *arg)
-{
-    atomic_fetch_add((atomic_int *)arg, 1);
-}
+static void count_lost(void *arg) { atomic_fetch_add((atomic_int *)arg, 1); }
 
 static void t_lock_value(void)
 {
@@ -181,7 +173,7 @@ static void t_cancel(void)
     void *la = take(a, key, "value-A");
     struct locker lb;
     lk_start(&lb, b, key, "value-B");
-    CU_ASSERT(!lk_wait(&lb, 500));   /* blocks while A holds */
+    CU_ASSERT(!lk_wait(&lb, 500)); /* blocks while A holds */
     uint64_t t0 = cf_kit_mono_ms();
     atomic_store(&lb.cancel, 1);
     CU_ASSERT(lk_wait(&lb, 2000));
@@ -191,7 +183,7 @@ static void t_cancel(void)
     CU_ASSERT_EQUAL(lb.rc, CF_ECANCELED);
     CU_ASSERT(dt <= 300);
     CU_ASSERT_EQUAL(atomic_load(&lb.lost), 0);
-    CU_ASSERT(holds(b, key, "value-A"));   /* B left no trace */
+    CU_ASSERT(holds(b, key, "value-A")); /* B left no trace */
     CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
     CU_ASSERT(holds(b, key, NULL));
     inst_close(a);
@@ -211,8 +203,7 @@ static void t_handover(void)
     CU_ASSERT_EQUAL(K->vt->unlock(la), 0);
     CU_ASSERT(lk_wait(&lb, 2000));
     lk_join(&lb);
-    fprintf(stderr, "(handover took %llu ms) ",
-            (unsigned long long)(lb.done_at - t0));
+    fprintf(stderr, "(handover took %llu ms) ", (unsigned long long)(lb.done_at - t0));
     CU_ASSERT_EQUAL_FATAL(lb.rc, 0);
     CU_ASSERT(lb.done_at - t0 <= 2000);
     CU_ASSERT(holds(a, key, "value-B"));
@@ -232,16 +223,15 @@ struct waiter {
 static void *wait_run(void *arg)
 {
     struct waiter *w = arg;
-    w->rc = K->vt->wait_change(w->i->p, w->key, w->known, w->timeout,
-                               &w->changed);
+    w->rc = K->vt->wait_change(w->i->p, w->key, w->known, w->timeout, &w->changed);
     w->done_at = cf_kit_mono_ms();
     return NULL;
 }
 
 static void t_wait_change(void)
 {
-    if (K->vt->struct_size < offsetof(struct coffer_ha, wait_change) +
-        sizeof(void *) || !K->vt->wait_change) {
+    if (K->vt->struct_size < offsetof(struct coffer_ha, wait_change) + sizeof(void *) ||
+        !K->vt->wait_change) {
         fprintf(stderr, "(no wait_change: the host polls value()) ");
         return;
     }
@@ -321,7 +311,7 @@ static void t_close_while_waiting(void)
     lk_start(&lc, c, key, "value-C");
     CU_ASSERT(!lk_wait(&lb, 300));
     uint64_t t0 = cf_kit_mono_ms();
-    atomic_store(&b->h.cancelled, 1);   /* host b shutting down */
+    atomic_store(&b->h.cancelled, 1); /* host b shutting down */
     CU_ASSERT(lk_wait(&lb, 2000));
     lk_join(&lb);
     CU_ASSERT_EQUAL(lb.rc, CF_ECANCELED);
@@ -367,9 +357,9 @@ static void t_lost(void)
     CU_ASSERT_EQUAL(atomic_load(&la.lost), 1);
     CU_ASSERT(dt <= (uint64_t)limit);
     cf_kit_msleep(300);
-    CU_ASSERT_EQUAL(atomic_load(&la.lost), 1);   /* at most once */
+    CU_ASSERT_EQUAL(atomic_load(&la.lost), 1); /* at most once */
     uint64_t t1 = cf_kit_mono_ms();
-    CU_ASSERT_EQUAL(K->vt->unlock(la.lock), 0);   /* safe after on_lost */
+    CU_ASSERT_EQUAL(K->vt->unlock(la.lock), 0); /* safe after on_lost */
     CU_ASSERT(cf_kit_mono_ms() - t1 <= 10000);
     if (restore) {
         CU_ASSERT_EQUAL(system(restore), 0);
@@ -394,8 +384,8 @@ static int load(struct kit *kit)
     if (cf_kit_load(&kit->args, 1, &kit->dl, &kit->desc))
         return -1;
     const struct coffer_ha *vt = kit->desc->ha;
-    if (!vt || vt->struct_size < offsetof(struct coffer_ha, wait_change) ||
-        !vt->open || !vt->close || !vt->lock || !vt->unlock || !vt->value) {
+    if (!vt || vt->struct_size < offsetof(struct coffer_ha, wait_change) || !vt->open ||
+        !vt->close || !vt->lock || !vt->unlock || !vt->value) {
         fprintf(stderr, "%s: offers no complete ha vtable\n", kit->args.so);
         return -1;
     }

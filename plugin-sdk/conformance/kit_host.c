@@ -42,9 +42,9 @@ static int check_desc(const struct cf_kit_args *a, int min_minor,
         d->abi_minor > COFFER_PLUGIN_ABI_MINOR ||
         d->struct_size < sizeof(struct coffer_plugin) || !d->name) {
         if (min_minor > 0 && min_minor < COFFER_PLUGIN_ABI_MINOR)
-            fprintf(stderr, "%s: not a Coffer plugin for ABI %d.%d to %d.%d\n",
-                    a->so, COFFER_PLUGIN_ABI_MAJOR, min_minor,
-                    COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
+            fprintf(stderr, "%s: not a Coffer plugin for ABI %d.%d to %d.%d\n", a->so,
+                    COFFER_PLUGIN_ABI_MAJOR, min_minor, COFFER_PLUGIN_ABI_MAJOR,
+                    COFFER_PLUGIN_ABI_MINOR);
         else
             fprintf(stderr, "%s: not a Coffer plugin for ABI %d.%d\n", a->so,
                     COFFER_PLUGIN_ABI_MAJOR, COFFER_PLUGIN_ABI_MINOR);
@@ -56,8 +56,7 @@ static int check_desc(const struct cf_kit_args *a, int min_minor,
         while (ck && ck->name && strcmp(ck->name, a->keys[i]))
             ck++;
         if (!ck || !ck->name) {
-            fprintf(stderr, "%s: config key \"%s\" is not declared\n", a->so,
-                    a->keys[i]);
+            fprintf(stderr, "%s: config key \"%s\" is not declared\n", a->so, a->keys[i]);
             return -1;
         }
     }
@@ -102,7 +101,7 @@ static void h_log(void *ctx, int level, const char *fmt, ...)
     va_copy(again, ap);
     int len = vsnprintf(small, sizeof small, fmt, ap);
     char *big = len >= (int)sizeof small ? malloc((size_t)len + 1) : NULL;
-    if (big) {                  /* else the line stays truncated */
+    if (big) { /* else the line stays truncated */
         vsnprintf(big, (size_t)len + 1, fmt, again);
         line = big;
     }
@@ -189,11 +188,19 @@ int cf_kit_host_init(struct cf_kit_host *h, const struct cf_kit_args *a,
     atomic_init(&h->cancelled, 0);
     h->loud = CF_LOG_WARN;
     h->host = (struct coffer_host){
-        .struct_size = sizeof(struct coffer_host), .ctx = h, .log = h_log,
-        .config_string = h_string, .config_int = h_int, .config_bool = h_bool,
-        .alloc = malloc, .realloc = realloc, .free = free,
-        .free_secret = cf_kit_free_secret, .monotonic_ms = cf_kit_mono_ms,
-        .wall_ms = h_wall, .cancelled = h_cancelled,
+        .struct_size = sizeof(struct coffer_host),
+        .ctx = h,
+        .log = h_log,
+        .config_string = h_string,
+        .config_int = h_int,
+        .config_bool = h_bool,
+        .alloc = malloc,
+        .realloc = realloc,
+        .free = free,
+        .free_secret = cf_kit_free_secret,
+        .monotonic_ms = cf_kit_mono_ms,
+        .wall_ms = h_wall,
+        .cancelled = h_cancelled,
     };
     return 0;
 }
@@ -218,8 +225,7 @@ void cf_kit_host_fini(struct cf_kit_host *h)
 /* ---- helpers the tests share ---- */
 
 void *cf_kit_open(struct cf_kit_host *h,
-                  int (*open)(const struct coffer_host *, void **,
-                              struct coffer_err *))
+                  int (*open)(const struct coffer_host *, void **, struct coffer_err *))
 {
     struct coffer_err err = {{0}};
     void *inst = NULL;
@@ -244,10 +250,7 @@ uint64_t cf_kit_mono_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-uint64_t cf_kit_mono_ms(void)
-{
-    return cf_kit_mono_us() / 1000u;
-}
+uint64_t cf_kit_mono_ms(void) { return cf_kit_mono_us() / 1000u; }
 
 void cf_kit_msleep(int ms)
 {
@@ -256,8 +259,8 @@ void cf_kit_msleep(int ms)
         ;
 }
 
-int cf_kit_run(const char *kind, const char *plugin,
-               const struct cf_kit_test *tests, size_t n)
+int cf_kit_run(const char *kind, const char *plugin, const struct cf_kit_test *tests,
+               size_t n)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;

@@ -37,12 +37,12 @@ int cf_kit_load(const struct cf_kit_args *a, int min_minor, void **dl,
  * instance struct (host.ctx points here). config_* look the args up. */
 struct cf_kit_host {
     struct coffer_host host;
-    const char *plugin;          /* log prefix, borrowed */
+    const char *plugin; /* log prefix, borrowed */
     int n;
-    const char *keys[CF_KIT_MAX_CFG];   /* borrowed from the args */
-    char *vals[CF_KIT_MAX_CFG];         /* owned copies */
-    atomic_int cancelled;        /* what host.cancelled reports */
-    int loud;                    /* printed up to this level (default
+    const char *keys[CF_KIT_MAX_CFG]; /* borrowed from the args */
+    char *vals[CF_KIT_MAX_CFG];       /* owned copies */
+    atomic_int cancelled;             /* what host.cancelled reports */
+    int loud;                         /* printed up to this level (default
                                   * CF_LOG_WARN); all with CONFORMANCE_VERBOSE */
     /* Sees every formatted log line (line borrowed for the call); NULL:
      * none. */
@@ -61,8 +61,7 @@ void cf_kit_host_fini(struct cf_kit_host *h);
 /* The plugin's open (any vtable's) with h's host: the instance, or a
  * fatal CUnit failure after printing why. Counts one CUnit assert. */
 void *cf_kit_open(struct cf_kit_host *h,
-                  int (*open)(const struct coffer_host *, void **,
-                              struct coffer_err *));
+                  int (*open)(const struct coffer_host *, void **, struct coffer_err *));
 
 /* The host's free_secret: wipes n bytes of p, then frees it. */
 void cf_kit_free_secret(void *p, size_t n);
@@ -79,7 +78,7 @@ struct cf_kit_test {
 /* Runs the n tests as suite "<kind> conformance: <plugin>" with verbose
  * output. Returns 0 when all pass, 1 on a failure, 2 when CUnit cannot
  * start. */
-int cf_kit_run(const char *kind, const char *plugin,
-               const struct cf_kit_test *tests, size_t n);
+int cf_kit_run(const char *kind, const char *plugin, const struct cf_kit_test *tests,
+               size_t n);
 
 #endif

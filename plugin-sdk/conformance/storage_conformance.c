@@ -31,10 +31,10 @@ struct kit {
     void *dl;
     const struct coffer_plugin *desc;
     const struct coffer_storage *vt;
-    int private_store;          /* TMPDIR used, or no config */
+    int private_store; /* TMPDIR used, or no config */
     char *tmpdirs[MAX_TMP];
     int ntmp;
-    unsigned seq;               /* namespace counter */
+    unsigned seq; /* namespace counter */
 };
 
 /* CUnit tests take no argument; this is the one pointer they share. */
@@ -57,8 +57,7 @@ static struct cf_kit_host *conf_new(void)
         CU_FAIL_FATAL("out of memory");
     for (int i = 0; i < c->n; i++) {
         const char *v = c->vals[i];
-        if (!strcmp(v, "TMPDIR") && (v = fresh_tmpdir()) &&
-            cf_kit_host_set(c, i, v))
+        if (!strcmp(v, "TMPDIR") && (v = fresh_tmpdir()) && cf_kit_host_set(c, i, v))
             v = NULL;
         CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     }
@@ -77,21 +76,17 @@ static void conf_free(struct cf_kit_host *c)
 struct store {
     struct cf_kit_host *conf;
     void *inst;
-    char ns[64];                /* "conformance/<pid>-<n>/" */
+    char ns[64]; /* "conformance/<pid>-<n>/" */
 };
 
 static void store_open_conf(struct store *s, struct cf_kit_host *c)
 {
     s->conf = c;
     s->inst = cf_kit_open(c, K->vt->open);
-    snprintf(s->ns, sizeof s->ns, "conformance/%ld-%u/", (long)getpid(),
-             K->seq++);
+    snprintf(s->ns, sizeof s->ns, "conformance/%ld-%u/", (long)getpid(), K->seq++);
 }
 
-static void store_open(struct store *s)
-{
-    store_open_conf(s, conf_new());
-}
+static void store_open(struct store *s) { store_open_conf(s, conf_new()); }
 
 static void store_close(struct store *s)
 {
@@ -103,7 +98,7 @@ static void store_close(struct store *s)
 
 static const char *k(struct store *s, const char *rel)
 {
-    static __thread char buf[4][512];   /* test-only rotating scratch */
+    static __thread char buf[4][512]; /* test-only rotating scratch */
     static __thread int i;
     char *b = buf[i++ % 4];
     snprintf(b, sizeof buf[0], "%s%s", s->ns, rel);
@@ -153,8 +148,7 @@ static void expect_list(struct store *s, const char *rel, const char *want)
     }
     char m[2600];
     snprintf(m, sizeof m, "list(\"%s\") == \"%s\" (got \"%s\")", rel, want, got);
-    CU_assertImplementation(!strcmp(got, want), __LINE__, m, __FILE__, "",
-                            CU_FALSE);
+    CU_assertImplementation(!strcmp(got, want), __LINE__, m, __FILE__, "", CU_FALSE);
 }
 
 /* ---- the tests ---- */
@@ -179,7 +173,7 @@ static void t_roundtrip(void)
     CU_ASSERT_EQUAL(K->vt->put(s.inst, k(&s, "bin"), bin, sizeof bin), 0);
     CU_ASSERT(has(&s, "bin", bin, sizeof bin));
     CU_ASSERT_EQUAL(K->vt->put(s.inst, k(&s, "empty"), (const uint8_t *)"", 0), 0);
-    CU_ASSERT(has(&s, "empty", "", 0));   /* present, zero length */
+    CU_ASSERT(has(&s, "empty", "", 0)); /* present, zero length */
     size_t big = 1 << 20;
     uint8_t *m = malloc(big);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -213,9 +207,9 @@ static void t_list(void)
 {
     struct store s;
     store_open(&s);
-    expect_list(&s, "", "");   /* nothing yet: no callback */
-    const char *keys[] = {"b", "a", "d/x", "d/y/z", "d/y/w", "c/", "d0",
-                          "d.e", "e/f/g/h", "aa", NULL};
+    expect_list(&s, "", ""); /* nothing yet: no callback */
+    const char *keys[] = {"b",  "a",   "d/x",     "d/y/z", "d/y/w", "c/",
+                          "d0", "d.e", "e/f/g/h", "aa",    NULL};
     for (const char **p = keys; *p; p++)
         CU_ASSERT_EQUAL(put(&s, *p, "v"), 0);
     expect_list(&s, "", "a aa b c/ d.e d/ d0 e/");
@@ -223,7 +217,7 @@ static void t_list(void)
     expect_list(&s, "d/y/", "w z");
     expect_list(&s, "e/", "f/");
     expect_list(&s, "e/f/", "g/");
-    expect_list(&s, "c/", "");        /* the key "c/" itself is no child */
+    expect_list(&s, "c/", ""); /* the key "c/" itself is no child */
     expect_list(&s, "nothing/", "");
     expect_list(&s, "d/y/z/", "");
     /* Early stop: a non-zero return ends the listing, list returns 0. */
@@ -409,7 +403,7 @@ static void t_two_instances(void)
     struct store a, b;
     store_open(&a);
     store_open(&b);
-    snprintf(b.ns, sizeof b.ns, "%s", a.ns);   /* same keys, other store */
+    snprintf(b.ns, sizeof b.ns, "%s", a.ns); /* same keys, other store */
     CU_ASSERT_EQUAL(put(&a, "only-a", "1"), 0);
     CU_ASSERT_EQUAL(put(&b, "only-b", "2"), 0);
     CU_ASSERT(has(&a, "only-a", "1", 1));
@@ -475,9 +469,8 @@ static int load(struct kit *kit)
         return -1;
     const char *so = kit->args.so;
     const struct coffer_storage *vt = kit->desc->storage;
-    if (!vt || vt->struct_size < offsetof(struct coffer_storage, txn) ||
-        !vt->open || !vt->close || !vt->get || !vt->put || !vt->del ||
-        !vt->list) {
+    if (!vt || vt->struct_size < offsetof(struct coffer_storage, txn) || !vt->open ||
+        !vt->close || !vt->get || !vt->put || !vt->del || !vt->list) {
         fprintf(stderr, "%s: offers no complete storage vtable\n", so);
         return -1;
     }
@@ -490,8 +483,7 @@ static int load(struct kit *kit)
     return 0;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag,
-                    struct FTW *f)
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
     return remove(p);
 }
@@ -521,8 +513,7 @@ int main(int argc, char **argv)
         {"two instances", t_two_instances},
         {"durable across SIGKILL", t_durable},
     };
-    rc = cf_kit_run("storage", kit.desc->name, tests,
-                    sizeof tests / sizeof tests[0]);
+    rc = cf_kit_run("storage", kit.desc->name, tests, sizeof tests / sizeof tests[0]);
     for (int i = 0; i < kit.ntmp; i++) {
         nftw(kit.tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         free(kit.tmpdirs[i]);

@@ -47,7 +47,7 @@ struct kit {
     void *dl;
     const struct coffer_plugin *desc;
     const struct coffer_transport *vt;
-    struct ident a, b;       /* the cluster identity, and a stranger */
+    struct ident a, b; /* the cluster identity, and a stranger */
 };
 
 /* CUnit tests take no argument; this is the one pointer they share. */
@@ -56,13 +56,12 @@ static struct kit *K;
 /* ---- one plugin instance and its host, counting handshakes ---- */
 
 struct inst {
-    struct cf_kit_host h;      /* first: on_line gets back to the inst */
+    struct cf_kit_host h; /* first: on_line gets back to the inst */
     atomic_int client_hs, server_hs;
     void *p;
 };
 
-static void count_handshakes(struct cf_kit_host *h, int level,
-                             const char *line)
+static void count_handshakes(struct cf_kit_host *h, int level, const char *line)
 {
     struct inst *i = (struct inst *)h;
     if (strstr(line, "client handshake with"))
@@ -106,23 +105,23 @@ static int make_ident(struct ident *id, const char *name)
     gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof serial);
     serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40);
     time_t now = time(NULL);
-    int bad = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-            GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP521R1), 0) < 0 ||
+    int bad = gnutls_x509_privkey_generate(
+                  key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP521R1),
+                  0) < 0 ||
         gnutls_x509_crt_set_version(crt, 3) < 0 ||
         gnutls_x509_crt_set_serial(crt, serial, sizeof serial) < 0 ||
         gnutls_x509_crt_set_activation_time(crt, now - 30) < 0 ||
         gnutls_x509_crt_set_expiration_time(crt, now + 86400) < 0 ||
-        gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
-                                      name, (unsigned)strlen(name)) < 0 ||
+        gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, name,
+                                      (unsigned)strlen(name)) < 0 ||
         gnutls_x509_crt_set_key(crt, key) < 0 ||
         gnutls_x509_crt_set_basic_constraints(crt, 1, -1) < 0 ||
-        gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
-                                      GNUTLS_KEY_KEY_CERT_SIGN) < 0 ||
+        gnutls_x509_crt_set_key_usage(
+            crt, GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN) < 0 ||
         gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0) < 0 ||
         gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_CLIENT, 0) < 0 ||
-        gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, name,
-                                             (unsigned)strlen(name),
-                                             GNUTLS_FSAN_SET) < 0 ||
+        gnutls_x509_crt_set_subject_alt_name(
+            crt, GNUTLS_SAN_DNSNAME, name, (unsigned)strlen(name), GNUTLS_FSAN_SET) < 0 ||
         gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA512, 0) < 0;
     if (!bad && gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &d) >= 0) {
         id->cert = strndup((char *)d.data, d.size);
@@ -165,7 +164,7 @@ static int free_port(void)
 
 /* ---- the serving side the tests talk to ---- */
 
-struct seen {               /* a deep copy of the last request */
+struct seen { /* a deep copy of the last request */
     char *method, *path, *query, *remote;
     size_t nh;
     char *hn[16], *hv[16];
@@ -215,8 +214,7 @@ static void set_body(struct coffer_fwd_response *r, const void *p, size_t n)
     r->body_len = n;
 }
 
-static void add_header(struct coffer_fwd_response *r, const char *n,
-                       const char *v)
+static void add_header(struct coffer_fwd_response *r, const char *n, const char *v)
 {
     r->headers = realloc(r->headers, (r->nheaders + 1) * sizeof *r->headers);
     r->headers[r->nheaders].name = dupn(n, strlen(n));
@@ -290,8 +288,8 @@ static void on_echo(void *arg, const char *info, const char *peer)
 static int srv_listen(struct srv *s)
 {
     struct coffer_err err = {{0}};
-    int rc = K->vt->listen(s->i->p, s->addr, &K->a.id, handler, on_echo, s,
-                           &s->lsn, &err);
+    int rc =
+        K->vt->listen(s->i->p, s->addr, &K->a.id, handler, on_echo, s, &s->lsn, &err);
     if (rc)
         fprintf(stderr, "listen %s failed (%d): %s\n", s->addr, rc, err.msg);
     return rc;
@@ -335,8 +333,7 @@ static void *dial(struct inst *i, const char *addr, const struct ident *id)
 static int get(struct inst *i, void *c, const char *path, int timeout_ms,
                struct coffer_fwd_response *resp)
 {
-    struct coffer_fwd_request req = {"GET", path, "", NULL, 0, "127.0.0.1:1",
-                                     NULL, 0};
+    struct coffer_fwd_request req = {"GET", path, "", NULL, 0, "127.0.0.1:1", NULL, 0};
     struct coffer_err err = {{0}};
     memset(resp, 0, sizeof *resp);
     return K->vt->roundtrip(c, &req, timeout_ms, resp, &err);
@@ -356,12 +353,20 @@ static void test_roundtrip(void)
     void *c = dial(ci, s->addr, &K->a);
     static const uint8_t body[] = {'a', 0, 'b', 0, 0, 'c', 0xff, 0};
     const struct coffer_header hs[] = {
-        {"x-vault-token", "s.abcdef"}, {"content-type", "application/json"},
-        {"x-empty", ""}, {"x-vault-index", "v1:abc=="},
+        {"x-vault-token", "s.abcdef"},
+        {"content-type", "application/json"},
+        {"x-empty", ""},
+        {"x-vault-index", "v1:abc=="},
     };
     struct coffer_fwd_request req = {
-        "PUT", "/v1/secret/data/a%2Fb c", "version=2&x=%20&flag", hs, 4,
-        "10.1.2.3:51234", body, sizeof body,
+        "PUT",
+        "/v1/secret/data/a%2Fb c",
+        "version=2&x=%20&flag",
+        hs,
+        4,
+        "10.1.2.3:51234",
+        body,
+        sizeof body,
     };
     struct coffer_fwd_response r = {0};
     struct coffer_err err = {{0}};
@@ -465,8 +470,8 @@ static void *conc_main(void *arg)
     x->took_us = cf_kit_mono_us() - t0;
     char want[32];
     snprintf(want, sizeof want, "answer-%d", x->n);
-    x->ok = !x->rc && r.status == 200 && body_is(&r, want) &&
-            r.nheaders == 1 && !strcmp(r.headers[0].value, path + 4);
+    x->ok = !x->rc && r.status == 200 && body_is(&r, want) && r.nheaders == 1 &&
+        !strcmp(r.headers[0].value, path + 4);
     if (!x->rc)
         K->vt->response_free(x->ci->p, &r);
     return NULL;
@@ -478,7 +483,7 @@ static void test_concurrent(void)
     struct inst *ci = inst_open();
     void *c = dial(ci, s->addr, &K->a);
     struct coffer_fwd_response r;
-    CU_ASSERT_EQUAL_FATAL(get(ci, c, "/id/1000", 5000, &r), 0);   /* connect */
+    CU_ASSERT_EQUAL_FATAL(get(ci, c, "/id/1000", 5000, &r), 0); /* connect */
     K->vt->response_free(ci->p, &r);
     pthread_barrier_t bar;
     pthread_barrier_init(&bar, NULL, NCONC);
@@ -530,7 +535,7 @@ static void test_echo(void)
         CU_ASSERT_STRING_EQUAL(s->echo_info, info);
         CU_ASSERT(!strncmp(s->echo_peer, "127.0.0.1:", 10));
         pthread_mutex_unlock(&s->mu);
-        CU_ASSERT_EQUAL(atomic_load(&s->calls), 0);   /* no request ran */
+        CU_ASSERT_EQUAL(atomic_load(&s->calls), 0); /* no request ran */
         fprintf(stderr, "(echo rtt %lld µs) ", (long long)rtt);
     }
     K->vt->hangup(c);
@@ -558,8 +563,8 @@ static void test_foreign_identity(void)
     int port = free_port();
     char addr[64];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-    CU_ASSERT_EQUAL_FATAL(K->vt->listen(si->p, addr, &K->b.id, handler, NULL,
-                                        s, &lsn, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        K->vt->listen(si->p, addr, &K->b.id, handler, NULL, s, &lsn, &err), 0);
     c = dial(ci, addr, &K->a);
     CU_ASSERT_EQUAL(get(ci, c, "/id/1", 5000, &r), CF_EUNAVAIL);
     CU_ASSERT_EQUAL(atomic_load(&s->calls), 0);
@@ -596,8 +601,10 @@ static int raw_open(struct raw *r, int port, const struct ident *present,
     gnutls_datum_t t = {(unsigned char *)trust->cert, (unsigned)strlen(trust->cert)};
     gnutls_certificate_set_x509_trust_mem(r->cred, &t, GNUTLS_X509_FMT_PEM);
     if (present) {
-        gnutls_datum_t c = {(unsigned char *)present->cert, (unsigned)strlen(present->cert)};
-        gnutls_datum_t k = {(unsigned char *)present->key, (unsigned)strlen(present->key)};
+        gnutls_datum_t c = {(unsigned char *)present->cert,
+                            (unsigned)strlen(present->cert)};
+        gnutls_datum_t k = {(unsigned char *)present->key,
+                            (unsigned)strlen(present->key)};
         gnutls_certificate_set_x509_key_mem(r->cred, &c, &k, GNUTLS_X509_FMT_PEM);
     }
     gnutls_init(&r->s, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL);
@@ -665,10 +672,8 @@ static void test_no_client_cert(void)
     for (int i = 0; i < 2; i++) {
         struct raw r;
         if (raw_open(&r, s->port, present[i], &K->a) == 0) {
-            static const uint8_t ping[] = {0, 0, 0, 21, 3,
-                                           0, 0, 0, 0, 0, 0, 0, 1,
-                                           0, 0, 0, 0, 0, 0, 0, 9,
-                                           0, 0, 0, 0};
+            static const uint8_t ping[] = {0, 0, 0, 21, 3, 0, 0, 0, 0, 0, 0, 0, 1,
+                                           0, 0, 0, 0,  0, 0, 0, 9, 0, 0, 0, 0};
             raw_send(&r, ping, sizeof ping);
             uint8_t buf[64];
             CU_ASSERT_EQUAL(raw_recv(&r, buf, sizeof buf), 0);
@@ -710,7 +715,7 @@ static void test_wire_format(void)
     CU_ASSERT_EQUAL_FATAL(raw_open(&r, s->port, &K->a, &K->a), 0);
     uint8_t f[512];
     size_t n = 4;
-    f[n++] = 1;                         /* REQUEST */
+    f[n++] = 1; /* REQUEST */
     be(f + n, 0x0102030405060708ull, 8);
     n += 8;
     n += put_str(f + n, "POST", 4);
@@ -730,7 +735,7 @@ static void test_wire_format(void)
     uint8_t head[13];
     CU_ASSERT_EQUAL_FATAL(raw_recv(&r, head, 13), 13);
     size_t len = (size_t)unbe(head, 4);
-    CU_ASSERT_EQUAL(head[4], 2);        /* RESPONSE */
+    CU_ASSERT_EQUAL(head[4], 2); /* RESPONSE */
     CU_ASSERT_EQUAL(unbe(head + 5, 8), 0x0102030405060708ull);
     CU_ASSERT_FATAL(len >= 9 && len < 4096);
     uint8_t *p = malloc(len - 9);
@@ -926,7 +931,8 @@ static void test_persistent(void)
     }
     CU_ASSERT_EQUAL(ok, 1000);
     qsort(lat, 1000, sizeof lat[0], cmp_u64);
-    fprintf(stderr, "(1000 sequential: p50 %llu µs, p99 %llu µs; client "
+    fprintf(stderr,
+            "(1000 sequential: p50 %llu µs, p99 %llu µs; client "
             "handshakes %d, server handshakes %d) ",
             (unsigned long long)lat[499], (unsigned long long)lat[989],
             atomic_load(&ci->client_hs), atomic_load(&s->i->server_hs));
@@ -980,8 +986,8 @@ static void test_silent_flood(void)
     CU_ASSERT_EQUAL(opened, NFLOOD);
     cf_kit_msleep(300);
     int during = thread_count();
-    fprintf(stderr, "(threads %d before %d silent peers, %d during) ", before,
-            NFLOOD, during);
+    fprintf(stderr, "(threads %d before %d silent peers, %d during) ", before, NFLOOD,
+            during);
     CU_ASSERT(during - before <= 64);
     /* A new link from a member while the flood holds. */
     void *c2 = dial(ci, s->addr, &K->a);
@@ -1058,24 +1064,24 @@ static void test_bad_args(void)
     struct inst *i = inst_open();
     struct coffer_err err = {{0}};
     void *x = (void *)0x1;
-    CU_ASSERT_EQUAL(K->vt->listen(i->p, "no-port", &K->a.id, handler, NULL,
-                                  NULL, &x, &err), CF_EINVAL);
+    CU_ASSERT_EQUAL(
+        K->vt->listen(i->p, "no-port", &K->a.id, handler, NULL, NULL, &x, &err),
+        CF_EINVAL);
     CU_ASSERT_PTR_EQUAL(x, (void *)0x1);
     struct coffer_tls_identity half = {K->a.cert, NULL, K->a.name};
-    CU_ASSERT_EQUAL(K->vt->listen(i->p, "127.0.0.1:0", &half, handler, NULL,
-                                  NULL, &x, &err), CF_EINVAL);
-    CU_ASSERT_EQUAL(K->vt->dial(i->p, "127.0.0.1:1", &half, &x, &err),
-                    CF_EINVAL);
+    CU_ASSERT_EQUAL(
+        K->vt->listen(i->p, "127.0.0.1:0", &half, handler, NULL, NULL, &x, &err),
+        CF_EINVAL);
+    CU_ASSERT_EQUAL(K->vt->dial(i->p, "127.0.0.1:1", &half, &x, &err), CF_EINVAL);
     /* A key that is not the certificate's. */
     struct coffer_tls_identity mixed = {K->a.cert, K->b.key, K->a.name};
-    CU_ASSERT_EQUAL(K->vt->dial(i->p, "127.0.0.1:1", &mixed, &x, &err),
-                    CF_EINVAL);
+    CU_ASSERT_EQUAL(K->vt->dial(i->p, "127.0.0.1:1", &mixed, &x, &err), CF_EINVAL);
     CU_ASSERT_PTR_EQUAL(x, (void *)0x1);
     /* A port already taken. */
     struct srv *s = srv_start();
     void *l2 = NULL;
-    CU_ASSERT_NOT_EQUAL(K->vt->listen(i->p, s->addr, &K->a.id, handler, NULL,
-                                      NULL, &l2, &err), 0);
+    CU_ASSERT_NOT_EQUAL(
+        K->vt->listen(i->p, s->addr, &K->a.id, handler, NULL, NULL, &l2, &err), 0);
     CU_ASSERT_PTR_NULL(l2);
     srv_free(s);
     /* Nothing listening: refused at once. */
@@ -1103,11 +1109,11 @@ int main(int argc, char **argv)
         return 1;
     kit.vt = kit.desc->transport;
     if (!kit.vt || kit.vt->struct_size < sizeof(struct coffer_transport)) {
-        fprintf(stderr, "%s: offers no complete transport vtable\n",
-                kit.args.so);
+        fprintf(stderr, "%s: offers no complete transport vtable\n", kit.args.so);
         return 1;
     }
-    if (make_ident(&kit.a, "fw-conformance-a") || make_ident(&kit.b, "fw-conformance-b")) {
+    if (make_ident(&kit.a, "fw-conformance-a") ||
+        make_ident(&kit.b, "fw-conformance-b")) {
         fprintf(stderr, "cannot make test identities with GnuTLS\n");
         return 1;
     }
@@ -1126,8 +1132,7 @@ int main(int argc, char **argv)
         {"silent TCP flood: bounded threads, members served", test_silent_flood},
         {"a peer that stops reading does not hold the writer", test_peer_stops_reading},
     };
-    rc = cf_kit_run("transport", kit.desc->name, tests,
-                    sizeof tests / sizeof tests[0]);
+    rc = cf_kit_run("transport", kit.desc->name, tests, sizeof tests / sizeof tests[0]);
     free_ident(&kit.a);
     free_ident(&kit.b);
     dlclose(kit.dl);

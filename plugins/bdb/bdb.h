@@ -11,17 +11,17 @@
 struct bdb {
     const struct coffer_host *host;
     DB_ENV *env;
-    DB *db;                    /* the one BTREE, "coffer.db" */
-    atomic_uint writes;        /* commits since open, paces checkpoints */
+    DB *db;             /* the one BTREE, "coffer.db" */
+    atomic_uint writes; /* commits since open, paces checkpoints */
     /* The checkpointer: a checkpoint flushes the cache's dirty pages and
      * can take most of a second, so it runs on its own thread, woken every
      * CHECKPOINT_EVERY commits, never on a request's. */
     pthread_t ckp_thread;
     pthread_mutex_t ckp_mu;
     pthread_cond_t ckp_cv;
-    int ckp_wanted;            /* guarded by ckp_mu */
-    int ckp_stop;              /* guarded by ckp_mu */
-    int ckp_running;           /* the thread was started (joined in close) */
+    int ckp_wanted;  /* guarded by ckp_mu */
+    int ckp_stop;    /* guarded by ckp_mu */
+    int ckp_running; /* the thread was started (joined in close) */
 };
 
 /* env.c: opens (creating home with mode 0700 if missing) or closes the

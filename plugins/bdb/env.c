@@ -9,10 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ENV_FLAGS (DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | \
-                   DB_INIT_MPOOL | DB_RECOVER | DB_THREAD)
-#define CHECKPOINT_EVERY 256u   /* commits */
-#define CHECKPOINT_KB 1024u     /* ... if at least this much log was written */
+#define ENV_FLAGS                                                                        \
+    (DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL | DB_RECOVER | \
+     DB_THREAD)
+#define CHECKPOINT_EVERY 256u /* commits */
+#define CHECKPOINT_KB 1024u   /* ... if at least this much log was written */
 
 /* BDB's own diagnostics go to the host log; they hold no values. */
 static void on_bdb_error(const DB_ENV *env, const char *pfx, const char *msg)
@@ -24,8 +25,8 @@ static void on_bdb_error(const DB_ENV *env, const char *pfx, const char *msg)
 
 static void set_err(struct coffer_err *err, const char *home, const char *why)
 {
-    snprintf(err->msg, sizeof err->msg,
-             "bdb: cannot open environment \"%s\": %s", home, why);
+    snprintf(err->msg, sizeof err->msg, "bdb: cannot open environment \"%s\": %s", home,
+             why);
 }
 
 /* Checks (and creates) home up front: BDB's own errors for a missing or
@@ -122,8 +123,7 @@ int cf_bdb_env_open(struct bdb *b, const char *home, long long cache_bytes,
     env->set_errcall(env, on_bdb_error);
     /* Values handed to the host come straight from BDB's DB_DBT_MALLOC. */
     if (!ret)
-        ret = env->set_alloc(env, b->host->alloc, b->host->realloc,
-                             b->host->free);
+        ret = env->set_alloc(env, b->host->alloc, b->host->realloc, b->host->free);
     if (!ret && cache_bytes > 0)
         ret = env->set_cachesize(env, (u_int32_t)(cache_bytes >> 30),
                                  (u_int32_t)(cache_bytes & ((1LL << 30) - 1)), 1);
@@ -190,9 +190,13 @@ void cf_bdb_env_after_commit(struct bdb *b)
 int cf_bdb_error(struct bdb *b, const char *what, int ret)
 {
     switch (ret) {
-    case 0: return 0;
-    case DB_NOTFOUND: case DB_KEYEMPTY: return CF_ENOENT;
-    case ENOMEM: return CF_ENOMEM;
+    case 0:
+        return 0;
+    case DB_NOTFOUND:
+    case DB_KEYEMPTY:
+        return CF_ENOENT;
+    case ENOMEM:
+        return CF_ENOMEM;
     default:
         if (b->host->log)
             b->host->log(b->host->ctx, CF_LOG_ERROR, "%s failed: %s", what,

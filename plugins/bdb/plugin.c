@@ -7,8 +7,7 @@
 
 #define DEFAULT_CACHE (8LL << 20)
 
-static int bdb_open(const struct coffer_host *host, void **inst,
-                    struct coffer_err *err)
+static int bdb_open(const struct coffer_host *host, void **inst, struct coffer_err *err)
 {
     const char *path;
     long long cache = DEFAULT_CACHE;

@@ -27,8 +27,7 @@ static int is_retryable(int ret)
 /* Runs body in a fresh transaction until it commits or fails for a reason
  * other than a deadlock. body returns a Berkeley DB code. */
 static int in_txn(struct bdb *b, const char *what,
-                  int (*body)(struct bdb *, DB_TXN *, const void *),
-                  const void *arg)
+                  int (*body)(struct bdb *, DB_TXN *, const void *), const void *arg)
 {
     for (int attempt = 1;; attempt++) {
         DB_TXN *txn = NULL;
@@ -56,7 +55,7 @@ int cf_bdb_get(void *inst, const char *key, uint8_t **val, size_t *len)
     DBT k = key_dbt(key), v;
     for (int attempt = 1;; attempt++) {
         memset(&v, 0, sizeof v);
-        v.flags = DB_DBT_MALLOC;   /* from host->alloc: see set_alloc */
+        v.flags = DB_DBT_MALLOC; /* from host->alloc: see set_alloc */
         int ret = b->db->get(b->db, NULL, &k, &v, 0);
         if (is_retryable(ret) && attempt < MAX_ATTEMPTS) {
             sched_yield();
@@ -133,8 +132,7 @@ static int txn_body(struct bdb *b, DB_TXN *txn, const void *arg)
 int cf_bdb_txn(void *inst, const struct coffer_txn_op *ops, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!ops[i].key || (ops[i].kind != CF_TXN_PUT &&
-                            ops[i].kind != CF_TXN_DELETE) ||
+        if (!ops[i].key || (ops[i].kind != CF_TXN_PUT && ops[i].kind != CF_TXN_DELETE) ||
             ops[i].value_len > UINT32_MAX)
             return CF_EINVAL;
     struct txn_arg a = {ops, n};
@@ -183,7 +181,7 @@ static int scan(struct bdb *b, const char *prefix, struct names *ns)
     memset(&k, 0, sizeof k);
     memset(&d, 0, sizeof d);
     k.flags = DB_DBT_REALLOC;
-    d.flags = DB_DBT_USERMEM | DB_DBT_PARTIAL;   /* keys only */
+    d.flags = DB_DBT_USERMEM | DB_DBT_PARTIAL; /* keys only */
     u_int32_t how = DB_FIRST;
     if (plen) {
         if (!(k.data = b->host->alloc(plen))) {

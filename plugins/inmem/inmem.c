@@ -16,7 +16,7 @@ struct item {
 struct inmem {
     const struct coffer_host *host;
     pthread_rwlock_t lock;
-    struct item *items;     /* sorted by key (strcmp) */
+    struct item *items; /* sorted by key (strcmp) */
     size_t n, cap;
 };
 
@@ -39,8 +39,7 @@ static int found(const struct inmem *m, size_t i, const char *key)
     return i < m->n && !strcmp(m->items[i].key, key);
 }
 
-static int inmem_open(const struct coffer_host *host, void **inst,
-                      struct coffer_err *err)
+static int inmem_open(const struct coffer_host *host, void **inst, struct coffer_err *err)
 {
     struct inmem *m = calloc(1, sizeof *m);
     if (!m || pthread_rwlock_init(&m->lock, NULL)) {
@@ -102,8 +101,8 @@ struct prepared {
     size_t len;
 };
 
-static int prepare(struct inmem *m, const char *key, const uint8_t *val,
-                   size_t len, struct prepared *p)
+static int prepare(struct inmem *m, const char *key, const uint8_t *val, size_t len,
+                   struct prepared *p)
 {
     p->key = strdup(key);
     p->val = m->host->alloc(len ? len : 1);
@@ -161,8 +160,7 @@ static void apply_del(struct inmem *m, const char *key)
     m->n--;
 }
 
-static int inmem_put(void *inst, const char *key, const uint8_t *val,
-                     size_t len)
+static int inmem_put(void *inst, const char *key, const uint8_t *val, size_t len)
 {
     struct inmem *m = inst;
     struct prepared p;
@@ -229,8 +227,7 @@ static int inmem_txn(void *inst, const struct coffer_txn_op *ops, size_t n)
 
 /* Children are copied out under the lock and reported after it, so the
  * callback may call back into the store. */
-static int inmem_list(void *inst, const char *prefix, coffer_list_cb cb,
-                      void *arg)
+static int inmem_list(void *inst, const char *prefix, coffer_list_cb cb, void *arg)
 {
     struct inmem *m = inst;
     size_t plen = strlen(prefix), n = 0, cap = 0;

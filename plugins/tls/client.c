@@ -25,17 +25,17 @@ struct link {
     int fd;
     gnutls_session_t s;
     pthread_t reader;
-    pthread_mutex_t wmu;       /* one frame at a time on the wire */
-    int dead;                  /* under d->mu */
-    int users;                 /* under d->mu */
-    unsigned long answers;     /* reader only */
-    struct link *next;         /* in d->retired */
+    pthread_mutex_t wmu;   /* one frame at a time on the wire */
+    int dead;              /* under d->mu */
+    int users;             /* under d->mu */
+    unsigned long answers; /* reader only */
+    struct link *next;     /* in d->retired */
 };
 
 struct pending {
     uint64_t id;
     struct link *link;
-    uint8_t reply;             /* FRAME_RESPONSE or FRAME_PONG */
+    uint8_t reply; /* FRAME_RESPONSE or FRAME_PONG */
     pthread_cond_t cv;
     int done, rc;
     struct coffer_fwd_response resp;
@@ -48,11 +48,11 @@ struct tls_dial {
     char *addr;
     struct tls_cred *cred;
     pthread_mutex_t mu;
-    pthread_cond_t cv;         /* link published/retired, calls left */
-    struct link *link;         /* current, NULL until (re)connected */
+    pthread_cond_t cv; /* link published/retired, calls left */
+    struct link *link; /* current, NULL until (re)connected */
     struct link *retired;
     int connecting;
-    int connect_fd;            /* mid-handshake socket, for hangup */
+    int connect_fd; /* mid-handshake socket, for hangup */
     int closing;
     int calls;
     uint64_t next_id;
@@ -94,8 +94,8 @@ static void fail_pending(struct tls_dial *d, struct link *k)
 
 /* Hands an answer to its caller; 0 when nobody waits for it any more
  * (it timed out) and the caller of deliver keeps ownership. */
-static int deliver(struct tls_dial *d, struct link *k, uint64_t id,
-                   uint8_t type, struct coffer_fwd_response *r, uint64_t t)
+static int deliver(struct tls_dial *d, struct link *k, uint64_t id, uint8_t type,
+                   struct coffer_fwd_response *r, uint64_t t)
 {
     pthread_mutex_lock(&d->mu);
     struct pending *p = d->pending;
@@ -150,13 +150,17 @@ static void *link_main(void *arg)
         k->answers++;
     }
     if (rc == CF_EINVAL)
-        TLOG(d->in, CF_LOG_WARN, "closing the connection to %s: malformed "
-             "frame from the peer", d->addr);
+        TLOG(d->in, CF_LOG_WARN,
+             "closing the connection to %s: malformed "
+             "frame from the peer",
+             d->addr);
     else if (!k->answers)
         /* TLS 1.3: a server that refuses our certificate says so only
          * after the client's handshake has completed. */
-        TLOG(d->in, CF_LOG_WARN, "connection to %s closed before any answer "
-             "(the peer went away or refused our certificate)", d->addr);
+        TLOG(d->in, CF_LOG_WARN,
+             "connection to %s closed before any answer "
+             "(the peer went away or refused our certificate)",
+             d->addr);
     else
         TLOG(d->in, CF_LOG_DEBUG, "connection to %s closed", d->addr);
     shutdown(k->fd, SHUT_RDWR);
@@ -208,8 +212,8 @@ static int remaining_ms(uint64_t deadline_us)
 }
 
 /* Called without d->mu. A connected, verified link with its reader. */
-static int open_link(struct tls_dial *d, uint64_t deadline_us,
-                     struct link **out, struct coffer_err *err)
+static int open_link(struct tls_dial *d, uint64_t deadline_us, struct link **out,
+                     struct coffer_err *err)
 {
     int ms = remaining_ms(deadline_us);
     if (ms <= 0) {
@@ -244,9 +248,10 @@ static int open_link(struct tls_dial *d, uint64_t deadline_us,
         return rc == CF_ENOMEM || rc == CF_ETIMEDOUT ? rc : CF_EUNAVAIL;
     }
     unsigned long long n = atomic_fetch_add(&d->in->client_handshakes, 1) + 1;
-    TLOG(d->in, CF_LOG_DEBUG, "client handshake with %s done (%s, "
-         "handshakes=%llu)", d->addr,
-         gnutls_protocol_get_name(gnutls_protocol_get_version(s)), n);
+    TLOG(d->in, CF_LOG_DEBUG,
+         "client handshake with %s done (%s, "
+         "handshakes=%llu)",
+         d->addr, gnutls_protocol_get_name(gnutls_protocol_get_version(s)), n);
     struct link *k = calloc(1, sizeof *k);
     if (!k) {
         gnutls_deinit(s);
@@ -270,8 +275,7 @@ static int open_link(struct tls_dial *d, uint64_t deadline_us,
     return 0;
 }
 
-static int cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu,
-                           uint64_t deadline_us)
+static int cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t deadline_us)
 {
     if (deadline_us == UINT64_MAX)
         return pthread_cond_wait(cv, mu);
@@ -281,20 +285,17 @@ static int cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu,
 }
 
 /* With d->mu held (dropped while connecting): d->link is live. */
-static int ensure_link(struct tls_dial *d, uint64_t deadline_us,
-                       struct coffer_err *err)
+static int ensure_link(struct tls_dial *d, uint64_t deadline_us, struct coffer_err *err)
 {
     while (!d->link) {
         if (d->closing) {
-            coffer_err_set(err, "tls: the connection to %s is hung up",
-                           d->addr);
+            coffer_err_set(err, "tls: the connection to %s is hung up", d->addr);
             return CF_EUNAVAIL;
         }
         if (d->connecting) {
             if (cond_wait_until(&d->cv, &d->mu, deadline_us) == ETIMEDOUT &&
                 d->connecting) {
-                coffer_err_set(err, "tls: no connection to %s in time",
-                               d->addr);
+                coffer_err_set(err, "tls: no connection to %s in time", d->addr);
                 return CF_ETIMEDOUT;
             }
             continue;
@@ -310,9 +311,11 @@ static int ensure_link(struct tls_dial *d, uint64_t deadline_us,
         if (rc)
             return rc;
         // cppcheck-suppress nullPointerRedundantCheck ; open_link sets k whenever it returns 0
-        if (k->dead) {   /* refused right after the handshake */
-            coffer_err_set(err, "tls: %s closed the connection at once (it "
-                           "refused our certificate?)", d->addr);
+        if (k->dead) { /* refused right after the handshake */
+            coffer_err_set(err,
+                           "tls: %s closed the connection at once (it "
+                           "refused our certificate?)",
+                           d->addr);
             return CF_EUNAVAIL;
         }
         d->link = k;
@@ -325,11 +328,11 @@ static int ensure_link(struct tls_dial *d, uint64_t deadline_us,
 /* Sends b (+ tail) with a fresh id and waits for the reply of type reply.
  * p's cv must be initialized on CLOCK_MONOTONIC. */
 static int call(struct tls_dial *d, struct tls_wbuf *b, const uint8_t *tail,
-                size_t tail_len, uint8_t reply, int timeout_ms,
-                struct pending *p, struct coffer_err *err)
+                size_t tail_len, uint8_t reply, int timeout_ms, struct pending *p,
+                struct coffer_err *err)
 {
-    uint64_t deadline = timeout_ms > 0
-        ? cf_tls_mono_us() + (uint64_t)timeout_ms * 1000u : UINT64_MAX;
+    uint64_t deadline =
+        timeout_ms > 0 ? cf_tls_mono_us() + (uint64_t)timeout_ms * 1000u : UINT64_MAX;
     pthread_mutex_lock(&d->mu);
     d->calls++;
     int rc = ensure_link(d, deadline, err);
@@ -350,14 +353,13 @@ static int call(struct tls_dial *d, struct tls_wbuf *b, const uint8_t *tail,
     if (!src && tail_len)
         src = cf_tls_send_all(k->s, tail, tail_len);
     pthread_mutex_unlock(&k->wmu);
-    if (src)   /* the reader sees the end and fails every call on k */
+    if (src) /* the reader sees the end and fails every call on k */
         shutdown(k->fd, SHUT_RDWR);
 
     pthread_mutex_lock(&d->mu);
     k->users--;
     while (!p->done)
-        if (cond_wait_until(&p->cv, &d->mu, deadline) == ETIMEDOUT &&
-            !p->done) {
+        if (cond_wait_until(&p->cv, &d->mu, deadline) == ETIMEDOUT && !p->done) {
             unlink_pending(d, p);
             coffer_err_set(err, "tls: no answer from %s within %d ms", d->addr,
                            timeout_ms);
@@ -366,9 +368,11 @@ static int call(struct tls_dial *d, struct tls_wbuf *b, const uint8_t *tail,
         }
     rc = p->rc;
     if (rc)
-        coffer_err_set(err, "tls: the connection to %s ended before the "
+        coffer_err_set(err,
+                       "tls: the connection to %s ended before the "
                        "answer (the peer is down, stopped, or refused our "
-                       "certificate)", d->addr);
+                       "certificate)",
+                       d->addr);
 out:
     d->calls--;
     if (d->closing)
@@ -389,16 +393,16 @@ static int pending_init(struct pending *p)
     return rc;
 }
 
-int cf_tls_roundtrip(void *conn, const struct coffer_fwd_request *req,
-                     int timeout_ms, struct coffer_fwd_response *resp,
-                     struct coffer_err *err)
+int cf_tls_roundtrip(void *conn, const struct coffer_fwd_request *req, int timeout_ms,
+                     struct coffer_fwd_response *resp, struct coffer_err *err)
 {
     struct tls_dial *d = conn;
     struct coffer_err scratch;
     if (!err)
         err = &scratch;
     if (!d || !req || !resp) {
-        coffer_err_set(err, "tls: roundtrip needs a connection, a request and "
+        coffer_err_set(err,
+                       "tls: roundtrip needs a connection, a request and "
                        "a response");
         return CF_EINVAL;
     }
@@ -408,7 +412,8 @@ int cf_tls_roundtrip(void *conn, const struct coffer_fwd_request *req,
     int rc = cf_tls_encode_request(req, &b, &tail, &tail_len);
     if (rc || b.oom) {
         cf_tls_wbuf_free(&b);
-        coffer_err_set(err, "tls: the request does not fit a frame (method "
+        coffer_err_set(err,
+                       "tls: the request does not fit a frame (method "
                        "and path required; at most %u bytes in all)",
                        TLS_MAX_FRAME);
         return rc ? rc : CF_ENOMEM;
@@ -426,8 +431,7 @@ int cf_tls_roundtrip(void *conn, const struct coffer_fwd_request *req,
     return rc;
 }
 
-int cf_tls_echo(void *conn, const char *node_info, int timeout_ms,
-                int64_t *rtt_us)
+int cf_tls_echo(void *conn, const char *node_info, int timeout_ms, int64_t *rtt_us)
 {
     struct tls_dial *d = conn;
     if (!d)
@@ -435,8 +439,7 @@ int cf_tls_echo(void *conn, const char *node_info, int timeout_ms,
     struct tls_wbuf b = {0};
     uint64_t t0 = cf_tls_mono_us();
     size_t n = node_info ? strlen(node_info) : 0;
-    int rc = cf_tls_encode_ping(FRAME_PING, 0, t0, (const uint8_t *)node_info,
-                                n, &b);
+    int rc = cf_tls_encode_ping(FRAME_PING, 0, t0, (const uint8_t *)node_info, n, &b);
     if (rc) {
         cf_tls_wbuf_free(&b);
         return rc;
@@ -453,15 +456,14 @@ int cf_tls_echo(void *conn, const char *node_info, int timeout_ms,
     if (rc)
         return rc;
     if (p.echoed_us != t0)
-        return CF_EIO;   /* the peer did not echo our payload */
+        return CF_EIO; /* the peer did not echo our payload */
     if (rtt_us)
         *rtt_us = (int64_t)(cf_tls_mono_us() - t0);
     return 0;
 }
 
-int cf_tls_dial(void *inst, const char *addr,
-                const struct coffer_tls_identity *id, void **conn,
-                struct coffer_err *err)
+int cf_tls_dial(void *inst, const char *addr, const struct coffer_tls_identity *id,
+                void **conn, struct coffer_err *err)
 {
     if (!addr || !conn) {
         coffer_err_set(err, "tls: dial needs an address and an out-pointer");
@@ -482,7 +484,7 @@ int cf_tls_dial(void *inst, const char *addr,
         return rc;
     }
     pthread_mutex_init(&d->mu, NULL);
-    pthread_condattr_t a;   /* deadlines are on the monotonic clock */
+    pthread_condattr_t a; /* deadlines are on the monotonic clock */
     pthread_condattr_init(&a);
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&d->cv, &a);
@@ -508,7 +510,7 @@ void cf_tls_hangup(void *conn)
     }
     if (d->link)
         shutdown(d->link->fd, SHUT_RDWR);
-    while (d->link)   /* its reader retires it */
+    while (d->link) /* its reader retires it */
         pthread_cond_wait(&d->cv, &d->mu);
     reap(d);
     pthread_mutex_unlock(&d->mu);

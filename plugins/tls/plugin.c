@@ -4,8 +4,7 @@
 #include "tls.h"
 #include <stdlib.h>
 
-static int tls_open(const struct coffer_host *host, void **inst,
-                    struct coffer_err *err)
+static int tls_open(const struct coffer_host *host, void **inst, struct coffer_err *err)
 {
     struct tls_inst *in = host->alloc(sizeof *in);
     if (!in)
@@ -22,8 +21,10 @@ static void tls_close(void *inst)
     struct tls_inst *in = inst;
     if (!in)
         return;
-    TLOG(in, CF_LOG_DEBUG, "closing: client handshakes=%llu, server "
-         "handshakes=%llu", (unsigned long long)atomic_load(&in->client_handshakes),
+    TLOG(in, CF_LOG_DEBUG,
+         "closing: client handshakes=%llu, server "
+         "handshakes=%llu",
+         (unsigned long long)atomic_load(&in->client_handshakes),
          (unsigned long long)atomic_load(&in->server_handshakes));
     in->host->free(in);
 }

@@ -25,21 +25,21 @@
  * the caps only bite a flood. */
 #define MAX_HANDSHAKES 32
 #define MAX_HANDSHAKES_PER_ADDR 8
-#define LOG_EVERY_US (10u * 1000000u)   /* one refusal line per 10 s */
+#define LOG_EVERY_US (10u * 1000000u) /* one refusal line per 10 s */
 
 struct tls_listener;
 
 struct srv_conn {
     struct tls_listener *l;
     int fd;
-    gnutls_session_t s;        /* set by the reader before any job exists */
+    gnutls_session_t s; /* set by the reader before any job exists */
     pthread_t reader;
-    pthread_mutex_t wmu;       /* one frame at a time on the wire */
-    int refs;                  /* under l->mu: the list's, one per job */
-    int finished;              /* under l->mu: the reader returned */
-    int handshaking;           /* under l->mu: not verified yet */
+    pthread_mutex_t wmu; /* one frame at a time on the wire */
+    int refs;            /* under l->mu: the list's, one per job */
+    int finished;        /* under l->mu: the reader returned */
+    int handshaking;     /* under l->mu: not verified yet */
     char peer[64];
-    size_t host_len;           /* peer[0..host_len): the address without port */
+    size_t host_len; /* peer[0..host_len): the address without port */
     struct srv_conn *next;
 };
 
@@ -63,7 +63,7 @@ struct tls_listener {
     void *arg;
     char *addr;
     int fd;
-    int wake[2];               /* stop() and finished readers poke the acceptor */
+    int wake[2]; /* stop() and finished readers poke the acceptor */
     pthread_t acceptor;
     pthread_mutex_t mu;
     pthread_cond_t work;
@@ -73,10 +73,10 @@ struct tls_listener {
     struct worker *workers;
     int nworkers, idle;
     int stopping;
-    int self_reap;             /* stop() ran on a worker: that worker frees l */
+    int self_reap; /* stop() ran on a worker: that worker frees l */
     /* under mu: refusals a peer can cause at will, logged once per period */
     uint64_t refuse_log_us;
-    unsigned refused;          /* since the last refusal line */
+    unsigned refused; /* since the last refusal line */
 };
 
 static uint64_t be64(const uint8_t *p)
@@ -106,20 +106,17 @@ static void conn_free(struct srv_conn *c)
 
 /* Called with l->mu held; 1 when the caller must conn_free(c) after
  * unlocking. */
-static int conn_unref(struct srv_conn *c)
-{
-    return --c->refs == 0;
-}
+static int conn_unref(struct srv_conn *c) { return --c->refs == 0; }
 
-static int send_frame(struct srv_conn *c, const struct tls_wbuf *b,
-                      const uint8_t *tail, size_t tail_len)
+static int send_frame(struct srv_conn *c, const struct tls_wbuf *b, const uint8_t *tail,
+                      size_t tail_len)
 {
     pthread_mutex_lock(&c->wmu);
     int rc = cf_tls_send_all(c->s, b->p, b->len);
     if (!rc && tail_len)
         rc = cf_tls_send_all(c->s, tail, tail_len);
     pthread_mutex_unlock(&c->wmu);
-    if (rc)   /* a half-written frame: the stream is lost, end the reader */
+    if (rc) /* a half-written frame: the stream is lost, end the reader */
         shutdown(c->fd, SHUT_RDWR);
     return rc;
 }
@@ -134,9 +131,10 @@ static void run_job(struct tls_listener *l, struct job *j)
     const uint8_t *tail = NULL;
     size_t tail_len = 0;
     if (cf_tls_encode_response(j->id, &resp, &b, &tail, &tail_len)) {
-        TLOG(l->in, CF_LOG_ERROR, "response to %s does not fit a frame "
-             "(status %d, %zu headers, %zu body bytes): sending 500", j->c->peer,
-             resp.status, resp.nheaders, resp.body_len);
+        TLOG(l->in, CF_LOG_ERROR,
+             "response to %s does not fit a frame "
+             "(status %d, %zu headers, %zu body bytes): sending 500",
+             j->c->peer, resp.status, resp.nheaders, resp.body_len);
         cf_tls_wbuf_free(&b);
         b = (struct tls_wbuf){0};
         struct coffer_fwd_response e = {.status = 500};
@@ -178,7 +176,7 @@ static void *worker_main(void *arg)
             pthread_mutex_lock(&l->mu);
         }
     }
-    int reap = l->self_reap;   /* set by this very thread, in stop() */
+    int reap = l->self_reap; /* set by this very thread, in stop() */
     pthread_mutex_unlock(&l->mu);
     if (reap)
         listener_release(l);
@@ -186,8 +184,7 @@ static void *worker_main(void *arg)
 }
 
 /* Takes frame. CF_EINVAL on a malformed request (the caller closes). */
-static int enqueue(struct srv_conn *c, uint64_t id, uint8_t *frame,
-                   uint32_t len)
+static int enqueue(struct srv_conn *c, uint64_t id, uint8_t *frame, uint32_t len)
 {
     struct tls_listener *l = c->l;
     struct job *j = calloc(1, sizeof *j);
@@ -233,8 +230,7 @@ static int enqueue(struct srv_conn *c, uint64_t id, uint8_t *frame,
 
 /* Tells the host, then answers with the same payload: once the dialer's
  * echo() returns, on_echo has run (heartbeat state is never behind). */
-static int pong(struct srv_conn *c, uint64_t id, const uint8_t *payload,
-                uint32_t len)
+static int pong(struct srv_conn *c, uint64_t id, const uint8_t *payload, uint32_t len)
 {
     uint64_t t;
     const uint8_t *info;
@@ -272,8 +268,10 @@ static void log_refusal(struct tls_listener *l, const char *peer, const char *wh
     }
     pthread_mutex_unlock(&l->mu);
     if (say)
-        TLOG(l->in, CF_LOG_WARN, "refused cluster connection from %s: %s (%u more "
-             "refused since the last such line)", peer, why, n);
+        TLOG(l->in, CF_LOG_WARN,
+             "refused cluster connection from %s: %s (%u more "
+             "refused since the last such line)",
+             peer, why, n);
     else
         TLOG(l->in, CF_LOG_DEBUG, "refused cluster connection from %s: %s", peer, why);
 }
@@ -295,17 +293,20 @@ static void *conn_main(void *arg)
     }
     c->s = s;
     unsigned long long n = atomic_fetch_add(&l->in->server_handshakes, 1) + 1;
-    TLOG(l->in, CF_LOG_DEBUG, "server handshake with %s done (%s, "
-         "handshakes=%llu)", c->peer,
-         gnutls_protocol_get_name(gnutls_protocol_get_version(s)), n);
+    TLOG(l->in, CF_LOG_DEBUG,
+         "server handshake with %s done (%s, "
+         "handshakes=%llu)",
+         c->peer, gnutls_protocol_get_name(gnutls_protocol_get_version(s)), n);
     for (;;) {
         uint8_t *f;
         uint32_t len;
         rc = cf_tls_read_frame(s, &f, &len);
         if (rc) {
             if (rc == CF_EINVAL)
-                TLOG(l->in, CF_LOG_WARN, "closing %s: frame length out of "
-                     "range (limit %u bytes)", c->peer, TLS_MAX_FRAME);
+                TLOG(l->in, CF_LOG_WARN,
+                     "closing %s: frame length out of "
+                     "range (limit %u bytes)",
+                     c->peer, TLS_MAX_FRAME);
             break;
         }
         uint8_t type = f[0];
@@ -321,8 +322,10 @@ static void *conn_main(void *arg)
         }
         if (rc) {
             if (rc == CF_EINVAL)
-                TLOG(l->in, CF_LOG_WARN, "closing %s: malformed frame (type "
-                     "%u)", c->peer, type);
+                TLOG(l->in, CF_LOG_WARN,
+                     "closing %s: malformed frame (type "
+                     "%u)",
+                     c->peer, type);
             break;
         }
     }
@@ -368,9 +371,8 @@ static void accept_one(struct tls_listener *l)
 {
     int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) {
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-            errno == ENOMEM)
-            poll(NULL, 0, 50);   /* out of descriptors: do not spin */
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            poll(NULL, 0, 50); /* out of descriptors: do not spin */
         return;
     }
     int one = 1;
@@ -398,8 +400,10 @@ static void accept_one(struct tls_listener *l)
     if (all >= MAX_HANDSHAKES || same >= MAX_HANDSHAKES_PER_ADDR) {
         pthread_mutex_unlock(&l->mu);
         char why[96];
-        snprintf(why, sizeof why, "%d handshakes in progress (at most %d, %d per "
-                 "address)", all, MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDR);
+        snprintf(why, sizeof why,
+                 "%d handshakes in progress (at most %d, %d per "
+                 "address)",
+                 all, MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDR);
         log_refusal(l, c->peer, why);
         conn_free(c);
         return;
@@ -443,14 +447,14 @@ static void *accept_main(void *arg)
     return NULL;
 }
 
-int cf_tls_listen(void *inst, const char *addr,
-                  const struct coffer_tls_identity *id,
-                  coffer_fwd_handler on_request, coffer_echo_handler on_echo,
-                  void *arg, void **lsn, struct coffer_err *err)
+int cf_tls_listen(void *inst, const char *addr, const struct coffer_tls_identity *id,
+                  coffer_fwd_handler on_request, coffer_echo_handler on_echo, void *arg,
+                  void **lsn, struct coffer_err *err)
 {
     struct tls_inst *in = inst;
     if (!on_request || !lsn || !addr) {
-        snprintf(err->msg, sizeof err->msg, "tls: listen needs an address, "
+        snprintf(err->msg, sizeof err->msg,
+                 "tls: listen needs an address, "
                  "a request handler and an out-pointer");
         return CF_EINVAL;
     }
@@ -543,7 +547,7 @@ void cf_tls_stop(void *lsn)
         struct job *j = l->head;
         l->head = j->next;
         cf_tls_req_free(&j->r);
-        if (conn_unref(j->c))   /* reaped earlier, held only by jobs */
+        if (conn_unref(j->c)) /* reaped earlier, held only by jobs */
             conn_free(j->c);
         free(j);
     }

@@ -61,12 +61,12 @@ static int cert_der(const char *pem, gnutls_datum_t *out)
     return rc;
 }
 
-int cf_tls_cred_load(const struct coffer_tls_identity *id,
-                     struct tls_cred **out, struct coffer_err *err)
+int cf_tls_cred_load(const struct coffer_tls_identity *id, struct tls_cred **out,
+                     struct coffer_err *err)
 {
-    if (!id || !id->cert_pem || !id->key_pem || !id->server_name ||
-        !*id->server_name) {
-        coffer_err_set(err, "tls: the identity needs cert_pem, key_pem and "
+    if (!id || !id->cert_pem || !id->key_pem || !id->server_name || !*id->server_name) {
+        coffer_err_set(err,
+                       "tls: the identity needs cert_pem, key_pem and "
                        "server_name");
         return CF_EINVAL;
     }
@@ -79,7 +79,8 @@ int cf_tls_cred_load(const struct coffer_tls_identity *id,
     int rc = cert_der(id->cert_pem, &c->cert_der);
     if (rc) {
         cf_tls_cred_free(c);
-        coffer_err_set(err, "tls: the identity's certificate does not parse "
+        coffer_err_set(err,
+                       "tls: the identity's certificate does not parse "
                        "as PEM");
         return rc;
     }
@@ -95,28 +96,29 @@ int cf_tls_cred_load(const struct coffer_tls_identity *id,
                          (unsigned)strlen(id->cert_pem)};
     gnutls_datum_t kd = {(unsigned char *)(uintptr_t)id->key_pem,
                          (unsigned)strlen(id->key_pem)};
-    int g = gnutls_certificate_set_x509_key_mem2(c->cred, &cd, &kd,
-                                                 GNUTLS_X509_FMT_PEM, NULL, 0);
+    int g = gnutls_certificate_set_x509_key_mem2(c->cred, &cd, &kd, GNUTLS_X509_FMT_PEM,
+                                                 NULL, 0);
     if (g < 0) {
         cf_tls_cred_free(c);
-        coffer_err_set(err, "tls: the identity's key does not match its "
+        coffer_err_set(err,
+                       "tls: the identity's key does not match its "
                        "certificate or does not parse (%s)",
                        gnutls_strerror(g));
         return CF_EINVAL;
     }
-    if ((g = gnutls_certificate_set_x509_trust_mem(c->cred, &cd,
-                                                   GNUTLS_X509_FMT_PEM)) != 1) {
+    if ((g = gnutls_certificate_set_x509_trust_mem(c->cred, &cd, GNUTLS_X509_FMT_PEM)) !=
+        1) {
         cf_tls_cred_free(c);
-        coffer_err_set(err, "tls: cannot trust the identity's certificate "
-                       "(%s)", g < 0 ? gnutls_strerror(g)
-                                     : "not exactly one certificate");
+        coffer_err_set(err,
+                       "tls: cannot trust the identity's certificate "
+                       "(%s)",
+                       g < 0 ? gnutls_strerror(g) : "not exactly one certificate");
         return CF_EINVAL;
     }
     if ((g = gnutls_priority_init(&c->prio, TLS_PRIORITY, NULL)) < 0) {
         c->prio = NULL;
         cf_tls_cred_free(c);
-        coffer_err_set(err, "tls: priority string refused (%s)",
-                       gnutls_strerror(g));
+        coffer_err_set(err, "tls: priority string refused (%s)", gnutls_strerror(g));
         return CF_EIO;
     }
     *out = c;
@@ -132,15 +134,17 @@ static void set_why(char *why, size_t len, const char *what, int g)
 /* After the handshake: verify_peers2 (the client has also checked the
  * server name in the handshake), then the peer's certificate must be the
  * identity's own, and ALPN must have picked ours. */
-static int verify_peer(const struct tls_cred *c, gnutls_session_t s,
-                       char *why, size_t why_len)
+static int verify_peer(const struct tls_cred *c, gnutls_session_t s, char *why,
+                       size_t why_len)
 {
     unsigned status = 0;
     int g = gnutls_certificate_verify_peers2(s, &status);
     if (g < 0 || status != 0) {
         if (why && why_len)
-            snprintf(why, why_len, "peer certificate not trusted (%s, status "
-                     "0x%x)", g < 0 ? gnutls_strerror(g) : "verify", status);
+            snprintf(why, why_len,
+                     "peer certificate not trusted (%s, status "
+                     "0x%x)",
+                     g < 0 ? gnutls_strerror(g) : "verify", status);
         return CF_EUNAVAIL;
     }
     unsigned n = 0;
@@ -152,17 +156,15 @@ static int verify_peer(const struct tls_cred *c, gnutls_session_t s,
     }
     gnutls_datum_t proto = {NULL, 0};
     if (gnutls_alpn_get_selected_protocol(s, &proto) < 0 ||
-        proto.size != strlen(TLS_ALPN) ||
-        memcmp(proto.data, TLS_ALPN, proto.size)) {
+        proto.size != strlen(TLS_ALPN) || memcmp(proto.data, TLS_ALPN, proto.size)) {
         set_why(why, why_len, "peer did not agree on ALPN " TLS_ALPN, 0);
         return CF_EUNAVAIL;
     }
     return 0;
 }
 
-int cf_tls_session_open(const struct tls_cred *c, int fd, int server,
-                        int timeout_ms, gnutls_session_t *out, char *why,
-                        size_t why_len)
+int cf_tls_session_open(const struct tls_cred *c, int fd, int server, int timeout_ms,
+                        gnutls_session_t *out, char *why, size_t why_len)
 {
     gnutls_session_t s;
     /* GNUTLS_NO_SIGNAL: every send uses MSG_NOSIGNAL, so a peer gone away
@@ -189,8 +191,8 @@ int cf_tls_session_open(const struct tls_cred *c, int fd, int server,
         gnutls_session_set_verify_cert(s, c->server_name, 0);
     }
     gnutls_transport_set_int(s, fd);
-    gnutls_handshake_set_timeout(s, timeout_ms > 0 ? (unsigned)timeout_ms
-                                                   : TLS_HANDSHAKE_MS);
+    gnutls_handshake_set_timeout(
+        s, timeout_ms > 0 ? (unsigned)timeout_ms : TLS_HANDSHAKE_MS);
     do {
         g = gnutls_handshake(s);
     } while (g < 0 && !gnutls_error_is_fatal(g));
@@ -250,7 +252,7 @@ int cf_tls_read_frame(gnutls_session_t s, uint8_t **frame, uint32_t *len)
     if (rc)
         return rc;
     uint32_t n = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
-                 (uint32_t)head[2] << 8 | head[3];
+        (uint32_t)head[2] << 8 | head[3];
     if (n < FRAME_HEAD - 4 || n > TLS_MAX_FRAME)
         return CF_EINVAL;
     uint8_t *f = malloc(n);
@@ -266,8 +268,7 @@ int cf_tls_read_frame(gnutls_session_t s, uint8_t **frame, uint32_t *len)
 }
 
 /* "host:port", "[v6]:port" or ":port" into its parts. */
-static int split_addr(const char *addr, char *host, size_t hl, char *port,
-                      size_t pl)
+static int split_addr(const char *addr, char *host, size_t hl, char *port, size_t pl)
 {
     if (!addr)
         return CF_EINVAL;
@@ -300,8 +301,10 @@ int cf_tls_listen_socket(const char *addr, int *fd, struct coffer_err *err)
 {
     char host[256], port[16];
     if (split_addr(addr, host, sizeof host, port, sizeof port)) {
-        coffer_err_set(err, "tls: cannot listen on \"%s\": expected "
-                       "\"host:port\"", addr ? addr : "");
+        coffer_err_set(err,
+                       "tls: cannot listen on \"%s\": expected "
+                       "\"host:port\"",
+                       addr ? addr : "");
         return CF_EINVAL;
     }
     struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
@@ -309,14 +312,12 @@ int cf_tls_listen_socket(const char *addr, int *fd, struct coffer_err *err)
     struct addrinfo *ai = NULL;
     int g = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
     if (g) {
-        coffer_err_set(err, "tls: cannot listen on %s: %s", addr,
-                       gai_strerror(g));
+        coffer_err_set(err, "tls: cannot listen on %s: %s", addr, gai_strerror(g));
         return CF_EINVAL;
     }
     int e = 0;
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        int s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
-                       a->ai_protocol);
+        int s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
         if (s < 0) {
             e = errno;
             continue;
@@ -337,8 +338,7 @@ int cf_tls_listen_socket(const char *addr, int *fd, struct coffer_err *err)
 }
 
 /* One non-blocking connect attempt bounded by deadline_us. */
-static int connect_one(const struct addrinfo *a, uint64_t deadline_us, int *fd,
-                       int *e)
+static int connect_one(const struct addrinfo *a, uint64_t deadline_us, int *fd, int *e)
 {
     int s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                    a->ai_protocol);
@@ -367,8 +367,7 @@ static int connect_one(const struct addrinfo *a, uint64_t deadline_us, int *fd,
                 continue;
             int soerr = 0;
             socklen_t sl = sizeof soerr;
-            if (r < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &sl) ||
-                soerr) {
+            if (r < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
                 *e = r < 0 ? errno : soerr ? soerr : EIO;
                 close(s);
                 return CF_EUNAVAIL;
@@ -384,8 +383,7 @@ static int connect_one(const struct addrinfo *a, uint64_t deadline_us, int *fd,
     return 0;
 }
 
-int cf_tls_connect(const char *addr, int timeout_ms, int *fd,
-                   struct coffer_err *err)
+int cf_tls_connect(const char *addr, int timeout_ms, int *fd, struct coffer_err *err)
 {
     char host[256], port[16];
     if (split_addr(addr, host, sizeof host, port, sizeof port) || !*host) {
@@ -393,13 +391,11 @@ int cf_tls_connect(const char *addr, int timeout_ms, int *fd,
                        addr ? addr : "");
         return CF_EINVAL;
     }
-    struct addrinfo hints = {.ai_flags = AI_NUMERICSERV,
-                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo hints = {.ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
     struct addrinfo *ai = NULL;
     int g = getaddrinfo(host, port, &hints, &ai);
     if (g) {
-        coffer_err_set(err, "tls: cannot resolve %s: %s", addr,
-                       gai_strerror(g));
+        coffer_err_set(err, "tls: cannot resolve %s: %s", addr, gai_strerror(g));
         return CF_EUNAVAIL;
     }
     uint64_t deadline = cf_tls_mono_us() + (uint64_t)timeout_ms * 1000u;
@@ -409,14 +405,13 @@ int cf_tls_connect(const char *addr, int timeout_ms, int *fd,
             break;
     freeaddrinfo(ai);
     if (rc)
-        coffer_err_set(err, "tls: cannot connect to %s: %s", addr,
-                       strerror(e));
+        coffer_err_set(err, "tls: cannot connect to %s: %s", addr, strerror(e));
     return rc;
 }
 
 void cf_tls_peer_name(int fd, char *buf, size_t len)
 {
-    struct sockaddr_storage ss = {0};   /* ss_family stays AF_UNSPEC unless filled */
+    struct sockaddr_storage ss = {0}; /* ss_family stays AF_UNSPEC unless filled */
     socklen_t sl = sizeof ss;
     char h[INET6_ADDRSTRLEN];
     snprintf(buf, len, "?");

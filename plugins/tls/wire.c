@@ -99,8 +99,7 @@ void cf_tls_frame_set_id(struct tls_wbuf *b, uint64_t id)
         store_be(b->p + 5, id, 8);
 }
 
-static int headers_out(struct tls_wbuf *b, const struct coffer_header *h,
-                       size_t n)
+static int headers_out(struct tls_wbuf *b, const struct coffer_header *h, size_t n)
 {
     if (n > 0xffff || (n && !h))
         return CF_EINVAL;
@@ -132,9 +131,8 @@ static int body_out(struct tls_wbuf *b, const uint8_t *body, size_t len,
     return b->oom ? CF_EINVAL : 0;
 }
 
-int cf_tls_encode_request(const struct coffer_fwd_request *req,
-                          struct tls_wbuf *b, const uint8_t **tail,
-                          size_t *tail_len)
+int cf_tls_encode_request(const struct coffer_fwd_request *req, struct tls_wbuf *b,
+                          const uint8_t **tail, size_t *tail_len)
 {
     if (!req->method || !req->path)
         return CF_EINVAL;
@@ -149,8 +147,7 @@ int cf_tls_encode_request(const struct coffer_fwd_request *req,
 }
 
 int cf_tls_encode_response(uint64_t id, const struct coffer_fwd_response *resp,
-                           struct tls_wbuf *b, const uint8_t **tail,
-                           size_t *tail_len)
+                           struct tls_wbuf *b, const uint8_t **tail, size_t *tail_len)
 {
     if (resp->status < 0 || resp->status > 0xffff)
         return CF_EINVAL;
@@ -161,9 +158,8 @@ int cf_tls_encode_response(uint64_t id, const struct coffer_fwd_response *resp,
     return body_out(b, resp->body, resp->body_len, tail, tail_len);
 }
 
-int cf_tls_encode_ping(uint8_t type, uint64_t id, uint64_t mono_us,
-                       const uint8_t *info, size_t info_len,
-                       struct tls_wbuf *b)
+int cf_tls_encode_ping(uint8_t type, uint64_t id, uint64_t mono_us, const uint8_t *info,
+                       size_t info_len, struct tls_wbuf *b)
 {
     if (info_len > TLS_MAX_FRAME / 2)
         return CF_EINVAL;
@@ -282,8 +278,7 @@ bad:
     return CF_EINVAL;
 }
 
-static char *host_strndup(const struct coffer_host *h, const uint8_t *p,
-                          size_t n)
+static char *host_strndup(const struct coffer_host *h, const uint8_t *p, size_t n)
 {
     char *s = h->alloc(n + 1);
     if (s) {
@@ -293,8 +288,7 @@ static char *host_strndup(const struct coffer_host *h, const uint8_t *p,
     return s;
 }
 
-void cf_tls_response_clear(const struct coffer_host *host,
-                           struct coffer_fwd_response *r)
+void cf_tls_response_clear(const struct coffer_host *host, struct coffer_fwd_response *r)
 {
     for (size_t i = 0; r->headers && i < r->nheaders; i++) {
         host->free((void *)r->headers[i].name);
@@ -305,9 +299,8 @@ void cf_tls_response_clear(const struct coffer_host *host,
     memset(r, 0, sizeof *r);
 }
 
-int cf_tls_decode_response(const struct coffer_host *host,
-                           const uint8_t *payload, size_t len,
-                           struct coffer_fwd_response *out)
+int cf_tls_decode_response(const struct coffer_host *host, const uint8_t *payload,
+                           size_t len, struct coffer_fwd_response *out)
 {
     struct tls_rbuf r = {payload, len, 0, 0};
     struct coffer_fwd_response x = {0};

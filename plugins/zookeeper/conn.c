@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#define ZK_NOMEM (-1000)   /* our own code beside ZooKeeper's */
+#define ZK_NOMEM (-1000) /* our own code beside ZooKeeper's */
 
 /* libzookeeper's lines carry no context pointer, so they cannot reach the
  * instance's host log; the plugin logs state changes itself and the
@@ -21,7 +21,11 @@ static void zk_lib_log(const char *message)
 
 static uint64_t now_ms(const struct zk *z) { return z->host->monotonic_ms(); }
 
-static void auth_done(int rc, const void *data) { (void)rc; (void)data; }
+static void auth_done(int rc, const void *data)
+{
+    (void)rc;
+    (void)data;
+}
 
 /* A new session (not yet connected) with the instance's reference. */
 static struct zk_session *session_new(struct zk *z)
@@ -33,15 +37,15 @@ static struct zk_session *session_new(struct zk *z)
     s->refs = 1;
     s->epoch = ++z->epochs;
     s->disconnected_at = now_ms(z);
-    s->zh = zookeeper_init2(z->hosts, cf_zk_watcher, z->session_ms, NULL, s, 0,
-                            zk_lib_log);
+    s->zh =
+        zookeeper_init2(z->hosts, cf_zk_watcher, z->session_ms, NULL, s, 0, zk_lib_log);
     if (!s->zh) {
         free(s);
         return NULL;
     }
     if (z->auth_scheme &&
-        zoo_add_auth(s->zh, z->auth_scheme, z->auth_cred,
-                     (int)strlen(z->auth_cred), auth_done, NULL) != ZOK) {
+        zoo_add_auth(s->zh, z->auth_scheme, z->auth_cred, (int)strlen(z->auth_cred),
+                     auth_done, NULL) != ZOK) {
         zookeeper_close(s->zh);
         free(s);
         return NULL;
@@ -66,7 +70,8 @@ void cf_zk_doom(struct zk *z, struct zk_session *s)
 {
     pthread_mutex_lock(&z->mu);
     if (!s->expired)
-        z->host->log(z->host->ctx, CF_LOG_WARN, "giving up on session 0x%llx; "
+        z->host->log(z->host->ctx, CF_LOG_WARN,
+                     "giving up on session 0x%llx; "
                      "a new one will be opened",
                      (unsigned long long)zoo_client_id(s->zh)->client_id);
     s->expired = 1;
@@ -86,8 +91,7 @@ void cf_zk_wait_event(struct zk *z, struct zk_session *s, uint64_t gen, int ms)
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
     }
-    while (s->gen == gen &&
-           pthread_cond_timedwait(&z->cv, &z->mu, &ts) != ETIMEDOUT)
+    while (s->gen == gen && pthread_cond_timedwait(&z->cv, &z->mu, &ts) != ETIMEDOUT)
         ;
 }
 
@@ -104,7 +108,7 @@ struct zk_session *cf_zk_acquire(struct zk *z, const struct coffer_cancel *cance
             if (n) {
                 z->sess = n;
                 if (--s->refs == 0)
-                    old = s;   /* closed below, outside mu */
+                    old = s; /* closed below, outside mu */
                 s = n;
             }
         }
@@ -136,8 +140,7 @@ struct zk_session *cf_zk_acquire(struct zk *z, const struct coffer_cancel *cance
     }
 }
 
-void cf_zk_watcher(zhandle_t *zh, int type, int state, const char *path,
-                   void *ctx)
+void cf_zk_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     struct zk_session *s = ctx;
     struct zk *z = s->z;
@@ -145,26 +148,29 @@ void cf_zk_watcher(zhandle_t *zh, int type, int state, const char *path,
     if (type == ZOO_SESSION_EVENT) {
         if (state == ZOO_CONNECTED_STATE) {
             if (!s->connected && !s->expired)
-                z->host->log(z->host->ctx, CF_LOG_DEBUG, "connected to %s "
-                             "(session 0x%llx, timeout %d ms)", z->hosts,
-                             (unsigned long long)zoo_client_id(zh)->client_id,
+                z->host->log(z->host->ctx, CF_LOG_DEBUG,
+                             "connected to %s "
+                             "(session 0x%llx, timeout %d ms)",
+                             z->hosts, (unsigned long long)zoo_client_id(zh)->client_id,
                              zoo_recv_timeout(zh));
             s->connected = !s->expired;
             s->disconnected_at = 0;
             s->negotiated_ms = zoo_recv_timeout(zh);
-        } else if (state == ZOO_EXPIRED_SESSION_STATE ||
-                   state == ZOO_AUTH_FAILED_STATE) {
+        } else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
             if (!s->expired)
                 z->host->log(z->host->ctx, CF_LOG_WARN, "session %s",
-                             state == ZOO_EXPIRED_SESSION_STATE ? "expired"
-                             : "closed: authentication failed (auth_info)");
+                             state == ZOO_EXPIRED_SESSION_STATE
+                                 ? "expired"
+                                 : "closed: authentication failed (auth_info)");
             s->auth_failed |= state == ZOO_AUTH_FAILED_STATE;
             s->expired = 1;
             s->connected = 0;
         } else {
             if (s->connected)
-                z->host->log(z->host->ctx, CF_LOG_INFO, "disconnected from "
-                             "%s; reconnecting", z->hosts);
+                z->host->log(z->host->ctx, CF_LOG_INFO,
+                             "disconnected from "
+                             "%s; reconnecting",
+                             z->hosts);
             s->connected = 0;
             if (!s->disconnected_at)
                 s->disconnected_at = now_ms(z);
@@ -180,28 +186,34 @@ void cf_zk_watcher(zhandle_t *zh, int type, int state, const char *path,
 int cf_zk_error(int zrc)
 {
     switch (zrc) {
-    case ZOK: return 0;
-    case ZNONODE: return CF_ENOENT;
-    case ZNODEEXISTS: return CF_EEXIST;
-    case ZNOAUTH: case ZAUTHFAILED: return CF_EDENIED;
-    case ZBADARGUMENTS: case ZINVALIDACL: return CF_EINVAL;
-    case ZK_NOMEM: return CF_ENOMEM;
-    default: return cf_zk_retryable(zrc) || zrc == ZCLOSING ? CF_EUNAVAIL
-                                                           : CF_EIO;
+    case ZOK:
+        return 0;
+    case ZNONODE:
+        return CF_ENOENT;
+    case ZNODEEXISTS:
+        return CF_EEXIST;
+    case ZNOAUTH:
+    case ZAUTHFAILED:
+        return CF_EDENIED;
+    case ZBADARGUMENTS:
+    case ZINVALIDACL:
+        return CF_EINVAL;
+    case ZK_NOMEM:
+        return CF_ENOMEM;
+    default:
+        return cf_zk_retryable(zrc) || zrc == ZCLOSING ? CF_EUNAVAIL : CF_EIO;
     }
 }
 
 int cf_zk_retryable(int zrc)
 {
-    return zrc == ZCONNECTIONLOSS || zrc == ZOPERATIONTIMEOUT ||
-           zrc == ZSESSIONEXPIRED || zrc == ZINVALIDSTATE ||
-           zrc == ZSESSIONMOVED;
+    return zrc == ZCONNECTIONLOSS || zrc == ZOPERATIONTIMEOUT || zrc == ZSESSIONEXPIRED ||
+        zrc == ZINVALIDSTATE || zrc == ZSESSIONMOVED;
 }
 
 static int bad_part(const char *p, size_t n)
 {
-    return n == 0 || (n == 1 && p[0] == '.') ||
-           (n == 2 && p[0] == '.' && p[1] == '.');
+    return n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.');
 }
 
 char *cf_zk_node_path(const struct zk *z, const char *key)
@@ -219,8 +231,8 @@ char *cf_zk_node_path(const struct zk *z, const char *key)
     }
     const char *file = slash ? slash + 1 : key;
     char *out;
-    if (asprintf(&out, "%s%s%.*s/_%s", z->base, dlen ? "/" : "", (int)dlen,
-                 key, file) < 0)
+    if (asprintf(&out, "%s%s%.*s/_%s", z->base, dlen ? "/" : "", (int)dlen, key, file) <
+        0)
         return NULL;
     return out;
 }
@@ -248,9 +260,8 @@ int cf_zk_make_parents(struct zk *z, struct zk_session *s, const char *node)
 
 /* ---- config ---- */
 
-static int cfg_string(const struct coffer_host *h, const char *key,
-                      const char *def, const char **out,
-                      struct coffer_err *err)
+static int cfg_string(const struct coffer_host *h, const char *key, const char *def,
+                      const char **out, struct coffer_err *err)
 {
     int rc = h->config_string(h->ctx, key, out);
     if (rc == CF_ENOENT) {
@@ -258,13 +269,15 @@ static int cfg_string(const struct coffer_host *h, const char *key,
         return 0;
     }
     if (rc)
-        snprintf(err->msg, sizeof err->msg, "zookeeper: config key \"%s\" "
-                 "must be a string", key);
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: config key \"%s\" "
+                 "must be a string",
+                 key);
     return rc ? CF_ECONFIG : 0;
 }
 
-static int cfg_seconds(const struct coffer_host *h, const char *key,
-                       long long def, long long *out, struct coffer_err *err)
+static int cfg_seconds(const struct coffer_host *h, const char *key, long long def,
+                       long long *out, struct coffer_err *err)
 {
     int rc = h->config_int(h->ctx, key, out);
     if (rc == CF_ENOENT) {
@@ -272,8 +285,10 @@ static int cfg_seconds(const struct coffer_host *h, const char *key,
         return 0;
     }
     if (rc || *out < 1 || *out > 3600) {
-        snprintf(err->msg, sizeof err->msg, "zookeeper: config key \"%s\" "
-                 "must be a duration from 1s to 1h, such as \"5s\"", key);
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: config key \"%s\" "
+                 "must be a duration from 1s to 1h, such as \"5s\"",
+                 key);
         return CF_ECONFIG;
     }
     return 0;
@@ -315,35 +330,41 @@ static int read_config(struct zk *z, struct coffer_err *err)
         return rc;
     rc = h->config_bool(h->ctx, "tls_enabled", &tls);
     if (rc && rc != CF_ENOENT) {
-        snprintf(err->msg, sizeof err->msg, "zookeeper: config key "
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: config key "
                  "\"tls_enabled\" must be true or false");
         return CF_ECONFIG;
     }
     if (tls) {
         /* Debian's libzookeeper-mt is built without OpenSSL: its header
          * declares zookeeper_init_ssl only under HAVE_OPENSSL_H. */
-        snprintf(err->msg, sizeof err->msg, "zookeeper: tls_enabled = true, "
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: tls_enabled = true, "
                  "but this build's libzookeeper_mt has no TLS support "
                  "(no zookeeper_init_ssl) — set tls_enabled = false or reach "
                  "ZooKeeper through a TLS tunnel");
         return CF_ECONFIG;
     }
     if (!*address || strchr(address, ' ')) {
-        snprintf(err->msg, sizeof err->msg, "zookeeper: config key \"address\" "
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: config key \"address\" "
                  "must be a comma-separated list such as "
                  "\"127.0.0.1:2181,host2:2181\"");
         return CF_ECONFIG;
     }
     if (!(z->base = norm_base(path))) {
-        snprintf(err->msg, sizeof err->msg, "zookeeper: config key \"path\" "
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: config key \"path\" "
                  "(\"%s\") must be a znode path without empty, \".\" or \"..\" "
-                 "parts, such as \"vault/\"", path);
+                 "parts, such as \"vault/\"",
+                 path);
         return CF_ECONFIG;
     }
     if (auth) {
         const char *colon = strchr(auth, ':');
         if (!colon || colon == auth || !colon[1]) {
-            snprintf(err->msg, sizeof err->msg, "zookeeper: config key "
+            snprintf(err->msg, sizeof err->msg,
+                     "zookeeper: config key "
                      "\"auth_info\" must be \"scheme:credentials\", such as "
                      "\"digest:user:password\"");
             return CF_ECONFIG;
@@ -354,7 +375,8 @@ static int read_config(struct zk *z, struct coffer_err *err)
     if (owner) {
         const char *colon = strchr(owner, ':');
         if (!colon || colon == owner || !colon[1]) {
-            snprintf(err->msg, sizeof err->msg, "zookeeper: config key "
+            snprintf(err->msg, sizeof err->msg,
+                     "zookeeper: config key "
                      "\"znode_owner\" must be \"scheme:id\", such as "
                      "\"digest:user:base64-sha1-hash\"");
             return CF_ECONFIG;
@@ -409,13 +431,16 @@ static int first_connect(struct zk *z, struct coffer_err *err)
     if (ok)
         return 0;
     if (auth) {
-        snprintf(err->msg, sizeof err->msg, "zookeeper: %s refused the "
-                 "credentials of auth_info (scheme \"%s\")", z->hosts,
-                 z->auth_scheme ? z->auth_scheme : "?");
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: %s refused the "
+                 "credentials of auth_info (scheme \"%s\")",
+                 z->hosts, z->auth_scheme ? z->auth_scheme : "?");
         return CF_EDENIED;
     }
-    snprintf(err->msg, sizeof err->msg, "zookeeper: cannot connect to %s "
-             "within %ds", z->hosts, z->session_ms / 1000);
+    snprintf(err->msg, sizeof err->msg,
+             "zookeeper: cannot connect to %s "
+             "within %ds",
+             z->hosts, z->session_ms / 1000);
     return CF_EUNAVAIL;
 }
 
@@ -441,7 +466,8 @@ int cf_zk_open(const struct coffer_host *host, const struct zk_ha_hooks *hooks,
         return rc;
     }
     if (!z->auth_scheme && !z->owner_acl.id.scheme)
-        host->log(host->ctx, CF_LOG_WARN, "zookeeper: neither auth_info nor "
+        host->log(host->ctx, CF_LOG_WARN,
+                  "zookeeper: neither auth_info nor "
                   "znode_owner is set: the znodes under %s are open to anyone "
                   "who can reach %s, who can delete the lock or the data; set "
                   "auth_info (its identity then owns the znodes it creates)",
@@ -450,8 +476,10 @@ int cf_zk_open(const struct coffer_host *host, const struct zk_ha_hooks *hooks,
     z->sess = session_new(z);
     pthread_mutex_unlock(&z->mu);
     if (!z->sess) {
-        snprintf(err->msg, sizeof err->msg, "zookeeper: cannot start a client "
-                 "for \"%s\": %s", z->hosts, strerror(errno));
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: cannot start a client "
+                 "for \"%s\": %s",
+                 z->hosts, strerror(errno));
         zk_free(z);
         return CF_ECONFIG;
     }
@@ -465,15 +493,19 @@ int cf_zk_open(const struct coffer_host *host, const struct zk_ha_hooks *hooks,
             free(probe);
             if (zrc) {
                 rc = cf_zk_error(zrc);
-                snprintf(err->msg, sizeof err->msg, "zookeeper: cannot create "
-                         "\"%s\" on %s: %s%s", z->base, z->hosts,
-                         zerror(zrc), zrc == ZNOAUTH ? " (check auth_info "
-                         "and the ACL of the existing znodes)" : "");
+                snprintf(err->msg, sizeof err->msg,
+                         "zookeeper: cannot create "
+                         "\"%s\" on %s: %s%s",
+                         z->base, z->hosts, zerror(zrc),
+                         zrc == ZNOAUTH ? " (check auth_info "
+                                          "and the ACL of the existing znodes)"
+                                        : "");
             }
         }
     }
     if (!rc && hooks && pthread_create(&z->watchdog, NULL, hooks->watchdog, z)) {
-        snprintf(err->msg, sizeof err->msg, "zookeeper: cannot start a "
+        snprintf(err->msg, sizeof err->msg,
+                 "zookeeper: cannot start a "
                  "thread");
         rc = CF_ENOMEM;
     }

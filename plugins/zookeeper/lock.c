@@ -16,11 +16,11 @@
 
 struct zk_lock {
     struct zk *z;
-    struct zk_session *s;      /* the session the node lives in (a ref) */
-    char *node;                /* full path of our child */
+    struct zk_session *s; /* the session the node lives in (a ref) */
+    char *node;           /* full path of our child */
     coffer_lock_lost_cb on_lost;
     void *arg;
-    int lost, fired;           /* under z->mu */
+    int lost, fired; /* under z->mu */
     struct zk_lock *next;
 };
 
@@ -57,8 +57,8 @@ static int children(struct zk_session *s, const char *dir, int watch,
 }
 
 /* The holder's value: data of the lowest child; *value NULL when none. */
-static int holder(struct zk *z, struct zk_session *s, const char *dir,
-                  int watch, char **value)
+static int holder(struct zk *z, struct zk_session *s, const char *dir, int watch,
+                  char **value)
 {
     *value = NULL;
     for (int attempt = 0; attempt < 10; attempt++) {
@@ -82,7 +82,7 @@ static int holder(struct zk *z, struct zk_session *s, const char *dir,
         zrc = zoo_get(s->zh, path, 0, buf, &len, NULL);
         free(path);
         if (zrc == ZNONODE)
-            continue;   /* the holder just left: look again */
+            continue; /* the holder just left: look again */
         if (zrc)
             return zrc;
         if (len < 0)
@@ -107,8 +107,7 @@ static void drop_node(struct zk *z, struct zk_session *s, const char *node)
 
 static int cancelled(struct zk *z, const struct coffer_cancel *c)
 {
-    return z->closing || z->host->cancelled(z->host->ctx) ||
-           (c && c->cancelled(c->arg));
+    return z->closing || z->host->cancelled(z->host->ctx) || (c && c->cancelled(c->arg));
 }
 
 /* Creates our child; after a connection loss the create may have worked
@@ -120,8 +119,8 @@ static int create_child(struct zk *z, struct zk_session *s, const char *dir,
     if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
         return ZSYSTEMERROR;
     char prefix[64];
-    snprintf(prefix, sizeof prefix, "lock-%02x%02x%02x%02x%02x%02x%02x%02x-",
-             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+    snprintf(prefix, sizeof prefix, "lock-%02x%02x%02x%02x%02x%02x%02x%02x-", r[0], r[1],
+             r[2], r[3], r[4], r[5], r[6], r[7]);
     size_t plen = strlen(prefix);
     char *path, made[1024];
     if (asprintf(&path, "%s/%s", dir, prefix) < 0)
@@ -171,12 +170,11 @@ static int create_child(struct zk *z, struct zk_session *s, const char *dir,
     return zrc;
 }
 
-static void set_err(struct coffer_err *err, const char *what, const char *dir,
-                    int zrc)
+static void set_err(struct coffer_err *err, const char *what, const char *dir, int zrc)
 {
     if (err)
-        snprintf(err->msg, sizeof err->msg, "zookeeper: %s \"%s\": %s", what,
-                 dir, zrc ? zerror(zrc) : "session lost");
+        snprintf(err->msg, sizeof err->msg, "zookeeper: %s \"%s\": %s", what, dir,
+                 zrc ? zerror(zrc) : "session lost");
 }
 
 /* One cf_zk_lock call's waiter, for its steps. All borrowed but node. */
@@ -187,8 +185,8 @@ struct lock_wait {
     coffer_lock_lost_cb on_lost;
     void *arg;
     const char *dir;
-    char *node;                /* ours; NULL once take_lock gave it to the lock */
-    const char *mine;          /* node's last component */
+    char *node;       /* ours; NULL once take_lock gave it to the lock */
+    const char *mine; /* node's last component */
     struct coffer_err *err;
 };
 
@@ -236,7 +234,7 @@ static int wait_predecessor(const struct lock_wait *w, const char *pred_name,
     int zrc = zoo_wexists(s->zh, pred, cf_zk_watcher, s, NULL);
     free(pred);
     if (zrc == ZNONODE)
-        return LOOK_AGAIN;   /* gone already */
+        return LOOK_AGAIN; /* gone already */
     for (;;) {
         pthread_mutex_lock(&z->mu);
         if (s->gen == gen && !z->closing && !s->expired)
@@ -293,15 +291,16 @@ static int look_once(struct lock_wait *w, struct zk_lock **out)
 }
 
 int cf_zk_lock(void *inst, const char *key, const char *value,
-               const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost,
-               void *arg, void **lock, struct coffer_err *err)
+               const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost, void *arg,
+               void **lock, struct coffer_err *err)
 {
     struct zk *z = inst;
     char *dir = cf_zk_node_path(z, key);
     if (!dir || strlen(value) > 1000) {
         free(dir);
         if (err)
-            snprintf(err->msg, sizeof err->msg, "zookeeper: bad lock key or "
+            snprintf(err->msg, sizeof err->msg,
+                     "zookeeper: bad lock key or "
                      "value (longer than 1000 bytes)");
         return CF_EINVAL;
     }
@@ -320,13 +319,13 @@ int cf_zk_lock(void *inst, const char *key, const char *value,
         free(dir);
         return cf_zk_error(zrc);
     }
-    struct lock_wait w = {z, s, cancel, on_lost, arg, dir, node,
-                          strrchr(node, '/') + 1, err};
+    struct lock_wait w = {z,  s, cancel, on_lost, arg, dir, node, strrchr(node, '/') + 1,
+                          err};
     struct zk_lock *l = NULL;
     while ((rc = look_once(&w, &l)) == LOOK_AGAIN)
         continue;
     if (!rc) {
-        assert(l && !w.node);  /* only take_lock returns 0, and it took node */
+        assert(l && !w.node); /* only take_lock returns 0, and it took node */
         free(dir);
         *lock = l;
         return 0;
@@ -389,17 +388,17 @@ static int differs(const char *v, const char *known)
     return !known || strcmp(v, known) != 0;
 }
 
-int cf_zk_wait_change(void *inst, const char *key, const char *known,
-                      int timeout_ms, int *changed)
+int cf_zk_wait_change(void *inst, const char *key, const char *known, int timeout_ms,
+                      int *changed)
 {
     struct zk *z = inst;
     *changed = 0;
     char *dir = cf_zk_node_path(z, key);
     if (!dir)
         return CF_EINVAL;
-    uint64_t deadline = z->host->monotonic_ms() +
-                        (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
-    int rc = 1;   /* 1: keep waiting */
+    uint64_t deadline =
+        z->host->monotonic_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+    int rc = 1; /* 1: keep waiting */
     while (rc == 1) {
         struct zk_session *s = cf_zk_acquire(z, NULL, &rc);
         if (!s)
@@ -465,16 +464,17 @@ static void *watchdog(void *arg)
             int t = s->negotiated_ms ? s->negotiated_ms : z->session_ms;
             /* The client notices a silent server after 2/3 of the timeout,
              * so a third more makes a full timeout since we last heard. */
-            int cut = s->disconnected_at && now - s->disconnected_at >
-                      (uint64_t)t / 3;
+            int cut = s->disconnected_at && now - s->disconnected_at > (uint64_t)t / 3;
             if (l->fired || !(l->lost || s->expired || cut || froze))
                 continue;
             if (!s->expired && (cut || froze)) {
-                z->host->log(z->host->ctx, CF_LOG_WARN, "lock %s: %s; "
-                             "treating it as lost", l->node, froze
-                             ? "this process was not running for a while"
-                             : "cut off from ZooKeeper for a session timeout");
-                s->expired = 1;   /* doomed: replaced on next use */
+                z->host->log(z->host->ctx, CF_LOG_WARN,
+                             "lock %s: %s; "
+                             "treating it as lost",
+                             l->node,
+                             froze ? "this process was not running for a while"
+                                   : "cut off from ZooKeeper for a session timeout");
+                s->expired = 1; /* doomed: replaced on next use */
                 s->connected = 0;
             }
             l->fired = 1;

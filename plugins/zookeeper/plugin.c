@@ -13,8 +13,7 @@ static int zk_storage_open(const struct coffer_host *host, void **inst,
     return rc;
 }
 
-static int zk_ha_open(const struct coffer_host *host, void **inst,
-                      struct coffer_err *err)
+static int zk_ha_open(const struct coffer_host *host, void **inst, struct coffer_err *err)
 {
     struct zk *z;
     int rc = cf_zk_open(host, &cf_zk_ha_hooks, &z, err);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define ZK_NOMEM (-1000)
-#define MAX_RACES 20   /* put/delete racing each other over folders */
+#define MAX_RACES 20 /* put/delete racing each other over folders */
 
 typedef int (*zk_op)(struct zk *z, struct zk_session *s, void *arg);
 
@@ -55,7 +55,7 @@ static int get_op(struct zk *z, struct zk_session *s, void *arg)
             return zrc;
         }
         a->buf = buf;
-        a->len = len < 0 ? 0 : len;   /* -1: a znode with null data */
+        a->len = len < 0 ? 0 : len; /* -1: a znode with null data */
         return ZOK;
     }
 }
@@ -153,8 +153,7 @@ int cf_zk_del(void *inst, const char *key)
             int zrc = del_op(z, s, work);
             cf_zk_release(z, s);
             rc = cf_zk_error(zrc);
-            if (!cf_zk_retryable(zrc) ||
-                z->host->monotonic_ms() >= deadline)
+            if (!cf_zk_retryable(zrc) || z->host->monotonic_ms() >= deadline)
                 break;
         }
     }
@@ -218,7 +217,7 @@ int cf_zk_list(void *inst, const char *prefix, coffer_list_cb cb, void *arg)
             if (c[1] && !(names[n++] = strdup(c + 1)))
                 rc = CF_ENOMEM;
         } else if (!z->base[0] && !plen && !strcmp(c, "zookeeper")) {
-            continue;   /* the server's own subtree at the root */
+            continue; /* the server's own subtree at the root */
         } else if (asprintf(&names[n++], "%s/", c) < 0) {
             names[--n] = NULL;
             rc = CF_ENOMEM;

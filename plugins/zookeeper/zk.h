@@ -28,27 +28,27 @@ struct zk_ha_hooks {
 struct zk_session {
     struct zk *z;
     zhandle_t *zh;
-    int refs;                  /* the instance's own + each user's */
-    uint64_t epoch;            /* 1, 2, ... per instance */
+    int refs;       /* the instance's own + each user's */
+    uint64_t epoch; /* 1, 2, ... per instance */
     int connected;
-    int expired;               /* expired, auth failed, or given up on */
+    int expired; /* expired, auth failed, or given up on */
     int auth_failed;
-    uint64_t disconnected_at;  /* monotonic ms, 0 while connected */
-    int negotiated_ms;         /* the server's session timeout */
-    uint64_t gen;              /* bumped by every event; waiters compare */
+    uint64_t disconnected_at; /* monotonic ms, 0 while connected */
+    int negotiated_ms;        /* the server's session timeout */
+    uint64_t gen;             /* bumped by every event; waiters compare */
 };
 
 struct zk {
     const struct coffer_host *host;
-    char *hosts;               /* "h1:2181,h2:2181" */
-    char *base;                /* "/vault", or "" for the root */
+    char *hosts; /* "h1:2181,h2:2181" */
+    char *base;  /* "/vault", or "" for the root */
     int session_ms, request_ms;
-    char *auth_scheme, *auth_cred;   /* auth_info split at the first ':' */
+    char *auth_scheme, *auth_cred; /* auth_info split at the first ':' */
     struct ACL owner_acl;
-    struct ACL_vector acl;     /* applied to every znode we create */
+    struct ACL_vector acl; /* applied to every znode we create */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct zk_session *sess;   /* current session */
+    struct zk_session *sess; /* current session */
     uint64_t epochs;
     /* ha only (hooks set): held locks and the watchdog that fires on_lost. */
     const struct zk_ha_hooks *hooks;
@@ -73,8 +73,7 @@ void cf_zk_doom(struct zk *z, struct zk_session *s);
 /* Waits on z->cv until s->gen moves past gen or ms pass. Caller holds mu. */
 void cf_zk_wait_event(struct zk *z, struct zk_session *s, uint64_t gen, int ms);
 /* The watcher every call registers (context = the session). */
-void cf_zk_watcher(zhandle_t *zh, int type, int state, const char *path,
-                   void *ctx);
+void cf_zk_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
 /* A ZooKeeper return code as a CF_E* code. */
 int cf_zk_error(int zrc);
 /* 1 for codes worth retrying on a reconnected session. */
@@ -93,12 +92,12 @@ int cf_zk_list(void *inst, const char *prefix, coffer_list_cb cb, void *arg);
 
 /* lock.c: the ha vtable members, and the hooks an HA instance opens with. */
 int cf_zk_lock(void *inst, const char *key, const char *value,
-               const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost,
-               void *arg, void **lock, struct coffer_err *err);
+               const struct coffer_cancel *cancel, coffer_lock_lost_cb on_lost, void *arg,
+               void **lock, struct coffer_err *err);
 int cf_zk_unlock(void *lock);
 int cf_zk_value(void *inst, const char *key, int *held, char **value);
-int cf_zk_wait_change(void *inst, const char *key, const char *known,
-                      int timeout_ms, int *changed);
+int cf_zk_wait_change(void *inst, const char *key, const char *known, int timeout_ms,
+                      int *changed);
 extern const struct zk_ha_hooks cf_zk_ha_hooks;
 
 #endif

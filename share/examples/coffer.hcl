@@ -14,6 +14,10 @@ listener "tcp" {
   # http_idle_timeout        = "5m"   # between keep-alive requests
   # max_request_duration     = "90s"  # first header byte to the reply, handler included
   # max_request_size         = 33554432
+  # max_json_depth               = 64       # at most 120
+  # max_json_string_value_length = 1048576
+  # max_json_object_entry_count  = 10000
+  # max_json_array_element_count = 10000
   # Coffer's own: connections one client address may hold (0 = no cap),
   # and request bodies held at once by the listener, in bytes.
   # max_connections_per_address = 256

@@ -10,14 +10,14 @@
 #include <stdint.h>
 
 struct cf_fuzz_target {
-    const char *name;           /* also the seed folder */
-    const char *dict;           /* bytes the mutator favours */
+    const char *name; /* also the seed folder */
+    const char *dict; /* bytes the mutator favours */
     size_t dict_len;
 };
 
 /* dict must be a string literal; it may hold NUL bytes. */
-#define CF_FUZZ_TARGET(name, dict) \
-    const struct cf_fuzz_target cf_fuzz_target = { name, dict, sizeof dict - 1 }
+#define CF_FUZZ_TARGET(name, dict)                                                       \
+    const struct cf_fuzz_target cf_fuzz_target = {name, dict, sizeof dict - 1}
 
 extern const struct cf_fuzz_target cf_fuzz_target;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-CF_FUZZ_TARGET("frame", "\x01\x02\x03\x04\x00\x00\x00\x00\x00\xff\xff\xff\xff"
+CF_FUZZ_TARGET("frame",
+               "\x01\x02\x03\x04\x00\x00\x00\x00\x00\xff\xff\xff\xff"
                "GETPOST/v1/secret?X-Vault-Token127.0.0.1:8200\x00\x01\x00\x02");
 
 static void *h_alloc(size_t n) { return malloc(n); }
@@ -17,7 +18,10 @@ static void *h_realloc(void *p, size_t n) { return realloc(p, n); }
 static void h_free(void *p) { free(p); }
 
 static const struct coffer_host HOST = {
-    .struct_size = sizeof HOST, .alloc = h_alloc, .realloc = h_realloc, .free = h_free,
+    .struct_size = sizeof HOST,
+    .alloc = h_alloc,
+    .realloc = h_realloc,
+    .free = h_free,
 };
 
 static uint64_t id_of(const uint8_t *data)
@@ -38,9 +42,10 @@ static void same_bytes(const struct tls_wbuf *b, const uint8_t *tail, size_t tai
     if (b->oom || b->len < FRAME_HEAD || b->len - FRAME_HEAD + tail_len != plen)
         abort();
     uint32_t n = (uint32_t)b->p[0] << 24 | (uint32_t)b->p[1] << 16 |
-                 (uint32_t)b->p[2] << 8 | b->p[3];
+        (uint32_t)b->p[2] << 8 | b->p[3];
     size_t inl = b->len - FRAME_HEAD;
-    if (n != size || memcmp(b->p + 5, data + 1, 8) || memcmp(b->p + FRAME_HEAD, payload, inl) ||
+    if (n != size || memcmp(b->p + 5, data + 1, 8) ||
+        memcmp(b->p + FRAME_HEAD, payload, inl) ||
         (tail_len && memcmp(tail, payload + inl, tail_len)))
         abort();
 }
@@ -54,7 +59,7 @@ static void request(const uint8_t *data, size_t size)
     struct tls_req r;
     if (cf_tls_decode_request(frame, size, &r)) {
         if (r.frame || r.arena || r.hdrs)
-            abort();    /* a refusal leaves nothing behind */
+            abort(); /* a refusal leaves nothing behind */
         return;
     }
     const uint8_t *tail;
@@ -62,7 +67,7 @@ static void request(const uint8_t *data, size_t size)
     struct tls_wbuf b = {0};
     if (cf_tls_encode_request(&r.req, &b, &tail, &tail_len))
         abort();
-    cf_tls_frame_set_id(&b, id_of(data));     /* as the serving side answers */
+    cf_tls_frame_set_id(&b, id_of(data)); /* as the serving side answers */
     same_bytes(&b, tail, tail_len, data, size);
     cf_tls_wbuf_free(&b);
     cf_tls_req_free(&r);

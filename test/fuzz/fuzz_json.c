@@ -13,7 +13,7 @@ static size_t count(yajl_val v, int depth)
 {
     size_t n = 1;
     if ((YAJL_IS_OBJECT(v) || YAJL_IS_ARRAY(v)) && depth > CF_JSON_MAX_DEPTH)
-        abort();    /* the limit counts containers */
+        abort(); /* the limit counts containers */
     if (YAJL_IS_OBJECT(v))
         for (size_t i = 0; i < v->u.object.len; i++)
             n += count(v->u.object.values[i], depth + 1);
@@ -27,9 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     yajl_val v = NULL;
     struct coffer_err err = {""};
-    if (cf_json_parse((const char *)data, size, &v, &err)) {
+    if (cf_json_parse_limited((const char *)data, size, &cf_json_request_limits, &v,
+                              &err)) {
         if (!err.msg[0] || strchr(err.msg, '\n'))
-            abort();        /* every refusal says why, on one line */
+            abort(); /* every refusal says why, on one line */
         return 0;
     }
     if (count(v, 1) > CF_JSON_MAX_VALUES)
@@ -42,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cf_json_finish(&j, &text) == 0) {
             yajl_val w = NULL;
             if (cf_json_parse(text, strlen(text), &w, NULL) || cf_json_init(&j))
-                abort();    /* what we wrote, we read back */
+                abort(); /* what we wrote, we read back */
             cf_json_value(&j, w);
             if (cf_json_finish(&j, &again) || strcmp(text, again))
                 abort();

@@ -20,7 +20,8 @@ static int clean(const char *p)
         strstr(p, "/../"))
         return 0;
     size_t n = strlen(p);
-    return !(n >= 2 && !strcmp(p + n - 2, "/.")) && !(n >= 3 && !strcmp(p + n - 3, "/.."));
+    return !(n >= 2 && !strcmp(p + n - 2, "/.")) &&
+        !(n >= 3 && !strcmp(p + n - 3, "/.."));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

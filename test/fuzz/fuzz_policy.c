@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-CF_FUZZ_TARGET("policy", "path\"{}[]=:,#\n *+{{}}capabilities\"deny\"read\"sudo"
+CF_FUZZ_TARGET("policy",
+               "path\"{}[]=:,#\n *+{{}}capabilities\"deny\"read\"sudo"
                "allowed_parameters denied_parameters required_parameters "
                "min_wrapping_ttl max_wrapping_ttl policy mfa_methods 1h -0.5e9");
 
@@ -54,7 +55,7 @@ static void check_rule(const struct cf_path_rule *r)
     size_t n;
     if (cf_cap_names(r->caps, 0, &names, &n) == 0) {
         if (!n)
-            abort();    /* an empty bitmap still reads as ["deny"] */
+            abort(); /* an empty bitmap still reads as ["deny"] */
         cf_strv_free(names, n);
     }
 }
@@ -67,9 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc) {
         if (p || (rc != CF_EINVAL && rc != CF_ENOMEM))
             abort();
-        if (rc == CF_EINVAL && (strncmp(err.msg, "failed to parse policy: ", 24) ||
-                                !err.msg[24] || strchr(err.msg, '\n')))
-            abort();    /* every refusal says why, on one line */
+        if (rc == CF_EINVAL &&
+            (strncmp(err.msg, "failed to parse policy: ", 24) || !err.msg[24] ||
+             strchr(err.msg, '\n')))
+            abort(); /* every refusal says why, on one line */
         return 0;
     }
     if (!p->name || strcmp(p->name, "fuzz") || !p->raw || (p->nrules && !p->rules))

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-CF_FUZZ_TARGET("unseal", "0123456789abcdefABCDEF+/=-_\n\r \0"
+CF_FUZZ_TARGET("unseal",
+               "0123456789abcdefABCDEF+/=-_\n\r \0"
                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 
 #define MAX_KEYS 8
@@ -32,7 +33,7 @@ static struct cf_seal *fixture(void)
     if (cf_test_mem_physical(&phys) || cf_barrier_new(phys, &b) ||
         cf_seal_new(phys, b, &seal) || cf_seal_initialize(seal, 5, 3, &keys, NULL))
         abort();
-    cf_seal_keys_free(keys);    /* the fuzzer must never hold a real share */
+    cf_seal_keys_free(keys); /* the fuzzer must never hold a real share */
     return seal;
 }
 
@@ -67,7 +68,7 @@ static void decode(const char *text)
         return;
     }
     if (len > strlen(text))
-        abort();    /* both codecs shrink */
+        abort(); /* both codecs shrink */
     if (is_hex(text)) {
         char *again = NULL;
         if (cf_hex_encode(key, len, &again))
@@ -98,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int unsealed = 1;
         int rc = cf_seal_submit(s, line, &unsealed, &err);
         if (unsealed)
-            abort();    /* no share the fuzzer can know opens the root key */
+            abort(); /* no share the fuzzer can know opens the root key */
         if (rc)
             check_refusal(rc, &err);
         struct cf_seal_status st;

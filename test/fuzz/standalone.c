@@ -70,7 +70,7 @@ static uint64_t xorshift(uint64_t *s)
 
 int main(int argc, char **argv)
 {
-    struct corpus c = { .n = 0 };
+    struct corpus c = {.n = 0};
     if (argc > 1) {
         for (int i = 1; i < argc; i++)
             if (add_file(&c, argv[i]))
@@ -103,27 +103,28 @@ int main(int argc, char **argv)
         for (int k = 0; k < edits; k++) {
             uint64_t r = xorshift(&seed);
             size_t at = len ? (size_t)(r >> 8) % (len + 1) : 0;
-            uint8_t byte = (r >> 40) & 1 ? (uint8_t)dict[(r >> 16) % cf_fuzz_target.dict_len]
-                                         : (uint8_t)(r >> 24);
+            uint8_t byte = (r >> 40) & 1
+                ? (uint8_t)dict[(r >> 16) % cf_fuzz_target.dict_len]
+                : (uint8_t)(r >> 24);
             switch (r % 4) {
-            case 0:     /* flip a bit */
+            case 0: /* flip a bit */
                 if (at < len)
                     buf[at] ^= (uint8_t)(1u << ((r >> 32) % 8));
                 break;
-            case 1:     /* insert */
+            case 1: /* insert */
                 if (len < MAX_LEN + 63) {
                     memmove(buf + at + 1, buf + at, len - at);
                     buf[at] = byte;
                     len++;
                 }
                 break;
-            case 2:     /* delete */
+            case 2: /* delete */
                 if (at < len) {
                     memmove(buf + at, buf + at + 1, len - at - 1);
                     len--;
                 }
                 break;
-            default:    /* overwrite */
+            default: /* overwrite */
                 if (at < len)
                     buf[at] = byte;
                 break;

@@ -157,9 +157,11 @@ assert_eq "delete through a standby landed" 404 "$STATUS"
 # --- large bodies: 30 MiB of JSON in, ~512 KiB values out, 413 above max
 python3 - "$TMP/big.json" "$TMP/over.json" "$MAX_REQ" <<'EOF'
 import json, sys
-pad = 'p' * (30 * 1024 * 1024)
-open(sys.argv[1], 'w').write(json.dumps({"data": {"v": "big-ok"}, "pad": pad}))
-open(sys.argv[2], 'w').write(json.dumps({"data": {"v": "over"}, "pad": pad + 'p' * (int(sys.argv[3]) - len(pad))}))
+# strings of 1 MiB, Vault's max_json_string_value_length
+mib = 'p' * (1024 * 1024)
+open(sys.argv[1], 'w').write(json.dumps({"data": {"v": "big-ok"}, "pad": [mib] * 30}))
+n = int(sys.argv[3]) // len(mib) + 1
+open(sys.argv[2], 'w').write(json.dumps({"data": {"v": "over"}, "pad": [mib] * n}))
 EOF
 fetch big "$S1" POST secret/data/big --data-binary "@$TMP/big.json"
 assert_eq "30 MiB request through a standby" 200 "$STATUS"

@@ -20,17 +20,34 @@ hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$PID_d/status"; }
 python3 -c 'import sys; sys.stdout.write("["*1000000 + "]"*1000000)' >"$TMP/deep"
 TOKEN='' req POST "$A/v1/sys/health" "" --data-binary @"$TMP/deep" "${J[@]}"
 assert_eq "1M-deep [[[ status" 400 "$STATUS"
-assert_contains "1M-deep [[[ message" "JSON nesting too deep" "$BODY"
+assert_contains "1M-deep [[[ message" "JSON input exceeds allowed nesting depth" "$BODY"
 canary "1M-deep [[["
 
-# --- F5: 16 MiB of [0,0,...]: refused by the value budget, memory bounded
-python3 -c 'import sys; n=8<<20; sys.stdout.write("[" + "0,"*(n-1) + "0]")' >"$TMP/zeros"
+# --- F5: 16 MiB of [[0,0,...],...] (arrays within Vault's 10,000 elements):
+# refused by the value budget, memory bounded
+python3 -c 'import sys; a="[" + "0,"*8999 + "0]"; sys.stdout.write("[" + ",".join([a]*932) + "]")' >"$TMP/zeros"
 size=$(stat -c %s "$TMP/zeros")
 before=$(hwm_kb)
 req POST "$A/v1/secret/data/zeros" "" --data-binary @"$TMP/zeros" "${J[@]}"
 after=$(hwm_kb)
 assert_eq "16 MiB [0,...] status" 400 "$STATUS"
-assert_contains "16 MiB [0,...] message" "too many JSON values" "$BODY"
+assert_contains "16 MiB [0,...] message" "too many JSON values in one text (100000)" "$BODY"
+# --- Vault's max_json_* defaults, one past each
+python3 -c 'import sys; sys.stdout.write("{\"a\":[" + "0,"*10000 + "0]}")' >"$TMP/arr"
+req POST "$A/v1/secret/data/arr" "" --data-binary @"$TMP/arr" "${J[@]}"
+assert_eq "10,001 array elements" 400 "$STATUS"
+assert_contains "10,001 array elements" "JSON array exceeds allowed element count (10000)" "$BODY"
+canary "10,001 array elements"
+python3 -c 'import sys; sys.stdout.write("{\"data\":{" + ",".join("\"k%d\":1" % i for i in range(10001)) + "}}")' >"$TMP/obj"
+req POST "$A/v1/secret/data/obj" "" --data-binary @"$TMP/obj" "${J[@]}"
+assert_eq "10,001 object entries" 400 "$STATUS"
+assert_contains "10,001 object entries" "JSON object exceeds allowed entry count (10000)" "$BODY"
+canary "10,001 object entries"
+python3 -c 'import sys; sys.stdout.write("{\"data\":{\"v\":\"" + "a"*(1048577) + "\"}}")' >"$TMP/str"
+req POST "$A/v1/secret/data/str" "" --data-binary @"$TMP/str" "${J[@]}"
+assert_eq "1 MiB + 1 string" 400 "$STATUS"
+assert_contains "1 MiB + 1 string" "JSON string value exceeds allowed length (1048576)" "$BODY"
+canary "1 MiB + 1 string"
 grew=$(( (after - before) * 1024 ))
 echo "16 MiB [0,...]: VmHWM grew $((grew / 1024)) KiB for a $((size / 1024)) KiB body"
 # The bound is 4x the body; AddressSanitizer's redzones and quarantine add

@@ -7,3 +7,6 @@ EXTRA_DIST += test/lint/plugin_includes.sh
 # cores) find nothing; skipped when either tool or clang is missing.
 TESTS += test/lint/static.sh
 EXTRA_DIST += test/lint/static.sh
+# format: every C file follows .clang-format (skipped without clang-format).
+TESTS += test/lint/format.sh
+EXTRA_DIST += test/lint/format.sh .clang-format

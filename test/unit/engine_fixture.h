@@ -23,8 +23,7 @@ struct fx {
     const struct cf_backend *be;
 };
 
-static inline void fx_open(struct fx *f, const struct cf_backend *be,
-                           int kv_version)
+static inline void fx_open(struct fx *f, const struct cf_backend *be, int kv_version)
 {
     memset(f, 0, sizeof *f);
     uint8_t key[CF_ROOT_KEY_LEN];
@@ -59,8 +58,8 @@ static inline void fx_close(struct fx *f)
 
 /* A request for rel with an optional JSON body and "k=v" query strings
  * (NULL-terminated). Free with cf_request_free. */
-static inline struct cf_request *fx_req(enum cf_op op, const char *rel,
-                                        const char *body, ...)
+static inline struct cf_request *fx_req(enum cf_op op, const char *rel, const char *body,
+                                        ...)
 {
     struct cf_request *r = calloc(1, sizeof *r);
     CU_ASSERT_FATAL(r != NULL);
@@ -86,8 +85,7 @@ static inline struct cf_request *fx_req(enum cf_op op, const char *rel,
     return r;
 }
 
-static inline void fx_header(struct cf_request *r, const char *k,
-                             const char *v)
+static inline void fx_header(struct cf_request *r, const char *k, const char *v)
 {
     r->headers = realloc(r->headers, (r->nheaders + 1) * sizeof *r->headers);
     r->headers[r->nheaders].key = strdup(k);
@@ -96,16 +94,15 @@ static inline void fx_header(struct cf_request *r, const char *k,
 }
 
 /* Runs req through the backend; the result is reset first. */
-static inline int fx_run(struct fx *f, struct cf_request *req,
-                         struct cf_result *res)
+static inline int fx_run(struct fx *f, struct cf_request *req, struct cf_result *res)
 {
     cf_result_free(res);
     return f->be->handle(&f->m, req, res);
 }
 
 /* One-shot: build, run, free the request. Returns the handler's code. */
-static inline int fx_call(struct fx *f, enum cf_op op, const char *rel,
-                          const char *body, struct cf_result *res)
+static inline int fx_call(struct fx *f, enum cf_op op, const char *rel, const char *body,
+                          struct cf_result *res)
 {
     struct cf_request *r = fx_req(op, rel, body, NULL);
     int rc = fx_run(f, r, res);
@@ -131,8 +128,8 @@ static inline yajl_val fx_data(const struct cf_result *res)
 }
 
 /* The string at a '/'-separated path inside res->data, copied into out. */
-static inline const char *fx_str(const struct cf_result *res, const char *path,
-                                 char *out, size_t outlen)
+static inline const char *fx_str(const struct cf_result *res, const char *path, char *out,
+                                 size_t outlen)
 {
     yajl_val root = fx_data(res), v = root;
     char buf[256];

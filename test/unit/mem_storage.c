@@ -12,6 +12,7 @@ struct ent {
 
 struct mem {
     pthread_mutex_t mu;
+    int fail_puts; /* set by the test through cf_test_mem_physical_ex */
     struct ent *e;
     size_t n, cap;
 };
@@ -60,6 +61,8 @@ static int mput(void *inst, const char *key, const uint8_t *val, size_t len)
 {
     struct mem *m = inst;
     int found, rc = 0;
+    if (m->fail_puts)
+        return CF_EIO;
     uint8_t *v = malloc(len + 1);
     if (!v)
         return CF_ENOMEM;
@@ -157,10 +160,14 @@ static void mclose(void *inst)
 
 static const struct coffer_storage VT = {
     .struct_size = sizeof(struct coffer_storage),
-    .get = mget, .put = mput, .del = mdel, .list = mlist, .close = mclose,
+    .get = mget,
+    .put = mput,
+    .del = mdel,
+    .list = mlist,
+    .close = mclose,
 };
 
-int cf_test_mem_physical(struct cf_physical **out)
+int cf_test_mem_physical_ex(struct cf_physical **out, int **fail_puts)
 {
     struct mem *m = calloc(1, sizeof *m);
     if (!m)
@@ -169,5 +176,12 @@ int cf_test_mem_physical(struct cf_physical **out)
     int rc = cf_physical_new(&VT, m, "test-mem", NULL, NULL, out);
     if (rc)
         mclose(m);
+    else if (fail_puts)
+        *fail_puts = &m->fail_puts;
     return rc;
+}
+
+int cf_test_mem_physical(struct cf_physical **out)
+{
+    return cf_test_mem_physical_ex(out, NULL);
 }

@@ -35,9 +35,8 @@ static struct cf_acl *acl3(const char *a, const char *b, const char *c)
 
 static void test_exact_beats_glob(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/foo\" { capabilities = [\"read\"] }\n"
-        "path \"secret/*\" { capabilities = [\"update\"] }\n");
+    struct cf_acl *a = ACL1("path \"secret/foo\" { capabilities = [\"read\"] }\n"
+                            "path \"secret/*\" { capabilities = [\"update\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/foo"), CF_CAP_READ);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/foo2"), CF_CAP_UPDATE);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/"), CF_CAP_UPDATE);
@@ -48,15 +47,14 @@ static void test_exact_beats_glob(void)
 
 static void test_reaches_mount(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/data/ro\" { capabilities = [\"read\"] }\n"
-        "path \"kv/*\" { capabilities = [\"list\"] }\n"
-        "path \"+/team/x\" { capabilities = [\"read\"] }\n"
-        "path \"closed/*\" { capabilities = [\"deny\"] }\n");
+    struct cf_acl *a = ACL1("path \"secret/data/ro\" { capabilities = [\"read\"] }\n"
+                            "path \"kv/*\" { capabilities = [\"list\"] }\n"
+                            "path \"+/team/x\" { capabilities = [\"read\"] }\n"
+                            "path \"closed/*\" { capabilities = [\"deny\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_reaches(a, "secret/"), 1);
     CF_ASSERT_INT_EQ(cf_acl_reaches(a, "kv/"), 1);
-    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "any/"), 1);       /* via "+/team/x" */
-    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "closed/"), 1);    /* via "+/team/x" */
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "any/"), 1);    /* via "+/team/x" */
+    CF_ASSERT_INT_EQ(cf_acl_reaches(a, "closed/"), 1); /* via "+/team/x" */
     cf_acl_free(a);
     a = ACL1("path \"secret/data/ro\" { capabilities = [\"read\"] }\n"
              "path \"closed/*\" { capabilities = [\"deny\"] }\n");
@@ -68,10 +66,9 @@ static void test_reaches_mount(void)
 
 static void test_longest_glob(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/*\" { capabilities = [\"read\"] }\n"
-        "path \"secret/foo/*\" { capabilities = [\"update\"] }\n"
-        "path \"secret/fo*\" { capabilities = [\"list\"] }\n");
+    struct cf_acl *a = ACL1("path \"secret/*\" { capabilities = [\"read\"] }\n"
+                            "path \"secret/foo/*\" { capabilities = [\"update\"] }\n"
+                            "path \"secret/fo*\" { capabilities = [\"list\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/foo/bar"), CF_CAP_UPDATE);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/foo"), CF_CAP_LIST);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/bar"), CF_CAP_READ);
@@ -81,9 +78,8 @@ static void test_longest_glob(void)
 /* Rule 1: the pattern whose first wildcard comes earlier loses. */
 static void test_priority_first_wildcard(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/+/bar\" { capabilities = [\"read\"] }\n"
-        "path \"secret/foo/*\" { capabilities = [\"update\"] }\n");
+    struct cf_acl *a = ACL1("path \"secret/+/bar\" { capabilities = [\"read\"] }\n"
+                            "path \"secret/foo/*\" { capabilities = [\"update\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/foo/bar"), CF_CAP_UPDATE);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/zzz/bar"), CF_CAP_READ);
     cf_acl_free(a);
@@ -98,9 +94,8 @@ static void test_priority_first_wildcard(void)
 /* Rule 2: ending in '*' loses against an exact end. */
 static void test_priority_glob_end(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/+/bar\" { capabilities = [\"read\"] }\n"
-        "path \"secret/+/ba*\" { capabilities = [\"update\"] }\n");
+    struct cf_acl *a = ACL1("path \"secret/+/bar\" { capabilities = [\"read\"] }\n"
+                            "path \"secret/+/ba*\" { capabilities = [\"update\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x/bar"), CF_CAP_READ);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x/baz"), CF_CAP_UPDATE);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x/bar/deeper"), CF_CAP_UPDATE);
@@ -110,9 +105,9 @@ static void test_priority_glob_end(void)
 /* Rule 3: more '+' segments lose (the docs' own example). */
 static void test_priority_more_plus(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/*\" { capabilities = [\"read\"] }\n"
-        "path \"secret/+/+/foo/*\" { capabilities = [\"update\"] }\n");
+    struct cf_acl *a =
+        ACL1("path \"secret/*\" { capabilities = [\"read\"] }\n"
+             "path \"secret/+/+/foo/*\" { capabilities = [\"update\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/a/b/foo/c"), CF_CAP_READ);
     cf_acl_free(a);
     a = ACL1("path \"secret/+/+/baz\" { capabilities = [\"read\"] }\n"
@@ -125,9 +120,8 @@ static void test_priority_more_plus(void)
 /* Rule 4: shorter loses; rule 5: lexicographically smaller loses. */
 static void test_priority_length_and_lex(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/+/fo*\" { capabilities = [\"read\"] }\n"
-        "path \"secret/+/foo*\" { capabilities = [\"update\"] }\n");
+    struct cf_acl *a = ACL1("path \"secret/+/fo*\" { capabilities = [\"read\"] }\n"
+                            "path \"secret/+/foo*\" { capabilities = [\"update\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/a/foobar"), CF_CAP_UPDATE);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/a/fox"), CF_CAP_READ);
     cf_acl_free(a);
@@ -139,9 +133,8 @@ static void test_priority_length_and_lex(void)
 
 static void test_plus_is_one_segment(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/+/teamb\" { capabilities = [\"read\"] }\n"
-        "path \"+/config\" { capabilities = [\"list\"] }\n");
+    struct cf_acl *a = ACL1("path \"secret/+/teamb\" { capabilities = [\"read\"] }\n"
+                            "path \"+/config\" { capabilities = [\"list\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/a/teamb"), CF_CAP_READ);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/a/b/teamb"), 0);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/teamb"), 0);
@@ -172,11 +165,10 @@ static void test_star_in_middle_is_literal(void)
 
 static void test_union_across_policies(void)
 {
-    struct cf_acl *a = acl3(
-        "path \"secret/*\" { capabilities = [\"read\"] }",
-        "path \"secret/*\" { capabilities = [\"list\"] }",
-        "path \"secret/a\" { capabilities = [\"create\"] }\n"
-        "path \"secret/a\" { capabilities = [\"update\"] }");
+    struct cf_acl *a = acl3("path \"secret/*\" { capabilities = [\"read\"] }",
+                            "path \"secret/*\" { capabilities = [\"list\"] }",
+                            "path \"secret/a\" { capabilities = [\"create\"] }\n"
+                            "path \"secret/a\" { capabilities = [\"update\"] }");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), CF_CAP_READ | CF_CAP_LIST);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/a"), CF_CAP_CREATE | CF_CAP_UPDATE);
     cf_acl_free(a);
@@ -184,10 +176,9 @@ static void test_union_across_policies(void)
 
 static void test_deny_wins(void)
 {
-    struct cf_acl *a = acl3(
-        "path \"secret/*\" { capabilities = [\"read\", \"list\"] }",
-        "path \"secret/*\" { capabilities = [\"deny\"] }",
-        "path \"secret/*\" { capabilities = [\"update\"] }");
+    struct cf_acl *a = acl3("path \"secret/*\" { capabilities = [\"read\", \"list\"] }",
+                            "path \"secret/*\" { capabilities = [\"deny\"] }",
+                            "path \"secret/*\" { capabilities = [\"update\"] }");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), CF_CAP_DENY);
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "secret/x", CF_OP_READ, 0), 0);
     cf_acl_free(a);
@@ -203,10 +194,10 @@ static void test_deny_wins(void)
 
 static void test_ops_and_sudo(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"sys/audit*\" { capabilities = [\"read\", \"sudo\"] }\n"
-        "path \"sys/mounts\" { capabilities = [\"read\"] }\n"
-        "path \"kv/*\" { capabilities = [\"create\", \"patch\", \"delete\"] }\n");
+    struct cf_acl *a =
+        ACL1("path \"sys/audit*\" { capabilities = [\"read\", \"sudo\"] }\n"
+             "path \"sys/mounts\" { capabilities = [\"read\"] }\n"
+             "path \"kv/*\" { capabilities = [\"create\", \"patch\", \"delete\"] }\n");
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "sys/audit", CF_OP_READ, 1), 1);
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "sys/audit/file", CF_OP_UPDATE, 1), 0);
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "sys/mounts", CF_OP_READ, 0), 1);
@@ -248,7 +239,8 @@ static void test_templated_paths_never_match(void)
 {
     struct cf_acl *a = ACL1(
         "path \"identity/entity/id/{{identity.entity.id}}\" { capabilities = [\"read\"] }\n");
-    CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "identity/entity/id/{{identity.entity.id}}"), 0);
+    CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "identity/entity/id/{{identity.entity.id}}"),
+                     0);
     cf_acl_free(a);
 }
 
@@ -275,13 +267,13 @@ static void test_parameters(void)
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"file\"}"), 1);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"syslog\"}"), 1);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"socket\"}"), 0);
-    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE,
-                                  "{\"type\":\"file\",\"description\":\"x\"}"), 1);
-    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE,
-                                  "{\"type\":\"file\",\"description\":\"bad\"}"), 0);
+    CF_ASSERT_INT_EQ(
+        allowed_body(a, CF_OP_UPDATE, "{\"type\":\"file\",\"description\":\"x\"}"), 1);
+    CF_ASSERT_INT_EQ(
+        allowed_body(a, CF_OP_UPDATE, "{\"type\":\"file\",\"description\":\"bad\"}"), 0);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"file\",\"x\":1}"), 0);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"description\":\"x\"}"), 0);
-    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, NULL), 0);   /* required */
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, NULL), 0); /* required */
     /* plain cf_acl_allowed ignores parameters */
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "sys/audit/file", CF_OP_UPDATE, 0), 1);
     cf_acl_free(a);
@@ -301,7 +293,8 @@ static void test_parameters(void)
     a = acl3("path \"sys/audit/*\" { capabilities = [\"update\"]\n"
              "  allowed_parameters = { \"type\" = [\"file\"] } }",
              "path \"sys/audit/*\" { capabilities = [\"update\"]\n"
-             "  allowed_parameters = { \"type\" = [] } }", NULL);
+             "  allowed_parameters = { \"type\" = [] } }",
+             NULL);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"socket\"}"), 1);
     cf_acl_free(a);
 }
@@ -310,11 +303,11 @@ static void test_parameters(void)
  * required names matched as written (the backend reads them so). */
 static void test_parameter_globs_and_star(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"sys/audit/*\" { capabilities = [\"update\"]\n"
-        "  allowed_parameters = { \"type\" = [\"*log\", \"fi*\", \"*ock*\"],\n"
-        "                         \"*\" = [] }\n"
-        "  denied_parameters = { \"path\" = [\"/etc/*\"] } }\n");
+    struct cf_acl *a =
+        ACL1("path \"sys/audit/*\" { capabilities = [\"update\"]\n"
+             "  allowed_parameters = { \"type\" = [\"*log\", \"fi*\", \"*ock*\"],\n"
+             "                         \"*\" = [] }\n"
+             "  denied_parameters = { \"path\" = [\"/etc/*\"] } }\n");
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"syslog\"}"), 1);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"file\"}"), 1);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"type\":\"a-socket\"}"), 1);
@@ -344,8 +337,10 @@ static void test_parameter_lists(void)
         "path \"sys/audit/*\" { capabilities = [\"update\"]\n"
         "  allowed_parameters = { \"policies\" = [\"dev*\", \"ops\"], \"n\" = [3] }\n"
         "  denied_parameters = { \"policies\" = [\"*admin*\"] } }\n");
-    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev1\",\"ops\"]}"), 1);
-    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev1\",\"root\"]}"), 0);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev1\",\"ops\"]}"),
+                     1);
+    CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev1\",\"root\"]}"),
+                     0);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[\"dev-admin\"]}"), 0);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":[[\"ops\"]]}"), 0);
     CF_ASSERT_INT_EQ(allowed_body(a, CF_OP_UPDATE, "{\"policies\":{\"a\":\"ops\"}}"), 0);
@@ -358,15 +353,15 @@ static void test_parameter_lists(void)
 /* Query parameters count as data: backends fall back to them. */
 static void test_parameters_in_query(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"secret/data/*\" { capabilities = [\"read\", \"update\"]\n"
-        "  allowed_parameters = { \"version\" = [\"1\", \"2\"], \"data\" = [] }\n"
-        "  denied_parameters = { \"cas\" = [] } }\n"
-        "path \"secret/req\" { capabilities = [\"update\"]\n"
-        "  required_parameters = [\"options\"] }\n");
+    struct cf_acl *a =
+        ACL1("path \"secret/data/*\" { capabilities = [\"read\", \"update\"]\n"
+             "  allowed_parameters = { \"version\" = [\"1\", \"2\"], \"data\" = [] }\n"
+             "  denied_parameters = { \"cas\" = [] } }\n"
+             "path \"secret/req\" { capabilities = [\"update\"]\n"
+             "  required_parameters = [\"options\"] }\n");
     struct cf_pair q[1] = {{"version", "2"}};
-    struct cf_request req = {.op = CF_OP_READ, .path = "secret/data/a",
-                             .query = q, .nquery = 1};
+    struct cf_request req = {
+        .op = CF_OP_READ, .path = "secret/data/a", .query = q, .nquery = 1};
     CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 0), 1);
     q[0].value = "3";
     CF_ASSERT_INT_EQ(cf_acl_allowed_request(a, &req, 0), 0);
@@ -390,9 +385,9 @@ static void test_parameters_in_query(void)
 /* sudo is checked first; parameters still apply to a sudo holder. */
 static void test_parameters_with_sudo(void)
 {
-    struct cf_acl *a = ACL1(
-        "path \"sys/audit/*\" { capabilities = [\"update\", \"sudo\"]\n"
-        "  denied_parameters = { \"type\" = [\"socket\"] } }\n");
+    struct cf_acl *a =
+        ACL1("path \"sys/audit/*\" { capabilities = [\"update\", \"sudo\"]\n"
+             "  denied_parameters = { \"type\" = [\"socket\"] } }\n");
     const char *body = "{\"type\":\"socket\"}";
     yajl_val v = NULL;
     CF_ASSERT_INT_EQ(cf_json_parse(body, strlen(body), &v, NULL), 0);
@@ -412,8 +407,9 @@ static void test_legacy_policy_shorthand(void)
                             "path \"c/*\" { policy = \"sudo\" }\n"
                             "path \"d/*\" { policy = \"deny\" }\n");
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "a/x"), CF_CAP_READ | CF_CAP_LIST);
-    CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "b/x"), CF_CAP_CREATE | CF_CAP_READ |
-                     CF_CAP_UPDATE | CF_CAP_DELETE | CF_CAP_LIST);
+    CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "b/x"),
+                     CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE | CF_CAP_DELETE |
+                         CF_CAP_LIST);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "c/x") & CF_CAP_SUDO, CF_CAP_SUDO);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "d/x"), CF_CAP_DENY);
     cf_acl_free(a);
@@ -424,8 +420,9 @@ static void test_many_rules_exact_lookup(void)
     char *txt = malloc(200 * 64);
     size_t off = 0;
     for (int i = 199; i >= 0; i--)
-        off += (size_t)sprintf(txt + off, "path \"kv/k%03d\" { capabilities = [\"%s\"] }\n",
-                               i, i % 2 ? "read" : "list");
+        off +=
+            (size_t)sprintf(txt + off, "path \"kv/k%03d\" { capabilities = [\"%s\"] }\n",
+                            i, i % 2 ? "read" : "list");
     struct cf_acl *a = ACL1(txt);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "kv/k000"), CF_CAP_LIST);
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "kv/k101"), CF_CAP_READ);
@@ -461,7 +458,6 @@ int main(void)
         {"legacy policy shorthand", test_legacy_policy_shorthand},
         {"many exact rules", test_many_rules_exact_lookup},
         {"rules reaching a mount", test_reaches_mount},
-        {NULL, NULL}
-    };
+        {NULL, NULL}};
     return cf_test_run("acl", cases);
 }

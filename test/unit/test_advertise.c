@@ -13,13 +13,15 @@
 #define SINCE_TXT "2026-09-21T14:13:20.123456789Z"
 
 static const char *good_fields[][2] = {
-    { "redirect_addr", "\"http://127.0.0.1:8200\"" },
-    { "cluster_addr", "\"https://127.0.0.1:8201\"" },
-    { "cluster_cert", "\"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\"" },
-    { "cluster_key", "\"-----BEGIN EC PRIVATE KEY-----\\nBBBB\\n-----END EC PRIVATE KEY-----\\n\"" },
-    { "active_since", "\"" SINCE_TXT "\"" },
-    { "node_id", "\"n1\"" },
-    { "hostname", "\"host1\"" },
+    {"redirect_addr", "\"http://127.0.0.1:8200\""},
+    {"cluster_addr", "\"https://127.0.0.1:8201\""},
+    {"cluster_cert",
+     "\"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\""},
+    {"cluster_key",
+     "\"-----BEGIN EC PRIVATE KEY-----\\nBBBB\\n-----END EC PRIVATE KEY-----\\n\""},
+    {"active_since", "\"" SINCE_TXT "\""},
+    {"node_id", "\"n1\""},
+    {"hostname", "\"host1\""},
 };
 #define NFIELDS (sizeof good_fields / sizeof good_fields[0])
 
@@ -53,8 +55,11 @@ static void test_round_trip_real_identity(void)
     struct cf_advert a = {
         .api_addr = "https://node1.example.com:8200",
         .cluster_addr = "https://node1.example.com:8201",
-        .cert_pem = id->cert_pem, .key_pem = id->key_pem,
-        .active_since_ns = SINCE_NS, .node_id = "node-1", .hostname = "node1",
+        .cert_pem = id->cert_pem,
+        .key_pem = id->key_pem,
+        .active_since_ns = SINCE_NS,
+        .node_id = "node-1",
+        .hostname = "node1",
     };
     char *json = NULL;
     CF_ASSERT_INT_EQ(cf_advert_encode(&a, &json), 0);
@@ -71,7 +76,7 @@ static void test_round_trip_real_identity(void)
     CF_ASSERT_STR_EQ(b->api_addr, a.api_addr);
     CF_ASSERT_STR_EQ(b->cluster_addr, a.cluster_addr);
     CF_ASSERT_STR_EQ(b->cert_pem, id->cert_pem);
-    CU_ASSERT(strcmp(b->key_pem, id->key_pem) == 0);   /* don't print the key */
+    CU_ASSERT(strcmp(b->key_pem, id->key_pem) == 0); /* don't print the key */
     CF_ASSERT_INT_EQ(b->active_since_ns, SINCE_NS);
     CF_ASSERT_STR_EQ(b->node_id, "node-1");
     CF_ASSERT_STR_EQ(b->hostname, "node1");
@@ -84,8 +89,10 @@ static void test_round_trip_real_identity(void)
 
 static void test_encode_defaults_and_errors(void)
 {
-    struct cf_advert a = { .api_addr = "http://a:8200", .cert_pem = "C", .key_pem = "K",
-                           .active_since_ns = 0 };
+    struct cf_advert a = {.api_addr = "http://a:8200",
+                          .cert_pem = "C",
+                          .key_pem = "K",
+                          .active_since_ns = 0};
     char *json = NULL;
     CF_ASSERT_INT_EQ(cf_advert_encode(&a, &json), 0);
     CF_ASSERT_CONTAINS(json, "\"cluster_addr\":\"\"");
@@ -117,7 +124,7 @@ static void test_encode_defaults_and_errors(void)
     bad.active_since_ns = -1;
     CF_ASSERT_INT_EQ(cf_advert_encode(&bad, &json), CF_EINVAL);
     bad = a;
-    bad.hostname = "\xff\xfe";   /* not UTF-8: yajl refuses */
+    bad.hostname = "\xff\xfe"; /* not UTF-8: yajl refuses */
     CF_ASSERT_INT_EQ(cf_advert_encode(&bad, &json), CF_EINVAL);
     CF_ASSERT_INT_EQ(cf_advert_encode(NULL, &json), CF_EINVAL);
     CF_ASSERT_INT_EQ(cf_advert_encode(&a, NULL), CF_EINVAL);
@@ -130,7 +137,8 @@ static void test_decode_good_variants(void)
     CF_ASSERT_INT_EQ(decode_str(doc(-1, -1, NULL), &a), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CF_ASSERT_INT_EQ(a->active_since_ns, SINCE_NS);
-    CF_ASSERT_STR_EQ(a->cert_pem, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    CF_ASSERT_STR_EQ(a->cert_pem,
+                     "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     cf_advert_free(a);
 
     /* node_id and hostname are optional (Vault's advertisements lack them). */
@@ -149,12 +157,15 @@ static void test_decode_good_variants(void)
     free(extra);
 
     /* Time forms: no fraction, short fraction, numeric offsets. */
-    static const struct { const char *t; long long ns; } times[] = {
-        { "\"2026-09-21T14:13:20Z\"", 1790000000000000000LL },
-        { "\"2026-09-21T14:13:20.5Z\"", 1790000000500000000LL },
-        { "\"2026-09-21T16:13:20.000000001+02:00\"", 1790000000000000001LL },
-        { "\"2026-09-21T13:43:20-00:30\"", 1790000000000000000LL },
-        { "\"2024-02-29T00:00:00Z\"", 1709164800000000000LL },
+    static const struct {
+        const char *t;
+        long long ns;
+    } times[] = {
+        {"\"2026-09-21T14:13:20Z\"", 1790000000000000000LL},
+        {"\"2026-09-21T14:13:20.5Z\"", 1790000000500000000LL},
+        {"\"2026-09-21T16:13:20.000000001+02:00\"", 1790000000000000001LL},
+        {"\"2026-09-21T13:43:20-00:30\"", 1790000000000000000LL},
+        {"\"2024-02-29T00:00:00Z\"", 1709164800000000000LL},
     };
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
         a = NULL;
@@ -188,8 +199,8 @@ static void expect_inval(const char *json, const char *what)
 
 static void test_decode_missing_fields(void)
 {
-    static const char *names[] = { "redirect_addr", "cluster_addr", "cluster_cert",
-                                   "cluster_key", "active_since" };
+    static const char *names[] = {"redirect_addr", "cluster_addr", "cluster_cert",
+                                  "cluster_key", "active_since"};
     for (int i = 0; i < 5; i++)
         expect_inval(doc(i, -1, NULL), names[i]);
     /* Present but empty where a value is needed. */
@@ -201,7 +212,7 @@ static void test_decode_missing_fields(void)
 
 static void test_decode_wrong_types(void)
 {
-    static const char *vals[] = { "1", "null", "true", "[\"x\"]", "{\"a\":\"b\"}", "1.5" };
+    static const char *vals[] = {"1", "null", "true", "[\"x\"]", "{\"a\":\"b\"}", "1.5"};
     for (int f = 0; f < (int)NFIELDS; f++)
         for (size_t v = 0; v < sizeof vals / sizeof vals[0]; v++) {
             char what[64];
@@ -218,12 +229,22 @@ static void test_decode_wrong_types(void)
 static void test_decode_bad_times(void)
 {
     static const char *bad[] = {
-        "\"2026-09-21 14:13:20Z\"", "\"2026-09-21T14:13:20\"", "\"2026-09-21T14:13Z\"",
-        "\"2026-13-01T00:00:00Z\"", "\"2026-00-01T00:00:00Z\"", "\"2026-02-30T00:00:00Z\"",
-        "\"2026-09-21T24:00:00Z\"", "\"2026-09-21T14:60:00Z\"", "\"2026-09-21T14:13:60Z\"",
-        "\"2026-09-21T14:13:20.Z\"", "\"2026-09-21T14:13:20.1234567891Z\"",
-        "\"2026-09-21T14:13:20+0200\"", "\"2026-09-21T14:13:20Zjunk\"",
-        "\"9999-12-31T23:59:59Z\"", "\"1000-01-01T00:00:00Z\"", "\"yesterday\"",
+        "\"2026-09-21 14:13:20Z\"",
+        "\"2026-09-21T14:13:20\"",
+        "\"2026-09-21T14:13Z\"",
+        "\"2026-13-01T00:00:00Z\"",
+        "\"2026-00-01T00:00:00Z\"",
+        "\"2026-02-30T00:00:00Z\"",
+        "\"2026-09-21T24:00:00Z\"",
+        "\"2026-09-21T14:60:00Z\"",
+        "\"2026-09-21T14:13:60Z\"",
+        "\"2026-09-21T14:13:20.Z\"",
+        "\"2026-09-21T14:13:20.1234567891Z\"",
+        "\"2026-09-21T14:13:20+0200\"",
+        "\"2026-09-21T14:13:20Zjunk\"",
+        "\"9999-12-31T23:59:59Z\"",
+        "\"1000-01-01T00:00:00Z\"",
+        "\"yesterday\"",
         "\"1790000000\"",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -257,14 +278,14 @@ static void test_decode_truncated_and_garbage(void)
 int main(void)
 {
     static const struct cf_test_case cases[] = {
-        { "round trip with a real identity", test_round_trip_real_identity },
-        { "encode defaults and errors", test_encode_defaults_and_errors },
-        { "decode good variants", test_decode_good_variants },
-        { "decode missing fields", test_decode_missing_fields },
-        { "decode wrong types", test_decode_wrong_types },
-        { "decode bad times", test_decode_bad_times },
-        { "decode truncated and garbage", test_decode_truncated_and_garbage },
-        { NULL, NULL },
+        {"round trip with a real identity", test_round_trip_real_identity},
+        {"encode defaults and errors", test_encode_defaults_and_errors},
+        {"decode good variants", test_decode_good_variants},
+        {"decode missing fields", test_decode_missing_fields},
+        {"decode wrong types", test_decode_wrong_types},
+        {"decode bad times", test_decode_bad_times},
+        {"decode truncated and garbage", test_decode_truncated_and_garbage},
+        {NULL, NULL},
     };
     return cf_test_run("advertise", cases);
 }

@@ -41,7 +41,7 @@ static int get_str(struct cf_barrier *b, const char *key, char **out)
     int rc = cf_barrier_get(b, key, &v, &n);
     if (rc)
         return rc;
-    *out = (char *)v;   /* the barrier NUL-terminates */
+    *out = (char *)v; /* the barrier NUL-terminates */
     return 0;
 }
 
@@ -64,8 +64,7 @@ static uint32_t stored_term(struct cf_physical *p, const char *key)
     size_t n;
     if (cf_physical_get(p, key, &v, &n) || n < 5)
         return 0;
-    uint32_t t = (uint32_t)v[1] << 24 | (uint32_t)v[2] << 16 |
-                 (uint32_t)v[3] << 8 | v[4];
+    uint32_t t = (uint32_t)v[1] << 24 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 8 | v[4];
     free(v);
     return t;
 }
@@ -286,8 +285,7 @@ static void test_tamper_detected(void)
     CF_ASSERT_INT_EQ(cf_physical_put(f.phys, "k", orig, n - 1), 0);
     char *s;
     CF_ASSERT_INT_EQ(get_str(f.b, "k", &s), CF_EIO);
-    CF_ASSERT_INT_EQ(cf_physical_put(f.phys, "k", (const uint8_t *)"\1abc", 4),
-                     0);
+    CF_ASSERT_INT_EQ(cf_physical_put(f.phys, "k", (const uint8_t *)"\1abc", 4), 0);
     CF_ASSERT_INT_EQ(get_str(f.b, "k", &s), CF_EIO);
     /* The original still opens. */
     CF_ASSERT_INT_EQ(cf_physical_put(f.phys, "k", orig, n), 0);
@@ -596,7 +594,7 @@ struct worker {
     struct cf_barrier *b;
     int id;
     int errors;
-    atomic_int *stop;   /* set by the main thread when it is done */
+    atomic_int *stop; /* set by the main thread when it is done */
     int rounds;
 };
 
@@ -635,7 +633,7 @@ static void test_concurrent_rotate(void)
     int rot_err = 0;
     for (int i = 0; i < 20; i++) {
         rot_err += cf_barrier_rotate(f.b) != 0;
-        usleep(300);   /* spread the rotations over the workers' run */
+        usleep(300); /* spread the rotations over the workers' run */
     }
     atomic_store(&stop, 1);
     for (int i = 0; i < 4; i++) {

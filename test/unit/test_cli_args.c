@@ -53,7 +53,7 @@ static void test_flag_forms(void)
     CF_ASSERT_INT_EQ(o.s_set, 1);
     CF_ASSERT_INT_EQ(o.n, 42);
     CF_ASSERT_STR_EQ(o.d, "1h30m");
-    CF_ASSERT_INT_EQ(pos, 5);       /* stops at the first positional */
+    CF_ASSERT_INT_EQ(pos, 5); /* stops at the first positional */
     CF_ASSERT_INT_EQ(help, 0);
     free_opts(&o);
 }
@@ -73,8 +73,11 @@ static void test_flag_space_value(void)
 
 static void test_bool_values(void)
 {
-    const char *vals[][2] = {{"-bool=false", "0"}, {"-bool=0", "0"}, {"-bool=T", "1"},
-                             {"-bool=true", "1"}, {"--bool", "1"}};
+    const char *vals[][2] = {{"-bool=false", "0"},
+                             {"-bool=0", "0"},
+                             {"-bool=T", "1"},
+                             {"-bool=true", "1"},
+                             {"--bool", "1"}};
     for (size_t i = 0; i < 5; i++) {
         struct opts o = {.b = 7};
         char *argv[] = {(char *)vals[i][0]};
@@ -172,7 +175,7 @@ static void test_terminators(void)
     CU_ASSERT(o.s == NULL);
     char *argv2[] = {"-", "-bool"};
     CF_ASSERT_INT_EQ(parse(&o, 2, argv2, &pos, &help, &err), 0);
-    CF_ASSERT_INT_EQ(pos, 0);       /* a lone "-" is positional (stdin) */
+    CF_ASSERT_INT_EQ(pos, 0); /* a lone "-" is positional (stdin) */
 }
 
 static void test_lists(void)
@@ -253,7 +256,7 @@ static void test_kv_file(void)
     struct coffer_err err = {""};
     CF_ASSERT_INT_EQ(cf_kvdata_parse(args, 1, stdin, &d, &err), 0);
     CF_ASSERT_INT_EQ(d.n, 1);
-    CF_ASSERT_STR_EQ(d.vals[0], "line1\nline2\n");   /* file contents kept whole */
+    CF_ASSERT_STR_EQ(d.vals[0], "line1\nline2\n"); /* file contents kept whole */
     cf_kvdata_free(&d);
     unlink(path);
     snprintf(arg, sizeof arg, "cert=@%s", path);
@@ -315,7 +318,8 @@ static void test_kv_bad_pair(void)
     struct coffer_err err = {""};
     char *a1[] = {"ok=1", "novalue"};
     CF_ASSERT_INT_EQ(cf_kvdata_parse(a1, 2, stdin, &d, &err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err.msg, "invalid key/value pair \"novalue\": format must be key=value");
+    CF_ASSERT_STR_EQ(err.msg,
+                     "invalid key/value pair \"novalue\": format must be key=value");
     char *a2[] = {"=v"};
     CF_ASSERT_INT_EQ(cf_kvdata_parse(a2, 1, stdin, &d, &err), CF_EINVAL);
 }
@@ -457,7 +461,8 @@ static void test_cli_connection_refused(void)
     char *argv[] = {"coffer", "read", "-address=http://127.0.0.1:1", "secret/x"};
     unsetenv("VAULT_TOKEN");
     CF_ASSERT_INT_EQ(run_cli(4, argv, out, sizeof out), 2);
-    CF_ASSERT_CONTAINS(out, "Error reading secret/x: Get \"http://127.0.0.1:1/v1/secret/x\"");
+    CF_ASSERT_CONTAINS(out,
+                       "Error reading secret/x: Get \"http://127.0.0.1:1/v1/secret/x\"");
 }
 
 int main(void)

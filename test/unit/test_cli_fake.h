@@ -21,8 +21,8 @@
 
 struct fake_reply {
     int status;
-    const char *body;       /* NULL: no body */
-    const char *location;   /* Location header, or NULL */
+    const char *body;     /* NULL: no body */
+    const char *location; /* Location header, or NULL */
 };
 
 struct fake_http {
@@ -32,16 +32,17 @@ struct fake_http {
     int nreplies;
     struct fake_reply reply[FAKE_MAX];
     int served;
-    char line[FAKE_MAX][512];   /* "PUT /v1/sys/step-down HTTP/1.1" */
-    char token[FAKE_MAX][128];  /* X-Vault-Token value, "" if none */
-    char base[64];              /* "http://127.0.0.1:<port>" */
+    char line[FAKE_MAX][512];  /* "PUT /v1/sys/step-down HTTP/1.1" */
+    char token[FAKE_MAX][128]; /* X-Vault-Token value, "" if none */
+    char base[64];             /* "http://127.0.0.1:<port>" */
 };
 
 static void fake_header(const char *req, const char *name, char *out, size_t outlen)
 {
     size_t nl = strlen(name);
     out[0] = '\0';
-    for (const char *p = strstr(req, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
+    for (const char *p = strstr(req, "\r\n"); p && p[2] != '\r';
+         p = strstr(p + 2, "\r\n")) {
         if (!strncasecmp(p + 2, name, nl) && p[2 + nl] == ':') {
             const char *v = p + 3 + nl;
             while (*v == ' ')
@@ -62,7 +63,7 @@ static void *fake_loop(void *arg)
     while (f->served < f->nreplies) {
         int c = accept(f->fd, NULL, NULL);
         if (c < 0)
-            return NULL;    /* fake_stop shut the socket down */
+            return NULL; /* fake_stop shut the socket down */
         char req[8192];
         size_t n = 0;
         ssize_t got;

@@ -21,7 +21,8 @@ static const char members_body[] =
     "\"data\":{\"nodes\":[]}}";
 
 /* Runs `operator <sub> -address=<base> extra...`. */
-static int op(const char *sub, const char *base, const char *extra, char **out, char **err)
+static int op(const char *sub, const char *base, const char *extra, char **out,
+              char **err)
 {
     char addr[96];
     snprintf(addr, sizeof addr, "-address=%s", base);
@@ -95,7 +96,9 @@ static void test_step_down_no_leader(void)
 {
     struct fake_http f;
     const struct fake_reply r[] = {
-        {500, "{\"errors\":[\"local node not active but active cluster node not found\"]}", NULL},
+        {500,
+         "{\"errors\":[\"local node not active but active cluster node not found\"]}",
+         NULL},
     };
     CU_ASSERT_FATAL(fake_start(&f, r, 1) == 0);
     char *out, *err;
@@ -112,7 +115,7 @@ static void test_step_down_unreachable(void)
     struct fake_http f;
     const struct fake_reply r[] = {{204, NULL, NULL}};
     CU_ASSERT_FATAL(fake_start(&f, r, 1) == 0);
-    fake_stop(&f);  /* the port is closed now */
+    fake_stop(&f); /* the port is closed now */
     char *out, *err;
     int code = op("step-down", f.base, NULL, &out, &err);
     CF_ASSERT_INT_EQ(code, 2);
@@ -174,8 +177,9 @@ static void test_members_table(void)
 static void test_members_from_data(void)
 {
     struct fake_http f;
-    const struct fake_reply r[] = {{200,
-        "{\"data\":{\"nodes\":[{\"hostname\":\"solo\",\"active_node\":true}]}}", NULL}};
+    const struct fake_reply r[] = {
+        {200, "{\"data\":{\"nodes\":[{\"hostname\":\"solo\",\"active_node\":true}]}}",
+         NULL}};
     CU_ASSERT_FATAL(fake_start(&f, r, 1) == 0);
     char *out, *err;
     int code = op("members", f.base, NULL, &out, &err);
@@ -212,7 +216,8 @@ static void test_members_json(void)
 static void test_members_empty(void)
 {
     struct fake_http f;
-    const struct fake_reply r[] = {{200, "{\"nodes\":[]}", NULL}, {200, "{\"nodes\":[]}", NULL}};
+    const struct fake_reply r[] = {{200, "{\"nodes\":[]}", NULL},
+                                   {200, "{\"nodes\":[]}", NULL}};
     CU_ASSERT_FATAL(fake_start(&f, r, 2) == 0);
     char *out, *err;
     int code = op("members", f.base, "-format=json", &out, &err);
@@ -243,7 +248,8 @@ static void test_members_no_list(void)
     fake_stop(&f);
     CF_ASSERT_INT_EQ(code, 2);
     CF_ASSERT_STR_EQ(out, "");
-    CF_ASSERT_CONTAINS(err, "Error retrieving HA status: the response holds no node list");
+    CF_ASSERT_CONTAINS(err,
+                       "Error retrieving HA status: the response holds no node list");
     free(out);
     free(err);
 }

@@ -59,7 +59,7 @@ static void test_table_no_header_and_empty(void)
     cf_table_init(&t, 2);
     cf_table_add2(&t, "Key", "Value");
     CF_ASSERT_INT_EQ(cf_table_render(&t, 1, &b), 0);
-    CU_ASSERT(b.data == NULL);          /* header only: nothing */
+    CU_ASSERT(b.data == NULL); /* header only: nothing */
     cf_table_add2(&t, "Key Term", "1");
     CF_ASSERT_INT_EQ(cf_table_render(&t, 0, &b), 0);
     CF_ASSERT_STR_EQ(b.data, "Key         Value\nKey Term    1\n");
@@ -86,7 +86,8 @@ static void test_values(void)
     check_value("true", "true");
     check_value("[\"a\",\"\",1]", "[a  1]");
     check_value("[]", "[]");
-    check_value("{\"z\":1,\"a\":[\"x\"],\"m\":{\"k\":null}}", "map[a:[x] m:map[k:<nil>] z:1]");
+    check_value("{\"z\":1,\"a\":[\"x\"],\"m\":{\"k\":null}}",
+                "map[a:[x] m:map[k:<nil>] z:1]");
 }
 
 static void test_json_pretty(void)
@@ -115,8 +116,9 @@ static void test_durations(void)
         long long s;
         const char *want;
     } c[] = {
-        {0, "0s"}, {45, "45s"}, {90, "1m30s"}, {120, "2m"}, {3600, "1h"},
-        {3661, "1h1m1s"}, {3605, "1h5s"}, {5400, "1h30m"}, {2764800, "768h"},
+        {0, "0s"},      {45, "45s"},     {90, "1m30s"},
+        {120, "2m"},    {3600, "1h"},    {3661, "1h1m1s"},
+        {3605, "1h5s"}, {5400, "1h30m"}, {2764800, "768h"},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         char out[32];
@@ -160,9 +162,10 @@ static void test_render_map(void)
 
 static void test_render_secret_kv1(void)
 {
-    yajl_val v = parse("{\"request_id\":\"r\",\"lease_id\":\"\",\"renewable\":false,"
-                       "\"lease_duration\":2764800,\"data\":{\"foo\":\"bar\",\"a\":\"b\"},"
-                       "\"auth\":null,\"wrap_info\":null}");
+    yajl_val v =
+        parse("{\"request_id\":\"r\",\"lease_id\":\"\",\"renewable\":false,"
+              "\"lease_duration\":2764800,\"data\":{\"foo\":\"bar\",\"a\":\"b\"},"
+              "\"auth\":null,\"wrap_info\":null}");
     struct cf_buf b = {0};
     CF_ASSERT_INT_EQ(cf_render_secret(v, &b), 0);
     CF_ASSERT_STR_EQ(b.data,
@@ -246,7 +249,7 @@ static void test_render_field(void)
     CF_ASSERT_STR_EQ(b.data, "s");
     cf_buf_reset(&b);
     CF_ASSERT_INT_EQ(cf_render_field(v, data, "empty", &b), 0);
-    CF_ASSERT_STR_EQ(b.data ? b.data : "", "");   /* raw, not "n/a" */
+    CF_ASSERT_STR_EQ(b.data ? b.data : "", ""); /* raw, not "n/a" */
     cf_buf_reset(&b);
     CF_ASSERT_INT_EQ(cf_render_field(v, data, "l", &b), 0);
     CF_ASSERT_STR_EQ(b.data, "[a b]");

@@ -6,11 +6,13 @@
 #include <coffer/errors.h>
 #include "util/json.h"
 
-#define UNSEALED "{\"type\":\"shamir\",\"initialized\":true,\"sealed\":false,\"t\":3,\"n\":5," \
+#define UNSEALED                                                                                   \
+    "{\"type\":\"shamir\",\"initialized\":true,\"sealed\":false,\"t\":3,\"n\":5,"                  \
     "\"progress\":0,\"nonce\":\"\",\"version\":\"0.3.0\",\"build_date\":\"2024-01-01T00:00:00Z\"," \
-    "\"storage_type\":\"zookeeper\",\"cluster_name\":\"coffer-cluster-1a2b3c4d\"," \
+    "\"storage_type\":\"zookeeper\",\"cluster_name\":\"coffer-cluster-1a2b3c4d\","                 \
     "\"cluster_id\":\"5e6f\"}"
-#define SEALED "{\"type\":\"shamir\",\"initialized\":true,\"sealed\":true,\"t\":3,\"n\":5," \
+#define SEALED                                                                           \
+    "{\"type\":\"shamir\",\"initialized\":true,\"sealed\":true,\"t\":3,\"n\":5,"         \
     "\"progress\":1,\"nonce\":\"abcd\",\"version\":\"0.3.0\",\"storage_type\":\"zookeeper\"}"
 
 static int status_fn(struct cf_cli *cli, const char *sub, int argc, char **argv)
@@ -44,32 +46,33 @@ static void test_active(void)
 {
     const struct fake_reply r[] = {
         {200, UNSEALED, NULL},
-        {200, "{\"ha_enabled\":true,\"is_self\":true,"
-              "\"active_time\":\"2024-03-04T08:05:48.123456789Z\","
-              "\"leader_address\":\"http://127.0.0.1:8200\","
-              "\"leader_cluster_address\":\"https://127.0.0.1:8201\","
-              "\"performance_standby\":false}", NULL},
+        {200,
+         "{\"ha_enabled\":true,\"is_self\":true,"
+         "\"active_time\":\"2024-03-04T08:05:48.123456789Z\","
+         "\"leader_address\":\"http://127.0.0.1:8200\","
+         "\"leader_cluster_address\":\"https://127.0.0.1:8201\","
+         "\"performance_standby\":false}",
+         NULL},
     };
     char *out, *err;
     int code = status(r, NULL, &out, &err);
     CF_ASSERT_INT_EQ(code, 0);
-    static const char want[] =
-        "Key             Value\n"
-        "---             -----\n"
-        "Seal Type       shamir\n"
-        "Initialized     true\n"
-        "Sealed          false\n"
-        "Total Shares    5\n"
-        "Threshold       3\n"
-        "Version         0.3.0\n"
-        "Build Date      2024-01-01T00:00:00Z\n"
-        "Storage Type    zookeeper\n"
-        "Cluster Name    coffer-cluster-1a2b3c4d\n"
-        "Cluster ID      5e6f\n"
-        "HA Enabled      true\n"
-        "HA Cluster      https://127.0.0.1:8201\n"
-        "HA Mode         active\n"
-        "Active Since    2024-03-04T08:05:48.123456789Z\n";
+    static const char want[] = "Key             Value\n"
+                               "---             -----\n"
+                               "Seal Type       shamir\n"
+                               "Initialized     true\n"
+                               "Sealed          false\n"
+                               "Total Shares    5\n"
+                               "Threshold       3\n"
+                               "Version         0.3.0\n"
+                               "Build Date      2024-01-01T00:00:00Z\n"
+                               "Storage Type    zookeeper\n"
+                               "Cluster Name    coffer-cluster-1a2b3c4d\n"
+                               "Cluster ID      5e6f\n"
+                               "HA Enabled      true\n"
+                               "HA Cluster      https://127.0.0.1:8201\n"
+                               "HA Mode         active\n"
+                               "Active Since    2024-03-04T08:05:48.123456789Z\n";
     CF_ASSERT_STR_EQ(out, want);
     CF_ASSERT_STR_EQ(err, "");
     free(out);
@@ -80,19 +83,21 @@ static void test_standby(void)
 {
     const struct fake_reply r[] = {
         {200, UNSEALED, NULL},
-        {200, "{\"ha_enabled\":true,\"is_self\":false,"
-              "\"active_time\":\"0001-01-01T00:00:00Z\","
-              "\"leader_address\":\"http://127.0.0.1:8210\","
-              "\"leader_cluster_address\":\"https://127.0.0.1:8211\"}", NULL},
+        {200,
+         "{\"ha_enabled\":true,\"is_self\":false,"
+         "\"active_time\":\"0001-01-01T00:00:00Z\","
+         "\"leader_address\":\"http://127.0.0.1:8210\","
+         "\"leader_cluster_address\":\"https://127.0.0.1:8211\"}",
+         NULL},
     };
     char *out, *err;
     int code = status(r, NULL, &out, &err);
     CF_ASSERT_INT_EQ(code, 0);
     CF_ASSERT_CONTAINS(out,
-        "HA Enabled             true\n"
-        "HA Cluster             https://127.0.0.1:8211\n"
-        "HA Mode                standby\n"
-        "Active Node Address    http://127.0.0.1:8210\n");
+                       "HA Enabled             true\n"
+                       "HA Cluster             https://127.0.0.1:8211\n"
+                       "HA Mode                standby\n"
+                       "Active Node Address    http://127.0.0.1:8210\n");
     CU_ASSERT_PTR_NULL(strstr(out, "Active Since"));
     free(out);
     free(err);
@@ -103,16 +108,18 @@ static void test_standby_no_leader(void)
 {
     const struct fake_reply r[] = {
         {200, UNSEALED, NULL},
-        {200, "{\"ha_enabled\":true,\"is_self\":false,\"leader_address\":\"\","
-              "\"leader_cluster_address\":\"\"}", NULL},
+        {200,
+         "{\"ha_enabled\":true,\"is_self\":false,\"leader_address\":\"\","
+         "\"leader_cluster_address\":\"\"}",
+         NULL},
     };
     char *out, *err;
     int code = status(r, NULL, &out, &err);
     CF_ASSERT_INT_EQ(code, 0);
     CF_ASSERT_CONTAINS(out,
-        "HA Cluster             n/a\n"
-        "HA Mode                standby\n"
-        "Active Node Address    <none>\n");
+                       "HA Cluster             n/a\n"
+                       "HA Mode                standby\n"
+                       "Active Node Address    <none>\n");
     free(out);
     free(err);
 }
@@ -155,8 +162,10 @@ static void test_no_ha(void)
 {
     const struct fake_reply r[] = {
         {200, UNSEALED, NULL},
-        {200, "{\"ha_enabled\":false,\"is_self\":false,\"leader_address\":\"\","
-              "\"leader_cluster_address\":\"\"}", NULL},
+        {200,
+         "{\"ha_enabled\":false,\"is_self\":false,\"leader_address\":\"\","
+         "\"leader_cluster_address\":\"\"}",
+         NULL},
     };
     char *out, *err;
     int code = status(r, NULL, &out, &err);
@@ -186,9 +195,11 @@ static void test_active_json(void)
 {
     const struct fake_reply r[] = {
         {200, UNSEALED, NULL},
-        {200, "{\"ha_enabled\":true,\"is_self\":true,\"active_time\":\"2024-03-04T08:05:48Z\","
-              "\"leader_address\":\"http://127.0.0.1:8200\","
-              "\"leader_cluster_address\":\"https://127.0.0.1:8201\"}", NULL},
+        {200,
+         "{\"ha_enabled\":true,\"is_self\":true,\"active_time\":\"2024-03-04T08:05:48Z\","
+         "\"leader_address\":\"http://127.0.0.1:8200\","
+         "\"leader_cluster_address\":\"https://127.0.0.1:8201\"}",
+         NULL},
     };
     char *out, *err;
     int code = status(r, "-format=json", &out, &err);
@@ -200,7 +211,8 @@ static void test_active_json(void)
     CF_ASSERT_INT_EQ(b, 1);
     CF_ASSERT_INT_EQ(cf_json_get_bool(v, "is_self", &b), 0);
     CF_ASSERT_INT_EQ(b, 1);
-    CF_ASSERT_STR_EQ(cf_json_get_str(v, "leader_cluster_address"), "https://127.0.0.1:8201");
+    CF_ASSERT_STR_EQ(cf_json_get_str(v, "leader_cluster_address"),
+                     "https://127.0.0.1:8201");
     CF_ASSERT_STR_EQ(cf_json_get_str(v, "type"), "shamir");
     cf_json_free(v);
     free(out);
@@ -212,21 +224,23 @@ static void test_perf_standby_rows(void)
 {
     const struct fake_reply r[] = {
         {200, UNSEALED, NULL},
-        {200, "{\"ha_enabled\":true,\"is_self\":false,"
-              "\"leader_address\":\"http://127.0.0.1:8200\","
-              "\"leader_cluster_address\":\"https://127.0.0.1:8201\","
-              "\"performance_standby\":true,\"performance_standby_last_remote_wal\":7,"
-              "\"raft_committed_index\":42,\"raft_applied_index\":41,\"last_wal\":0}", NULL},
+        {200,
+         "{\"ha_enabled\":true,\"is_self\":false,"
+         "\"leader_address\":\"http://127.0.0.1:8200\","
+         "\"leader_cluster_address\":\"https://127.0.0.1:8201\","
+         "\"performance_standby\":true,\"performance_standby_last_remote_wal\":7,"
+         "\"raft_committed_index\":42,\"raft_applied_index\":41,\"last_wal\":0}",
+         NULL},
     };
     char *out, *err;
     int code = status(r, NULL, &out, &err);
     CF_ASSERT_INT_EQ(code, 0);
     CF_ASSERT_CONTAINS(out,
-        "Active Node Address                    http://127.0.0.1:8200\n"
-        "Performance Standby Node               true\n"
-        "Performance Standby Last Remote WAL    7\n"
-        "Raft Committed Index                   42\n"
-        "Raft Applied Index                     41\n");
+                       "Active Node Address                    http://127.0.0.1:8200\n"
+                       "Performance Standby Node               true\n"
+                       "Performance Standby Last Remote WAL    7\n"
+                       "Raft Committed Index                   42\n"
+                       "Raft Applied Index                     41\n");
     CU_ASSERT_PTR_NULL(strstr(out, "Last WAL  "));
     free(out);
     free(err);

@@ -27,10 +27,7 @@ static int as(const char *id, enum cf_op op, const char *rel, const char *body)
     return fx_status(&res);
 }
 
-static void revoke(const char *id)
-{
-    f.be->on_token_revoked(&f.m, token(id));
-}
+static void revoke(const char *id) { f.be->on_token_revoked(&f.m, token(id)); }
 
 static void up(void)
 {

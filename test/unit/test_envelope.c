@@ -25,7 +25,8 @@ static void test_data(void)
     size_t len;
     char *b = render(&r, &st, &len);
     CF_ASSERT_INT_EQ(st, 200);
-    CF_ASSERT_STR_EQ(b, "{\"request_id\":\"" ID "\",\"lease_id\":\"\",\"renewable\":false,"
+    CF_ASSERT_STR_EQ(b,
+                     "{\"request_id\":\"" ID "\",\"lease_id\":\"\",\"renewable\":false,"
                      "\"lease_duration\":0,\"data\":{\"k\":\"v\",\"n\":1.50},"
                      "\"wrap_info\":null,\"warnings\":null,\"auth\":null,"
                      "\"mount_type\":\"kv\"}");
@@ -44,7 +45,8 @@ static void test_lease_and_no_mount_type(void)
     int st;
     size_t len;
     char *b = render(&r, &st, &len);
-    CF_ASSERT_STR_EQ(b, "{\"request_id\":\"" ID "\",\"lease_id\":\"sec/\\\"x\\\"\","
+    CF_ASSERT_STR_EQ(b,
+                     "{\"request_id\":\"" ID "\",\"lease_id\":\"sec/\\\"x\\\"\","
                      "\"renewable\":true,\"lease_duration\":3600,\"data\":{},"
                      "\"wrap_info\":null,\"warnings\":null,\"auth\":null}");
     free(b);
@@ -60,7 +62,8 @@ static void test_auth(void)
     char *b = render(&r, &st, &len);
     CF_ASSERT_INT_EQ(st, 200);
     CF_ASSERT_CONTAINS(b, "\"data\":null,");
-    CF_ASSERT_CONTAINS(b, ",\"auth\":{\"client_token\":\"s.x\",\"policies\":[\"root\"]}}");
+    CF_ASSERT_CONTAINS(b,
+                       ",\"auth\":{\"client_token\":\"s.x\",\"policies\":[\"root\"]}}");
     free(b);
     cf_result_free(&r);
 }
@@ -95,16 +98,19 @@ static void test_warnings_only_is_200(void)
 static void test_inject(void)
 {
     struct cf_result r = {0};
-    r.data = strdup("{\"keys\":[\"a\"],\"sub\":{\"x\":true},\"data\":\"shadow\",\"n\":2}");
+    r.data =
+        strdup("{\"keys\":[\"a\"],\"sub\":{\"x\":true},\"data\":\"shadow\",\"n\":2}");
     r.inject = 1;
     int st;
     size_t len;
     char *b = render(&r, &st, &len);
     CF_ASSERT_INT_EQ(st, 200);
-    CF_ASSERT_STR_EQ(b, "{\"request_id\":\"" ID "\",\"lease_id\":\"\",\"renewable\":false,"
-                     "\"lease_duration\":0,\"data\":{\"keys\":[\"a\"],\"sub\":{\"x\":true},"
-                     "\"data\":\"shadow\",\"n\":2},\"wrap_info\":null,\"warnings\":null,"
-                     "\"auth\":null,\"keys\":[\"a\"],\"sub\":{\"x\":true},\"n\":2}");
+    CF_ASSERT_STR_EQ(
+        b,
+        "{\"request_id\":\"" ID "\",\"lease_id\":\"\",\"renewable\":false,"
+        "\"lease_duration\":0,\"data\":{\"keys\":[\"a\"],\"sub\":{\"x\":true},"
+        "\"data\":\"shadow\",\"n\":2},\"wrap_info\":null,\"warnings\":null,"
+        "\"auth\":null,\"keys\":[\"a\"],\"sub\":{\"x\":true},\"n\":2}");
     free(b);
     cf_result_free(&r);
 }
@@ -118,7 +124,7 @@ static void test_inject_bad_data(void)
     size_t len = 7;
     char *b = (char *)"unset";
     CF_ASSERT_INT_EQ(cf_envelope_render(&r, ID, &st, &b, &len), CF_EINVAL);
-    CF_ASSERT_STR_EQ(b, "unset");   /* failed call sets nothing */
+    CF_ASSERT_STR_EQ(b, "unset"); /* failed call sets nothing */
     CF_ASSERT_INT_EQ(st, -1);
     cf_result_free(&r);
 }
@@ -176,7 +182,8 @@ static void test_error_with_data(void)
     int st;
     size_t len;
     char *b = render(&r, &st, &len);
-    CF_ASSERT_STR_EQ(b, "{\"errors\":[\"check-and-set parameter did not match\"],"
+    CF_ASSERT_STR_EQ(b,
+                     "{\"errors\":[\"check-and-set parameter did not match\"],"
                      "\"data\":{\"version\":3}}");
     free(b);
     cf_result_free(&r);
@@ -206,7 +213,8 @@ static void test_404_envelope(void)
     char *b = render(&r, &st, &len);
     CF_ASSERT_INT_EQ(st, 404);
     CF_ASSERT_CONTAINS(b, "{\"request_id\":\"" ID "\"");
-    CF_ASSERT_CONTAINS(b, "\"data\":{\"data\":null,\"metadata\":{\"deletion_time\":\"x\"}}");
+    CF_ASSERT_CONTAINS(b,
+                       "\"data\":{\"data\":null,\"metadata\":{\"deletion_time\":\"x\"}}");
     CF_ASSERT_INT_EQ(b && strstr(b, "errors") != NULL, 0);
     free(b);
     cf_result_free(&r);

@@ -79,10 +79,7 @@ static void fx_open(struct fx *f)
     CU_ASSERT_FATAL(f->g != NULL);
 }
 
-static void fx_close(struct fx *f)
-{
-    cf_gate_free(f->g);
-}
+static void fx_close(struct fx *f) { cf_gate_free(f->g); }
 
 /* Serves one request for path; res is reset first. Returns the status. */
 static int serve(struct fx *f, const char *path, struct cf_result *res)

@@ -23,15 +23,16 @@ static int bad(const char *text, size_t len, struct coffer_err *err)
 {
     struct cf_hcl_node *n = (struct cf_hcl_node *)0x1;
     int rc = cf_hcl_parse(text, len, "t.hcl", &n, err);
-    CU_ASSERT_PTR_EQUAL(n, (struct cf_hcl_node *)0x1);   /* untouched */
+    CU_ASSERT_PTR_EQUAL(n, (struct cf_hcl_node *)0x1); /* untouched */
     return rc;
 }
 
-#define EXPECT_ERR(text, want) do { \
-    struct coffer_err e_ = {""}; \
-    CF_ASSERT_INT_EQ(bad(text, strlen(text), &e_), CF_EINVAL); \
-    CF_ASSERT_STR_EQ(e_.msg, want); \
-} while (0)
+#define EXPECT_ERR(text, want)                                                           \
+    do {                                                                                 \
+        struct coffer_err e_ = {""};                                                     \
+        CF_ASSERT_INT_EQ(bad(text, strlen(text), &e_), CF_EINVAL);                       \
+        CF_ASSERT_STR_EQ(e_.msg, want);                                                  \
+    } while (0)
 
 static const struct cf_hcl_node *val(const struct cf_hcl_node *o, const char *k)
 {
@@ -69,10 +70,12 @@ static void test_scalars(void)
 
 static void test_escapes(void)
 {
-    struct cf_hcl_node *n = ok("s = \"a\\nb\\tc\\\"d\\\\e\\/f\\u00e9\\u20ac\\ud83d\\ude00\"");
+    struct cf_hcl_node *n =
+        ok("s = \"a\\nb\\tc\\\"d\\\\e\\/f\\u00e9\\u20ac\\ud83d\\ude00\"");
     if (!n)
         return;
-    CF_ASSERT_STR_EQ(val(n, "s")->str, "a\nb\tc\"d\\e/f\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    CF_ASSERT_STR_EQ(val(n, "s")->str,
+                     "a\nb\tc\"d\\e/f\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
     cf_hcl_free(n);
 }
 
@@ -112,11 +115,12 @@ static void test_lists(void)
 
 static void test_blocks(void)
 {
-    struct cf_hcl_node *n = ok("listener \"tcp\" {\n  address = \"a:1\"\n}\n"
-                               "listener \"tcp\" { address = \"b:2\" tls_disable = true }\n"
-                               "telemetry { x = 1, y = 2 }\n"
-                               "obj = { k = \"v\" }\n"
-                               "a \"b\" c { d = 1 }\n");
+    struct cf_hcl_node *n =
+        ok("listener \"tcp\" {\n  address = \"a:1\"\n}\n"
+           "listener \"tcp\" { address = \"b:2\" tls_disable = true }\n"
+           "telemetry { x = 1, y = 2 }\n"
+           "obj = { k = \"v\" }\n"
+           "a \"b\" c { d = 1 }\n");
     if (!n)
         return;
     CF_ASSERT_INT_EQ(n->nentries, 5);
@@ -140,7 +144,8 @@ static void test_blocks(void)
 
 static void test_bare_keys(void)
 {
-    struct cf_hcl_node *n = ok("key-1.x_y = 1\nlistener tcp { a = 2 }\n\"quoted key\" = 3\n");
+    struct cf_hcl_node *n =
+        ok("key-1.x_y = 1\nlistener tcp { a = 2 }\n\"quoted key\" = 3\n");
     if (!n)
         return;
     CF_ASSERT_INT_EQ(val(n, "key-1.x_y")->inum, 1);
@@ -207,9 +212,9 @@ static void test_policy_hcl(void)
     if (!n)
         return;
     CF_ASSERT_INT_EQ(n->nentries, 3);
-    const char *paths[] = { "secret/data/app/*", "secret/+/teamb", "sys/audit*" };
-    int lines[] = { 2, 5, 6 };
-    size_t ncaps[] = { 5, 1, 2 };
+    const char *paths[] = {"secret/data/app/*", "secret/+/teamb", "sys/audit*"};
+    int lines[] = {2, 5, 6};
+    size_t ncaps[] = {5, 1, 2};
     for (int i = 0; i < 3; i++) {
         CF_ASSERT_STR_EQ(n->entries[i].key, "path");
         const struct cf_hcl_node *p = n->entries[i].value;
@@ -217,8 +222,8 @@ static void test_policy_hcl(void)
         CF_ASSERT_INT_EQ(p->entries[0].line, lines[i]);
         CF_ASSERT_INT_EQ(val(p->entries[0].value, "capabilities")->nitems, ncaps[i]);
     }
-    const struct cf_hcl_node *ap = val(n->entries[2].value->entries[0].value,
-                                       "allowed_parameters");
+    const struct cf_hcl_node *ap =
+        val(n->entries[2].value->entries[0].value, "allowed_parameters");
     CF_ASSERT_STR_EQ(val(ap, "type")->items[0]->str, "file");
     cf_hcl_free(n);
 }
@@ -249,8 +254,9 @@ static void test_policy_json(void)
 
 static void test_json_values(void)
 {
-    struct cf_hcl_node *n = ok("  \n{\"a\": 1, \"a\": -2.5e1, \"b\": [true, false, \"\\u00e9\"],\n"
-                               " \"c\": {}, \"d\": []}");
+    struct cf_hcl_node *n =
+        ok("  \n{\"a\": 1, \"a\": -2.5e1, \"b\": [true, false, \"\\u00e9\"],\n"
+           " \"c\": {}, \"d\": []}");
     if (!n)
         return;
     CF_ASSERT_INT_EQ(n->nentries, 5);
@@ -265,41 +271,54 @@ static void test_err_missing_equals(void)
 {
     EXPECT_ERR("a = 1\nb = 2\naddress \"x\" = 3\n",
                "t.hcl:3: expected '{' after the labels of block \"address\", got '='");
-    EXPECT_ERR("a = 1\n\naddress 5\n", "t.hcl:3: expected '=' or '{' after key \"address\"");
+    EXPECT_ERR("a = 1\n\naddress 5\n",
+               "t.hcl:3: expected '=' or '{' after key \"address\"");
     EXPECT_ERR("address\n", "t.hcl:1: expected '=' or '{' after key \"address\"");
 }
 
 static void test_err_strings(void)
 {
     EXPECT_ERR("a = 1\nb = \"abc", "t.hcl:2: unterminated string (missing closing '\"')");
-    EXPECT_ERR("b = \"abc\nd\"", "t.hcl:1: unterminated string (newline before the closing '\"')");
+    EXPECT_ERR("b = \"abc\nd\"",
+               "t.hcl:1: unterminated string (newline before the closing '\"')");
     EXPECT_ERR("\n\nb = \"a\\qb\"", "t.hcl:3: bad escape in string: \\q");
     EXPECT_ERR("b = \"\\u12\"", "t.hcl:1: bad escape in string: \\u needs 4 hex digits");
-    EXPECT_ERR("b = \"\\ud800x\"", "t.hcl:1: bad escape in string: lone UTF-16 surrogate \\uD800");
-    EXPECT_ERR("b = \"\\udc00\"", "t.hcl:1: bad escape in string: lone UTF-16 surrogate \\uDC00");
-    EXPECT_ERR("b = \"\\u0000\"", "t.hcl:1: bad escape in string: \\u0000 is not allowed");
+    EXPECT_ERR("b = \"\\ud800x\"",
+               "t.hcl:1: bad escape in string: lone UTF-16 surrogate \\uD800");
+    EXPECT_ERR("b = \"\\udc00\"",
+               "t.hcl:1: bad escape in string: lone UTF-16 surrogate \\uDC00");
+    EXPECT_ERR("b = \"\\u0000\"",
+               "t.hcl:1: bad escape in string: \\u0000 is not allowed");
     EXPECT_ERR("b = \"x\\", "t.hcl:1: unterminated string");
     EXPECT_ERR("b = word", "t.hcl:1: unexpected bare word (strings need double quotes)");
 }
 
 static void test_err_eof(void)
 {
-    EXPECT_ERR("a {\n b = 1\n", "t.hcl:3: unexpected end of input: '{' on line 1 is not closed");
-    EXPECT_ERR("a = [1,\n2", "t.hcl:2: expected ',' or ']' in the list opened on line 1, got end of input");
-    EXPECT_ERR("a = [1,\n", "t.hcl:2: unexpected end of input: '[' on line 1 is not closed");
+    EXPECT_ERR("a {\n b = 1\n",
+               "t.hcl:3: unexpected end of input: '{' on line 1 is not closed");
+    EXPECT_ERR(
+        "a = [1,\n2",
+        "t.hcl:2: expected ',' or ']' in the list opened on line 1, got end of input");
+    EXPECT_ERR("a = [1,\n",
+               "t.hcl:2: unexpected end of input: '[' on line 1 is not closed");
     EXPECT_ERR("a =", "t.hcl:1: expected a value, got end of input");
     EXPECT_ERR("a = }", "t.hcl:1: expected a value, got '}'");
     EXPECT_ERR("}", "t.hcl:1: expected a key, got '}'");
     EXPECT_ERR("a = 1 /* open\n\n", "t.hcl:1: unterminated /* comment");
-    EXPECT_ERR("x \"y\" \n", "t.hcl:2: expected '{' after the labels of block \"x\", got end of input");
+    EXPECT_ERR("x \"y\" \n",
+               "t.hcl:2: expected '{' after the labels of block \"x\", got end of input");
 }
 
 static void test_err_heredoc(void)
 {
-    EXPECT_ERR("a = <<EOF\nabc\n", "t.hcl:1: unterminated heredoc: no line \"EOF\" closes <<EOF");
-    EXPECT_ERR("a = <<-EOF\nabc\n  EOX\n", "t.hcl:1: unterminated heredoc: no line \"EOF\" closes <<-EOF");
+    EXPECT_ERR("a = <<EOF\nabc\n",
+               "t.hcl:1: unterminated heredoc: no line \"EOF\" closes <<EOF");
+    EXPECT_ERR("a = <<-EOF\nabc\n  EOX\n",
+               "t.hcl:1: unterminated heredoc: no line \"EOF\" closes <<-EOF");
     /* plain << wants the marker at the start of the line */
-    EXPECT_ERR("a = <<EOF\nabc\n  EOF\n", "t.hcl:1: unterminated heredoc: no line \"EOF\" closes <<EOF");
+    EXPECT_ERR("a = <<EOF\nabc\n  EOF\n",
+               "t.hcl:1: unterminated heredoc: no line \"EOF\" closes <<EOF");
     EXPECT_ERR("a = << EOF\n", "t.hcl:1: heredoc needs a marker after '<<' (e.g. <<EOF)");
     EXPECT_ERR("a = <<EOF x\nEOF\n", "t.hcl:1: heredoc marker <<EOF must end its line");
 }
@@ -309,7 +328,8 @@ static void test_err_numbers(void)
     EXPECT_ERR("a = 12ab", "t.hcl:1: bad number (quote it if it is a string)");
     EXPECT_ERR("a = -", "t.hcl:1: bad number (quote it if it is a string)");
     EXPECT_ERR("a = 1.", "t.hcl:1: bad number (quote it if it is a string)");
-    EXPECT_ERR("a = 99999999999999999999", "t.hcl:1: integer 99999999999999999999 is out of range");
+    EXPECT_ERR("a = 99999999999999999999",
+               "t.hcl:1: integer 99999999999999999999 is out of range");
 }
 
 static void test_err_chars(void)
@@ -338,11 +358,14 @@ static void test_err_json(void)
 {
     EXPECT_ERR("{\"a\" = 1}", "t.hcl:1: expected ':' after key \"a\"");
     EXPECT_ERR("{\n\"a\": 1,\n}", "t.hcl:3: trailing ',' before '}' is not valid JSON");
-    EXPECT_ERR("{\"a\": 1 \"b\": 2}", "t.hcl:1: expected ',' or '}' after the value of \"a\", got a string");
+    EXPECT_ERR("{\"a\": 1 \"b\": 2}",
+               "t.hcl:1: expected ',' or '}' after the value of \"a\", got a string");
     EXPECT_ERR("{a: 1}", "t.hcl:1: JSON keys must be quoted strings, got \"a\"");
     EXPECT_ERR("{\"a\": null}", "t.hcl:1: null values are not supported");
-    EXPECT_ERR("{\"a\": 1} x", "t.hcl:1: a bare word after the end of the JSON object is not allowed");
-    EXPECT_ERR("{\n\"a\": {\n\"b\": 1\n", "t.hcl:4: unexpected end of input: '{' on line 2 is not closed");
+    EXPECT_ERR("{\"a\": 1} x",
+               "t.hcl:1: a bare word after the end of the JSON object is not allowed");
+    EXPECT_ERR("{\n\"a\": {\n\"b\": 1\n",
+               "t.hcl:4: unexpected end of input: '{' on line 2 is not closed");
     EXPECT_ERR("{\"a\": <<EOF\nx\nEOF\n}", "t.hcl:1: unexpected character '<'");
 }
 
@@ -364,7 +387,10 @@ static void test_err_depth(void)
     EXPECT_ERR(text, "t.hcl:1: nesting too deep (more than 64 levels)");
 
     /* object nesting via blocks and labels, and JSON */
-    struct { char d[4096]; size_t n; } b = { .n = 0 };
+    struct {
+        char d[4096];
+        size_t n;
+    } b = {.n = 0};
     for (int i = 0; i < 70; i++)
         b.n += (size_t)snprintf(b.d + b.n, sizeof b.d - b.n, "a%d {\n", i);
     EXPECT_ERR(b.d, "t.hcl:65: nesting too deep (more than 64 levels)");
@@ -410,9 +436,10 @@ static void test_err_name_and_truncation(void)
 
 static void test_as_readers(void)
 {
-    struct cf_hcl_node *n = ok("s = \"hi\"\nt = \"true\"\nf = \"false\"\none = \"1\"\nzero = \"0\"\n"
-                               "num = \"123\"\nneg = \"-5\"\nbad = \"12x\"\nb = true\ni = 7\n"
-                               "fl = 1.5\nl = [1]\nbig = \"99999999999999999999\"\nsp = \" 1\"\n");
+    struct cf_hcl_node *n =
+        ok("s = \"hi\"\nt = \"true\"\nf = \"false\"\none = \"1\"\nzero = \"0\"\n"
+           "num = \"123\"\nneg = \"-5\"\nbad = \"12x\"\nb = true\ni = 7\n"
+           "fl = 1.5\nl = [1]\nbig = \"99999999999999999999\"\nsp = \" 1\"\n");
     if (!n)
         return;
     const char *s;
@@ -455,7 +482,7 @@ static void test_as_readers(void)
 
 static void test_suggest(void)
 {
-    const char *const keys[] = { "address", "cluster_address", "tls_disable", NULL };
+    const char *const keys[] = {"address", "cluster_address", "tls_disable", NULL};
     CF_ASSERT_STR_EQ(cf_hcl_suggest("adress", keys), "address");
     CF_ASSERT_STR_EQ(cf_hcl_suggest("addresss", keys), "address");
     CF_ASSERT_STR_EQ(cf_hcl_suggest("tls_disabel", keys), "tls_disable");
@@ -463,8 +490,8 @@ static void test_suggest(void)
     CU_ASSERT_PTR_NULL(cf_hcl_suggest("adr", keys));
     CU_ASSERT_PTR_NULL(cf_hcl_suggest("completely_different", keys));
     CU_ASSERT_PTR_NULL(cf_hcl_suggest("", keys));
-    const char *const short_keys[] = { "ui", NULL };
-    CU_ASSERT_PTR_NULL(cf_hcl_suggest("x", short_keys));     /* 2 edits, 1 letter */
+    const char *const short_keys[] = {"ui", NULL};
+    CU_ASSERT_PTR_NULL(cf_hcl_suggest("x", short_keys)); /* 2 edits, 1 letter */
     CF_ASSERT_STR_EQ(cf_hcl_suggest("uii", short_keys), "ui");
     char longw[300];
     memset(longw, 'a', sizeof longw - 1);
@@ -478,8 +505,8 @@ static void test_cf_hcl_get(void)
     struct cf_hcl_node *n = ok("k = 1\nk = 2\nl = [1]\n");
     if (!n)
         return;
-    CF_ASSERT_INT_EQ(cf_hcl_get(n, "k")->value->inum, 1);   /* the first */
-    CU_ASSERT_PTR_NULL(cf_hcl_get(val(n, "l"), "x"));       /* not an object */
+    CF_ASSERT_INT_EQ(cf_hcl_get(n, "k")->value->inum, 1); /* the first */
+    CU_ASSERT_PTR_NULL(cf_hcl_get(val(n, "l"), "x"));     /* not an object */
     CU_ASSERT_PTR_NULL(cf_hcl_get(NULL, "x"));
     cf_hcl_free(n);
     cf_hcl_free(NULL);
@@ -489,20 +516,24 @@ static void test_cf_hcl_get(void)
 static void test_garbage(void)
 {
     static const char *const toks[] = {
-        "{", "}", "[", "]", "=", ":", ",", "\"", "\\", "a", "\"s\"", "1", "-",
-        ".5", "<<EOF\n", "EOF\n", "\n", " ", "#", "/*", "*/", "//", "\\u", "true",
-        "\0", "\xff", "<<-X\n", "  X\n", "e9",
+        "{",     "}",  "[",   "]",    "=",       ":",     ",",      "\"",    "\\", "a",
+        "\"s\"", "1",  "-",   ".5",   "<<EOF\n", "EOF\n", "\n",     " ",     "#",  "/*",
+        "*/",    "//", "\\u", "true", "\0",      "\xff",  "<<-X\n", "  X\n", "e9",
     };
     uint64_t s = 88172645463325252ull;
     char buf[512];
     int parsed = 0;
     for (int round = 0; round < 20000; round++) {
         size_t n = 0;
-        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
         size_t want = s % 200;
         int soup = round & 1;
         while (n < want) {
-            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
             if (soup) {
                 const char *t = toks[s % (sizeof toks / sizeof *toks)];
                 size_t tl = t[0] ? strlen(t) : 1;
@@ -533,32 +564,31 @@ static void test_garbage(void)
 int main(void)
 {
     static const struct cf_test_case cases[] = {
-        { "scalars", test_scalars },
-        { "escapes", test_escapes },
-        { "heredoc", test_heredoc },
-        { "lists", test_lists },
-        { "blocks", test_blocks },
-        { "comments and separators", test_comments_separators },
-        { "bare keys and labels", test_bare_keys },
-        { "error: secrets not echoed", test_err_no_secret_echo },
-        { "empty input", test_empty_input },
-        { "policy hcl", test_policy_hcl },
-        { "policy json", test_policy_json },
-        { "json values", test_json_values },
-        { "error: missing =", test_err_missing_equals },
-        { "error: strings", test_err_strings },
-        { "error: eof", test_err_eof },
-        { "error: heredoc", test_err_heredoc },
-        { "error: numbers", test_err_numbers },
-        { "error: characters and NUL", test_err_chars },
-        { "error: json", test_err_json },
-        { "error: depth", test_err_depth },
-        { "error: name and truncation", test_err_name_and_truncation },
-        { "as_* readers", test_as_readers },
-        { "suggest", test_suggest },
-        { "get", test_cf_hcl_get },
-        { "garbage", test_garbage },
-        { NULL, NULL }
-    };
+        {"scalars", test_scalars},
+        {"escapes", test_escapes},
+        {"heredoc", test_heredoc},
+        {"lists", test_lists},
+        {"blocks", test_blocks},
+        {"comments and separators", test_comments_separators},
+        {"bare keys and labels", test_bare_keys},
+        {"error: secrets not echoed", test_err_no_secret_echo},
+        {"empty input", test_empty_input},
+        {"policy hcl", test_policy_hcl},
+        {"policy json", test_policy_json},
+        {"json values", test_json_values},
+        {"error: missing =", test_err_missing_equals},
+        {"error: strings", test_err_strings},
+        {"error: eof", test_err_eof},
+        {"error: heredoc", test_err_heredoc},
+        {"error: numbers", test_err_numbers},
+        {"error: characters and NUL", test_err_chars},
+        {"error: json", test_err_json},
+        {"error: depth", test_err_depth},
+        {"error: name and truncation", test_err_name_and_truncation},
+        {"as_* readers", test_as_readers},
+        {"suggest", test_suggest},
+        {"get", test_cf_hcl_get},
+        {"garbage", test_garbage},
+        {NULL, NULL}};
     return cf_test_run("hcl", cases);
 }

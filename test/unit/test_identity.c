@@ -21,7 +21,7 @@ static gnutls_x509_crt_t parse_crt(const char *pem)
 {
     gnutls_x509_crt_t crt;
     gnutls_x509_crt_init(&crt);
-    gnutls_datum_t d = { (unsigned char *)(uintptr_t)pem, (unsigned)strlen(pem) };
+    gnutls_datum_t d = {(unsigned char *)(uintptr_t)pem, (unsigned)strlen(pem)};
     if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0) {
         gnutls_x509_crt_deinit(crt);
         return NULL;
@@ -52,17 +52,19 @@ static void test_certificate_fields(void)
     unsigned bits = 0;
     CF_ASSERT_INT_EQ(gnutls_x509_crt_get_pk_algorithm(crt, &bits), GNUTLS_PK_ECDSA);
     gnutls_ecc_curve_t curve = 0;
-    gnutls_datum_t x = { 0 }, y = { 0 };
+    gnutls_datum_t x = {0}, y = {0};
     CF_ASSERT_INT_EQ(gnutls_x509_crt_get_pk_ecc_raw(crt, &curve, &x, &y), 0);
     CF_ASSERT_INT_EQ(curve, GNUTLS_ECC_CURVE_SECP521R1);
     gnutls_free(x.data);
     gnutls_free(y.data);
-    CF_ASSERT_INT_EQ(gnutls_x509_crt_get_signature_algorithm(crt), GNUTLS_SIGN_ECDSA_SHA512);
+    CF_ASSERT_INT_EQ(gnutls_x509_crt_get_signature_algorithm(crt),
+                     GNUTLS_SIGN_ECDSA_SHA512);
 
     char buf[256];
     size_t len = sizeof buf;
-    CF_ASSERT_INT_EQ(gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
-                                                   buf, &len), 0);
+    CF_ASSERT_INT_EQ(
+        gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &len),
+        0);
     CF_ASSERT_STR_EQ(buf, "fw-" NODE);
     /* Exactly one SAN, the DNS name. */
     len = sizeof buf;
@@ -78,7 +80,8 @@ static void test_certificate_fields(void)
     CF_ASSERT_INT_EQ(gnutls_x509_crt_get_basic_constraints(crt, &crit, NULL, NULL), 1);
     unsigned ku = 0;
     CF_ASSERT_INT_EQ(gnutls_x509_crt_get_key_usage(crt, &ku, &crit), 0);
-    CF_ASSERT_INT_EQ(ku, GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT |
+    CF_ASSERT_INT_EQ(ku,
+                     GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT |
                          GNUTLS_KEY_KEY_AGREEMENT | GNUTLS_KEY_KEY_CERT_SIGN);
     int server = 0, client = 0, n = 0;
     for (unsigned i = 0;; i++) {
@@ -137,7 +140,7 @@ static void test_generations_differ(void)
 
 static void test_bad_node_ids(void)
 {
-    struct cf_cluster_identity *id = (void *)&id;   /* must stay untouched */
+    struct cf_cluster_identity *id = (void *)&id; /* must stay untouched */
     char long_id[62];
     memset(long_id, 'a', 61);
     long_id[61] = '\0';
@@ -209,12 +212,12 @@ static void test_load_and_name(void)
 
 struct side {
     gnutls_certificate_credentials_t cred;
-    const char *name;       /* client: the server name it verifies */
-    const char *priority;   /* NULL: GnuTLS defaults (TLS 1.3) */
+    const char *name;     /* client: the server name it verifies */
+    const char *priority; /* NULL: GnuTLS defaults (TLS 1.3) */
     int fd;
     int hs_rc, io_rc;
-    unsigned peer_status;   /* verify status of the peer's certificate */
-    int peer_certs;         /* certificates the peer presented */
+    unsigned peer_status; /* verify status of the peer's certificate */
+    int peer_certs;       /* certificates the peer presented */
 };
 
 static void run_side(struct side *s, int server)
@@ -278,7 +281,7 @@ static void handshake(struct side *srv, struct side *cli)
 {
     int sv[2];
     CF_ASSERT_INT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    struct timeval tv = { 10, 0 };   /* a broken test fails, not hangs */
+    struct timeval tv = {10, 0}; /* a broken test fails, not hangs */
     for (int i = 0; i < 2; i++) {
         setsockopt(sv[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         setsockopt(sv[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -307,14 +310,14 @@ static void mutual_ok(const char *priority)
     gnutls_certificate_credentials_t cs = load(a), cc = load(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(cs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(cc);
-    struct side srv = { .cred = cs, .priority = priority };
-    struct side cli = { .cred = cc, .name = a->name, .priority = priority };
+    struct side srv = {.cred = cs, .priority = priority};
+    struct side cli = {.cred = cc, .name = a->name, .priority = priority};
     handshake(&srv, &cli);
     CF_ASSERT_INT_EQ(srv.hs_rc, 0);
     CF_ASSERT_INT_EQ(cli.hs_rc, 0);
     CF_ASSERT_INT_EQ(srv.io_rc, 0);
     CF_ASSERT_INT_EQ(cli.io_rc, 0);
-    CF_ASSERT_INT_EQ(srv.peer_certs, 1);   /* the client did present its cert */
+    CF_ASSERT_INT_EQ(srv.peer_certs, 1); /* the client did present its cert */
     CF_ASSERT_INT_EQ(cli.peer_certs, 1);
     CF_ASSERT_INT_EQ(srv.peer_status, 0);
     CF_ASSERT_INT_EQ(cli.peer_status, 0);
@@ -332,7 +335,7 @@ static void test_mtls_wrong_name(void)
     struct cf_cluster_identity *a = gen(NODE);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     gnutls_certificate_credentials_t cs = load(a), cc = load(a);
-    struct side srv = { .cred = cs }, cli = { .cred = cc, .name = "fw-other" };
+    struct side srv = {.cred = cs}, cli = {.cred = cc, .name = "fw-other"};
     handshake(&srv, &cli);
     CU_ASSERT(cli.hs_rc < 0);
     CU_ASSERT(srv.hs_rc < 0 || srv.io_rc < 0);
@@ -349,7 +352,7 @@ static void test_mtls_foreign_client(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     gnutls_certificate_credentials_t cs = load(a), cc = load(b);
-    struct side srv = { .cred = cs }, cli = { .cred = cc, .name = a->name };
+    struct side srv = {.cred = cs}, cli = {.cred = cc, .name = a->name};
     handshake(&srv, &cli);
     CU_ASSERT(cli.hs_rc < 0);
     CU_ASSERT(srv.hs_rc < 0);
@@ -365,11 +368,15 @@ static gnutls_certificate_credentials_t mixed(const struct cf_cluster_identity *
 {
     gnutls_certificate_credentials_t c;
     gnutls_certificate_allocate_credentials(&c);
-    gnutls_datum_t cd = { (unsigned char *)present->cert_pem, (unsigned)strlen(present->cert_pem) };
-    gnutls_datum_t kd = { (unsigned char *)present->key_pem, (unsigned)strlen(present->key_pem) };
-    gnutls_datum_t td = { (unsigned char *)trust->cert_pem, (unsigned)strlen(trust->cert_pem) };
+    gnutls_datum_t cd = {(unsigned char *)present->cert_pem,
+                         (unsigned)strlen(present->cert_pem)};
+    gnutls_datum_t kd = {(unsigned char *)present->key_pem,
+                         (unsigned)strlen(present->key_pem)};
+    gnutls_datum_t td = {(unsigned char *)trust->cert_pem,
+                         (unsigned)strlen(trust->cert_pem)};
     CU_ASSERT(gnutls_certificate_set_x509_key_mem(c, &cd, &kd, GNUTLS_X509_FMT_PEM) >= 0);
-    CF_ASSERT_INT_EQ(gnutls_certificate_set_x509_trust_mem(c, &td, GNUTLS_X509_FMT_PEM), 1);
+    CF_ASSERT_INT_EQ(gnutls_certificate_set_x509_trust_mem(c, &td, GNUTLS_X509_FMT_PEM),
+                     1);
     return c;
 }
 
@@ -382,8 +389,8 @@ static void server_rejects_client(const char *priority)
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     gnutls_certificate_credentials_t cs = load(a), cc = mixed(b, a);
-    struct side srv = { .cred = cs, .priority = priority };
-    struct side cli = { .cred = cc, .name = a->name, .priority = priority };
+    struct side srv = {.cred = cs, .priority = priority};
+    struct side cli = {.cred = cc, .name = a->name, .priority = priority};
     handshake(&srv, &cli);
     CU_ASSERT(srv.hs_rc < 0);
     CU_ASSERT(cli.hs_rc < 0 || cli.io_rc < 0);
@@ -401,9 +408,10 @@ static void test_mtls_client_without_cert(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     gnutls_certificate_credentials_t cs = load(a), cc;
     gnutls_certificate_allocate_credentials(&cc);
-    gnutls_datum_t td = { (unsigned char *)a->cert_pem, (unsigned)strlen(a->cert_pem) };
-    CF_ASSERT_INT_EQ(gnutls_certificate_set_x509_trust_mem(cc, &td, GNUTLS_X509_FMT_PEM), 1);
-    struct side srv = { .cred = cs }, cli = { .cred = cc, .name = a->name };
+    gnutls_datum_t td = {(unsigned char *)a->cert_pem, (unsigned)strlen(a->cert_pem)};
+    CF_ASSERT_INT_EQ(gnutls_certificate_set_x509_trust_mem(cc, &td, GNUTLS_X509_FMT_PEM),
+                     1);
+    struct side srv = {.cred = cs}, cli = {.cred = cc, .name = a->name};
     handshake(&srv, &cli);
     CU_ASSERT(srv.hs_rc < 0);
     CU_ASSERT(cli.hs_rc < 0 || cli.io_rc < 0);
@@ -427,7 +435,7 @@ static void test_mtls_client_rejects_server(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     /* Same name "fw-a", different key: only the trust anchor tells them apart. */
     gnutls_certificate_credentials_t cs = mixed(b, a), cc = load(a);
-    struct side srv = { .cred = cs }, cli = { .cred = cc, .name = a->name };
+    struct side srv = {.cred = cs}, cli = {.cred = cc, .name = a->name};
     handshake(&srv, &cli);
     CU_ASSERT(cli.hs_rc < 0);
     CU_ASSERT(srv.hs_rc < 0 || srv.io_rc < 0);
@@ -459,21 +467,21 @@ int main(void)
      * fail with EPIPE, not kill the process. */
     signal(SIGPIPE, SIG_IGN);
     static const struct cf_test_case cases[] = {
-        { "certificate fields", test_certificate_fields },
-        { "two generations differ", test_generations_differ },
-        { "bad node ids", test_bad_node_ids },
-        { "verify pair", test_verify_pair },
-        { "load and cert name", test_load_and_name },
-        { "mTLS TLS 1.3 same identity", test_mtls_tls13 },
-        { "mTLS TLS 1.2 same identity", test_mtls_tls12 },
-        { "mTLS wrong server name", test_mtls_wrong_name },
-        { "mTLS foreign client identity", test_mtls_foreign_client },
-        { "mTLS client without cert", test_mtls_client_without_cert },
-        { "mTLS server rejects client cert 1.3", test_mtls_server_rejects_client_tls13 },
-        { "mTLS server rejects client cert 1.2", test_mtls_server_rejects_client_tls12 },
-        { "mTLS client rejects server cert", test_mtls_client_rejects_server },
-        { "generation time", test_generation_time },
-        { NULL, NULL },
+        {"certificate fields", test_certificate_fields},
+        {"two generations differ", test_generations_differ},
+        {"bad node ids", test_bad_node_ids},
+        {"verify pair", test_verify_pair},
+        {"load and cert name", test_load_and_name},
+        {"mTLS TLS 1.3 same identity", test_mtls_tls13},
+        {"mTLS TLS 1.2 same identity", test_mtls_tls12},
+        {"mTLS wrong server name", test_mtls_wrong_name},
+        {"mTLS foreign client identity", test_mtls_foreign_client},
+        {"mTLS client without cert", test_mtls_client_without_cert},
+        {"mTLS server rejects client cert 1.3", test_mtls_server_rejects_client_tls13},
+        {"mTLS server rejects client cert 1.2", test_mtls_server_rejects_client_tls12},
+        {"mTLS client rejects server cert", test_mtls_client_rejects_server},
+        {"generation time", test_generation_time},
+        {NULL, NULL},
     };
     return cf_test_run("identity", cases);
 }

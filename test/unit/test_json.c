@@ -2,6 +2,7 @@
  * shape, and hostile texts (deep, wide, NUL, bad UTF-8) are refused with a
  * message that does not quote them. */
 #include "cf_test.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include <coffer/errors.h>
 #include <stdlib.h>
@@ -20,8 +21,8 @@ static int same(yajl_val a, yajl_val b)
         return !strcmp(a->u.string, b->u.string);
     case yajl_t_number:
         return !strcmp(a->u.number.r, b->u.number.r) &&
-               a->u.number.flags == b->u.number.flags &&
-               (!YAJL_IS_INTEGER(a) || a->u.number.i == b->u.number.i);
+            a->u.number.flags == b->u.number.flags &&
+            (!YAJL_IS_INTEGER(a) || a->u.number.i == b->u.number.i);
     case yajl_t_object:
         if (a->u.object.len != b->u.object.len)
             return 0;
@@ -46,9 +47,13 @@ static void test_same_shape_as_yajl_tree(void)
 {
     static const char *const texts[] = {
         "{\"a\":1,\"b\":[true,false,null,\"s\"],\"c\":{\"d\":-2.5e3}}",
-        "{\"k\":\"v\",\"k\":\"w\"}",                   /* duplicates kept */
+        "{\"k\":\"v\",\"k\":\"w\"}", /* duplicates kept */
         "[1, 12345678901234567890, 1.5, -0, 1e99999, 0.1]",
-        "\"top\"", "42", "null", "[]", "{}",
+        "\"top\"",
+        "42",
+        "null",
+        "[]",
+        "{}",
         "{\"esc\":\"a\\n\\\"b\\u00e9\\ud83d\\ude00\"} /* comment */",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
@@ -91,25 +96,40 @@ static void test_depth_limit(void)
 {
     struct coffer_err err = {""};
     yajl_val v = NULL;
-    char *ok = nested(CF_JSON_MAX_DEPTH);
+    const struct cf_json_limits *rl = &cf_json_request_limits;
+    char *ok = nested(CF_JSON_DEFAULT_DEPTH);
+    CF_ASSERT_INT_EQ(cf_json_parse_limited(ok, strlen(ok), rl, &v, &err), 0);
+    cf_json_free(v);
+    free(ok);
+    static const size_t deep[] = {CF_JSON_DEFAULT_DEPTH + 1, 400000, 1000000};
+    for (size_t i = 0; i < 3; i++) {
+        char *s = nested(deep[i]);
+        CF_ASSERT_INT_EQ(cf_json_parse_limited(s, strlen(s), rl, &v, &err), CF_EINVAL);
+        CF_ASSERT_STR_EQ(err.msg, "JSON input exceeds allowed nesting depth (64)");
+        free(s);
+    }
+    /* stored JSON: the ceiling only */
+    ok = nested(CF_JSON_MAX_DEPTH);
     CF_ASSERT_INT_EQ(cf_json_parse(ok, strlen(ok), &v, &err), 0);
     cf_json_free(v);
     free(ok);
-    static const size_t deep[] = {CF_JSON_MAX_DEPTH + 1, 400000, 1000000};
-    for (size_t i = 0; i < 3; i++) {
-        char *s = nested(deep[i]);
-        CF_ASSERT_INT_EQ(cf_json_parse(s, strlen(s), &v, &err), CF_EINVAL);
-        CF_ASSERT_STR_EQ(err.msg, "JSON nesting too deep (limit 64)");
-        free(s);
-    }
+    ok = nested(CF_JSON_MAX_DEPTH + 1);
+    CF_ASSERT_INT_EQ(cf_json_parse(ok, strlen(ok), &v, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "JSON input exceeds allowed nesting depth (120)");
+    free(ok);
+    /* a listener's own depth */
+    struct cf_json_limits three = {.depth = 3};
+    CF_ASSERT_INT_EQ(cf_json_parse_limited("[[[1]]]", 7, &three, &v, &err), 0);
+    cf_json_free(v);
+    CF_ASSERT_INT_EQ(cf_json_parse_limited("[[[[1]]]]", 9, &three, &v, &err), CF_EINVAL);
     const char *obj = "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":"
                       "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":";
     char *s = malloc(strlen(obj) * 5 + 1);
     s[0] = '\0';
     for (int i = 0; i < 5; i++)
         strcat(s, obj);
-    CF_ASSERT_INT_EQ(cf_json_parse(s, strlen(s), &v, &err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err.msg, "JSON nesting too deep (limit 64)");
+    CF_ASSERT_INT_EQ(cf_json_parse_limited(s, strlen(s), &three, &v, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "JSON input exceeds allowed nesting depth (3)");
     free(s);
 }
 
@@ -133,15 +153,73 @@ static void test_value_budget(void)
     struct coffer_err err = {""};
     yajl_val v = NULL;
     size_t len;
-    char *s = zeros(CF_JSON_MAX_VALUES - 1, &len);   /* + the array itself */
-    CF_ASSERT_INT_EQ(cf_json_parse(s, len, &v, &err), 0);
+    /* the per-container counts out of the way: the budget alone */
+    struct cf_json_limits lim = cf_json_request_limits;
+    lim.array_elements = 0;
+    char *s = zeros(CF_JSON_MAX_VALUES - 1, &len); /* + the array itself */
+    CF_ASSERT_INT_EQ(cf_json_parse_limited(s, len, &lim, &v, &err), 0);
     CF_ASSERT_INT_EQ(v->u.array.len, CF_JSON_MAX_VALUES - 1);
     cf_json_free(v);
     free(s);
     s = zeros(CF_JSON_MAX_VALUES, &len);
-    CF_ASSERT_INT_EQ(cf_json_parse(s, len, &v, &err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err.msg, "too many JSON values (limit 100000)");
+    CF_ASSERT_INT_EQ(cf_json_parse_limited(s, len, &lim, &v, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "too many JSON values in one text (100000)");
     free(s);
+}
+
+/* Vault's max_json_* defaults: 10,000 array elements and object entries,
+ * 1 MiB strings (keys too); at the limit is fine, one past is a 400. */
+static void test_vault_limits(void)
+{
+    struct coffer_err err = {""};
+    yajl_val v = NULL;
+    const struct cf_json_limits *rl = &cf_json_request_limits;
+    size_t len;
+    char *s = zeros(10000, &len);
+    CF_ASSERT_INT_EQ(cf_json_parse_limited(s, len, rl, &v, &err), 0);
+    cf_json_free(v);
+    free(s);
+    s = zeros(10001, &len);
+    CF_ASSERT_INT_EQ(cf_json_parse_limited(s, len, rl, &v, &err), CF_EINVAL);
+    CF_ASSERT_STR_EQ(err.msg, "JSON array exceeds allowed element count (10000)");
+    free(s);
+    struct cf_buf b = {0};
+    for (int n = 10000; n <= 10001; n++) {
+        b.len = 0;
+        cf_buf_puts(&b, "{");
+        for (int i = 0; i < n; i++)
+            cf_buf_printf(&b, "%s\"k%d\":1", i ? "," : "", i);
+        cf_buf_puts(&b, "}");
+        int rc = cf_json_parse_limited(b.data, b.len, rl, &v, &err);
+        CF_ASSERT_INT_EQ(rc, n == 10000 ? 0 : CF_EINVAL);
+        if (!rc)
+            cf_json_free(v);
+        else
+            CF_ASSERT_STR_EQ(err.msg, "JSON object exceeds allowed entry count (10000)");
+    }
+    for (size_t n = CF_JSON_DEFAULT_STRING_LENGTH; n <= CF_JSON_DEFAULT_STRING_LENGTH + 1;
+         n++) {
+        for (int key = 0; key <= 1; key++) {
+            b.len = 0;
+            cf_buf_puts(&b, key ? "{\"" : "{\"k\":\"");
+            for (size_t i = 0; i < n; i++)
+                cf_buf_puts(&b, "a");
+            cf_buf_puts(&b, key ? "\":1}" : "\"}");
+            int rc = cf_json_parse_limited(b.data, b.len, rl, &v, &err);
+            CF_ASSERT_INT_EQ(rc, n == CF_JSON_DEFAULT_STRING_LENGTH ? 0 : CF_EINVAL);
+            if (!rc)
+                cf_json_free(v);
+            else
+                CF_ASSERT_STR_EQ(err.msg,
+                                 "JSON string value exceeds allowed length (1048576)");
+        }
+    }
+    /* stored JSON is not held to them */
+    s = zeros(20000, &len);
+    CF_ASSERT_INT_EQ(cf_json_parse(s, len, &v, &err), 0);
+    cf_json_free(v);
+    free(s);
+    free(b.data);
 }
 
 static long maxrss_kb(void)
@@ -155,12 +233,14 @@ static long maxrss_kb(void)
  * touched before the first reading so that only the parser's share counts. */
 static void test_peak_memory(void)
 {
-    size_t n = 8u << 20, len;       /* 16 MiB of "0," */
+    size_t n = 8u << 20, len; /* 16 MiB of "0," */
     char *s = zeros(n, &len);
     long before = maxrss_kb();
     yajl_val v = NULL;
     struct coffer_err err = {""};
-    CF_ASSERT_INT_EQ(cf_json_parse(s, len, &v, &err), CF_EINVAL);
+    struct cf_json_limits lim = cf_json_request_limits;
+    lim.array_elements = 0; /* the value budget is what stops it */
+    CF_ASSERT_INT_EQ(cf_json_parse_limited(s, len, &lim, &v, &err), CF_EINVAL);
     long grew = maxrss_kb() - before;
     printf("\n  16 MiB [0,...]: peak grew %ld KiB (%.2fx the body) ", grew,
            grew * 1024.0 / (double)len);
@@ -184,13 +264,16 @@ static void test_peak_memory(void)
 static void test_nul_and_utf8(void)
 {
     static const char *const bad[] = {
-        "{\"k\":\"ab\\u0000cd\"}", "{\"k\\u0000x\":\"v\"}",
-        "{\"k\":\"\xC0\xAF\"}", "{\"\xC0\xAF\":1}",          /* overlong */
-        "{\"k\":\"\xE0\x80\xAF\"}",                           /* overlong */
-        "{\"k\":\"\xED\xA0\x80\"}",                           /* surrogate */
-        "{\"k\":\"\xF4\x90\x80\x80\"}",                       /* > U+10FFFF */
-        "{\"k\":\"\xF8\x88\x80\x80\x80\"}", "{\"k\":\"\x80\"}",
-        "[\"\xE2\x82\"]",                                    /* truncated */
+        "{\"k\":\"ab\\u0000cd\"}",
+        "{\"k\\u0000x\":\"v\"}",
+        "{\"k\":\"\xC0\xAF\"}",
+        "{\"\xC0\xAF\":1}",             /* overlong */
+        "{\"k\":\"\xE0\x80\xAF\"}",     /* overlong */
+        "{\"k\":\"\xED\xA0\x80\"}",     /* surrogate */
+        "{\"k\":\"\xF4\x90\x80\x80\"}", /* > U+10FFFF */
+        "{\"k\":\"\xF8\x88\x80\x80\x80\"}",
+        "{\"k\":\"\x80\"}",
+        "[\"\xE2\x82\"]", /* truncated */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct coffer_err err = {""};
@@ -211,8 +294,10 @@ static void test_nul_and_utf8(void)
     CF_ASSERT_STR_EQ(err.msg, "invalid UTF-8 in JSON string");
 
     static const char *const good[] = {
-        "{\"k\":\"\xF0\x9F\x98\x80\"}", "{\"k\":\"\xF4\x8F\xBF\xBF\"}",
-        "{\"k\":\"\xEF\xBF\xBF\xC2\x80\x7F\"}", "{\"k\":\"\\ud83d\\ude00\"}",
+        "{\"k\":\"\xF0\x9F\x98\x80\"}",
+        "{\"k\":\"\xF4\x8F\xBF\xBF\"}",
+        "{\"k\":\"\xEF\xBF\xBF\xC2\x80\x7F\"}",
+        "{\"k\":\"\\ud83d\\ude00\"}",
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         v = NULL;
@@ -300,6 +385,7 @@ int main(void)
         {"cf_json_get_int range", test_get_int_range},
         {"syntax errors: one line, no input", test_syntax_error_first_line},
         {"nesting limit (F1)", test_depth_limit},
+        {"Vault's max_json_* limits", test_vault_limits},
         {"value budget (F5)", test_value_budget},
         {"peak memory of 16 MiB bodies (F5)", test_peak_memory},
         {"NUL and invalid UTF-8 refused (F13)", test_nul_and_utf8},

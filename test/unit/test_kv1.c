@@ -11,15 +11,15 @@ static void test_write_read_delete(void)
     struct cf_result res = {0};
     char sb[256];
     fx_open(&f, &cf_kv_backend, 1);
-    CF_ASSERT_INT_EQ(fx_call(&f, CF_OP_UPDATE, "app", "{\"user\":\"u\",\"n\":5}",
-                             &res), 0);
+    CF_ASSERT_INT_EQ(fx_call(&f, CF_OP_UPDATE, "app", "{\"user\":\"u\",\"n\":5}", &res),
+                     0);
     CF_ASSERT_INT_EQ(fx_status(&res), 204);
     CF_ASSERT_INT_EQ(fx_call(&f, CF_OP_READ, "app", NULL, &res), 0);
     CF_ASSERT_INT_EQ(fx_status(&res), 200);
     CF_ASSERT_STR_EQ(S("user"), "u");
     CF_ASSERT_STR_EQ(S("n"), "5");
     CF_ASSERT_STR_EQ(res.mount_type, "kv");
-    CF_ASSERT_INT_EQ(res.lease_duration, 2764800);   /* 768h system default */
+    CF_ASSERT_INT_EQ(res.lease_duration, 2764800); /* 768h system default */
     CF_ASSERT_INT_EQ(res.nerrors, 0);
     /* Overwrite replaces the whole secret. */
     CF_ASSERT_INT_EQ(fx_call(&f, CF_OP_CREATE, "app", "{\"other\":true}", &res), 0);

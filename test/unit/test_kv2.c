@@ -107,8 +107,7 @@ static void test_missing_and_bad_input(void)
     CF_ASSERT_STR_EQ(res.errors[0], "no data provided");
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/x", "{\"data\":null}"), 400);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/x", "{\"data\":\"str\"}"), 400);
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/x",
-                          "{\"data\":{},\"options\":5}"), 400);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/x", "{\"data\":{},\"options\":5}"), 400);
     /* Nothing was created by the refusals. */
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/x", NULL), 404);
     CF_ASSERT_INT_EQ(call(CF_OP_LIST, "data/x", NULL), 405);
@@ -127,41 +126,50 @@ static void test_missing_and_bad_input(void)
 static void test_cas(void)
 {
     up();
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":1},\"options\":{\"cas\":0}}"), 200);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":1},\"options\":{\"cas\":0}}"),
+        200);
     CF_ASSERT_STR_EQ(S("version"), "1");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":2},\"options\":{\"cas\":0}}"), 400);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":2},\"options\":{\"cas\":0}}"),
+        400);
     CF_ASSERT_STR_EQ(res.errors[0],
                      "check-and-set parameter did not match the current version");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":2},\"options\":{\"cas\":1}}"), 200);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":2},\"options\":{\"cas\":1}}"),
+        200);
     CF_ASSERT_STR_EQ(S("version"), "2");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":3},\"options\":{\"cas\":\"2\"}}"), 200);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":3},\"options\":{\"cas\":\"2\"}}"),
+        200);
     CF_ASSERT_STR_EQ(S("version"), "3");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":3},\"options\":{\"cas\":7}}"), 400);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":3},\"options\":{\"cas\":7}}"),
+        400);
     CF_ASSERT_STR_EQ(res.errors[0],
                      "check-and-set parameter did not match the current version");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":3},\"options\":{\"cas\":\"x\"}}"), 400);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":3},\"options\":{\"cas\":\"x\"}}"),
+        400);
     CF_ASSERT_STR_EQ(res.errors[0], "error parsing check-and-set parameter");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":3},\"options\":{\"cas\":-1}}"), 400);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":3},\"options\":{\"cas\":-1}}"),
+        400);
     /* Required at the key level. */
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/c", "{\"cas_required\":true}"), 204);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":4}}"), 400);
     CF_ASSERT_STR_EQ(res.errors[0], "check-and-set parameter required for this call");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/c",
-                          "{\"data\":{\"a\":4},\"options\":{\"cas\":3}}"), 200);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/c", "{\"data\":{\"a\":4},\"options\":{\"cas\":3}}"),
+        200);
     /* Other keys are free until the mount requires it. */
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/d", "{\"data\":{\"a\":1}}"), 200);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"cas_required\":true}"), 204);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/d", "{\"data\":{\"a\":1}}"), 400);
     CF_ASSERT_STR_EQ(res.errors[0], "check-and-set parameter required for this call");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/d",
-                          "{\"data\":{\"a\":1},\"options\":{\"cas\":1}}"), 200);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "data/d", "{\"data\":{\"a\":1},\"options\":{\"cas\":1}}"),
+        200);
     CF_ASSERT_STR_EQ(S("version"), "2");
     /* Turning it off on a key under a mount that mandates it warns. */
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/d", "{\"cas_required\":false}"), 204);
@@ -314,7 +322,8 @@ static void test_metadata(void)
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/m", NULL), 404);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m",
                           "{\"max_versions\":5,\"delete_version_after\":\"1h\","
-                          "\"custom_metadata\":{\"owner\":\"ops\",\"n\":3}}"), 204);
+                          "\"custom_metadata\":{\"owner\":\"ops\",\"n\":3}}"),
+                     204);
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/m", NULL), 200);
     CF_ASSERT_STR_EQ(S("current_version"), "0");
     CF_ASSERT_STR_EQ(S("oldest_version"), "0");
@@ -332,7 +341,7 @@ static void test_metadata(void)
     /* custom_metadata shows up on writes and reads. */
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/m", "{\"data\":{\"a\":1}}"), 200);
     CF_ASSERT_STR_EQ(S("custom_metadata/owner"), "ops");
-    CF_ASSERT_CONTAINS(S("deletion_time"), "Z");   /* delete_version_after */
+    CF_ASSERT_CONTAINS(S("deletion_time"), "Z"); /* delete_version_after */
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "data/m", NULL), 200);
     CF_ASSERT_STR_EQ(S("metadata/custom_metadata/owner"), "ops");
     /* A later write without custom_metadata keeps it. */
@@ -371,22 +380,24 @@ static void test_metadata_bad_input(void)
     CF_ASSERT_STR_EQ(res.errors[0], "missing path");
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m", "{\"max_versions\":\"x\"}"), 400);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m", "{\"max_versions\":-1}"), 400);
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m", "{\"cas_required\":\"maybe\"}"), 400);
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m",
-                          "{\"delete_version_after\":\"soon\"}"), 400);
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m",
-                          "{\"custom_metadata\":{\"k\":\"\"}}"), 400);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m", "{\"cas_required\":\"maybe\"}"),
+                     400);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "metadata/m", "{\"delete_version_after\":\"soon\"}"), 400);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "metadata/m", "{\"custom_metadata\":{\"k\":\"\"}}"), 400);
     CF_ASSERT_STR_EQ(res.errors[0],
                      "1 error occurred:\n\t* custom_metadata validation failed: "
                      "length of value for key \"k\" is 0 but must be "
                      "0 < len(value) <= 512\n\n");
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m",
-                          "{\"custom_metadata\":{\"a\":\"\\u0001\",\"\":\"v\"}}"), 400);
+                          "{\"custom_metadata\":{\"a\":\"\\u0001\",\"\":\"v\"}}"),
+                     400);
     CF_ASSERT_CONTAINS(res.errors[0], "2 errors occurred:\n\t* ");
     CF_ASSERT_CONTAINS(res.errors[0], "contains unprintable characters");
     CF_ASSERT_CONTAINS(res.errors[0], "length of key \"\" is 0");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m",
-                          "{\"custom_metadata\":{\"a\":{\"b\":1}}}"), 400);
+    CF_ASSERT_INT_EQ(
+        call(CF_OP_UPDATE, "metadata/m", "{\"custom_metadata\":{\"a\":{\"b\":1}}}"), 400);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m", "{\"custom_metadata\":[1]}"), 400);
     char big[2048] = "{\"custom_metadata\":{";
     for (int i = 0; i < 65; i++)
@@ -394,7 +405,8 @@ static void test_metadata_bad_input(void)
                  i ? "," : "", i);
     strcat(big, "}}");
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/m", big), 400);
-    CF_ASSERT_CONTAINS(res.errors[0], "payload must contain at most 64 keys, provided 65");
+    CF_ASSERT_CONTAINS(res.errors[0],
+                       "payload must contain at most 64 keys, provided 65");
     /* None of it created the key. */
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/m", NULL), 404);
     down();
@@ -430,30 +442,34 @@ static void test_metadata_list(void)
 static void test_metadata_patch(void)
 {
     up();
-    CF_ASSERT_INT_EQ(patch("metadata/p", "{\"max_versions\":3}",
-                           "application/merge-patch+json"), 404);
+    CF_ASSERT_INT_EQ(
+        patch("metadata/p", "{\"max_versions\":3}", "application/merge-patch+json"), 404);
     CU_ASSERT_PTR_NULL(res.data);
     call(CF_OP_UPDATE, "metadata/p",
          "{\"max_versions\":4,\"custom_metadata\":{\"a\":\"1\",\"b\":\"2\"}}");
-    CF_ASSERT_INT_EQ(patch("metadata/p", "{\"max_versions\":3}", "application/json"), 415);
+    CF_ASSERT_INT_EQ(patch("metadata/p", "{\"max_versions\":3}", "application/json"),
+                     415);
     CF_ASSERT_CONTAINS(res.errors[0], "application/merge-patch+json");
     CF_ASSERT_INT_EQ(patch("metadata/p",
                            "{\"cas_required\":true,\"custom_metadata\":"
                            "{\"a\":null,\"c\":\"3\"}}",
-                           "application/merge-patch+json; charset=utf-8"), 204);
+                           "application/merge-patch+json; charset=utf-8"),
+                     204);
     call(CF_OP_READ, "metadata/p", NULL);
     CF_ASSERT_STR_EQ(S("max_versions"), "4");
     CF_ASSERT_STR_EQ(S("cas_required"), "true");
     CF_ASSERT_STR_EQ(S("custom_metadata/a"), "(absent)");
     CF_ASSERT_STR_EQ(S("custom_metadata/b"), "2");
     CF_ASSERT_STR_EQ(S("custom_metadata/c"), "3");
-    CF_ASSERT_INT_EQ(patch("metadata/p", "{\"custom_metadata\":null}",
-                           "application/merge-patch+json"), 204);
+    CF_ASSERT_INT_EQ(
+        patch("metadata/p", "{\"custom_metadata\":null}", "application/merge-patch+json"),
+        204);
     call(CF_OP_READ, "metadata/p", NULL);
     CF_ASSERT_STR_EQ(S("custom_metadata"), "null");
     CF_ASSERT_STR_EQ(S("max_versions"), "4");
     CF_ASSERT_INT_EQ(patch("metadata/p", "{\"custom_metadata\":{\"x\":\"\"}}",
-                           "application/merge-patch+json"), 400);
+                           "application/merge-patch+json"),
+                     400);
     down();
 }
 
@@ -472,7 +488,9 @@ static void test_data_patch(void)
     CF_ASSERT_STR_EQ(res.errors[0], "no data provided");
     CF_ASSERT_INT_EQ(patch("data/p",
                            "{\"data\":{\"a\":5,\"b\":{\"c\":null,\"z\":{\"q\":null,"
-                           "\"r\":1}},\"e\":null,\"f\":[1]}}", mp), 200);
+                           "\"r\":1}},\"e\":null,\"f\":[1]}}",
+                           mp),
+                     200);
     CF_ASSERT_STR_EQ(S("version"), "2");
     call(CF_OP_READ, "data/p", NULL);
     CF_ASSERT_STR_EQ(S("data/a"), "5");
@@ -481,15 +499,15 @@ static void test_data_patch(void)
     CF_ASSERT_STR_EQ(S("data/b/z/q"), "(absent)");
     CF_ASSERT_STR_EQ(S("data/b/z/r"), "1");
     CF_ASSERT_STR_EQ(S("data/e"), "(absent)");
-    CF_ASSERT_STR_EQ(S("data/f"), "(absent)" /* arrays aren't objects */ );
+    CF_ASSERT_STR_EQ(S("data/f"), "(absent)" /* arrays aren't objects */);
     CF_ASSERT_CONTAINS(res.data, "\"f\":[1]");
     /* CAS applies to PATCH too. */
-    CF_ASSERT_INT_EQ(patch("data/p", "{\"data\":{\"a\":6},\"options\":{\"cas\":1}}",
-                           mp), 400);
+    CF_ASSERT_INT_EQ(patch("data/p", "{\"data\":{\"a\":6},\"options\":{\"cas\":1}}", mp),
+                     400);
     CF_ASSERT_STR_EQ(res.errors[0],
                      "check-and-set parameter did not match the current version");
-    CF_ASSERT_INT_EQ(patch("data/p", "{\"data\":{\"a\":6},\"options\":{\"cas\":2}}",
-                           mp), 200);
+    CF_ASSERT_INT_EQ(patch("data/p", "{\"data\":{\"a\":6},\"options\":{\"cas\":2}}", mp),
+                     200);
     CF_ASSERT_STR_EQ(S("version"), "3");
     /* A deleted latest: 404 carrying the version's metadata. */
     call(CF_OP_DELETE, "data/p", NULL);
@@ -510,7 +528,8 @@ static void test_config(void)
     CF_ASSERT_STR_EQ(S("cas_required"), "false");
     CF_ASSERT_STR_EQ(S("delete_version_after"), "0s");
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config",
-                          "{\"max_versions\":7,\"delete_version_after\":\"90s\"}"), 204);
+                          "{\"max_versions\":7,\"delete_version_after\":\"90s\"}"),
+                     204);
     call(CF_OP_READ, "config", NULL);
     CF_ASSERT_STR_EQ(S("max_versions"), "7");
     CF_ASSERT_STR_EQ(S("delete_version_after"), "1m30s");
@@ -528,7 +547,8 @@ static void test_config(void)
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{}"), 204);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"max_versions\":\"x\"}"), 400);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"cas_required\":3}"), 400);
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"delete_version_after\":\"x\"}"), 400);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"delete_version_after\":\"x\"}"),
+                     400);
     call(CF_OP_READ, "config", NULL);
     CF_ASSERT_STR_EQ(S("max_versions"), "7");
     down();
@@ -537,7 +557,8 @@ static void test_config(void)
 static void test_delete_version_after(void)
 {
     up();
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/t", "{\"delete_version_after\":1}"), 204);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/t", "{\"delete_version_after\":1}"),
+                     204);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/t", "{\"data\":{\"a\":1}}"), 200);
     CF_ASSERT_CONTAINS(S("deletion_time"), "Z");
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "data/t", NULL), 200);
@@ -655,7 +676,7 @@ static void test_exists_after_delete(void)
 #define NWRITES 25
 
 struct worker {
-    int cas0;           /* all try a create-only write */
+    int cas0; /* all try a create-only write */
     int ok;
     int versions[NWRITES];
 };
@@ -665,11 +686,10 @@ static void *writer(void *arg)
     struct worker *w = arg;
     struct cf_result r = {0};
     for (int i = 0; i < (w->cas0 ? 1 : NWRITES); i++) {
-        const char *body = w->cas0
-            ? "{\"data\":{\"w\":1},\"options\":{\"cas\":0}}"
-            : "{\"data\":{\"w\":1}}";
-        struct cf_request *req = fx_req(CF_OP_UPDATE, w->cas0 ? "data/once" :
-                                        "data/hot", body, NULL);
+        const char *body = w->cas0 ? "{\"data\":{\"w\":1},\"options\":{\"cas\":0}}"
+                                   : "{\"data\":{\"w\":1}}";
+        struct cf_request *req =
+            fx_req(CF_OP_UPDATE, w->cas0 ? "data/once" : "data/hot", body, NULL);
         int rc = f.be->handle(&f.m, req, &r);
         cf_request_free(req);
         if (!rc && fx_status(&r) == 200) {
@@ -740,7 +760,9 @@ static void test_number_limits(void)
 {
     up();
     CF_ASSERT_INT_EQ(call(CF_OP_CREATE, "data/n", "{\"data\":{\"k\":\"v\"}}"), 200);
-    static const struct { const char *rel, *body, *msg; } bad[] = {
+    static const struct {
+        const char *rel, *body, *msg;
+    } bad[] = {
         {"config", "{\"delete_version_after\":\"99999999999999999999h\"}",
          "invalid delete_version_after: must be a duration of at most "
          "9223372036s (about 292 years)"},
@@ -773,16 +795,20 @@ static void test_number_limits(void)
     /* The longest delete_version_after: a deadline in 2262, not in 1677. */
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "metadata/n",
                           "{\"delete_version_after\":9223372036,"
-                          "\"max_versions\":1099511627776}"), 204);
+                          "\"max_versions\":1099511627776}"),
+                     204);
     CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/n", "{\"data\":{\"k\":\"v2\"}}"), 200);
     CF_ASSERT_CONTAINS(S("deletion_time"), "2262-04-11T23:47:16");
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "data/n", NULL), 200);
     CF_ASSERT_STR_EQ(S("data/k"), "v2");
     CF_ASSERT_INT_EQ(call(CF_OP_READ, "metadata/n", NULL), 200);
     CF_ASSERT_STR_EQ(S("max_versions"), "1099511627776");
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"max_versions\":1099511627776}"), 204);
-    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/n", "{\"options\":{\"cas\":2},"
-                          "\"data\":{\"k\":\"v3\"}}"), 200);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "config", "{\"max_versions\":1099511627776}"),
+                     204);
+    CF_ASSERT_INT_EQ(call(CF_OP_UPDATE, "data/n",
+                          "{\"options\":{\"cas\":2},"
+                          "\"data\":{\"k\":\"v3\"}}"),
+                     200);
     CF_ASSERT_STR_EQ(S("version"), "3");
     down();
 }

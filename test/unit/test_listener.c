@@ -27,12 +27,18 @@
 static const char *op_name(enum cf_op op)
 {
     switch (op) {
-    case CF_OP_READ: return "read";
-    case CF_OP_LIST: return "list";
-    case CF_OP_CREATE: return "create";
-    case CF_OP_UPDATE: return "update";
-    case CF_OP_PATCH: return "patch";
-    case CF_OP_DELETE: return "delete";
+    case CF_OP_READ:
+        return "read";
+    case CF_OP_LIST:
+        return "list";
+    case CF_OP_CREATE:
+        return "create";
+    case CF_OP_UPDATE:
+        return "update";
+    case CF_OP_PATCH:
+        return "patch";
+    case CF_OP_DELETE:
+        return "delete";
     }
     return "?";
 }
@@ -67,8 +73,9 @@ static void echo_handler(void *arg, struct cf_request *req, struct cf_result *re
     cf_json_kstr(&j, "remote_addr", req->remote_addr);
     cf_json_kstr(&j, "id", req->id);
     cf_json_kstr(&j, "x_test", cf_req_header(req, "x-test"));
-    cf_json_kbool(&j, "token_in_headers", cf_req_header(req, "x-vault-token") ||
-                                          cf_req_header(req, "authorization"));
+    cf_json_kbool(&j, "token_in_headers",
+                  cf_req_header(req, "x-vault-token") ||
+                      cf_req_header(req, "authorization"));
     cf_json_key(&j, "body");
     cf_json_value(&j, req->data);
     cf_json_obj_close(&j);
@@ -114,14 +121,14 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 }
 
 struct req_opts {
-    const char *method;         /* NULL: GET */
+    const char *method; /* NULL: GET */
     const char *body;
     const char *hdr1, *hdr2;
     int head;
     int tls12_only;
     const char *cainfo;
     const char *cert, *key;
-    CURL *reuse;                /* keep-alive: reuse this handle */
+    CURL *reuse; /* keep-alive: reuse this handle */
 };
 
 static void reply_free(struct reply *r)
@@ -247,8 +254,8 @@ static void test_keep_alive(void)
     cf_http_listener_stop(l);
 }
 
-static void expect_op(uint16_t p, const char *method, const char *path,
-                      const char *body, const char *op)
+static void expect_op(uint16_t p, const char *method, const char *path, const char *body,
+                      const char *op)
 {
     struct req_opts o = {.method = method, .body = body};
     struct reply r;
@@ -319,8 +326,9 @@ static void test_query_and_path(void)
     CF_ASSERT_CONTAINS(jstr(&r, "data", "remote_addr"), "127.0.0.1:");
     reply_free(&r);
 
-    static const char *const bad[] = {"/v1/a/../sys", "/v1/..", "/v1/a/%2e%2e/b",
-                                      "/v1/a%00b", "/v1/a%zzb", "/v1/x?a=%00", NULL};
+    static const char *const bad[] = {
+        "/v1/a/../sys", "/v1/..", "/v1/a/%2e%2e/b", "/v1/a%00b", "/v1/a%zzb",
+        "/v1/x?a=%00",  NULL};
     for (const char *const *b = bad; *b; b++) {
         get(p, *b, NULL, &r);
         CF_ASSERT_INT_EQ(r.status, 400);
@@ -344,11 +352,23 @@ static void test_query_and_path(void)
 /* F12, F17: uncleaned paths and control bytes, encoded or not, are 400. */
 static void test_route_clean(void)
 {
-    static const char *const bad[] = {
-        "/v1/secret/data/./x", "/v1/secret//x", "/v1//x", "/v1/a/.", "/v1/.",
-        "/v1/a/%2e/b", "/v1/a%2F%2Fb", "/v1/a/%2E", "/v1/a//", "/v1/a/b/..",
-        "/v1/a%0ab", "/v1/a%0db", "/v1/a%1bb", "/v1/a%7fb", "/v1/a\tb", "/v1/a\x7f",
-        NULL};
+    static const char *const bad[] = {"/v1/secret/data/./x",
+                                      "/v1/secret//x",
+                                      "/v1//x",
+                                      "/v1/a/.",
+                                      "/v1/.",
+                                      "/v1/a/%2e/b",
+                                      "/v1/a%2F%2Fb",
+                                      "/v1/a/%2E",
+                                      "/v1/a//",
+                                      "/v1/a/b/..",
+                                      "/v1/a%0ab",
+                                      "/v1/a%0db",
+                                      "/v1/a%1bb",
+                                      "/v1/a%7fb",
+                                      "/v1/a\tb",
+                                      "/v1/a\x7f",
+                                      NULL};
     for (const char *const *b = bad; *b; b++) {
         char *path = NULL;
         int rc = cf_http_route(*b, &path);
@@ -358,8 +378,10 @@ static void test_route_clean(void)
         CU_ASSERT(path == NULL);
     }
     static const char *const good[][2] = {
-        {"/v1/secret/metadata/", "secret/metadata/"}, {"/v1/", ""},
-        {"/v1/a/.b/c./...", "a/.b/c./..."}, {"/v1/a%2Fb", "a/b"},
+        {"/v1/secret/metadata/", "secret/metadata/"},
+        {"/v1/", ""},
+        {"/v1/a/.b/c./...", "a/.b/c./..."},
+        {"/v1/a%2Fb", "a/b"},
         {"/v1/caf%C3%A9", "caf\xC3\xA9"},
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
@@ -412,9 +434,11 @@ static void test_form_linear(void)
     CF_ASSERT_STR_EQ(err.msg, "too many fields (limit 10000)");
     CU_ASSERT(json == NULL);
     free(body);
-    static const char *const bad[] = {"a=%00", "a=%C0%AF", "%ED%A0%80=1", "k=\xF4\x90\x80\x80"};
+    static const char *const bad[] = {"a=%00", "a=%C0%AF", "%ED%A0%80=1",
+                                      "k=\xF4\x90\x80\x80"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        CF_ASSERT_INT_EQ(cf_http_form_to_json(bad[i], strlen(bad[i]), &json, &err), CF_EINVAL);
+        CF_ASSERT_INT_EQ(cf_http_form_to_json(bad[i], strlen(bad[i]), &json, &err),
+                         CF_EINVAL);
         CF_ASSERT_STR_EQ(err.msg, "invalid encoding");
     }
 }
@@ -427,8 +451,10 @@ static void test_bodies(void)
         return;
     uint16_t p = cf_http_listener_port(l);
     struct reply r;
-    struct req_opts o = {.method = "PUT", .body = "{\"k\":\"v\",\"n\":[1,2]}",
-                         .hdr1 = "Content-Type: application/json", .hdr2 = "X-Test: yes"};
+    struct req_opts o = {.method = "PUT",
+                         .body = "{\"k\":\"v\",\"n\":[1,2]}",
+                         .hdr1 = "Content-Type: application/json",
+                         .hdr2 = "X-Test: yes"};
     get(p, "/v1/x", &o, &r);
     CF_ASSERT_INT_EQ(r.status, 200);
     CF_ASSERT_STR_EQ(jstr(&r, "data", "content_type"), "application/json");
@@ -461,7 +487,8 @@ static void test_bodies(void)
     CF_ASSERT_INT_EQ(r.status, 200);
     reply_free(&r);
 
-    struct req_opts form = {.method = "POST", .body = "a=1&b=x+y%21&a=2&c",
+    struct req_opts form = {.method = "POST",
+                            .body = "a=1&b=x+y%21&a=2&c",
                             .hdr1 = "Content-Type: application/x-www-form-urlencoded"};
     get(p, "/v1/x", &form, &r);
     CF_ASSERT_INT_EQ(r.status, 200);
@@ -478,13 +505,16 @@ static void test_bodies(void)
     /* a form body that does not start with '{' is a form, so say JSON */
     static const char JSON[] = "Content-Type: application/json",
                       FORM[] = "Content-Type: application/x-www-form-urlencoded";
-    const struct { const char *ct, *body, *msg; } cases[] = {
+    const struct {
+        const char *ct, *body, *msg;
+    } cases[] = {
         {JSON, "{\"k\":\"ab\\u0000cd\"}", "NUL character in JSON string"},
         {JSON, "{\"k\\u0000x\":\"v\"}", "NUL character in JSON string"},
         {JSON, "{\"k\":\"\xC0\xAF\"}", "invalid UTF-8 in JSON string"},
         {JSON, "{\"k\":\"\xED\xA0\x80\"}", "invalid UTF-8 in JSON string"},
         {JSON, "{\"k\":\"\xF4\x90\x80\x80\"}", "invalid UTF-8 in JSON string"},
-        {JSON, deep, "failed to parse JSON input: JSON nesting too deep"},
+        {JSON, deep,
+         "failed to parse JSON input: JSON input exceeds allowed nesting depth"},
         {FORM, wide, "failed to parse form input: too many fields"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -493,7 +523,8 @@ static void test_bodies(void)
         CF_ASSERT_INT_EQ(r.status, 400);
         CF_ASSERT_CONTAINS(r.body.data, cases[i].msg);
         /* never echoed back */
-        CU_ASSERT(r.body.data && !strstr(r.body.data, "ab") && !strchr(r.body.data, '\xC0'));
+        CU_ASSERT(r.body.data && !strstr(r.body.data, "ab") &&
+                  !strchr(r.body.data, '\xC0'));
         reply_free(&r);
     }
     get(p, "/v1/secret/data/./x", NULL, &r);
@@ -641,7 +672,8 @@ static void test_204_and_headers(void)
     CF_ASSERT_INT_EQ(r.body.len, 0);
     CF_ASSERT_CONTAINS(r.headers.data, "Cache-Control: no-store");
     CF_ASSERT_CONTAINS(r.headers.data, "X-Cf-Op: read");
-    CF_ASSERT_INT_EQ(strstr(r.headers.data ? r.headers.data : "", "Content-Type") == NULL, 1);
+    CF_ASSERT_INT_EQ(strstr(r.headers.data ? r.headers.data : "", "Content-Type") == NULL,
+                     1);
     reply_free(&r);
     get(p, "/v1/x", NULL, &r);
     CF_ASSERT_CONTAINS(r.headers.data, "Cache-Control: no-store");
@@ -742,7 +774,7 @@ static void test_stop_waits(void)
     struct worker w = {port, 0, 0};
     pthread_t t;
     pthread_create(&t, NULL, slow_client, &w);
-    usleep(30 * 1000);      /* the handler is now sleeping */
+    usleep(30 * 1000); /* the handler is now sleeping */
     cf_http_listener_stop(l);
     pthread_join(t, NULL);
     CF_ASSERT_INT_EQ(w.ok, 1);
@@ -812,8 +844,8 @@ static void test_ipv6(void)
 
 struct tls_files {
     char dir[64];
-    char cert[96], key[96];         /* server, also a CA for itself */
-    char ccert[96], ckey[96];       /* client */
+    char cert[96], key[96];   /* server, also a CA for itself */
+    char ccert[96], ckey[96]; /* client */
     char rogue_cert[96], rogue_key[96];
 };
 
@@ -836,19 +868,20 @@ static int make_cert(const char *certpath, const char *keypath, int serial)
     int rc = 0;
     gnutls_x509_privkey_init(&key);
     gnutls_x509_crt_init(&crt);
-    rc |= gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-                                       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+    rc |= gnutls_x509_privkey_generate(
+        key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
     unsigned char ser[1] = {(unsigned char)serial};
     time_t now = time(NULL);
     rc |= gnutls_x509_crt_set_version(crt, 3);
     rc |= gnutls_x509_crt_set_serial(crt, ser, 1);
     rc |= gnutls_x509_crt_set_activation_time(crt, now - 60);
     rc |= gnutls_x509_crt_set_expiration_time(crt, now + 3600);
-    rc |= gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "127.0.0.1", 9);
+    rc |= gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "127.0.0.1",
+                                        9);
     rc |= gnutls_x509_crt_set_key(crt, key);
     rc |= gnutls_x509_crt_set_basic_constraints(crt, 1, -1);
-    rc |= gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
-                                             GNUTLS_KEY_KEY_CERT_SIGN);
+    rc |= gnutls_x509_crt_set_key_usage(
+        crt, GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN);
     rc |= gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0);
     rc |= gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_CLIENT, 0);
     unsigned char ip[4] = {127, 0, 0, 1};
@@ -882,13 +915,15 @@ static int tls_setup(struct tls_files *f)
     snprintf(f->rogue_cert, sizeof f->rogue_cert, "%s/rogue.pem", f->dir);
     snprintf(f->rogue_key, sizeof f->rogue_key, "%s/rogue-key.pem", f->dir);
     return make_cert(f->cert, f->key, 1) || make_cert(f->ccert, f->ckey, 2) ||
-           make_cert(f->rogue_cert, f->rogue_key, 3) ? -1 : 0;
+            make_cert(f->rogue_cert, f->rogue_key, 3)
+        ? -1
+        : 0;
 }
 
 static void tls_cleanup(struct tls_files *f)
 {
-    const char *files[] = {f->cert, f->key, f->ccert, f->ckey, f->rogue_cert,
-                           f->rogue_key, NULL};
+    const char *files[] = {f->cert,       f->key,       f->ccert, f->ckey,
+                           f->rogue_cert, f->rogue_key, NULL};
     for (const char **p = files; *p; p++)
         unlink(*p);
     char junk[128];
@@ -985,8 +1020,8 @@ static void test_tls_client_cert(void)
         CF_ASSERT_INT_EQ(r.status, 403);
         CF_ASSERT_CONTAINS(r.body.data, "client certificate");
         reply_free(&r);
-        struct req_opts rogue = {.cainfo = f.cert, .cert = f.rogue_cert,
-                                 .key = f.rogue_key};
+        struct req_opts rogue = {
+            .cainfo = f.cert, .cert = f.rogue_cert, .key = f.rogue_key};
         do_request("https", p, "/v1/x", &rogue, &r);
         CF_ASSERT_INT_EQ(r.status == 200, 0);
         reply_free(&r);
@@ -1016,15 +1051,17 @@ static void test_tls_bad_files(void)
     cfg.tls_cert_file = missing;
     CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
                      CF_EIO);
-    snprintf(want, sizeof want, "listener 127.0.0.1:0: tls_cert_file \"%s\": cannot read: "
-             "No such file or directory", missing);
+    snprintf(want, sizeof want,
+             "listener 127.0.0.1:0: tls_cert_file \"%s\": cannot read: "
+             "No such file or directory",
+             missing);
     CF_ASSERT_STR_EQ(err.msg, want);
 
     if (getuid() != 0) {
         cfg.tls_cert_file = f.cert;
         chmod(f.key, 0);
-        CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l,
-                                                &err), CF_EIO);
+        CF_ASSERT_INT_EQ(
+            cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err), CF_EIO);
         CF_ASSERT_CONTAINS(err.msg, "tls_key_file");
         CF_ASSERT_CONTAINS(err.msg, "Permission denied");
         chmod(f.key, 0600);
@@ -1065,8 +1102,9 @@ static void test_tls_bad_files(void)
 
     struct cf_listener_cfg nocert = {0};
     nocert.address = (char *)"127.0.0.1:0";
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&nocert, echo_handler, NULL, &quiet, &l,
-                                            &err), CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&nocert, echo_handler, NULL, &quiet, &l, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "tls_cert_file is not set");
     CF_ASSERT_INT_EQ(l == NULL, 1);
     tls_cleanup(&f);
@@ -1124,7 +1162,8 @@ static void test_deadlines(void)
         printf("silent connection closed after %ld ms, want about 1000\n", ms);
     close(fd);
     fd = raw_connect(p);
-    ms = ms_until_closed(fd, "GET /v1/x HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 8000);
+    ms = ms_until_closed(
+        fd, "GET /v1/x HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 8000);
     CU_ASSERT(ms >= 900 && ms <= 4000);
     if (!(ms >= 900 && ms <= 4000))
         printf("header trickle closed after %ld ms, want about 1000\n", ms);
@@ -1191,7 +1230,7 @@ static void test_request_duration(void)
     struct reply r;
     get(sc.port, "/v1/quick", NULL, &r);
     CF_ASSERT_INT_EQ(r.status, 200);
-    CU_ASSERT(ms_since(&t0) < 500);     /* not queued behind the sleeper */
+    CU_ASSERT(ms_since(&t0) < 500); /* not queued behind the sleeper */
     reply_free(&r);
     pthread_join(t, NULL);
     CF_ASSERT_INT_EQ(sc.status, 503);
@@ -1202,7 +1241,7 @@ static void test_request_duration(void)
     get(sc.port, "/v1/after", NULL, &r);
     CF_ASSERT_INT_EQ(r.status, 200);
     reply_free(&r);
-    cf_http_listener_stop(l);   /* waits for the sleeper's worker */
+    cf_http_listener_stop(l); /* waits for the sleeper's worker */
 }
 
 /* One body holding the whole max_request_bytes_in_flight: another gets a
@@ -1223,7 +1262,7 @@ static void test_body_budget(void)
     static char part[40000];
     memset(part, ' ', sizeof part);
     CF_ASSERT_INT_EQ(send(fd, part, sizeof part, MSG_NOSIGNAL), (long)sizeof part);
-    usleep(300 * 1000);     /* read and buffered: 64 KiB held */
+    usleep(300 * 1000); /* read and buffered: 64 KiB held */
     char *json = malloc(60001);
     memset(json, ' ', 60000);
     memcpy(json, "{\"a\":\"b\"}", 9);

@@ -12,7 +12,8 @@ static void test_one_line(void)
     FILE *f = open_memstream(&buf, &len);
     CU_ASSERT_FATAL(f != NULL);
     struct cf_logger l = {CF_LOG_INFO, f};
-    cf_log(&l, CF_LOG_ERROR, "request to %s failed", "secret/x\n2026-01-01 [info] forged\r\x7f");
+    cf_log(&l, CF_LOG_ERROR, "request to %s failed",
+           "secret/x\n2026-01-01 [info] forged\r\x7f");
     fclose(f);
     CF_ASSERT_CONTAINS(buf, "request to secret/x?2026-01-01 [info] forged?? failed\n");
     size_t lines = 0;
@@ -24,10 +25,11 @@ static void test_one_line(void)
 
 static void test_str_oneline(void)
 {
-    char s[] = "a\tb\x01" "c";
+    char s[] = "a\tb\x01"
+               "c";
     cf_str_oneline(s);
     CF_ASSERT_STR_EQ(s, "a?b?c");
-    cf_str_oneline(NULL);   /* no-op */
+    cf_str_oneline(NULL); /* no-op */
 }
 
 int main(void)

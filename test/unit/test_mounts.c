@@ -21,7 +21,7 @@
 struct rec {
     int inits, cleanups, revoked;
     const struct cf_token *last_revoked;
-    struct cf_backend_env env;   /* the last init's */
+    struct cf_backend_env env; /* the last init's */
     int fail_init;
 };
 
@@ -62,7 +62,9 @@ static void fake_revoked(struct cf_mount *m, const struct cf_token *t)
 }
 
 static const struct cf_backend FAKE = {
-    .init = fake_init, .cleanup = fake_cleanup, .handle = fake_handle,
+    .init = fake_init,
+    .cleanup = fake_cleanup,
+    .handle = fake_handle,
     .on_token_revoked = fake_revoked,
 };
 
@@ -72,24 +74,42 @@ struct fx {
     struct cf_registry *reg;
     struct cf_backend_type types[6];
     struct rec builtin, kv, fake;
-    char tokens_dummy, policies_dummy;   /* only their addresses are handed on */
+    char tokens_dummy, policies_dummy; /* only their addresses are handed on */
     struct cf_logger log;
     struct cf_backend_env env;
     struct cf_mount_table *t;
     struct coffer_err err;
+    int *fail_puts; /* non-zero: storage refuses writes */
 };
 
 static void fx_types(struct fx *f)
 {
     const struct cf_backend_type T[] = {
-        {.name = "system", .backend = &FAKE, .arg = &f->builtin, .flags = CF_TYPE_BUILTIN,
-         .view_prefix = "sys/", .default_path = "sys/", .default_description = "system"},
-        {.name = "cubbyhole", .backend = &FAKE, .arg = &f->builtin, .flags = CF_TYPE_BUILTIN,
-         .default_path = "cubbyhole/", .default_description = "cubby"},
-        {.name = "token", .backend = &FAKE, .arg = &f->builtin, .flags = CF_TYPE_BUILTIN,
-         .default_path = "auth/token/", .default_description = "tokens"},
+        {.name = "system",
+         .backend = &FAKE,
+         .arg = &f->builtin,
+         .flags = CF_TYPE_BUILTIN,
+         .view_prefix = "sys/",
+         .default_path = "sys/",
+         .default_description = "system"},
+        {.name = "cubbyhole",
+         .backend = &FAKE,
+         .arg = &f->builtin,
+         .flags = CF_TYPE_BUILTIN,
+         .default_path = "cubbyhole/",
+         .default_description = "cubby"},
+        {.name = "token",
+         .backend = &FAKE,
+         .arg = &f->builtin,
+         .flags = CF_TYPE_BUILTIN,
+         .default_path = "auth/token/",
+         .default_description = "tokens"},
         {.name = "kv", .backend = &FAKE, .arg = &f->kv, .flags = CF_TYPE_KV_VERSION},
-        {.name = "kv-v2", .type = "kv", .kv_version = 2, .backend = &FAKE, .arg = &f->kv,
+        {.name = "kv-v2",
+         .type = "kv",
+         .kv_version = 2,
+         .backend = &FAKE,
+         .arg = &f->kv,
          .flags = CF_TYPE_KV_VERSION},
         {.name = "fake", .backend = &FAKE, .arg = &f->fake},
     };
@@ -106,7 +126,7 @@ static void fx_start(struct fx *f)
     uint8_t key[CF_ROOT_KEY_LEN];
     memset(key, 5, sizeof key);
     memset(f, 0, sizeof *f);
-    CF_ASSERT_INT_EQ(cf_test_mem_physical(&f->phys), 0);
+    CF_ASSERT_INT_EQ(cf_test_mem_physical_ex(&f->phys, &f->fail_puts), 0);
     CF_ASSERT_INT_EQ(cf_barrier_new(f->phys, &f->b), 0);
     CF_ASSERT_INT_EQ(cf_barrier_initialize(f->b, key, sizeof key), 0);
     CF_ASSERT_INT_EQ(cf_barrier_unseal(f->b, key, sizeof key), 0);
@@ -115,7 +135,9 @@ static void fx_start(struct fx *f)
     f->env = (struct cf_backend_env){
         .tokens = (struct cf_token_store *)&f->tokens_dummy,
         .policies = (struct cf_policy_store *)&f->policies_dummy,
-        .log = &f->log, .default_lease_ttl = 3600, .max_lease_ttl = 7200,
+        .log = &f->log,
+        .default_lease_ttl = 3600,
+        .max_lease_ttl = 7200,
     };
 }
 
@@ -243,7 +265,8 @@ static void test_enable_kv_versions(void)
     CF_ASSERT_INT_EQ(at(&f, "v1/")->permanent, 0);
     CF_ASSERT_INT_EQ(f.kv.inits, 4);
 
-    CF_ASSERT_INT_EQ(enable(&f, "v3", "kv", "{\"options\":{\"version\":\"3\"}}"), CF_EINVAL);
+    CF_ASSERT_INT_EQ(enable(&f, "v3", "kv", "{\"options\":{\"version\":\"3\"}}"),
+                     CF_EINVAL);
     CF_ASSERT_STR_EQ(f.err.msg, "invalid kv version: must be 1 or 2");
     CF_ASSERT_INT_EQ(at(&f, "v3/") == NULL, 1);
 
@@ -280,16 +303,20 @@ static void test_enable_reserved_paths(void)
 {
     struct fx f;
     fx_open(&f);
-    static const char *const R[] = {"sys", "auth/", "cubbyhole", "identity", "audit/x", NULL};
-    static const char *const N[] = {"sys/", "auth/", "cubbyhole/", "identity/", "audit/x/"};
+    static const char *const R[] = {"sys",      "auth/",   "cubbyhole",
+                                    "identity", "audit/x", NULL};
+    static const char *const N[] = {"sys/", "auth/", "cubbyhole/", "identity/",
+                                    "audit/x/"};
     for (int i = 0; R[i]; i++) {
         char want[128];
         CF_ASSERT_INT_EQ(enable(&f, R[i], "kv", NULL), CF_EINVAL);
-        snprintf(want, sizeof want, "cannot mount '%s' of type 'kv': path is reserved", N[i]);
+        snprintf(want, sizeof want, "cannot mount '%s' of type 'kv': path is reserved",
+                 N[i]);
         CF_ASSERT_STR_EQ(f.err.msg, want);
     }
     CF_ASSERT_INT_EQ(enable(&f, "auth/userpass", "fake", NULL), CF_EINVAL);
-    CF_ASSERT_STR_EQ(f.err.msg, "cannot mount 'auth/userpass/' of type 'fake': path is reserved");
+    CF_ASSERT_STR_EQ(f.err.msg,
+                     "cannot mount 'auth/userpass/' of type 'fake': path is reserved");
     CF_ASSERT_INT_EQ(f.t->n, 3);
     /* A name that only starts like a reserved one is fine. */
     CF_ASSERT_INT_EQ(enable(&f, "system", "fake", NULL), 0);
@@ -385,6 +412,34 @@ static void test_disable_clears_view(void)
     fx_close(&f);
 }
 
+/* A table that cannot be saved leaves the mount and its data in place:
+ * bad luck with the disk loses nothing. */
+static void test_disable_save_fails(void)
+{
+    struct fx f;
+    fx_open(&f);
+    CF_ASSERT_INT_EQ(enable(&f, "d", "fake", NULL), 0);
+    struct cf_mount *m = at(&f, "d/");
+    CU_ASSERT_FATAL(m != NULL);
+    CF_ASSERT_INT_EQ(cf_view_put_str(m->view, "one", "1"), 0);
+    size_t n = f.t->n;
+    *f.fail_puts = 1;
+    CU_ASSERT(cf_mounts_disable(f.t, "d", &f.err) != 0);
+    *f.fail_puts = 0;
+    CF_ASSERT_INT_EQ(f.t->n, n);
+    m = at(&f, "d/");
+    CU_ASSERT_FATAL(m != NULL);
+    CF_ASSERT_INT_EQ(f.fake.cleanups, 0);
+    uint8_t *val;
+    size_t len;
+    CF_ASSERT_INT_EQ(cf_view_get(m->view, "one", &val, &len), 0);
+    cf_free_secret(val, len);
+    cf_mounts_free(f.t);
+    fx_load(&f); /* and as stored */
+    CF_ASSERT_INT_EQ(at(&f, "d/") != NULL, 1);
+    fx_close(&f);
+}
+
 static void test_disable_builtin_refused(void)
 {
     struct fx f;
@@ -407,8 +462,10 @@ static void test_tune(void)
 {
     struct fx f;
     fx_open(&f);
-    CF_ASSERT_INT_EQ(enable(&f, "t", "fake",
-                            "{\"description\":\"old\",\"config\":{\"default_lease_ttl\":\"30m\"}}"), 0);
+    CF_ASSERT_INT_EQ(
+        enable(&f, "t", "fake",
+               "{\"description\":\"old\",\"config\":{\"default_lease_ttl\":\"30m\"}}"),
+        0);
     CF_ASSERT_INT_EQ(at(&f, "t/")->default_lease_ttl, 1800);
     yajl_val v = parse("{\"default_lease_ttl\":\"1h\",\"max_lease_ttl\":7200,"
                        "\"description\":\"new\"}");
@@ -420,9 +477,11 @@ static void test_tune(void)
     CF_ASSERT_STR_EQ(m->description, "new");
 
     /* A bad value changes nothing. */
-    v = parse("{\"max_lease_ttl\":\"1m\",\"default_lease_ttl\":\"soon\",\"description\":\"x\"}");
+    v = parse(
+        "{\"max_lease_ttl\":\"1m\",\"default_lease_ttl\":\"soon\",\"description\":\"x\"}");
     CF_ASSERT_INT_EQ(cf_mounts_tune(f.t, "t/", v, &f.err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(f.err.msg, "invalid default_lease_ttl: expected a duration such as \"1h\", "
+    CF_ASSERT_STR_EQ(f.err.msg,
+                     "invalid default_lease_ttl: expected a duration such as \"1h\", "
                      "at most 9223372036s (about 292 years)");
     CF_ASSERT_INT_EQ(cf_mounts_tune(f.t, "nothere", v, &f.err), CF_ENOENT);
     CF_ASSERT_STR_EQ(f.err.msg, "no mount at 'nothere/'");
@@ -457,7 +516,8 @@ static void test_match_longest_prefix(void)
         " {\"path\":\"a/b/\",\"type\":\"fake\",\"accessor\":\"fake_2\",\"uuid\":\"u2\"},"
         " {\"path\":\"secret/\",\"type\":\"kv\",\"accessor\":\"kv_3\",\"uuid\":\"u3\","
         "  \"version\":2}]";
-    CF_ASSERT_INT_EQ(cf_barrier_put(f.b, "core/mounts", (const uint8_t *)table, strlen(table)), 0);
+    CF_ASSERT_INT_EQ(
+        cf_barrier_put(f.b, "core/mounts", (const uint8_t *)table, strlen(table)), 0);
     fx_load(&f);
     CF_ASSERT_INT_EQ(f.t->n, 3);
     CF_ASSERT_INT_EQ(at(&f, "secret/")->kv_version, 2);
@@ -487,12 +547,14 @@ static void test_load_corrupt_table(void)
     struct fx f;
     fx_start(&f);
     const char *bad = "{\"not\":\"an array\"}";
-    CF_ASSERT_INT_EQ(cf_barrier_put(f.b, "core/mounts", (const uint8_t *)bad, strlen(bad)), 0);
+    CF_ASSERT_INT_EQ(
+        cf_barrier_put(f.b, "core/mounts", (const uint8_t *)bad, strlen(bad)), 0);
     CF_ASSERT_INT_EQ(cf_mounts_load(f.reg, f.b, &f.env, &f.t, &f.err), CF_EIO);
     CF_ASSERT_STR_EQ(f.err.msg, "mount table is corrupt");
-    const char *unknown = "[{\"path\":\"z/\",\"type\":\"gone\",\"accessor\":\"a\",\"uuid\":\"u\"}]";
-    CF_ASSERT_INT_EQ(cf_barrier_put(f.b, "core/mounts", (const uint8_t *)unknown,
-                                    strlen(unknown)), 0);
+    const char *unknown =
+        "[{\"path\":\"z/\",\"type\":\"gone\",\"accessor\":\"a\",\"uuid\":\"u\"}]";
+    CF_ASSERT_INT_EQ(
+        cf_barrier_put(f.b, "core/mounts", (const uint8_t *)unknown, strlen(unknown)), 0);
     CF_ASSERT_INT_EQ(cf_mounts_load(f.reg, f.b, &f.env, &f.t, &f.err), CF_EINVAL);
     CF_ASSERT_STR_EQ(f.err.msg, "unknown backend type \"gone\"");
     f.t = NULL;
@@ -547,6 +609,7 @@ int main(void)
         {"enable overlap", test_enable_overlap},
         {"enable init failure", test_enable_init_failure},
         {"disable clears view", test_disable_clears_view},
+        {"disable with a failing save keeps the mount", test_disable_save_fails},
         {"disable builtin refused", test_disable_builtin_refused},
         {"tune", test_tune},
         {"match longest prefix", test_match_longest_prefix},

@@ -34,7 +34,7 @@ static void init_dirs(void)
 
 static char *fixture(const char *name)
 {
-    static char path[512];   /* test-only scratch */
+    static char path[512]; /* test-only scratch */
     snprintf(path, sizeof path, "%s/%s.so", fixdir, name);
     return path;
 }
@@ -49,8 +49,8 @@ static struct cf_hcl_node *parse(const char *text)
 }
 
 /* Loads fixture name expecting refusal rc, and compares err to want. */
-static void refuse(const char *name, unsigned kinds, const char *cfgtext,
-                   int want_rc, const char *want)
+static void refuse(const char *name, unsigned kinds, const char *cfgtext, int want_rc,
+                   const char *want)
 {
     struct cf_hcl_node *cfg = cfgtext ? parse(cfgtext) : NULL;
     struct cf_plugin *p = (void *)0x1;
@@ -58,7 +58,7 @@ static void refuse(const char *name, unsigned kinds, const char *cfgtext,
     int rc = cf_plugin_load_file(fixture(name), name, kinds, cfg, NULL, &p, &err);
     CF_ASSERT_INT_EQ(rc, want_rc);
     CF_ASSERT_STR_EQ(err.msg, want);
-    CF_ASSERT_INT_EQ(p == (void *)0x1, 1);   /* *out untouched */
+    CF_ASSERT_INT_EQ(p == (void *)0x1, 1); /* *out untouched */
     CU_ASSERT_EQUAL(strchr(err.msg, '\n'), NULL);
     cf_hcl_free(cfg);
 }
@@ -66,26 +66,30 @@ static void refuse(const char *name, unsigned kinds, const char *cfgtext,
 static void test_bad_magic(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"bad_magic\" (%s): bad descriptor "
+    snprintf(want, sizeof want,
+             "plugin \"bad_magic\" (%s): bad descriptor "
              "magic 0xdeadbeef (expected 0x43465047) — not a Coffer plugin, "
-             "or built against a broken SDK", fixture("bad_magic"));
+             "or built against a broken SDK",
+             fixture("bad_magic"));
     refuse("bad_magic", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_wrong_major(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"wrong_major\" (%s): targets plugin "
+    snprintf(want, sizeof want,
+             "plugin \"wrong_major\" (%s): targets plugin "
              "ABI %d.0; this coffer provides %d.%d — rebuild it against "
-             "coffer-plugin %d.x", fixture("wrong_major"), HMAJ + 1, HMAJ,
-             HMIN, HMAJ);
+             "coffer-plugin %d.x",
+             fixture("wrong_major"), HMAJ + 1, HMAJ, HMIN, HMAJ);
     refuse("wrong_major", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_newer_minor(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"newer_minor\" (%s): targets plugin "
+    snprintf(want, sizeof want,
+             "plugin \"newer_minor\" (%s): targets plugin "
              "ABI %d.%d; this coffer provides %d.%d — upgrade coffer or "
              "rebuild the plugin against coffer-plugin %d.%d",
              fixture("newer_minor"), HMAJ, HMIN + 1, HMAJ, HMIN, HMAJ, HMIN);
@@ -95,73 +99,84 @@ static void test_newer_minor(void)
 static void test_short_struct(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"short_struct\" (%s): descriptor is "
+    snprintf(want, sizeof want,
+             "plugin \"short_struct\" (%s): descriptor is "
              "16 bytes, plugin ABI %d.%d needs at least %zu (this coffer "
              "provides %d.%d) — rebuild it against coffer-plugin %d.x",
-             fixture("short_struct"), HMAJ, HMIN,
-             sizeof(struct coffer_plugin), HMAJ, HMIN, HMAJ);
+             fixture("short_struct"), HMAJ, HMIN, sizeof(struct coffer_plugin), HMAJ,
+             HMIN, HMAJ);
     refuse("short_struct", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_wrong_name(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"wrong_name\" (%s): the plugin calls "
+    snprintf(want, sizeof want,
+             "plugin \"wrong_name\" (%s): the plugin calls "
              "itself \"someone_else\" — name it \"someone_else\" in the "
-             "config, or install it as someone_else.so", fixture("wrong_name"));
+             "config, or install it as someone_else.so",
+             fixture("wrong_name"));
     refuse("wrong_name", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_no_storage(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"no_storage\" (%s, version "
-             "0.0-fixture): does not offer storage", fixture("no_storage"));
+    snprintf(want, sizeof want,
+             "plugin \"no_storage\" (%s, version "
+             "0.0-fixture): does not offer storage",
+             fixture("no_storage"));
     refuse("no_storage", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_no_ha(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"keys\" (%s, version 0.0-fixture): "
-             "does not offer ha", fixture("keys"));
-    refuse("keys", CF_KIND_STORAGE | CF_KIND_HA, "path = \"x\"", CF_ECONFIG,
-           want);
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s, version 0.0-fixture): "
+             "does not offer ha",
+             fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE | CF_KIND_HA, "path = \"x\"", CF_ECONFIG, want);
 }
 
 static void test_short_storage(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"short_storage\" (%s): storage vtable "
+    snprintf(want, sizeof want,
+             "plugin \"short_storage\" (%s): storage vtable "
              "is %zu bytes, plugin ABI %d.%d needs at least %zu (this coffer "
              "provides %d.%d) — rebuild it against coffer-plugin %d.x",
-             fixture("short_storage"), offsetof(struct coffer_storage, get),
-             HMAJ, HMIN, offsetof(struct coffer_storage, list) + sizeof(void *),
-             HMAJ, HMIN, HMAJ);
+             fixture("short_storage"), offsetof(struct coffer_storage, get), HMAJ, HMIN,
+             offsetof(struct coffer_storage, list) + sizeof(void *), HMAJ, HMIN, HMAJ);
     refuse("short_storage", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_no_get(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"no_get\" (%s): storage vtable lacks "
-             "the required member get()", fixture("no_get"));
+    snprintf(want, sizeof want,
+             "plugin \"no_get\" (%s): storage vtable lacks "
+             "the required member get()",
+             fixture("no_get"));
     refuse("no_get", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_no_entry(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"no_entry\" (%s): not a Coffer plugin "
+    snprintf(want, sizeof want,
+             "plugin \"no_entry\" (%s): not a Coffer plugin "
              "(no coffer_plugin_entry symbol; this coffer provides plugin ABI "
-             "%d.%d)", fixture("no_entry"), HMAJ, HMIN);
+             "%d.%d)",
+             fixture("no_entry"), HMAJ, HMIN);
     refuse("no_entry", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
 }
 
 static void test_null_entry(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"null_entry\" (%s): "
+    snprintf(want, sizeof want,
+             "plugin \"null_entry\" (%s): "
              "coffer_plugin_entry() returned NULL — the plugin is broken",
              fixture("null_entry"));
     refuse("null_entry", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
@@ -178,12 +193,14 @@ static void test_garbage(void)
     fclose(f);
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "garbage", CF_KIND_STORAGE, NULL, NULL, &p,
-                                    &err), CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(dir, "garbage", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+        CF_ECONFIG);
     char want[512];
     snprintf(want, sizeof want, "plugin \"garbage\" (%s): cannot load: ", path);
     CF_ASSERT_CONTAINS(err.msg, want);
-    CF_ASSERT_CONTAINS(err.msg, "— is it a shared object built for this "
+    CF_ASSERT_CONTAINS(err.msg,
+                       "— is it a shared object built for this "
                        "system? (`ldd ");
     CU_ASSERT_PTR_NULL(p);
     unlink(path);
@@ -216,8 +233,10 @@ static void test_trust(void)
     chmod(path, 0664);
     CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
                      CF_ECONFIG);
-    snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" has insecure permissions "
-             "664. Vault expects no write permissions for group or others", path);
+    snprintf(want, sizeof want,
+             "plugin \"inmem\": path \"%s\" has insecure permissions "
+             "664. Vault expects no write permissions for group or others",
+             path);
     CF_ASSERT_STR_EQ(err.msg, want);
     CU_ASSERT_PTR_NULL(p);
 
@@ -225,38 +244,45 @@ static void test_trust(void)
     chmod(dir, 0777);
     CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
                      CF_ECONFIG);
-    snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" has insecure permissions "
-             "777. Vault expects no write permissions for group or others", dir);
+    snprintf(want, sizeof want,
+             "plugin \"inmem\": path \"%s\" has insecure permissions "
+             "777. Vault expects no write permissions for group or others",
+             dir);
     CF_ASSERT_STR_EQ(err.msg, want);
     chmod(dir, 0755);
 
     struct cf_plugin_trust exact = {0, 0750};
-    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &exact, &p, &err),
-                     CF_ECONFIG);
-    snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" does not have permissions 750",
-             dir);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &exact, &p, &err),
+        CF_ECONFIG);
+    snprintf(want, sizeof want,
+             "plugin \"inmem\": path \"%s\" does not have permissions 750", dir);
     CF_ASSERT_STR_EQ(err.msg, want);
     chmod(dir, 0750);
     chmod(path, 0750);
-    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &exact, &p, &err), 0);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &exact, &p, &err), 0);
     cf_plugin_free(p);
     p = NULL;
     chmod(dir, 0755);
     chmod(path, 0755);
-    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+                     0);
     cf_plugin_free(p);
     p = NULL;
 
     if (geteuid() == 0 && chown(path, 12345, 12345) == 0) {
-        CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
-                         CF_ECONFIG);
-        snprintf(want, sizeof want, "plugin \"inmem\": path \"%s\" is owned by uid 12345, "
+        CF_ASSERT_INT_EQ(
+            cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+            CF_ECONFIG);
+        snprintf(want, sizeof want,
+                 "plugin \"inmem\": path \"%s\" is owned by uid 12345, "
                  "not by root or the server's user (0): chown it, or set plugin_file_uid",
                  path);
         CF_ASSERT_STR_EQ(err.msg, want);
         struct cf_plugin_trust theirs = {12345, 0};
-        CF_ASSERT_INT_EQ(cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &theirs, &p, &err),
-                         0);
+        CF_ASSERT_INT_EQ(
+            cf_plugin_load(dir, "inmem", CF_KIND_STORAGE, NULL, &theirs, &p, &err), 0);
         cf_plugin_free(p);
     }
     unlink(path);
@@ -268,15 +294,19 @@ static void test_missing(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     char want[9000];
-    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "etcd2", CF_KIND_STORAGE, NULL, NULL, &p,
-                                    &err), CF_ENOENT);
-    snprintf(want, sizeof want, "no plugin \"etcd2\" in %s (looked for "
-             "%s/etcd2.so)", fixdir, fixdir);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(fixdir, "etcd2", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+        CF_ENOENT);
+    snprintf(want, sizeof want,
+             "no plugin \"etcd2\" in %s (looked for "
+             "%s/etcd2.so)",
+             fixdir, fixdir);
     CF_ASSERT_STR_EQ(err.msg, want);
-    CF_ASSERT_INT_EQ(cf_plugin_load_file("/nonexistent/x.so", "x",
-                                         CF_KIND_STORAGE, NULL, NULL, &p, &err),
+    CF_ASSERT_INT_EQ(cf_plugin_load_file("/nonexistent/x.so", "x", CF_KIND_STORAGE, NULL,
+                                         NULL, &p, &err),
                      CF_ENOENT);
-    CF_ASSERT_STR_EQ(err.msg, "plugin \"x\" (/nonexistent/x.so): No such file "
+    CF_ASSERT_STR_EQ(err.msg,
+                     "plugin \"x\" (/nonexistent/x.so): No such file "
                      "or directory");
     CU_ASSERT_PTR_NULL(p);
 }
@@ -285,35 +315,39 @@ static void test_bad_name(void)
 {
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "../fixtures/keys",
-                                    CF_KIND_STORAGE, NULL, NULL, &p, &err),
-                     CF_ECONFIG);
-    CF_ASSERT_STR_EQ(err.msg, "invalid plugin name \"../fixtures/keys\": use "
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(fixdir, "../fixtures/keys", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+        CF_ECONFIG);
+    CF_ASSERT_STR_EQ(err.msg,
+                     "invalid plugin name \"../fixtures/keys\": use "
                      "only letters, digits, '_' and '-'");
-    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "", CF_KIND_STORAGE, NULL, NULL, &p,
-                                    &err), CF_ECONFIG);
+    CF_ASSERT_INT_EQ(cf_plugin_load(fixdir, "", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+                     CF_ECONFIG);
     CU_ASSERT_PTR_NULL(p);
 }
 
 static void test_config_unknown_key(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 2: unknown "
-             "key \"pth\" (did you mean \"path\"?)", fixture("keys"));
-    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\npth = \"b\"", CF_ECONFIG,
-           want);
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: unknown "
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): config line 2: unknown "
+             "key \"pth\" (did you mean \"path\"?)",
+             fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\npth = \"b\"", CF_ECONFIG, want);
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): config line 1: unknown "
              "key \"zzzzzzzz\" (accepted keys: path, size, verbose, timeout)",
              fixture("keys"));
-    refuse("keys", CF_KIND_STORAGE, "zzzzzzzz = 1\npath = \"a\"", CF_ECONFIG,
-           want);
+    refuse("keys", CF_KIND_STORAGE, "zzzzzzzz = 1\npath = \"a\"", CF_ECONFIG, want);
 }
 
 static void test_config_required(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): required config key "
-             "\"path\" is not set — where the data goes", fixture("keys"));
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): required config key "
+             "\"path\" is not set — where the data goes",
+             fixture("keys"));
     refuse("keys", CF_KIND_STORAGE, NULL, CF_ECONFIG, want);
     refuse("keys", CF_KIND_STORAGE, "size = 3", CF_ECONFIG, want);
 }
@@ -321,26 +355,33 @@ static void test_config_required(void)
 static void test_config_types(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 2: key "
-             "\"size\" must be an integer — a size in bytes", fixture("keys"));
-    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\nsize = \"big\"", CF_ECONFIG,
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): config line 2: key "
+             "\"size\" must be an integer — a size in bytes",
+             fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\nsize = \"big\"", CF_ECONFIG, want);
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): config line 1: key "
+             "\"verbose\" must be a boolean — log more",
+             fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "verbose = \"maybe\"\npath = \"a\"", CF_ECONFIG,
            want);
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: key "
-             "\"verbose\" must be a boolean — log more", fixture("keys"));
-    refuse("keys", CF_KIND_STORAGE, "verbose = \"maybe\"\npath = \"a\"",
-           CF_ECONFIG, want);
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: key "
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): config line 1: key "
              "\"timeout\" must be a duration such as \"15s\" — how long to "
-             "wait", fixture("keys"));
-    refuse("keys", CF_KIND_STORAGE, "timeout = \"soon\"\npath = \"a\"",
-           CF_ECONFIG, want);
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 1: key "
-             "\"path\" must be a string — where the data goes", fixture("keys"));
+             "wait",
+             fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "timeout = \"soon\"\npath = \"a\"", CF_ECONFIG, want);
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): config line 1: key "
+             "\"path\" must be a string — where the data goes",
+             fixture("keys"));
     refuse("keys", CF_KIND_STORAGE, "path = true", CF_ECONFIG, want);
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): config line 2: key "
-             "\"path\" is set twice (first on line 1)", fixture("keys"));
-    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\npath = \"b\"", CF_ECONFIG,
-           want);
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): config line 2: key "
+             "\"path\" is set twice (first on line 1)",
+             fixture("keys"));
+    refuse("keys", CF_KIND_STORAGE, "path = \"a\"\npath = \"b\"", CF_ECONFIG, want);
 }
 
 /* A logger writing into a temporary file we can read back. */
@@ -361,8 +402,9 @@ static void test_host_table(void)
                                     "verbose = true\ntimeout = \"2m\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
-                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys", CF_KIND_STORAGE, cfg,
+                                         NULL, &p, &err),
+                     0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     CF_ASSERT_STR_EQ(cf_plugin_descriptor(p)->name, "keys");
     FILE *f = tmpfile();
@@ -385,8 +427,9 @@ static void test_open_failure(void)
     struct cf_hcl_node *cfg = parse("path = \"fail\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
-                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys", CF_KIND_STORAGE, cfg,
+                                         NULL, &p, &err),
+                     0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_physical *ph = NULL;
     CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), CF_EIO);
@@ -423,8 +466,8 @@ static void test_inmem(void)
 {
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, NULL,
-                                    NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, NULL, NULL, &p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_physical *ph = NULL;
@@ -434,9 +477,11 @@ static void test_inmem(void)
         cf_physical_free(ph);
     }
     struct cf_hcl_node *cfg = parse("path = \"x\"");
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, cfg, NULL, &p,
-                                    &err), CF_ECONFIG);
-    CF_ASSERT_CONTAINS(err.msg, "config line 1: unknown key \"path\" (the "
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(plugdir, "inmem", CF_KIND_STORAGE, cfg, NULL, &p, &err),
+        CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg,
+                       "config line 1: unknown key \"path\" (the "
                        "plugin accepts no keys)");
     cf_hcl_free(cfg);
     cf_plugin_free(p);
@@ -457,8 +502,8 @@ static void test_bdb(void)
     struct cf_hcl_node *cfg = parse(text);
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, NULL, &p,
-                                    &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, NULL, &p, &err),
+                     0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_physical *ph = NULL;
@@ -478,13 +523,15 @@ static void test_bdb(void)
 
     /* Key checks come from bdb's own table. */
     cfg = parse("path = \"/x\"\ncache = 5");
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, NULL, &p,
-                                    &err), CF_ECONFIG);
-    CF_ASSERT_CONTAINS(err.msg, "unknown key \"cache\" (accepted keys: path, "
+    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, NULL, &p, &err),
+                     CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg,
+                       "unknown key \"cache\" (accepted keys: path, "
                        "cache_size)");
     cf_hcl_free(cfg);
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, NULL, NULL, &p,
-                                    &err), CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "required config key \"path\" is not set");
     rm_rf(dir);
 }
@@ -506,13 +553,15 @@ static void test_bdb_bad_path(void)
         struct cf_hcl_node *cfg = parse(text);
         struct cf_plugin *p = NULL;
         struct coffer_err err = {{0}};
-        CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg,
-                                        NULL, &p, &err), 0);
+        CF_ASSERT_INT_EQ(
+            cf_plugin_load(plugdir, "bdb", CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
         struct cf_logger log = {CF_LOG_ERROR, NULL};
         struct cf_physical *ph = NULL;
         CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), CF_ECONFIG);
-        snprintf(want, sizeof want, "storage \"bdb\": bdb: cannot open "
-                 "environment \"%s\": Not a directory", path);
+        snprintf(want, sizeof want,
+                 "storage \"bdb\": bdb: cannot open "
+                 "environment \"%s\": Not a directory",
+                 path);
         CF_ASSERT_STR_EQ(err.msg, want);
         CU_ASSERT_PTR_NULL(ph);
         cf_plugin_free(p);
@@ -524,19 +573,20 @@ static void test_bdb_bad_path(void)
 static void test_short_ha(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"short_ha\" (%s): ha vtable is %zu "
+    snprintf(want, sizeof want,
+             "plugin \"short_ha\" (%s): ha vtable is %zu "
              "bytes, plugin ABI %d.%d needs at least %zu (this coffer provides "
              "%d.%d) — rebuild it against coffer-plugin %d.x",
-             fixture("short_ha"), offsetof(struct coffer_ha, unlock), HMAJ,
-             HMIN, offsetof(struct coffer_ha, value) + sizeof(void *), HMAJ,
-             HMIN, HMAJ);
+             fixture("short_ha"), offsetof(struct coffer_ha, unlock), HMAJ, HMIN,
+             offsetof(struct coffer_ha, value) + sizeof(void *), HMAJ, HMIN, HMAJ);
     refuse("short_ha", CF_KIND_HA, "path = \"x\"", CF_ECONFIG, want);
     /* Storage alone does not look at the ha vtable. */
     struct cf_hcl_node *cfg = parse("path = \"x\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_ha"), "short_ha",
-                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_ha"), "short_ha", CF_KIND_STORAGE,
+                                         cfg, NULL, &p, &err),
+                     0);
     /* ... but opening it as ha makes the same check. */
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_ha_backend *b = (void *)0x1;
@@ -550,14 +600,17 @@ static void test_short_ha(void)
 static void test_no_ha_storage_only(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"no_ha\" (%s, version 0.0-fixture): "
-             "does not offer ha", fixture("no_ha"));
+    snprintf(want, sizeof want,
+             "plugin \"no_ha\" (%s, version 0.0-fixture): "
+             "does not offer ha",
+             fixture("no_ha"));
     refuse("no_ha", CF_KIND_HA, "path = \"x\"", CF_ECONFIG, want);
     struct cf_hcl_node *cfg = parse("path = \"x\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("no_ha"), "no_ha",
-                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("no_ha"), "no_ha", CF_KIND_STORAGE, cfg,
+                                         NULL, &p, &err),
+                     0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_ha_backend *b = NULL;
     CF_ASSERT_INT_EQ(cf_ha_open(p, cfg, &log, &b, &err), CF_ENOTSUP);
@@ -597,8 +650,8 @@ static void *lock_thread(void *arg)
     struct ha_call *c = arg;
     struct coffer_cancel cancel = {call_cancelled, c};
     struct coffer_err err = {{0}};
-    c->rc = cf_ha_backend_lock(c->b, "core/lock", "v2", &cancel, NULL, NULL,
-                               &c->lock, &err);
+    c->rc =
+        cf_ha_backend_lock(c->b, "core/lock", "v2", &cancel, NULL, NULL, &c->lock, &err);
     c->done_at = now_ms();
     return NULL;
 }
@@ -606,21 +659,21 @@ static void *lock_thread(void *arg)
 static void *wait_thread(void *arg)
 {
     struct ha_call *c = arg;
-    c->rc = cf_ha_backend_wait_change(c->b, "core/lock", c->known, c->timeout,
-                                      &c->changed);
+    c->rc =
+        cf_ha_backend_wait_change(c->b, "core/lock", c->known, c->timeout, &c->changed);
     c->done_at = now_ms();
     return NULL;
 }
 
-static struct cf_ha_backend *open_ha(struct cf_plugin **p,
-                                     struct cf_hcl_node *cfg)
+static struct cf_ha_backend *open_ha(struct cf_plugin **p, struct cf_hcl_node *cfg)
 {
     struct coffer_err err = {{0}};
     static struct cf_logger log = {CF_LOG_ERROR, NULL};
     if (!*p)
         CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("ha"), "ha",
-                                             CF_KIND_STORAGE | CF_KIND_HA, cfg,
-                                             NULL, p, &err), 0);
+                                             CF_KIND_STORAGE | CF_KIND_HA, cfg, NULL, p,
+                                             &err),
+                         0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(*p);
     struct cf_ha_backend *b = NULL;
     CF_ASSERT_INT_EQ(cf_ha_open(*p, cfg, &log, &b, &err), 0);
@@ -642,10 +695,10 @@ static void test_ha_backend(void)
     CU_ASSERT_PTR_NULL(v);
     void *l1 = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_ha_backend_lock(b, "core/lock", "v1", NULL, NULL, NULL,
-                                        &l1, &err), 0);
-    CF_ASSERT_INT_EQ(cf_ha_backend_lock(b, NULL, "v1", NULL, NULL, NULL, &l1,
-                                        &err), CF_EINVAL);
+    CF_ASSERT_INT_EQ(
+        cf_ha_backend_lock(b, "core/lock", "v1", NULL, NULL, NULL, &l1, &err), 0);
+    CF_ASSERT_INT_EQ(cf_ha_backend_lock(b, NULL, "v1", NULL, NULL, NULL, &l1, &err),
+                     CF_EINVAL);
     CF_ASSERT_INT_EQ(cf_ha_backend_value(b, "core/lock", &held, &v), 0);
     CF_ASSERT_INT_EQ(held, 1);
     CF_ASSERT_STR_EQ(v, "v1");
@@ -653,20 +706,19 @@ static void test_ha_backend(void)
     /* Nothing changes: CF_ETIMEDOUT after the timeout, not before. */
     int changed = 7;
     uint64_t t0 = now_ms();
-    CF_ASSERT_INT_EQ(cf_ha_backend_wait_change(b, "core/lock", "v1", 250,
-                                               &changed), CF_ETIMEDOUT);
+    CF_ASSERT_INT_EQ(cf_ha_backend_wait_change(b, "core/lock", "v1", 250, &changed),
+                     CF_ETIMEDOUT);
     CF_ASSERT_INT_EQ(changed, 0);
     CU_ASSERT(now_ms() - t0 >= 240);
     /* Known differs already: at once. */
-    CF_ASSERT_INT_EQ(cf_ha_backend_wait_change(b, "core/lock", NULL, 5000,
-                                               &changed), 0);
+    CF_ASSERT_INT_EQ(cf_ha_backend_wait_change(b, "core/lock", NULL, 5000, &changed), 0);
     CF_ASSERT_INT_EQ(changed, 1);
     /* A second lock blocks, is cancelled through its coffer_cancel. */
     struct ha_call c = {b, NULL, 0, 1, 0, 0, NULL, 0};
     pthread_t th;
     CF_ASSERT_INT_EQ(pthread_create(&th, NULL, lock_thread, &c), 0);
     nap(150);
-    CF_ASSERT_INT_EQ(c.rc, 1);   /* still blocked */
+    CF_ASSERT_INT_EQ(c.rc, 1); /* still blocked */
     t0 = now_ms();
     c.cancel = 1;
     pthread_join(th, NULL);
@@ -698,8 +750,8 @@ static void test_ha_free_cancels(void)
     struct cf_ha_backend *a = open_ha(&p, cfg), *b = open_ha(&p, cfg);
     void *la = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_ha_backend_lock(a, "core/lock", "v1", NULL, NULL, NULL,
-                                        &la, &err), 0);
+    CF_ASSERT_INT_EQ(
+        cf_ha_backend_lock(a, "core/lock", "v1", NULL, NULL, NULL, &la, &err), 0);
     struct ha_call c = {b, NULL, 0, 1, 0, 0, NULL, 0};
     struct ha_call w = {b, "v1", 60000, 1, 0, 0, NULL, 0};
     pthread_t t1, t2;
@@ -779,8 +831,8 @@ static void test_physical_free_waits(void)
         .close = slow_close,
         .get = slow_get,
     };
-    struct slow_store s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                           0, 0, 0, 0};
+    struct slow_store s = {
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
     struct cf_physical *ph = NULL;
     CF_ASSERT_INT_EQ(cf_physical_new(&vt, &s, "slow", NULL, NULL, &ph), 0);
     CF_ASSERT_STR_EQ(cf_physical_name(ph), "slow");
@@ -794,7 +846,7 @@ static void test_physical_free_waits(void)
     CF_ASSERT_INT_EQ(pthread_create(&tf, NULL, free_thread, ph), 0);
     nap(150);
     pthread_mutex_lock(&s.mu);
-    CF_ASSERT_INT_EQ(s.closed, 0);   /* free is waiting for get */
+    CF_ASSERT_INT_EQ(s.closed, 0); /* free is waiting for get */
     s.release = 1;
     pthread_cond_broadcast(&s.cv);
     pthread_mutex_unlock(&s.mu);
@@ -812,8 +864,8 @@ static void test_physical_open_checks(void)
     struct cf_hcl_node *cfg = parse("path = \"x\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_storage"),
-                                         "short_storage", 0, cfg, NULL, &p, &err),
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_storage"), "short_storage", 0,
+                                         cfg, NULL, &p, &err),
                      0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
@@ -828,24 +880,33 @@ static void test_physical_open_checks(void)
 /* Errors the zookeeper plugin gives at open without any server. */
 static void test_zookeeper_open_errors(void)
 {
-    static const struct { const char *cfg; int rc; const char *want; } C[] = {
+    static const struct {
+        const char *cfg;
+        int rc;
+        const char *want;
+    } C[] = {
         {"address = \"127.0.0.1:1\"\nsession_timeout = \"1s\"", CF_EUNAVAIL,
          "storage \"zookeeper\": zookeeper: cannot connect to 127.0.0.1:1 "
          "within 1s"},
-        {"tls_enabled = true", CF_ECONFIG, "storage \"zookeeper\": zookeeper: "
+        {"tls_enabled = true", CF_ECONFIG,
+         "storage \"zookeeper\": zookeeper: "
          "tls_enabled = true, but this build's libzookeeper_mt has no TLS "
          "support (no zookeeper_init_ssl) — set tls_enabled = false or reach "
          "ZooKeeper through a TLS tunnel"},
-        {"path = \"a//b\"", CF_ECONFIG, "storage \"zookeeper\": zookeeper: "
+        {"path = \"a//b\"", CF_ECONFIG,
+         "storage \"zookeeper\": zookeeper: "
          "config key \"path\" (\"a//b\") must be a znode path without empty, "
          "\".\" or \"..\" parts, such as \"vault/\""},
-        {"auth_info = \"digest\"", CF_ECONFIG, "storage \"zookeeper\": "
+        {"auth_info = \"digest\"", CF_ECONFIG,
+         "storage \"zookeeper\": "
          "zookeeper: config key \"auth_info\" must be \"scheme:credentials\", "
          "such as \"digest:user:password\""},
-        {"znode_owner = \":x\"", CF_ECONFIG, "storage \"zookeeper\": "
+        {"znode_owner = \":x\"", CF_ECONFIG,
+         "storage \"zookeeper\": "
          "zookeeper: config key \"znode_owner\" must be \"scheme:id\", such "
          "as \"digest:user:base64-sha1-hash\""},
-        {"session_timeout = \"0s\"", CF_ECONFIG, "storage \"zookeeper\": "
+        {"session_timeout = \"0s\"", CF_ECONFIG,
+         "storage \"zookeeper\": "
          "zookeeper: config key \"session_timeout\" must be a duration from "
          "1s to 1h, such as \"5s\""},
     };
@@ -855,7 +916,8 @@ static void test_zookeeper_open_errors(void)
         struct coffer_err err = {{0}};
         CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "zookeeper",
                                         CF_KIND_STORAGE | CF_KIND_HA, cfg, NULL, &p,
-                                        &err), 0);
+                                        &err),
+                         0);
         CU_ASSERT_PTR_NOT_NULL_FATAL(p);
         struct cf_logger log = {CF_LOG_ERROR, NULL};
         struct cf_physical *ph = NULL;
@@ -863,7 +925,7 @@ static void test_zookeeper_open_errors(void)
         CF_ASSERT_INT_EQ(cf_physical_open(p, cfg, &log, &ph, &err), C[i].rc);
         CF_ASSERT_STR_EQ(err.msg, C[i].want);
         CU_ASSERT_PTR_NULL(ph);
-        CU_ASSERT(now_ms() - t0 < 3000);   /* a dead server: bounded wait */
+        CU_ASSERT(now_ms() - t0 < 3000); /* a dead server: bounded wait */
         struct cf_ha_backend *b = NULL;
         CF_ASSERT_INT_EQ(cf_ha_open(p, cfg, &log, &b, &err), C[i].rc);
         CU_ASSERT_PTR_NULL(b);
@@ -877,21 +939,20 @@ static void test_zookeeper_open_errors(void)
 static void test_short_transport(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"short_transport\" (%s): transport "
+    snprintf(want, sizeof want,
+             "plugin \"short_transport\" (%s): transport "
              "vtable is %zu bytes, plugin ABI %d.%d needs at least %zu (this "
              "coffer provides %d.%d) — rebuild it against coffer-plugin %d.x",
-             fixture("short_transport"),
-             offsetof(struct coffer_transport, hangup), HMAJ, HMIN,
-             sizeof(struct coffer_transport), HMAJ, HMIN, HMAJ);
-    refuse("short_transport", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG,
-           want);
+             fixture("short_transport"), offsetof(struct coffer_transport, hangup), HMAJ,
+             HMIN, sizeof(struct coffer_transport), HMAJ, HMIN, HMAJ);
+    refuse("short_transport", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG, want);
     /* Storage alone does not look at it; opening it as transport does. */
     struct cf_hcl_node *cfg = parse("path = \"x\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_transport"),
-                                         "short_transport", CF_KIND_STORAGE,
-                                         cfg, NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("short_transport"), "short_transport",
+                                         CF_KIND_STORAGE, cfg, NULL, &p, &err),
+                     0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = (void *)0x1;
     CF_ASSERT_INT_EQ(cf_transport_open(p, cfg, &log, &b, &err), CF_ECONFIG);
@@ -904,42 +965,47 @@ static void test_short_transport(void)
 static void test_old_transport(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"old_transport\" (%s): offers "
+    snprintf(want, sizeof want,
+             "plugin \"old_transport\" (%s): offers "
              "transport but targets plugin ABI %d.1, where the transport "
              "pointer is reserved; the transport vtable needs %d.2 (this "
              "coffer provides %d.%d) — rebuild it against coffer-plugin %d.%d",
              fixture("old_transport"), HMAJ, HMAJ, HMAJ, HMIN, HMAJ, HMIN);
-    refuse("old_transport", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG,
-           want);
+    refuse("old_transport", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG, want);
 }
 
 static void test_no_roundtrip(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"no_roundtrip\" (%s): transport "
+    snprintf(want, sizeof want,
+             "plugin \"no_roundtrip\" (%s): transport "
              "vtable lacks the required member roundtrip() (plugin ABI %d.%d, "
-             "this coffer provides %d.%d)", fixture("no_roundtrip"), HMAJ,
-             HMIN, HMAJ, HMIN);
-    refuse("no_roundtrip", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG,
-           want);
+             "this coffer provides %d.%d)",
+             fixture("no_roundtrip"), HMAJ, HMIN, HMAJ, HMIN);
+    refuse("no_roundtrip", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG, want);
 }
 
 static void test_no_transport(void)
 {
     char want[1024];
-    snprintf(want, sizeof want, "plugin \"keys\" (%s, version 0.0-fixture): "
-             "does not offer transport", fixture("keys"));
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s, version 0.0-fixture): "
+             "does not offer transport",
+             fixture("keys"));
     refuse("keys", CF_KIND_TRANSPORT, "path = \"x\"", CF_ECONFIG, want);
     struct cf_hcl_node *cfg = parse("path = \"x\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys",
-                                         CF_KIND_STORAGE, cfg, NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("keys"), "keys", CF_KIND_STORAGE, cfg,
+                                         NULL, &p, &err),
+                     0);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = NULL;
     CF_ASSERT_INT_EQ(cf_transport_open(p, cfg, &log, &b, &err), CF_ENOTSUP);
-    snprintf(want, sizeof want, "plugin \"keys\" (%s): does not offer "
-             "transport", fixture("keys"));
+    snprintf(want, sizeof want,
+             "plugin \"keys\" (%s): does not offer "
+             "transport",
+             fixture("keys"));
     CF_ASSERT_STR_EQ(err.msg, want);
     CU_ASSERT_PTR_NULL(b);
     cf_plugin_free(p);
@@ -982,7 +1048,8 @@ static void test_transport_backend(void)
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
     CF_ASSERT_INT_EQ(cf_plugin_load_file(fixture("transport"), "transport",
-                                         CF_KIND_TRANSPORT, cfg, NULL, &p, &err), 0);
+                                         CF_KIND_TRANSPORT, cfg, NULL, &p, &err),
+                     0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = NULL;
@@ -992,28 +1059,29 @@ static void test_transport_backend(void)
     struct coffer_tls_identity id = {"CERT", "KEY", "fw-n1"};
     struct fwd_seen seen = {0};
     void *lsn = (void *)0x1;
-    CF_ASSERT_INT_EQ(cf_transport_listen(b, "fail:1", &id, fwd_handler, NULL,
-                                         &seen, &lsn, &err), CF_EIO);
+    CF_ASSERT_INT_EQ(
+        cf_transport_listen(b, "fail:1", &id, fwd_handler, NULL, &seen, &lsn, &err),
+        CF_EIO);
     CF_ASSERT_STR_EQ(err.msg, "cannot listen on fail:1");
     CU_ASSERT_PTR_EQUAL(lsn, (void *)0x1);
     memset(&err, 0, sizeof err);
-    CF_ASSERT_INT_EQ(cf_transport_listen(b, "positive:1", &id, fwd_handler,
-                                         NULL, &seen, &lsn, &err), CF_EIO);
+    CF_ASSERT_INT_EQ(
+        cf_transport_listen(b, "positive:1", &id, fwd_handler, NULL, &seen, &lsn, &err),
+        CF_EIO);
     CF_ASSERT_STR_EQ(err.msg, "listen failed without a message");
-    CF_ASSERT_INT_EQ(cf_transport_listen(b, "a:1", &id, NULL, NULL, &seen,
-                                         &lsn, &err), CF_EINVAL);
-    CF_ASSERT_INT_EQ(cf_transport_listen(b, "a:1", &id, fwd_handler, NULL,
-                                         &seen, &lsn, &err), 0);
+    CF_ASSERT_INT_EQ(cf_transport_listen(b, "a:1", &id, NULL, NULL, &seen, &lsn, &err),
+                     CF_EINVAL);
+    CF_ASSERT_INT_EQ(
+        cf_transport_listen(b, "a:1", &id, fwd_handler, NULL, &seen, &lsn, &err), 0);
     void *conn = NULL;
     struct coffer_tls_identity nocert = {NULL, "KEY", "fw-n1"};
-    CF_ASSERT_INT_EQ(cf_transport_dial(b, "a:1", &nocert, &conn, &err),
-                     CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_transport_dial(b, "a:1", &nocert, &conn, &err), CF_EINVAL);
     CF_ASSERT_STR_EQ(err.msg, "no certificate");
     CU_ASSERT_PTR_NULL(conn);
     CF_ASSERT_INT_EQ(cf_transport_dial(b, "a:1", &id, &conn, &err), 0);
     static const uint8_t body[] = {1, 0, 2};
-    struct coffer_fwd_request req = {"PUT", "/v1/a", "", NULL, 0, "1.2.3.4:5",
-                                     body, sizeof body};
+    struct coffer_fwd_request req = {"PUT", "/v1/a",     "",   NULL,
+                                     0,     "1.2.3.4:5", body, sizeof body};
     struct coffer_fwd_response r = {0};
     CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1000, &r, &err), 0);
     CF_ASSERT_INT_EQ(r.status, 201);
@@ -1025,17 +1093,14 @@ static void test_transport_backend(void)
     CU_ASSERT_PTR_NULL(r.body);
     CU_ASSERT_PTR_NULL(r.headers);
     CF_ASSERT_INT_EQ(seen.calls, 1);
-    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1, &r, &err),
-                     CF_EIO);
-    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, NULL, 1000, &r, &err),
-                     CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1, &r, &err), CF_EIO);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, NULL, 1000, &r, &err), CF_EINVAL);
     int64_t rtt = -1;
     CF_ASSERT_INT_EQ(cf_transport_echo(b, conn, "{}", 1000, &rtt), CF_ENOTSUP);
     CF_ASSERT_INT_EQ(rtt, -1);
     cf_transport_stop(b, lsn);
     cf_transport_stop(b, NULL);
-    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1000, &r, &err),
-                     CF_EUNAVAIL);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 1000, &r, &err), CF_EUNAVAIL);
     CF_ASSERT_STR_EQ(err.msg, "nobody listens");
     cf_transport_hangup(b, conn);
     cf_transport_hangup(b, NULL);
@@ -1067,16 +1132,19 @@ static void test_tls_plugin(void)
     struct cf_hcl_node *bad = parse("request_timeout = \"5s\"");
     struct cf_plugin *p = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, bad,
-                                    NULL, &p, &err), CF_ECONFIG);
-    CF_ASSERT_CONTAINS(err.msg, "unknown key \"request_timeout\" (the plugin "
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, bad, NULL, &p, &err),
+        CF_ECONFIG);
+    CF_ASSERT_CONTAINS(err.msg,
+                       "unknown key \"request_timeout\" (the plugin "
                        "accepts no keys)");
     cf_hcl_free(bad);
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_STORAGE, NULL, NULL, &p,
-                                    &err), CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(plugdir, "tls", CF_KIND_STORAGE, NULL, NULL, &p, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "does not offer storage");
-    CF_ASSERT_INT_EQ(cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, NULL,
-                                    NULL, &p, &err), 0);
+    CF_ASSERT_INT_EQ(
+        cf_plugin_load(plugdir, "tls", CF_KIND_TRANSPORT, NULL, NULL, &p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     struct cf_logger log = {CF_LOG_ERROR, NULL};
     struct cf_transport_backend *b = NULL;
@@ -1090,12 +1158,12 @@ static void test_tls_plugin(void)
     snprintf(addr, sizeof addr, "127.0.0.1:%d", free_port());
     struct fwd_seen seen = {0};
     void *lsn = NULL, *conn = NULL;
-    CF_ASSERT_INT_EQ(cf_transport_listen(b, addr, &id, fwd_handler, fwd_echo,
-                                         &seen, &lsn, &err), 0);
+    CF_ASSERT_INT_EQ(
+        cf_transport_listen(b, addr, &id, fwd_handler, fwd_echo, &seen, &lsn, &err), 0);
     CF_ASSERT_INT_EQ(cf_transport_dial(b, addr, &id, &conn, &err), 0);
     static const uint8_t body[] = {'{', 0, '}'};
-    struct coffer_fwd_request req = {"POST", "/v1/sys/x", "a=b", NULL, 0,
-                                     "10.0.0.1:1", body, sizeof body};
+    struct coffer_fwd_request req = {"POST", "/v1/sys/x",  "a=b", NULL,
+                                     0,      "10.0.0.1:1", body,  sizeof body};
     struct coffer_fwd_response r = {0};
     CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 5000, &r, &err), 0);
     CF_ASSERT_INT_EQ(r.status, 201);
@@ -1107,8 +1175,7 @@ static void test_tls_plugin(void)
     CU_ASSERT(rtt > 0);
     CF_ASSERT_CONTAINS(seen.echo, "{\"n\":1} from 127.0.0.1:");
     cf_transport_stop(b, lsn);
-    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 5000, &r, &err),
-                     CF_EUNAVAIL);
+    CF_ASSERT_INT_EQ(cf_transport_roundtrip(b, conn, &req, 5000, &r, &err), CF_EUNAVAIL);
     CF_ASSERT_CONTAINS(err.msg, addr);
     cf_transport_hangup(b, conn);
     cf_transport_backend_free(b);

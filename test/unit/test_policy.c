@@ -65,8 +65,9 @@ static void test_parse_hcl(void)
     CF_ASSERT_STR_EQ(p->raw, txt);
     CF_ASSERT_INT_EQ(p->nrules, 2);
     CF_ASSERT_STR_EQ(p->rules[0].path, "secret/data/app/*");
-    CF_ASSERT_INT_EQ(p->rules[0].caps, CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE |
-                     CF_CAP_PATCH | CF_CAP_DELETE | CF_CAP_LIST);
+    CF_ASSERT_INT_EQ(p->rules[0].caps,
+                     CF_CAP_CREATE | CF_CAP_READ | CF_CAP_UPDATE | CF_CAP_PATCH |
+                         CF_CAP_DELETE | CF_CAP_LIST);
     CF_ASSERT_STR_EQ(p->rules[1].path, "sys/audit*");
     CF_ASSERT_INT_EQ(p->rules[1].nallowed, 1);
     CF_ASSERT_STR_EQ(p->rules[1].allowed[0].name, "type");
@@ -83,7 +84,9 @@ static void test_parse_json(void)
     struct coffer_err err = {""};
     CF_ASSERT_INT_EQ(parse("{\"path\":{\"secret/*\":{\"capabilities\":[\"read\"]},"
                            "\"kv/+/x\":{\"capabilities\":[\"list\"],"
-                           "\"required_parameters\":[\"A\"]}}}", &p, &err), 0);
+                           "\"required_parameters\":[\"A\"]}}}",
+                           &p, &err),
+                     0);
     CF_ASSERT_INT_EQ(p->nrules, 2);
     CF_ASSERT_INT_EQ(p->rules[0].caps, CF_CAP_READ);
     CF_ASSERT_STR_EQ(p->rules[1].path, "kv/+/x");
@@ -114,12 +117,15 @@ static void test_parse_errors(void)
                  "path \"x\": invalid key \"capabilites\" on line 1");
     expect_error("pth \"x\" { capabilities = [\"read\"] }",
                  "invalid key \"pth\" on line 1");
-    expect_error("path \"x\" { policy = \"reed\" }", "path \"x\": invalid policy \"reed\"");
-    expect_error("path \"x\" { capabilities = [1] }", "capabilities must be a list of strings");
+    expect_error("path \"x\" { policy = \"reed\" }",
+                 "path \"x\": invalid policy \"reed\"");
+    expect_error("path \"x\" { capabilities = [1] }",
+                 "capabilities must be a list of strings");
     expect_error("path \"x\" {\n capabilities = [\"read\"]\n", "policy:");
     expect_error("path \"x/+*\" { capabilities = [\"read\"] }",
                  "invalid use of wildcards ('+*' is forbidden)");
-    expect_error("path \"x\" { allowed_parameters = \"a\" }", "allowed_parameters must be a map");
+    expect_error("path \"x\" { allowed_parameters = \"a\" }",
+                 "allowed_parameters must be a map");
     expect_error("path \"x\" { max_wrapping_ttl = \"soon\" }", "invalid duration");
     expect_error("path \"x\" { min_wrapping_ttl = 60\n max_wrapping_ttl = 30 }",
                  "max_wrapping_ttl cannot be less than min_wrapping_ttl");
@@ -181,7 +187,8 @@ static void test_store_builtins(void)
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "auth/token/renew-self", CF_OP_UPDATE, 0), 1);
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "cubbyhole/x", CF_OP_CREATE, 0), 1);
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "cubbyhole/", CF_OP_LIST, 0), 1);
-    CF_ASSERT_INT_EQ(cf_acl_allowed(a, "identity/oidc/provider/p/authorize", CF_OP_READ, 0), 1);
+    CF_ASSERT_INT_EQ(
+        cf_acl_allowed(a, "identity/oidc/provider/p/authorize", CF_OP_READ, 0), 1);
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "secret/x", CF_OP_READ, 0), 0);
     CF_ASSERT_INT_EQ(cf_acl_allowed(a, "auth/token/create", CF_OP_UPDATE, 0), 0);
     cf_acl_free(a);
@@ -224,8 +231,9 @@ static void test_store_crud_and_cache(void)
     CF_ASSERT_INT_EQ(cf_acl_capabilities(a, "secret/x"), CF_CAP_LIST);
     cf_acl_free(a);
     /* a bad policy is refused and the old one stays */
-    CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "dev", "path \"a\" { capabilities = [\"x\"] }",
-                                         36, &err), CF_EINVAL);
+    CF_ASSERT_INT_EQ(cf_policy_store_put(
+                         f.ps, "dev", "path \"a\" { capabilities = [\"x\"] }", 36, &err),
+                     CF_EINVAL);
     CF_ASSERT_CONTAINS(err.msg, "invalid capability \"x\"");
     char **names;
     size_t n;
@@ -285,10 +293,12 @@ static void test_sys_policy_endpoints(void)
     struct cf_result res;
     /* only the spelling the store keeps reaches a policy (F8): the ACL
      * judged the path as spelled */
-    const char *ops = "{\"policy\":\"path \\\"secret/*\\\" { capabilities = [\\\"read\\\"] }\"}";
+    const char *ops =
+        "{\"policy\":\"path \\\"secret/*\\\" { capabilities = [\\\"read\\\"] }\"}";
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/Ops", ops, &res), 0);
     CF_ASSERT_INT_EQ(res.status, 400);
-    CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "", "policy name \"Ops\" is not in "
+    CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "",
+                     "policy name \"Ops\" is not in "
                      "canonical form: use \"ops\" (policy names are lower-case, "
                      "without surrounding spaces)");
     cf_result_free(&res);
@@ -305,13 +315,15 @@ static void test_sys_policy_endpoints(void)
     cf_result_free(&res);
 
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "policy", NULL, &res), 0);
-    CF_ASSERT_STR_EQ(res.data, "{\"keys\":[\"default\",\"ops\",\"root\"],"
+    CF_ASSERT_STR_EQ(res.data,
+                     "{\"keys\":[\"default\",\"ops\",\"root\"],"
                      "\"policies\":[\"default\",\"ops\",\"root\"]}");
     CF_ASSERT_INT_EQ(res.inject, 1);
     cf_result_free(&res);
 
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "policy/ops", NULL, &res), 0);
-    CF_ASSERT_STR_EQ(res.data, "{\"name\":\"ops\",\"rules\":"
+    CF_ASSERT_STR_EQ(res.data,
+                     "{\"name\":\"ops\",\"rules\":"
                      "\"path \\\"secret/*\\\" { capabilities = [\\\"read\\\"] }\"}");
     cf_result_free(&res);
 
@@ -339,24 +351,30 @@ static void test_sys_policy_endpoints(void)
 
     /* legacy "rules" is accepted with a warning */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/legacy",
-                          "{\"rules\":\"path \\\"a\\\" { policy = \\\"read\\\" }\"}", &res), 0);
+                          "{\"rules\":\"path \\\"a\\\" { policy = \\\"read\\\" }\"}",
+                          &res),
+                     0);
     CF_ASSERT_INT_EQ(res.nwarnings, 1);
-    CF_ASSERT_STR_EQ(res.warnings[0], "'rules' is deprecated, please use 'policy' instead");
+    CF_ASSERT_STR_EQ(res.warnings[0],
+                     "'rules' is deprecated, please use 'policy' instead");
     cf_result_free(&res);
 
     /* errors */
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policies/acl/bad",
-                          "{\"policy\":\"path \\\"x\\\" { capabilities = [\\\"raed\\\"] }\"}",
-                          &res), 0);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "policies/acl/bad",
+             "{\"policy\":\"path \\\"x\\\" { capabilities = [\\\"raed\\\"] }\"}", &res),
+        0);
     CF_ASSERT_INT_EQ(res.status, 400);
-    CF_ASSERT_STR_EQ(res.errors[0], "failed to parse policy: path \"x\": invalid "
+    CF_ASSERT_STR_EQ(res.errors[0],
+                     "failed to parse policy: path \"x\": invalid "
                      "capability \"raed\"");
     cf_result_free(&res);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policies/acl/empty", "{}", &res), 0);
     CF_ASSERT_INT_EQ(res.status, 400);
     CF_ASSERT_STR_EQ(res.errors[0], "'policy' parameter not supplied or empty");
     cf_result_free(&res);
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/root", "{\"policy\":\"\\n\"}", &res), 0);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "policy/root", "{\"policy\":\"\\n\"}", &res),
+                     0);
     CF_ASSERT_INT_EQ(res.status, 400);
     CF_ASSERT_STR_EQ(res.errors[0], "cannot update \"root\" policy");
     cf_result_free(&res);
@@ -410,7 +428,8 @@ static void test_unenforceable_rules(void)
     const char *wrap = "path \"secret/*\" { capabilities = [\"read\"]\n"
                        "  min_wrapping_ttl = \"1m\" }";
     CF_ASSERT_INT_EQ(cf_policy_store_put(f.ps, "w", wrap, strlen(wrap), &err), CF_EINVAL);
-    CF_ASSERT_STR_EQ(err.msg, "failed to parse policy: path \"secret/*\": "
+    CF_ASSERT_STR_EQ(err.msg,
+                     "failed to parse policy: path \"secret/*\": "
                      "min_wrapping_ttl cannot be enforced by this server (response "
                      "wrapping, MFA and control groups are not supported); remove it");
     const char *cg = "path \"a\" { capabilities = [\"read\"]\n"
@@ -446,7 +465,6 @@ int main(void)
         {"store CRUD and cache", test_store_crud_and_cache},
         {"sys policy endpoints", test_sys_policy_endpoints},
         {"unenforceable rules", test_unenforceable_rules},
-        {NULL, NULL}
-    };
+        {NULL, NULL}};
     return cf_test_run("policy", cases);
 }

@@ -34,10 +34,10 @@ static void test_all_run_within_cap(void)
     struct count c = {.sleep_us = 2000};
     for (int i = 0; i < 200; i++)
         CF_ASSERT_INT_EQ(cf_pool_submit(p, job, &c), 0);
-    cf_pool_free(p);    /* waits for all 200 */
+    cf_pool_free(p); /* waits for all 200 */
     CF_ASSERT_INT_EQ(atomic_load(&c.ran), 200);
     CU_ASSERT(atomic_load(&c.peak) <= 4);
-    CU_ASSERT(atomic_load(&c.peak) >= 2);   /* 2 ms sleepers overlap */
+    CU_ASSERT(atomic_load(&c.peak) >= 2); /* 2 ms sleepers overlap */
 }
 
 static void test_blocking_jobs_overlap(void)
@@ -53,7 +53,7 @@ static void test_blocking_jobs_overlap(void)
     clock_gettime(CLOCK_MONOTONIC, &b);
     long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
     CF_ASSERT_INT_EQ(atomic_load(&c.ran), 32);
-    CU_ASSERT(ms < 3000);   /* one after another: 6.4 s */
+    CU_ASSERT(ms < 3000); /* one after another: 6.4 s */
     /* drained: new work is refused, and fn is not called */
     CF_ASSERT_INT_EQ(cf_pool_submit(p, job, &c), CF_EUNAVAIL);
     cf_pool_free(p);
@@ -67,9 +67,9 @@ static void test_idle_threads_leave(void)
     struct count c = {.sleep_us = 1000};
     for (int i = 0; i < 16; i++)
         cf_pool_submit(p, job, &c);
-    usleep(400 * 1000);     /* every thread idle past 50 ms: gone */
+    usleep(400 * 1000); /* every thread idle past 50 ms: gone */
     for (int i = 0; i < 16; i++)
-        CF_ASSERT_INT_EQ(cf_pool_submit(p, job, &c), 0);   /* new ones start */
+        CF_ASSERT_INT_EQ(cf_pool_submit(p, job, &c), 0); /* new ones start */
     cf_pool_free(p);
     CF_ASSERT_INT_EQ(atomic_load(&c.ran), 32);
     cf_pool_free(NULL);

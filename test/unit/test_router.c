@@ -19,16 +19,16 @@
 
 /* One fake backend type's knobs and what its handler saw. */
 struct rec {
-    int rc;                  /* handle's return */
-    int error_result;        /* handle fills a 400 error result instead */
-    int set_type;            /* handle sets res->mount_type itself */
+    int rc;           /* handle's return */
+    int error_result; /* handle fills a 400 error result instead */
+    int set_type;     /* handle sets res->mount_type itself */
     int exists, exists_rc, exists_calls;
     int calls;
     enum cf_op op;
     char mount_path[64], rel[64], policy[32];
     int had_auth;
-    struct cf_mount_table *mounts;   /* from init's env */
-    int nested_rc;           /* the builtin's cf_mounts_enable from inside handle */
+    struct cf_mount_table *mounts; /* from init's env */
+    int nested_rc;                 /* the builtin's cf_mounts_enable from inside handle */
 };
 
 static int fake_init(const struct cf_backend_env *env, struct cf_mount *m, void **state,
@@ -56,7 +56,8 @@ static int fake_handle(struct cf_mount *m, struct cf_request *req, struct cf_res
     struct rec *r = m->state;
     r->calls++;
     r->op = req->op;
-    snprintf(r->mount_path, sizeof r->mount_path, "%s", req->mount_path ? req->mount_path : "(null)");
+    snprintf(r->mount_path, sizeof r->mount_path, "%s",
+             req->mount_path ? req->mount_path : "(null)");
     snprintf(r->rel, sizeof r->rel, "%s", req->rel ? req->rel : "(null)");
     r->had_auth = req->auth != NULL;
     snprintf(r->policy, sizeof r->policy, "%s",
@@ -94,11 +95,17 @@ static const char *const SUDO_PATHS[] = {"root/*", NULL};
 static const char *const UNAUTH_PATHS[] = {"open", NULL};
 
 static const struct cf_backend LISTED = {
-    .init = fake_init, .exists = fake_exists, .handle = fake_handle,
-    .sudo_paths = SUDO_PATHS, .unauth_paths = UNAUTH_PATHS, .mount_type = "fake",
+    .init = fake_init,
+    .exists = fake_exists,
+    .handle = fake_handle,
+    .sudo_paths = SUDO_PATHS,
+    .unauth_paths = UNAUTH_PATHS,
+    .mount_type = "fake",
 };
 static const struct cf_backend FLAGGED = {
-    .init = fake_init, .handle = fake_handle, .path_flags = flagged_path_flags,
+    .init = fake_init,
+    .handle = fake_handle,
+    .path_flags = flagged_path_flags,
     /* Ignored: path_flags decides. */
     .unauth_paths = SUDO_PATHS,
 };
@@ -156,8 +163,9 @@ static void fx_open(struct fx *f)
     put_policy(f, "reader", "path \"secret/*\" { capabilities = [\"read\"] }");
     put_policy(f, "creator", "path \"secret/*\" { capabilities = [\"create\"] }");
     put_policy(f, "updater", "path \"secret/*\" { capabilities = [\"update\"] }");
-    put_policy(f, "sudoer", "path \"secret/*\" { capabilities = [\"read\"] }\n"
-                            "path \"secret/root/*\" { capabilities = [\"read\", \"sudo\"] }");
+    put_policy(f, "sudoer",
+               "path \"secret/*\" { capabilities = [\"read\"] }\n"
+               "path \"secret/root/*\" { capabilities = [\"read\", \"sudo\"] }");
     CF_ASSERT_INT_EQ(cf_token_create_root(f->ts, NULL, &f->root), 0);
     f->reader = token(f, "reader", 0);
     f->creator = token(f, "creator", 0);
@@ -165,7 +173,10 @@ static void fx_open(struct fx *f)
     f->sudoer = token(f, "sudoer", 0);
 
     const struct cf_backend_type T[] = {
-        {.name = "perm", .backend = &PERM, .arg = &f->perm, .flags = CF_TYPE_BUILTIN,
+        {.name = "perm",
+         .backend = &PERM,
+         .arg = &f->perm,
+         .flags = CF_TYPE_BUILTIN,
          .default_path = "perm/"},
         {.name = "fake", .backend = &LISTED, .arg = &f->fake},
         {.name = "flagged", .backend = &FLAGGED, .arg = &f->flagged},
@@ -236,9 +247,11 @@ static void test_unmounted_path_404(void)
     struct cf_result res = {0};
     fx_open(&f);
     CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "nope/x", f.root, &res), 404);
-    CF_ASSERT_STR_EQ(errmsg(&res), "no handler for route \"nope/x\". route entry not found.");
+    CF_ASSERT_STR_EQ(errmsg(&res),
+                     "no handler for route \"nope/x\". route entry not found.");
     CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "secretx/y", f.root, &res), 404);
-    CF_ASSERT_STR_EQ(errmsg(&res), "no handler for route \"secretx/y\". route entry not found.");
+    CF_ASSERT_STR_EQ(errmsg(&res),
+                     "no handler for route \"secretx/y\". route entry not found.");
     CF_ASSERT_INT_EQ(f.fake.calls, 0);
     cf_result_free(&res);
     fx_close(&f);

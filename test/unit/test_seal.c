@@ -53,8 +53,8 @@ static char *b64(const struct cf_seal_keys *k, size_t i)
 }
 
 /* Submits key i as hex; returns the call's code, *unsealed in u. */
-static int submit_hex(struct fx *f, const struct cf_seal_keys *k, size_t i,
-                      int *u, struct coffer_err *err)
+static int submit_hex(struct fx *f, const struct cf_seal_keys *k, size_t i, int *u,
+                      struct coffer_err *err)
 {
     char *s = hex(k, i);
     int rc = cf_seal_submit(f->s, s, u, err);
@@ -103,8 +103,8 @@ static void test_init_bad_params(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct cf_seal_keys *k = NULL;
         struct coffer_err err = {""};
-        CF_ASSERT_INT_EQ(cf_seal_initialize(f.s, cases[i].n, cases[i].t, &k,
-                                            &err), CF_EINVAL);
+        CF_ASSERT_INT_EQ(cf_seal_initialize(f.s, cases[i].n, cases[i].t, &k, &err),
+                         CF_EINVAL);
         CF_ASSERT_CONTAINS(err.msg, "invalid seal configuration: ");
         CF_ASSERT_CONTAINS(err.msg, cases[i].msg);
         CU_ASSERT(k == NULL);
@@ -312,8 +312,7 @@ static void test_wrong_share(void)
     CF_ASSERT_INT_EQ(submit_hex(&f, k, 0, &u, NULL), 0);
     /* Right length, random bytes: accepted as a share, then the combined
      * key fails to open the root key and the attempt starts over. */
-    CF_ASSERT_INT_EQ(cf_seal_submit_raw(f.s, rnd, sizeof rnd, &u, &err),
-                     CF_EDENIED);
+    CF_ASSERT_INT_EQ(cf_seal_submit_raw(f.s, rnd, sizeof rnd, &u, &err), CF_EDENIED);
     CF_ASSERT_INT_EQ(u, 0);
     CU_ASSERT(err.msg[0] != '\0');
     struct cf_seal_status st = status(&f);

@@ -60,9 +60,10 @@ static void check_all_subsets(int n, int t)
     char what[64];
     snprintf(what, sizeof what, "n=%d t=%d", n, t);
     if (wrong_ok || wrong_bad)
-        fprintf(stderr, "%s: %d of %d good subsets failed, %d of %d short "
-                "subsets gave the secret\n", what, wrong_ok, good, wrong_bad,
-                bad);
+        fprintf(stderr,
+                "%s: %d of %d good subsets failed, %d of %d short "
+                "subsets gave the secret\n",
+                what, wrong_ok, good, wrong_bad, bad);
     CF_ASSERT_INT_EQ(wrong_ok, 0);
     CF_ASSERT_INT_EQ(wrong_bad, 0);
     cf_shamir_shares_free(sh, (size_t)n, 33);
@@ -123,13 +124,13 @@ static void test_max_threshold(void)
     CF_ASSERT_INT_EQ(cf_shamir_split(secret, 16, 255, 255, &sh), 0);
     uint8_t *out;
     size_t len;
-    CF_ASSERT_INT_EQ(cf_shamir_combine((const uint8_t *const *)sh, 255, 17,
-                                       &out, &len), 0);
+    CF_ASSERT_INT_EQ(cf_shamir_combine((const uint8_t *const *)sh, 255, 17, &out, &len),
+                     0);
     CF_ASSERT_INT_EQ(len, 16);
     CF_ASSERT_INT_EQ(memcmp(out, secret, 16), 0);
     cf_free_secret(out, len);
-    CF_ASSERT_INT_EQ(cf_shamir_combine((const uint8_t *const *)sh, 254, 17,
-                                       &out, &len), 0);
+    CF_ASSERT_INT_EQ(cf_shamir_combine((const uint8_t *const *)sh, 254, 17, &out, &len),
+                     0);
     CU_ASSERT(memcmp(out, secret, 16) != 0);
     cf_free_secret(out, len);
     cf_shamir_shares_free(sh, 255, 17);
@@ -158,8 +159,7 @@ static void test_single_share(void)
     CU_ASSERT(sh[0][32] != 0);
     uint8_t *out;
     size_t len;
-    CF_ASSERT_INT_EQ(cf_shamir_combine((const uint8_t *const *)sh, 1, 33, &out,
-                                       &len), 0);
+    CF_ASSERT_INT_EQ(cf_shamir_combine((const uint8_t *const *)sh, 1, 33, &out, &len), 0);
     CF_ASSERT_INT_EQ(memcmp(out, secret, 32), 0);
     cf_free_secret(out, len);
     cf_shamir_shares_free(sh, 1, 33);
@@ -206,7 +206,7 @@ static void test_combine_bad_params(void)
 {
     uint8_t a[33] = {0}, b[33] = {0}, z[33] = {0};
     a[32] = 1;
-    b[32] = 1;   /* same x as a */
+    b[32] = 1; /* same x as a */
     uint8_t *out = (uint8_t *)0x1;
     size_t len;
     const uint8_t *dup[2] = {a, b};

@@ -35,8 +35,9 @@ struct fx {
     int last_active_only;
 };
 
-static int node_initialize(void *arg, int shares, int threshold, struct cf_seal_keys **keys,
-                           char **root_token, struct coffer_err *err)
+static int node_initialize(void *arg, int shares, int threshold,
+                           struct cf_seal_keys **keys, char **root_token,
+                           struct coffer_err *err)
 {
     struct fx *f = arg;
     f->initializes++;
@@ -86,7 +87,10 @@ static void fx_open(struct fx *f)
     CF_ASSERT_INT_EQ(cf_barrier_new(f->phys, &f->b), 0);
     CF_ASSERT_INT_EQ(cf_seal_new(f->phys, f->b, &f->seal), 0);
     struct cf_sys_env env = {
-        .log = &f->log, .seal = f->seal, .barrier = f->b, .storage_type = "inmem",
+        .log = &f->log,
+        .seal = f->seal,
+        .barrier = f->b,
+        .storage_type = "inmem",
         .node = {f, node_initialize, node_unseal, node_seal, node_step_down, node_cluster,
                  NULL},
     };
@@ -109,12 +113,16 @@ static void fx_mounted(struct fx *f)
     int unsealed = 0;
     fx_open(f);
     fx_init(f, 1, 1);
-    CF_ASSERT_INT_EQ(cf_seal_submit_raw(f->seal, f->keys->keys[0], f->keys->len, &unsealed,
-                                        &err), 0);
+    CF_ASSERT_INT_EQ(
+        cf_seal_submit_raw(f->seal, f->keys->keys[0], f->keys->len, &unsealed, &err), 0);
     CF_ASSERT_INT_EQ(unsealed, 1);
     const struct cf_backend_type T[] = {
-        {.name = "system", .backend = &cf_sys_backend, .arg = f->sys,
-         .flags = CF_TYPE_BUILTIN, .view_prefix = "sys/", .default_path = "sys/",
+        {.name = "system",
+         .backend = &cf_sys_backend,
+         .arg = f->sys,
+         .flags = CF_TYPE_BUILTIN,
+         .view_prefix = "sys/",
+         .default_path = "sys/",
          .default_description = "system endpoints"},
         {.name = "kv", .backend = &cf_kv_backend, .flags = CF_TYPE_KV_VERSION},
     };
@@ -123,8 +131,8 @@ static void fx_mounted(struct fx *f)
         f->types[i] = T[i];
         CF_ASSERT_INT_EQ(cf_registry_add(f->reg, &f->types[i]), 0);
     }
-    struct cf_backend_env env = {.log = &f->log, .default_lease_ttl = 3600,
-                                 .max_lease_ttl = 86400};
+    struct cf_backend_env env = {
+        .log = &f->log, .default_lease_ttl = 3600, .max_lease_ttl = 86400};
     CF_ASSERT_INT_EQ(cf_mounts_load(f->reg, f->b, &env, &f->t, &err), 0);
     CU_ASSERT_FATAL(f->t != NULL);
 }
@@ -228,9 +236,13 @@ static const char *jget(const struct cf_result *res, char *out, size_t outlen, .
     for (const char *k; v && (k = va_arg(ap, const char *));)
         v = cf_json_get(v, k);
     va_end(ap);
-    const char *s = !v ? "(absent)" : YAJL_IS_STRING(v) ? v->u.string
-                  : YAJL_IS_NUMBER(v) ? v->u.number.r : YAJL_IS_TRUE(v) ? "true"
-                  : YAJL_IS_FALSE(v) ? "false" : YAJL_IS_NULL(v) ? "null" : "{...}";
+    const char *s = !v      ? "(absent)"
+        : YAJL_IS_STRING(v) ? v->u.string
+        : YAJL_IS_NUMBER(v) ? v->u.number.r
+        : YAJL_IS_TRUE(v)   ? "true"
+        : YAJL_IS_FALSE(v)  ? "false"
+        : YAJL_IS_NULL(v)   ? "null"
+                            : "{...}";
     snprintf(out, outlen, "%s", s);
     if (root)
         cf_json_free(root);
@@ -241,11 +253,11 @@ static const char *jget(const struct cf_result *res, char *out, size_t outlen, .
 
 static void test_is_local(void)
 {
-    static const char *const LOCAL[] = {"sys/init", "sys/seal-status", "sys/unseal",
-                                        "sys/health", "sys/leader", NULL};
-    static const char *const NOT[] = {"sys/mounts", "sys/seal", "sys/step-down",
-                                      "sys/policy", "sys/healthx", "health",
-                                      "secret/sys/health", "sys/", "", NULL};
+    static const char *const LOCAL[] = {"sys/init",   "sys/seal-status", "sys/unseal",
+                                        "sys/health", "sys/leader",      NULL};
+    static const char *const NOT[] = {
+        "sys/mounts", "sys/seal",          "sys/step-down", "sys/policy", "sys/healthx",
+        "health",     "secret/sys/health", "sys/",          "",           NULL};
     for (int i = 0; LOCAL[i]; i++)
         CF_ASSERT_INT_EQ(cf_sys_is_local(LOCAL[i]), 1);
     for (int i = 0; NOT[i]; i++)
@@ -257,19 +269,21 @@ static void test_path_flags(void)
     struct cf_mount m = {.path = "sys/"};
     unsigned (*pf)(const struct cf_mount *, const char *) = cf_sys_backend.path_flags;
     CU_ASSERT_FATAL(pf != NULL);
-    static const char *const SUDO[] = {"seal", "step-down", "rotate", "rotate/config",
-                                       "auth/token",
-                                       "auth/userpass/tune", "audit", "raw/x", NULL};
+    static const char *const SUDO[] = {
+        "seal",          "step-down",  "rotate",
+        "rotate/config", "auth/token", "auth/userpass/tune",
+        "audit",         "raw/x",      NULL};
     for (int i = 0; SUDO[i]; i++)
         CF_ASSERT_INT_EQ(pf(&m, SUDO[i]), CF_PATH_SUDO);
     CF_ASSERT_INT_EQ(pf(&m, "internal/ui/mounts/secret"), CF_PATH_TOKEN_ONLY);
     CF_ASSERT_INT_EQ(pf(&m, "internal/ui/mounts/"), CF_PATH_TOKEN_ONLY);
-    static const char *const UNAUTH[] = {"init", "seal-status", "unseal", "health",
-                                         "leader", NULL};
+    static const char *const UNAUTH[] = {"init",   "seal-status", "unseal",
+                                         "health", "leader",      NULL};
     for (int i = 0; UNAUTH[i]; i++)
         CF_ASSERT_INT_EQ(pf(&m, UNAUTH[i]), CF_PATH_UNAUTH);
-    static const char *const PLAIN[] = {"mounts", "mounts/secret", "auth", "policy",
-                                        "capabilities-self", "key-status", "nope", "", NULL};
+    static const char *const PLAIN[] = {
+        "mounts",     "mounts/secret", "auth", "policy", "capabilities-self",
+        "key-status", "nope",          "",     NULL};
     for (int i = 0; PLAIN[i]; i++)
         CF_ASSERT_INT_EQ(pf(&m, PLAIN[i]), 0);
 }
@@ -299,26 +313,32 @@ static void test_health_codes(void)
     CF_ASSERT_STR_EQ(J(&res, "sealed"), "true");
     CF_ASSERT_STR_EQ(J(&res, "standby"), "false");
     CF_ASSERT_STR_EQ(J(&res, "cluster_name"), "(absent)");
-    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "uninitcode=299", &res), 299);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "uninitcode=299", &res),
+                     299);
 
     fx_init(&f, 1, 1);
     CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, NULL, &res), 503);
     CF_ASSERT_STR_EQ(J(&res, "initialized"), "true");
     CF_ASSERT_STR_EQ(J(&res, "sealed"), "true");
-    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "sealedcode=200", &res), 200);
-    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "standbycode=junk", &res), 400);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "sealedcode=200", &res),
+                     200);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "standbycode=junk", &res),
+                     400);
     CF_ASSERT_STR_EQ(errmsg(&res), "unable to parse standbycode code: junk");
-    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "activecode=0", &res), 400);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "activecode=0", &res),
+                     400);
     CF_ASSERT_STR_EQ(errmsg(&res), "unable to parse activecode code: 0");
-    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "standbycode=12x", &res), 400);
-    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "standbyok=maybe", &res), 400);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "standbycode=12x", &res),
+                     400);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "standbyok=maybe", &res),
+                     400);
     CF_ASSERT_STR_EQ(errmsg(&res), "standbyok and perfstandbyok must be booleans");
     CF_ASSERT_INT_EQ(local(&f, CF_OP_UPDATE, "sys/health", NULL, NULL, &res), 405);
 
     struct coffer_err err = {""};
     int unsealed = 0;
-    CF_ASSERT_INT_EQ(cf_seal_submit_raw(f.seal, f.keys->keys[0], f.keys->len, &unsealed,
-                                        &err), 0);
+    CF_ASSERT_INT_EQ(
+        cf_seal_submit_raw(f.seal, f.keys->keys[0], f.keys->len, &unsealed, &err), 0);
     CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "sealed"), "false");
     CF_ASSERT_STR_EQ(J(&res, "standby"), "false");
@@ -327,7 +347,8 @@ static void test_health_codes(void)
     CF_ASSERT_STR_EQ(J(&res, "replication_dr_mode"), "disabled");
     /* health asks for the cluster whenever known, not only once active. */
     CF_ASSERT_INT_EQ(f.last_active_only, 0);
-    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "activecode=204", &res), 204);
+    CF_ASSERT_INT_EQ(local(&f, CF_OP_READ, "sys/health", NULL, "activecode=204", &res),
+                     204);
     /* Nothing of the lifecycle was touched. */
     CF_ASSERT_INT_EQ(f.seals + f.unseals + f.initializes + f.step_downs, 0);
     cf_result_free(&res);
@@ -380,8 +401,9 @@ static void test_seal_status_shape(void)
     CF_ASSERT_STR_EQ(J(&res, "sealed"), "false");
     CF_ASSERT_STR_EQ(J(&res, "progress"), "0");
     CF_ASSERT_INT_EQ(local(&f, CF_OP_UPDATE, "sys/unseal", "{}", NULL, &res), 400);
-    CF_ASSERT_STR_EQ(errmsg(&res),
-                     "'key' must be specified in request body as JSON, or 'reset' set to true");
+    CF_ASSERT_STR_EQ(
+        errmsg(&res),
+        "'key' must be specified in request body as JSON, or 'reset' set to true");
     for (int i = 0; i < 2; i++)
         cf_free_secret_str(hex[i]);
     cf_result_free(&res);
@@ -461,7 +483,9 @@ static void test_mounts_round_trip(void)
 
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts/app",
                           "{\"type\":\"kv\",\"description\":\"apps\","
-                          "\"options\":{\"version\":\"2\"}}", &res), 204);
+                          "\"options\":{\"version\":\"2\"}}",
+                          &res),
+                     204);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/mounts", NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "app/", "type"), "kv");
     CF_ASSERT_STR_EQ(J(&res, "app/", "description"), "apps");
@@ -471,18 +495,22 @@ static void test_mounts_round_trip(void)
     CF_ASSERT_STR_EQ(J(&res, "type"), "kv");
     CF_ASSERT_STR_EQ(J(&res, "options", "version"), "2");
 
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts/app/tune",
-                          "{\"max_lease_ttl\":\"2h\"}", &res), 204);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "sys/mounts/app/tune", "{\"max_lease_ttl\":\"2h\"}", &res),
+        204);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/mounts/app/tune", NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "max_lease_ttl"), "7200");
-    CF_ASSERT_STR_EQ(J(&res, "default_lease_ttl"), "3600");   /* the system's */
+    CF_ASSERT_STR_EQ(J(&res, "default_lease_ttl"), "3600"); /* the system's */
     CF_ASSERT_STR_EQ(J(&res, "description"), "apps");
 
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts/app", "{\"type\":\"kv\"}", &res), 400);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts/app", "{\"type\":\"kv\"}", &res),
+                     400);
     CF_ASSERT_STR_EQ(errmsg(&res), "path is already in use at app/");
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts/sys", "{\"type\":\"kv\"}", &res), 400);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts/sys", "{\"type\":\"kv\"}", &res),
+                     400);
     CF_ASSERT_STR_EQ(errmsg(&res), "cannot mount 'sys/' of type 'kv': path is reserved");
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts/x", "{\"type\":\"system\"}", &res), 400);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "sys/mounts/x", "{\"type\":\"system\"}", &res), 400);
     CF_ASSERT_STR_EQ(errmsg(&res), "plugin not found in the catalog: system");
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/mounts", "{}", &res), 405);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_DELETE, "sys/mounts/sys", NULL, &res), 400);
@@ -515,24 +543,28 @@ static void test_rotate_config(void)
     CF_ASSERT_STR_EQ(J(&res, "enabled"), "true");
 
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config",
-                          "{\"max_operations\":2000000000,\"interval\":\"4320h\"}", &res), 204);
+                          "{\"max_operations\":2000000000,\"interval\":\"4320h\"}", &res),
+                     204);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "max_operations"), "2000000000");
     CF_ASSERT_STR_EQ(J(&res, "interval"), "4320h0m0s");
     CF_ASSERT_STR_EQ(J(&res, "enabled"), "true");
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config", "{\"enabled\":false}", &res),
-                     204);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "sys/rotate/config", "{\"enabled\":false}", &res), 204);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "max_operations"), "2000000000");
     CF_ASSERT_STR_EQ(J(&res, "interval"), "4320h0m0s");
     CF_ASSERT_STR_EQ(J(&res, "enabled"), "false");
 
-    static const struct { const char *body, *err; } BAD[] = {
+    static const struct {
+        const char *body, *err;
+    } BAD[] = {
         {"{\"max_operations\":999999}",
          "max_operations must be in the range [1000000,3865470566]"},
         {"{\"max_operations\":3865470567}",
          "max_operations must be in the range [1000000,3865470566]"},
-        {"{\"max_operations\":-1}", "max_operations must be in the range [1000000,3865470566]"},
+        {"{\"max_operations\":-1}",
+         "max_operations must be in the range [1000000,3865470566]"},
         {"{\"max_operations\":\"lots\"}", "max_operations must be an integer"},
         {"{\"interval\":\"23h59m59s\"}", "interval must be greater or equal to 24h0m0s"},
         {"{\"interval\":60}", "interval must be greater or equal to 24h0m0s"},
@@ -542,20 +574,22 @@ static void test_rotate_config(void)
         {"{\"enabled\":\"maybe\"}", "enabled must be a boolean"},
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
-        CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config", BAD[i].body, &res), 400);
+        CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config", BAD[i].body, &res),
+                         400);
         CF_ASSERT_STR_EQ(errmsg(&res), BAD[i].err);
     }
     /* A refused write changed nothing. */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "max_operations"), "2000000000");
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config",
-                          "{\"max_operations\":1000000,\"interval\":\"\",\"enabled\":true}",
-                          &res), 204);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "sys/rotate/config",
+             "{\"max_operations\":1000000,\"interval\":\"\",\"enabled\":true}", &res),
+        204);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "max_operations"), "1000000");
     CF_ASSERT_STR_EQ(J(&res, "interval"), "0s");
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "sys/rotate/config", "{\"interval\":\"24h\"}",
-                          &res), 204);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "sys/rotate/config", "{\"interval\":\"24h\"}", &res), 204);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "sys/rotate/config", NULL, &res), 200);
     CF_ASSERT_STR_EQ(J(&res, "interval"), "24h0m0s");
     CF_ASSERT_INT_EQ(call(&f, CF_OP_DELETE, "sys/rotate/config", NULL, &res), 405);

@@ -39,9 +39,9 @@ static void test_parse_limit(void)
     CF_ASSERT_INT_EQ(dur("2562048h"), -1);
     CF_ASSERT_INT_EQ(dur("99999999999999999999"), -1);
     CF_ASSERT_INT_EQ(dur("99999999999999999999h"), -1);
-    CF_ASSERT_INT_EQ(dur("1e18h"), -1);   /* strtod reads the exponent */
+    CF_ASSERT_INT_EQ(dur("1e18h"), -1); /* strtod reads the exponent */
     CF_ASSERT_INT_EQ(dur("1000000000000000000h"), -1);
-    char big[320];   /* 1e300h: strtod's range, far past ours */
+    char big[320]; /* 1e300h: strtod's range, far past ours */
     memset(big, '0', sizeof big);
     big[0] = '1';
     big[301] = 'h';
@@ -49,7 +49,7 @@ static void test_parse_limit(void)
     CF_ASSERT_INT_EQ(dur(big), -1);
     big[301] = '0';
     big[310] = 'h';
-    big[311] = '\0';   /* 1e309h: strtod overflows to HUGE_VAL */
+    big[311] = '\0'; /* 1e309h: strtod overflows to HUGE_VAL */
     CF_ASSERT_INT_EQ(dur(big), -1);
     CF_ASSERT_INT_EQ(cf_duration_too_long("9223372037"), 1);
     CF_ASSERT_INT_EQ(cf_duration_too_long("99999999999999999999"), 1);

@@ -36,15 +36,18 @@ static void fx_open(struct fx *f)
     CF_ASSERT_INT_EQ(cf_token_store_new(f->tv, NULL, &f->ts), 0);
     CF_ASSERT_INT_EQ(cf_policy_store_new(f->pv, &f->ps), 0);
     const char *dev = "path \"secret/*\" { capabilities = [\"read\"] }";
-    const char *sudo = "path \"auth/token/*\" { capabilities = [\"create\", \"update\", \"sudo\"] }";
+    const char *sudo =
+        "path \"auth/token/*\" { capabilities = [\"create\", \"update\", \"sudo\"] }";
     CF_ASSERT_INT_EQ(cf_policy_store_put(f->ps, "dev", dev, strlen(dev), &err), 0);
     CF_ASSERT_INT_EQ(cf_policy_store_put(f->ps, "sudoer", sudo, strlen(sudo), &err), 0);
     CF_ASSERT_INT_EQ(cf_token_create_root(f->ts, NULL, &f->root), 0);
     f->m.path = "auth/token/";
     f->m.type = "token";
     f->m.backend = &cf_token_backend;
-    struct cf_backend_env env = {.tokens = f->ts, .policies = f->ps,
-                                 .default_lease_ttl = 3600, .max_lease_ttl = 7200};
+    struct cf_backend_env env = {.tokens = f->ts,
+                                 .policies = f->ps,
+                                 .default_lease_ttl = 3600,
+                                 .max_lease_ttl = 7200};
     CF_ASSERT_INT_EQ(cf_token_backend.init(&env, &f->m, &f->m.state, &err), 0);
 }
 
@@ -136,9 +139,8 @@ static char *create(struct fx *f, const char *as, const char *rel, const char *b
     return id;
 }
 
-static void expect_err(struct fx *f, enum cf_op op, const char *rel,
-                       const char *body, const char *as, int status,
-                       const char *msg)
+static void expect_err(struct fx *f, enum cf_op op, const char *rel, const char *body,
+                       const char *as, int status, const char *msg)
 {
     struct cf_result res;
     CF_ASSERT_INT_EQ(call(f, op, rel, body, as, &res), 0);
@@ -158,7 +160,9 @@ static void test_create_by_root(void)
     struct cf_result res;
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
                           "{\"policies\":[\"dev\",\"nope\"],\"meta\":{\"a\":\"b\"},"
-                          "\"display_name\":\"my app!\"}", f.root, &res), 0);
+                          "\"display_name\":\"my app!\"}",
+                          f.root, &res),
+                     0);
     CF_ASSERT_INT_EQ(res.status, 0);
     CF_ASSERT_INT_EQ(res.data == NULL, 1);
     yajl_val a = parse(res.auth);
@@ -225,7 +229,9 @@ static void test_policy_names_canonical(void)
 {
     struct fx f;
     fx_open(&f);
-    static const struct { const char *body, *err; } BAD[] = {
+    static const struct {
+        const char *body, *err;
+    } BAD[] = {
         {"{\"policies\":[\"dev\",\"ADMIN\"]}",
          "policy name \"ADMIN\" is not in canonical form: use \"admin\" (policy names "
          "are lower-case, without surrounding spaces)"},
@@ -241,11 +247,13 @@ static void test_policy_names_canonical(void)
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         expect_err(&f, CF_OP_UPDATE, "create", BAD[i].body, f.root, 400, BAD[i].err);
-        expect_err(&f, CF_OP_UPDATE, "create-orphan", BAD[i].body, f.root, 400, BAD[i].err);
+        expect_err(&f, CF_OP_UPDATE, "create-orphan", BAD[i].body, f.root, 400,
+                   BAD[i].err);
     }
     struct cf_result res;
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"policies\":\"dev, admin\"}",
-                          f.root, &res), 0);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "create", "{\"policies\":\"dev, admin\"}", f.root, &res),
+        0);
     CF_ASSERT_STR_EQ(res.nerrors ? res.errors[0] : "", "");
     yajl_val a = parse(res.auth);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "admin,default,dev");
@@ -267,15 +275,18 @@ static void test_create_ttls(void)
     fx_open(&f);
     struct cf_result res;
     /* beyond the mount max: capped, with Vault's warning */
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"ttl\":\"3h\"}", f.root, &res), 0);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"ttl\":\"3h\"}", f.root, &res),
+                     0);
     yajl_val a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 7200);
-    CF_ASSERT_CONTAINS(res.nwarnings ? res.warnings[0] : "", "TTL of \"3h0m0s\" exceeded");
+    CF_ASSERT_CONTAINS(res.nwarnings ? res.warnings[0] : "",
+                       "TTL of \"3h0m0s\" exceeded");
     cf_json_free(a);
     cf_result_free(&res);
     /* explicit max caps the ttl */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
-                          "{\"ttl\":500,\"explicit_max_ttl\":\"100s\"}", f.root, &res), 0);
+                          "{\"ttl\":500,\"explicit_max_ttl\":\"100s\"}", f.root, &res),
+                     0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 100);
     cf_json_free(a);
@@ -291,26 +302,31 @@ static void test_create_ttls(void)
     /* periodic (root may) */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
                           "{\"policies\":[\"dev\"],\"period\":\"10m\",\"ttl\":\"1h\"}",
-                          f.root, &res), 0);
+                          f.root, &res),
+                     0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 600);
     cf_json_free(a);
     cf_result_free(&res);
     /* a tuned mount's max wins over the system's */
     f.m.max_lease_ttl = 50;
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"policies\":[\"dev\"]}", f.root, &res), 0);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "create", "{\"policies\":[\"dev\"]}", f.root, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 50);
     cf_json_free(a);
     cf_result_free(&res);
     f.m.max_lease_ttl = 0;
     /* renewable=false */
-    char *nr = create(&f, f.root, "create", "{\"policies\":[\"dev\"],\"renewable\":false}");
+    char *nr =
+        create(&f, f.root, "create", "{\"policies\":[\"dev\"],\"renewable\":false}");
     expect_err(&f, CF_OP_UPDATE, "renew-self", NULL, nr, 400, "lease is not renewable");
-    expect_err(&f, CF_OP_UPDATE, "renew-self", NULL, f.root, 400, "lease is not renewable");
+    expect_err(&f, CF_OP_UPDATE, "renew-self", NULL, f.root, 400,
+               "lease is not renewable");
     free(nr);
     /* bad values */
-    expect_err(&f, CF_OP_UPDATE, "create", "{\"ttl\":\"-5s\"}", f.root, 400, "ttl must be positive");
+    expect_err(&f, CF_OP_UPDATE, "create", "{\"ttl\":\"-5s\"}", f.root, 400,
+               "ttl must be positive");
     expect_err(&f, CF_OP_UPDATE, "create", "{\"ttl\":\"soon\"}", f.root, 400,
                "invalid value for \"ttl\"");
     expect_err(&f, CF_OP_UPDATE, "create", "{\"explicit_max_ttl\":-1}", f.root, 400,
@@ -347,13 +363,16 @@ static void test_create_rules(void)
     cf_json_free(a);
     cf_result_free(&res);
     /* subset, default added because the parent has it; no_default_policy drops it */
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"policies\":\"dev\"}", dev, &res), 0);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "create", "{\"policies\":\"dev\"}", dev, &res), 0);
     a = parse(res.auth);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "default,dev");
     cf_json_free(a);
     cf_result_free(&res);
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
-                          "{\"policies\":[\"dev\"],\"no_default_policy\":true}", dev, &res), 0);
+                          "{\"policies\":[\"dev\"],\"no_default_policy\":true}", dev,
+                          &res),
+                     0);
     a = parse(res.auth);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "dev");
     cf_json_free(a);
@@ -367,12 +386,13 @@ static void test_create_rules(void)
                "root or sudo privileges required to specify token id");
     expect_err(&f, CF_OP_UPDATE, "create", "{\"policies\":[\"root\"]}", sudo, 400,
                "root tokens may not be created without parent token being root");
-    expect_err(&f, CF_OP_UPDATE, "create", "{\"policies\":[\"response-wrapping\"]}", f.root, 400,
-               "cannot assign policy \"response-wrapping\"");
+    expect_err(&f, CF_OP_UPDATE, "create", "{\"policies\":[\"response-wrapping\"]}",
+               f.root, 400, "cannot assign policy \"response-wrapping\"");
 
     /* sudo on the create path: orphans and any policies */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
-                          "{\"no_parent\":true,\"policies\":[\"dev\"]}", sudo, &res), 0);
+                          "{\"no_parent\":true,\"policies\":[\"dev\"]}", sudo, &res),
+                     0);
     a = parse(res.auth);
     CF_ASSERT_INT_EQ(jbool(a, "orphan"), 1);
     CF_ASSERT_STR_EQ(jstrv(a, "policies"), "default,dev");
@@ -386,7 +406,8 @@ static void test_create_rules(void)
     cf_result_free(&res);
 
     /* a chosen id (root), and a duplicate */
-    char *mine = create(&f, f.root, "create", "{\"id\":\"my-token\",\"policies\":[\"dev\"]}");
+    char *mine =
+        create(&f, f.root, "create", "{\"id\":\"my-token\",\"policies\":[\"dev\"]}");
     CF_ASSERT_STR_EQ(mine, "my-token");
     expect_err(&f, CF_OP_UPDATE, "create", "{\"id\":\"my-token\"}", f.root, 400,
                "cannot create a token with a duplicate ID");
@@ -419,7 +440,8 @@ static void test_lookup_variants(void)
     cf_json_free(d);
     cf_result_free(&res);
 
-    expect_err(&f, CF_OP_UPDATE, "lookup", "{\"token\":\"hvs.bogus\"}", f.root, 403, "bad token");
+    expect_err(&f, CF_OP_UPDATE, "lookup", "{\"token\":\"hvs.bogus\"}", f.root, 403,
+               "bad token");
     /* GET lookup without a token looks up the caller */
     CF_ASSERT_INT_EQ(call(&f, CF_OP_READ, "lookup", NULL, t, &res), 0);
     d = parse(res.data);
@@ -436,7 +458,8 @@ static void test_lookup_variants(void)
     cf_result_free(&res);
     expect_err(&f, CF_OP_UPDATE, "lookup-accessor", "{\"accessor\":\"zz\"}", f.root, 400,
                "invalid accessor");
-    expect_err(&f, CF_OP_UPDATE, "lookup-accessor", "{}", f.root, 400, "missing accessor");
+    expect_err(&f, CF_OP_UPDATE, "lookup-accessor", "{}", f.root, 400,
+               "missing accessor");
     fx_close(&f);
     free(t);
 }
@@ -447,7 +470,8 @@ static void test_renew(void)
     fx_open(&f);
     char *t = create(&f, f.root, "create", "{\"policies\":[\"dev\"],\"ttl\":\"10m\"}");
     struct cf_result res;
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", t, &res), 0);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", t, &res), 0);
     yajl_val a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 3600);
     CF_ASSERT_STR_EQ(cf_json_get_str(a, "client_token"), t);
@@ -473,9 +497,11 @@ static void test_renew(void)
     cf_json_free(a);
     cf_result_free(&res);
     /* increment beyond the max is capped */
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":99999}", t, &res), 0);
+    CF_ASSERT_INT_EQ(
+        call(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":99999}", t, &res), 0);
     a = parse(res.auth);
-    CF_ASSERT_INT_EQ(jint(a, "lease_duration") <= 7200 && jint(a, "lease_duration") >= 7198, 1);
+    CF_ASSERT_INT_EQ(
+        jint(a, "lease_duration") <= 7200 && jint(a, "lease_duration") >= 7198, 1);
     cf_json_free(a);
     cf_result_free(&res);
     /* by accessor: no client_token in the answer */
@@ -485,7 +511,8 @@ static void test_renew(void)
     CF_ASSERT_STR_EQ(cf_json_get_str(a, "client_token"), "");
     cf_json_free(a);
     cf_result_free(&res);
-    expect_err(&f, CF_OP_UPDATE, "renew", "{\"token\":\"hvs.bogus\"}", f.root, 400, "token not found");
+    expect_err(&f, CF_OP_UPDATE, "renew", "{\"token\":\"hvs.bogus\"}", f.root, 400,
+               "token not found");
     expect_err(&f, CF_OP_UPDATE, "renew", "{}", f.root, 400, "missing token ID");
     expect_err(&f, CF_OP_UPDATE, "renew-accessor", "{\"accessor\":\"x\"}", f.root, 400,
                "invalid accessor");
@@ -518,7 +545,8 @@ static void test_revoke_variants(void)
     cf_result_free(&res);
     CF_ASSERT_INT_EQ(alive(&f, p), 0);
     CF_ASSERT_INT_EQ(alive(&f, c), 1);
-    expect_err(&f, CF_OP_UPDATE, "revoke-orphan", body, f.root, 400, "token to revoke not found");
+    expect_err(&f, CF_OP_UPDATE, "revoke-orphan", body, f.root, 400,
+               "token to revoke not found");
 
     /* revoke takes the children along; unknown tokens are fine */
     char *g = create(&f, c, "create", "{}");
@@ -541,7 +569,8 @@ static void test_revoke_variants(void)
     CF_ASSERT_INT_EQ(res.status, 204);
     cf_result_free(&res);
     CF_ASSERT_INT_EQ(alive(&f, dev), 0);
-    expect_err(&f, CF_OP_UPDATE, "revoke-accessor", body, f.root, 400, "invalid accessor");
+    expect_err(&f, CF_OP_UPDATE, "revoke-accessor", body, f.root, 400,
+               "invalid accessor");
 
     /* self */
     char *s = create(&f, f.root, "create", "{}");
@@ -571,7 +600,8 @@ static void test_accessors_and_routes(void)
     cf_result_free(&res);
     expect_err(&f, CF_OP_READ, "accessors", NULL, f.root, 405, "unsupported operation");
     expect_err(&f, CF_OP_READ, "create", NULL, f.root, 405, "unsupported operation");
-    expect_err(&f, CF_OP_DELETE, "lookup-self", NULL, f.root, 405, "unsupported operation");
+    expect_err(&f, CF_OP_DELETE, "lookup-self", NULL, f.root, 405,
+               "unsupported operation");
     expect_err(&f, CF_OP_UPDATE, "nope", "{}", f.root, 404, "unsupported path");
     expect_err(&f, CF_OP_UPDATE, "create/web", "{}", f.root, 400, "unknown role web");
     expect_err(&f, CF_OP_LIST, "roles/", NULL, f.root, 404, NULL);
@@ -608,7 +638,9 @@ static void test_number_limits(void)
     struct fx f;
     fx_open(&f);
 #define TOO_LONG ": longer than the maximum duration of 9223372036s (about 292 years)"
-    static const struct { const char *body, *msg; } bad[] = {
+    static const struct {
+        const char *body, *msg;
+    } bad[] = {
         {"{\"explicit_max_ttl\":9000000000000000000}",
          "invalid value for \"explicit_max_ttl\"" TOO_LONG},
         {"{\"explicit_max_ttl\":\"9223372037\"}",
@@ -627,8 +659,9 @@ static void test_number_limits(void)
 
     /* The longest explicit max: a root child (no mount limits) that lives. */
     struct cf_result res;
-    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create",
-                          "{\"explicit_max_ttl\":9223372036}", f.root, &res), 0);
+    CF_ASSERT_INT_EQ(call(&f, CF_OP_UPDATE, "create", "{\"explicit_max_ttl\":9223372036}",
+                          f.root, &res),
+                     0);
     CF_ASSERT_INT_EQ(res.status, 0);
     yajl_val a = parse(res.auth);
     CF_ASSERT_INT_EQ(jint(a, "lease_duration"), 9223372036LL);
@@ -641,15 +674,15 @@ static void test_number_limits(void)
     CF_ASSERT_INT_EQ(jint(a, "explicit_max_ttl"), 9223372036LL);
     CF_ASSERT_INT_EQ(jint(a, "ttl") > 9223372000LL, 1);
     const char *exp = cf_json_get_str(a, "expire_time");
-    CF_ASSERT_INT_EQ(exp && strncmp(exp, "23", 2) == 0, 1);   /* the 2300s */
+    CF_ASSERT_INT_EQ(exp && strncmp(exp, "23", 2) == 0, 1); /* the 2300s */
     cf_json_free(a);
     cf_result_free(&res);
     expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":\"1e18h\"}", id, 400,
                "invalid value for \"increment\"" TOO_LONG);
     expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":\"soon\"}", id, 400,
                "invalid value for \"increment\"");
-    expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":9000000000000000000}",
-               id, 400, "invalid value for \"increment\"" TOO_LONG);
+    expect_err(&f, CF_OP_UPDATE, "renew-self", "{\"increment\":9000000000000000000}", id,
+               400, "invalid value for \"increment\"" TOO_LONG);
 #undef TOO_LONG
     CF_ASSERT_INT_EQ(alive(&f, id), 1);
     free(id);
@@ -672,7 +705,6 @@ int main(void)
         {"revoke variants", test_revoke_variants},
         {"accessors and routes", test_accessors_and_routes},
         {"number limits", test_number_limits},
-        {NULL, NULL}
-    };
+        {NULL, NULL}};
     return cf_test_run("token_backend", cases);
 }

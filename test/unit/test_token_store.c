@@ -56,8 +56,12 @@ static char *mk(struct fx *f, const char *parent, long long ttl, long long uses)
 {
     char *pol[] = {"default", "dev"};
     struct cf_token_params p = {
-        .policies = pol, .npolicies = 2, .parent = parent, .ttl = ttl,
-        .num_uses = uses, .renewable = 1,
+        .policies = pol,
+        .npolicies = 2,
+        .parent = parent,
+        .ttl = ttl,
+        .num_uses = uses,
+        .renewable = 1,
     };
     struct cf_token *t = NULL;
     CF_ASSERT_INT_EQ(cf_token_create(f->ts, &p, &t), 0);
@@ -150,9 +154,17 @@ static void test_fields_and_meta(void)
     char *pol[] = {"a"};
     struct cf_pair meta[] = {{"user", "bob"}, {"team", "x"}};
     struct cf_token_params p = {
-        .policies = pol, .npolicies = 1, .display_name = "token-app",
-        .path = "auth/token/create-orphan", .ttl = 100, .explicit_max_ttl = 200,
-        .period = 0, .num_uses = 3, .renewable = 1, .meta = meta, .nmeta = 2,
+        .policies = pol,
+        .npolicies = 1,
+        .display_name = "token-app",
+        .path = "auth/token/create-orphan",
+        .ttl = 100,
+        .explicit_max_ttl = 200,
+        .period = 0,
+        .num_uses = 3,
+        .renewable = 1,
+        .meta = meta,
+        .nmeta = 2,
     };
     struct cf_token *t, *l;
     CF_ASSERT_INT_EQ(cf_token_create(f.ts, &p, &t), 0);
@@ -182,7 +194,7 @@ static void test_ttl_expiry(void)
     struct fx f;
     fx_open(&f);
     char *id = mk(&f, NULL, 1, 0);
-    char *child = mk(&f, id, 0, 0);   /* never expires itself */
+    char *child = mk(&f, id, 0, 0); /* never expires itself */
     char *other = mk(&f, NULL, 60, 0);
     CF_ASSERT_INT_EQ(alive(&f, child), 1);
     CF_ASSERT_INT_EQ(alive(&f, id), 1);
@@ -373,7 +385,7 @@ static void test_cache_coherence(void)
     char *c = mk(&f, p, 0, 0);
     char *u = mk(&f, NULL, 0, 3);
     struct cf_token *t;
-    CF_ASSERT_INT_EQ(alive(&f, c), 1);      /* warms c and p */
+    CF_ASSERT_INT_EQ(alive(&f, c), 1); /* warms c and p */
     /* a lookup hands out a copy the caller may change */
     CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, c, &t), 0);
     free(t->display_name);
@@ -445,30 +457,39 @@ static void test_calc_ttl(void)
     long long ttl;
     char w[256];
     /* default when nothing asked */
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 0, 0, 0, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(0, 0, 0, 0, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
     CF_ASSERT_INT_EQ(ttl, 3600);
     CF_ASSERT_STR_EQ(w, "");
     /* asked beyond the max: capped with a warning */
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 9000, 0, 0, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(0, 9000, 0, 0, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
     CF_ASSERT_INT_EQ(ttl, 7200);
-    CF_ASSERT_STR_EQ(w, "TTL of \"2h30m0s\" exceeded the effective max_ttl of \"2h0m0s\"; "
+    CF_ASSERT_STR_EQ(w,
+                     "TTL of \"2h30m0s\" exceeded the effective max_ttl of \"2h0m0s\"; "
                      "TTL value is capped accordingly");
     /* explicit max below the mount max */
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 500, 0, 100, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(0, 500, 0, 100, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
     CF_ASSERT_INT_EQ(ttl, 100);
     /* renewal: increment wins, capped by what is left of the max */
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(5000, 100, 0, 0, 3600, 7200, 1000, 4000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(5000, 100, 0, 0, 3600, 7200, 1000, 4000, &ttl, w, sizeof w), 0);
     CF_ASSERT_INT_EQ(ttl, 4200);
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(10, 100, 0, 0, 3600, 7200, 1000, 9000, &ttl, w, sizeof w),
-                     CF_EINVAL);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(10, 100, 0, 0, 3600, 7200, 1000, 9000, &ttl, w, sizeof w),
+        CF_EINVAL);
     CF_ASSERT_STR_EQ(w, "past the max TTL, cannot renew");
     /* periodic: the period each time, only an explicit max bounds it */
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 0, 600, 0, 3600, 7200, 1000, 100000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(0, 0, 600, 0, 3600, 7200, 1000, 100000, &ttl, w, sizeof w), 0);
     CF_ASSERT_INT_EQ(ttl, 600);
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 0, 9000, 0, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(0, 0, 9000, 0, 3600, 7200, 1000, 1000, &ttl, w, sizeof w), 0);
     CF_ASSERT_INT_EQ(ttl, 7200);
     CF_ASSERT_CONTAINS(w, "period of \"2h30m0s\" exceeded the effective max_ttl");
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 0, 600, 1000, 3600, 7200, 1000, 1700, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(
+        cf_token_calc_ttl(0, 0, 600, 1000, 3600, 7200, 1000, 1700, &ttl, w, sizeof w), 0);
     CF_ASSERT_INT_EQ(ttl, 300);
 }
 
@@ -478,18 +499,24 @@ static void test_auth_json(void)
     fx_open(&f);
     char *pol[] = {"default"};
     struct cf_pair meta[] = {{"k", "v"}};
-    struct cf_token_params p = {.policies = pol, .npolicies = 1, .ttl = 60,
-                                .renewable = 1, .meta = meta, .nmeta = 1};
+    struct cf_token_params p = {.policies = pol,
+                                .npolicies = 1,
+                                .ttl = 60,
+                                .renewable = 1,
+                                .meta = meta,
+                                .nmeta = 1};
     struct cf_token *t;
     CF_ASSERT_INT_EQ(cf_token_create(f.ts, &p, &t), 0);
     char *js;
     CF_ASSERT_INT_EQ(cf_token_auth_json(t, 60, 1, 1, &js), 0);
     char exp[512];
-    snprintf(exp, sizeof exp, "{\"client_token\":\"%s\",\"accessor\":\"%s\","
+    snprintf(exp, sizeof exp,
+             "{\"client_token\":\"%s\",\"accessor\":\"%s\","
              "\"policies\":[\"default\"],\"token_policies\":[\"default\"],"
              "\"metadata\":{\"k\":\"v\"},\"lease_duration\":60,\"renewable\":true,"
              "\"entity_id\":\"\",\"token_type\":\"service\",\"orphan\":true,"
-             "\"mfa_requirement\":null,\"num_uses\":0}", t->id, t->accessor);
+             "\"mfa_requirement\":null,\"num_uses\":0}",
+             t->id, t->accessor);
     CF_ASSERT_STR_EQ(js, exp);
     cf_free_secret_str(js);
     CF_ASSERT_INT_EQ(cf_token_auth_json(t, 60, 1, 0, &js), 0);
@@ -505,7 +532,7 @@ static void test_ttl_limits(void)
 {
     struct fx f;
     fx_open(&f);
-    char *id = mk(&f, NULL, 9223372036LL, 0);   /* CF_DURATION_MAX_SECS */
+    char *id = mk(&f, NULL, 9223372036LL, 0); /* CF_DURATION_MAX_SECS */
     CF_ASSERT_INT_EQ(alive(&f, id), 1);
     struct cf_token *t = NULL;
     CF_ASSERT_INT_EQ(cf_token_lookup(f.ts, id, &t), 0);
@@ -525,13 +552,16 @@ static void test_ttl_limits(void)
     char w[256];
     /* a stored creation time and explicit max whose sum overflows */
     CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 600, 0, LLONG_MAX, 3600, 0, LLONG_MAX - 10,
-                                       1000, &ttl, w, sizeof w), 0);
+                                       1000, &ttl, w, sizeof w),
+                     0);
     CF_ASSERT_INT_EQ(ttl, 600);
     CF_ASSERT_INT_EQ(cf_token_calc_ttl(0, 0, 600, LLONG_MAX, 3600, 0, LLONG_MAX - 10,
-                                       1000, &ttl, w, sizeof w), 0);
+                                       1000, &ttl, w, sizeof w),
+                     0);
     CF_ASSERT_INT_EQ(ttl, 600);
-    CF_ASSERT_INT_EQ(cf_token_calc_ttl(LLONG_MAX, 0, 0, 0, 3600, LLONG_MAX, 1000,
-                                       1000, &ttl, w, sizeof w), 0);
+    CF_ASSERT_INT_EQ(cf_token_calc_ttl(LLONG_MAX, 0, 0, 0, 3600, LLONG_MAX, 1000, 1000,
+                                       &ttl, w, sizeof w),
+                     0);
     CF_ASSERT_INT_EQ(ttl, LLONG_MAX - 1000);
     fx_close(&f);
 }
@@ -554,7 +584,6 @@ int main(void)
         {"calculate TTL", test_calc_ttl},
         {"auth json", test_auth_json},
         {"TTL limits", test_ttl_limits},
-        {NULL, NULL}
-    };
+        {NULL, NULL}};
     return cf_test_run("token_store", cases);
 }
