@@ -958,9 +958,10 @@ static int thread_count(void)
 
 #define NFLOOD 200
 
-/* Silent TCP connections from 127.0.0.2 (nothing sent, no handshake):
- * threads stay bounded, a member from 127.0.0.1 is still served, and the
- * server drops the silent ones after its handshake timeout. */
+/* Silent TCP connections from 127.0.0.2 to 127.0.0.9 (nothing sent, no
+ * handshake): an unverified peer costs no thread (at most 8 more in all,
+ * whatever the plugin caps), a member from 127.0.0.1 is still served, and
+ * the server drops the silent ones after its handshake timeout. */
 static void test_silent_flood(void)
 {
     struct srv *s = srv_start();
@@ -975,7 +976,7 @@ static void test_silent_flood(void)
     for (int i = 0; i < NFLOOD; i++) {
         fds[i] = socket(AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in src = {.sin_family = AF_INET};
-        src.sin_addr.s_addr = htonl(0x7f000002);
+        src.sin_addr.s_addr = htonl(0x7f000002 + (uint32_t)(i % 8));
         struct sockaddr_in a = {.sin_family = AF_INET,
                                 .sin_port = htons((uint16_t)s->port)};
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -988,7 +989,7 @@ static void test_silent_flood(void)
     int during = thread_count();
     fprintf(stderr, "(threads %d before %d silent peers, %d during) ", before, NFLOOD,
             during);
-    CU_ASSERT(during - before <= 64);
+    CU_ASSERT(during - before <= 8);
     /* A new link from a member while the flood holds. */
     void *c2 = dial(ci, s->addr, &K->a);
     CU_ASSERT_EQUAL(get(ci, c2, "/id/2", 5000, &r), 0);

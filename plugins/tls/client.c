@@ -26,6 +26,7 @@ struct link {
     gnutls_session_t s;
     pthread_t reader;
     pthread_mutex_t wmu;   /* one frame at a time on the wire */
+    int send_broken;       /* under wmu: a send failed, none may follow */
     int dead;              /* under d->mu */
     int users;             /* under d->mu */
     unsigned long answers; /* reader only */
@@ -349,9 +350,13 @@ static int call(struct tls_dial *d, struct tls_wbuf *b, const uint8_t *tail,
     pthread_mutex_unlock(&d->mu);
 
     pthread_mutex_lock(&k->wmu);
-    int src = cf_tls_send_all(k->s, b->p, b->len);
+    /* as on the server: no send after a failed one (GnuTLS may hold a
+     * record pointing into the failed caller's buffer) */
+    int src = k->send_broken ? CF_EUNAVAIL : cf_tls_send_all(k->s, b->p, b->len);
     if (!src && tail_len)
         src = cf_tls_send_all(k->s, tail, tail_len);
+    if (src)
+        k->send_broken = 1;
     pthread_mutex_unlock(&k->wmu);
     if (src) /* the reader sees the end and fails every call on k */
         shutdown(k->fd, SHUT_RDWR);

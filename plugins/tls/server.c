@@ -1,7 +1,9 @@
-/* The serving side of the tls transport: an accept thread, one reader
- * thread per connection (handshake, verify, decode frames, answer PING),
- * and a worker pool that runs the host's handler so that many requests of
- * one connection are in flight at once and a slow one delays no other.
+/* The serving side of the tls transport: an accept thread that also
+ * drives every handshake on non-blocking sockets, so a peer that is not
+ * verified costs a socket and a TLS session but no thread; one reader
+ * thread per verified connection (decode frames, answer PING); and a
+ * worker pool that runs the host's handler so that many requests of one
+ * connection are in flight at once and a slow one delays no other.
  * Responses are written under a per-connection write mutex. */
 #include "tls.h"
 #include <errno.h>
@@ -19,11 +21,12 @@
 /* The pool grows on demand to this many threads and keeps them until
  * stop(); requests beyond it wait in the queue. */
 #define MAX_WORKERS 64
-/* Peers not yet verified cost a reader thread each, for at most
- * TLS_ACCEPT_HANDSHAKE_MS: this many at once, this many from one address;
- * more are closed at accept. A cluster member holds one link per peer, so
- * the caps only bite a flood. */
-#define MAX_HANDSHAKES 32
+/* Peers not yet verified are held by the acceptor for at most
+ * TLS_ACCEPT_HANDSHAKE_MS, each a socket and a TLS session (no thread):
+ * this many at once, this many from one address; more are closed at
+ * accept. A cluster member holds one link per peer, so the caps only bite
+ * a flood, and the global one only a flood from 32 addresses or more. */
+#define MAX_HANDSHAKES 256
 #define MAX_HANDSHAKES_PER_ADDR 8
 #define LOG_EVERY_US (10u * 1000000u) /* one refusal line per 10 s */
 
@@ -34,10 +37,13 @@ struct srv_conn {
     int fd;
     gnutls_session_t s; /* set by the reader before any job exists */
     pthread_t reader;
-    pthread_mutex_t wmu; /* one frame at a time on the wire */
-    int refs;            /* under l->mu: the list's, one per job */
-    int finished;        /* under l->mu: the reader returned */
-    int handshaking;     /* under l->mu: not verified yet */
+    pthread_mutex_t wmu;  /* one frame at a time on the wire */
+    int send_broken;      /* under wmu: a send failed, none may follow */
+    int refs;             /* under l->mu: the list's, one per job */
+    int finished;         /* under l->mu: the reader returned */
+    int handshaking;      /* under l->mu: not verified yet, held by the acceptor */
+    int has_reader;       /* reader started: stop() joins it */
+    uint64_t deadline_us; /* end of the handshake */
     char peer[64];
     size_t host_len; /* peer[0..host_len): the address without port */
     struct srv_conn *next;
@@ -112,9 +118,14 @@ static int send_frame(struct srv_conn *c, const struct tls_wbuf *b, const uint8_
                       size_t tail_len)
 {
     pthread_mutex_lock(&c->wmu);
-    int rc = cf_tls_send_all(c->s, b->p, b->len);
+    /* After a failed send GnuTLS may still hold a record that points into
+     * the failed caller's buffer, to finish on the next send: nothing more
+     * may be sent on this session. */
+    int rc = c->send_broken ? CF_EUNAVAIL : cf_tls_send_all(c->s, b->p, b->len);
     if (!rc && tail_len)
         rc = cf_tls_send_all(c->s, tail, tail_len);
+    if (rc)
+        c->send_broken = 1;
     pthread_mutex_unlock(&c->wmu);
     if (rc) /* a half-written frame: the stream is lost, end the reader */
         shutdown(c->fd, SHUT_RDWR);
@@ -280,23 +291,8 @@ static void *conn_main(void *arg)
 {
     struct srv_conn *c = arg;
     struct tls_listener *l = c->l;
-    char why[256];
-    gnutls_session_t s = NULL;
-    int rc = cf_tls_session_open(l->cred, c->fd, 1, TLS_ACCEPT_HANDSHAKE_MS, &s, why,
-                                 sizeof why);
-    pthread_mutex_lock(&l->mu);
-    c->handshaking = 0;
-    pthread_mutex_unlock(&l->mu);
-    if (rc) {
-        log_refusal(l, c->peer, why);
-        goto out;
-    }
-    c->s = s;
-    unsigned long long n = atomic_fetch_add(&l->in->server_handshakes, 1) + 1;
-    TLOG(l->in, CF_LOG_DEBUG,
-         "server handshake with %s done (%s, "
-         "handshakes=%llu)",
-         c->peer, gnutls_protocol_get_name(gnutls_protocol_get_version(s)), n);
+    gnutls_session_t s = c->s;
+    int rc;
     for (;;) {
         uint8_t *f;
         uint32_t len;
@@ -329,7 +325,6 @@ static void *conn_main(void *arg)
             break;
         }
     }
-out:
     shutdown(c->fd, SHUT_RDWR);
     pthread_mutex_lock(&l->mu);
     c->finished = 1;
@@ -367,9 +362,65 @@ static void reap(struct tls_listener *l)
     }
 }
 
+/* A socket back to blocking once its handshake is done: the reader and
+ * the send timeout expect it. */
+static void set_blocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
+/* Drops a connection that never got a reader. Acceptor thread only. */
+static void drop_pending(struct tls_listener *l, struct srv_conn *c, const char *why)
+{
+    pthread_mutex_lock(&l->mu);
+    for (struct srv_conn **pp = &l->conns; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    log_refusal(l, c->peer, why);
+    conn_free(c);
+}
+
+/* One step of c's handshake, after poll said its socket is ready (or its
+ * time is up). Acceptor thread only: pending connections are its own. */
+static void handshake_step(struct tls_listener *l, struct srv_conn *c, uint64_t now)
+{
+    char why[256];
+    int rc = cf_tls_session_step(c->s, why, sizeof why);
+    if (rc == 1) {
+        if (now >= c->deadline_us)
+            drop_pending(l, c, "TLS handshake not done in time");
+        return;
+    }
+    if (!rc)
+        rc = cf_tls_session_finish(l->cred, c->s, c->fd, why, sizeof why);
+    if (rc) {
+        drop_pending(l, c, why);
+        return;
+    }
+    set_blocking(c->fd);
+    unsigned long long n = atomic_fetch_add(&l->in->server_handshakes, 1) + 1;
+    TLOG(l->in, CF_LOG_DEBUG, "server handshake with %s done (%s, handshakes=%llu)",
+         c->peer, gnutls_protocol_get_name(gnutls_protocol_get_version(c->s)), n);
+    pthread_mutex_lock(&l->mu);
+    c->handshaking = 0;
+    int ok = pthread_create(&c->reader, NULL, conn_main, c) == 0;
+    c->has_reader = ok;
+    pthread_mutex_unlock(&l->mu);
+    if (!ok) {
+        TLOG(l->in, CF_LOG_ERROR, "cannot start a reader for %s", c->peer);
+        drop_pending(l, c, "no thread for its reader");
+    }
+}
+
 static void accept_one(struct tls_listener *l)
 {
-    int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+    int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
             poll(NULL, 0, 50); /* out of descriptors: do not spin */
@@ -397,24 +448,24 @@ static void accept_one(struct tls_listener *l)
         all++;
         same += o->host_len == c->host_len && !memcmp(o->peer, c->peer, c->host_len);
     }
+    pthread_mutex_unlock(&l->mu);
+    char why[256];
     if (all >= MAX_HANDSHAKES || same >= MAX_HANDSHAKES_PER_ADDR) {
-        pthread_mutex_unlock(&l->mu);
-        char why[96];
         snprintf(why, sizeof why,
-                 "%d handshakes in progress (at most %d, %d per "
-                 "address)",
-                 all, MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDR);
+                 "%d handshakes in progress (at most %d, %d per address)", all,
+                 MAX_HANDSHAKES, MAX_HANDSHAKES_PER_ADDR);
+        log_refusal(l, c->peer, why);
+        conn_free(c);
+        return;
+    }
+    if (cf_tls_session_start(l->cred, fd, 1, &c->s, why, sizeof why)) {
         log_refusal(l, c->peer, why);
         conn_free(c);
         return;
     }
     c->handshaking = 1;
-    if (pthread_create(&c->reader, NULL, conn_main, c)) {
-        pthread_mutex_unlock(&l->mu);
-        TLOG(l->in, CF_LOG_ERROR, "cannot start a reader for %s", c->peer);
-        conn_free(c);
-        return;
-    }
+    c->deadline_us = cf_tls_mono_us() + TLS_ACCEPT_HANDSHAKE_MS * 1000ull;
+    pthread_mutex_lock(&l->mu);
     c->next = l->conns;
     l->conns = c;
     pthread_mutex_unlock(&l->mu);
@@ -424,8 +475,27 @@ static void *accept_main(void *arg)
 {
     struct tls_listener *l = arg;
     for (;;) {
-        struct pollfd p[2] = {{l->fd, POLLIN, 0}, {l->wake[0], POLLIN, 0}};
-        if (poll(p, 2, -1) < 0) {
+        /* the listening socket, the wake pipe, then each handshake in
+         * progress in the direction GnuTLS waits for */
+        struct pollfd p[2 + MAX_HANDSHAKES];
+        struct srv_conn *pend[MAX_HANDSHAKES];
+        int n = 0, timeout = -1;
+        uint64_t now = cf_tls_mono_us();
+        p[0] = (struct pollfd){l->fd, POLLIN, 0};
+        p[1] = (struct pollfd){l->wake[0], POLLIN, 0};
+        pthread_mutex_lock(&l->mu);
+        for (struct srv_conn *c = l->conns; c && n < MAX_HANDSHAKES; c = c->next) {
+            if (!c->handshaking)
+                continue;
+            short ev = gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN;
+            p[2 + n] = (struct pollfd){c->fd, ev, 0};
+            pend[n++] = c;
+            int ms = c->deadline_us > now ? (int)((c->deadline_us - now) / 1000) + 1 : 0;
+            if (timeout < 0 || ms < timeout)
+                timeout = ms;
+        }
+        pthread_mutex_unlock(&l->mu);
+        if (poll(p, (nfds_t)(2 + n), timeout) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -441,6 +511,10 @@ static void *accept_main(void *arg)
                 break;
             reap(l);
         }
+        now = cf_tls_mono_us();
+        for (int i = 0; i < n; i++)
+            if (p[2 + i].revents || now >= pend[i]->deadline_us)
+                handshake_step(l, pend[i], now);
         if (p[0].revents & POLLIN)
             accept_one(l);
     }
@@ -542,7 +616,8 @@ void cf_tls_stop(void *lsn)
         shutdown(c->fd, SHUT_RDWR);
     pthread_mutex_unlock(&l->mu);
     for (struct srv_conn *c = l->conns; c; c = c->next)
-        pthread_join(c->reader, NULL);
+        if (c->has_reader)
+            pthread_join(c->reader, NULL);
     while (l->head) {
         struct job *j = l->head;
         l->head = j->next;

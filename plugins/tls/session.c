@@ -163,8 +163,8 @@ static int verify_peer(const struct tls_cred *c, gnutls_session_t s, char *why,
     return 0;
 }
 
-int cf_tls_session_open(const struct tls_cred *c, int fd, int server, int timeout_ms,
-                        gnutls_session_t *out, char *why, size_t why_len)
+int cf_tls_session_start(const struct tls_cred *c, int fd, int server,
+                         gnutls_session_t *out, char *why, size_t why_len)
 {
     gnutls_session_t s;
     /* GNUTLS_NO_SIGNAL: every send uses MSG_NOSIGNAL, so a peer gone away
@@ -191,27 +191,57 @@ int cf_tls_session_open(const struct tls_cred *c, int fd, int server, int timeou
         gnutls_session_set_verify_cert(s, c->server_name, 0);
     }
     gnutls_transport_set_int(s, fd);
-    gnutls_handshake_set_timeout(
-        s, timeout_ms > 0 ? (unsigned)timeout_ms : TLS_HANDSHAKE_MS);
-    do {
-        g = gnutls_handshake(s);
-    } while (g < 0 && !gnutls_error_is_fatal(g));
-    if (g < 0)
-        goto fail;
+    *out = s;
+    return 0;
+fail:
+    set_why(why, why_len, "TLS session setup failed", g);
+    gnutls_deinit(s);
+    return CF_EUNAVAIL;
+}
+
+int cf_tls_session_step(gnutls_session_t s, char *why, size_t why_len)
+{
+    int g = gnutls_handshake(s);
+    if (g == 0)
+        return 0;
+    if (!gnutls_error_is_fatal(g))
+        return 1;
+    set_why(why, why_len, "TLS handshake failed", g);
+    return CF_EUNAVAIL;
+}
+
+int cf_tls_session_finish(const struct tls_cred *c, gnutls_session_t s, int fd, char *why,
+                          size_t why_len)
+{
     int rc = verify_peer(c, s, why, why_len);
     if (rc) {
         gnutls_alert_send(s, GNUTLS_AL_FATAL, GNUTLS_A_BAD_CERTIFICATE);
-        gnutls_deinit(s);
         return rc;
     }
     struct timeval tv = {TLS_SEND_TIMEOUT_MS / 1000, (TLS_SEND_TIMEOUT_MS % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    return 0;
+}
+
+int cf_tls_session_open(const struct tls_cred *c, int fd, int server, int timeout_ms,
+                        gnutls_session_t *out, char *why, size_t why_len)
+{
+    gnutls_session_t s;
+    int rc = cf_tls_session_start(c, fd, server, &s, why, why_len);
+    if (rc)
+        return rc;
+    gnutls_handshake_set_timeout(
+        s, timeout_ms > 0 ? (unsigned)timeout_ms : TLS_HANDSHAKE_MS);
+    while ((rc = cf_tls_session_step(s, why, why_len)) == 1)
+        ;
+    if (!rc)
+        rc = cf_tls_session_finish(c, s, fd, why, why_len);
+    if (rc) {
+        gnutls_deinit(s);
+        return rc;
+    }
     *out = s;
     return 0;
-fail:
-    set_why(why, why_len, "TLS handshake failed", g);
-    gnutls_deinit(s);
-    return CF_EUNAVAIL;
 }
 
 int cf_tls_send_all(gnutls_session_t s, const void *p, size_t n)

@@ -118,6 +118,16 @@ void cf_tls_cred_free(struct tls_cred *c);
  * failure (CF_EUNAVAIL; CF_ENOMEM). */
 int cf_tls_session_open(const struct tls_cred *c, int fd, int server, int timeout_ms,
                         gnutls_session_t *out, char *why, size_t why_len);
+/* The same in three steps, for a handshake on a non-blocking fd driven by
+ * poll: start makes the session (*out the caller's, gnutls_deinit;
+ * CF_ENOMEM), step advances the handshake (0 done, 1 wants the fd again:
+ * gnutls_record_get_direction says for what, CF_EUNAVAIL failed), finish
+ * verifies the peer as above and sets the send timeout (CF_EUNAVAIL). */
+int cf_tls_session_start(const struct tls_cred *c, int fd, int server,
+                         gnutls_session_t *out, char *why, size_t why_len);
+int cf_tls_session_step(gnutls_session_t s, char *why, size_t why_len);
+int cf_tls_session_finish(const struct tls_cred *c, gnutls_session_t s, int fd, char *why,
+                          size_t why_len);
 /* 0, or CF_EUNAVAIL once the connection is broken. */
 int cf_tls_send_all(gnutls_session_t s, const void *p, size_t n);
 /* One frame: *frame (malloc'd, caller frees) holds *len bytes after the
