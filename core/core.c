@@ -231,6 +231,13 @@ int cf_core_new(const struct cf_config *cfg, const struct cf_logger *log,
         cf_gate_set_standby_refusal(c->gate, gate_standby_refusal);
         rc = register_types(c);
     }
+    /* A node alone on its storage is its only writer: the read cache is
+     * on from the start (an HA node turns it on while active only). The
+     * in-memory store is its own cache. */
+    if (!rc && !cfg->disable_cache && strcmp(storage_type, "inmem") &&
+        !(rc = cf_physical_cache_init(
+              phys, (size_t)(cfg->cache_size > 0 ? cfg->cache_size : 131072))))
+        cf_physical_cache_enable(phys, 1);
     if (rc) {
         cf_core_free(c);
         return rc;
@@ -546,9 +553,14 @@ static int ha_activate(void *arg, struct coffer_err *err)
 {
     struct cf_core *c = arg;
     cf_gate_close(c->gate);
-    /* Build from storage afresh: the previous active may have changed it. */
+    /* Build from storage afresh: the previous active may have changed it;
+     * from here on this node is the only writer, so the cache (emptied)
+     * may hold what it reads. */
     teardown(c);
+    cf_physical_cache_enable(c->phys, 1);
     int rc = build_state(c, err);
+    if (rc)
+        cf_physical_cache_enable(c->phys, 0);
     if (rc)
         teardown(c);
     cf_gate_reopen(c->gate, !rc);
@@ -563,6 +575,7 @@ static void ha_deactivate(void *arg)
     /* Closing waits for every request still served as active. */
     cf_gate_close(c->gate);
     teardown(c);
+    cf_physical_cache_enable(c->phys, 0);
     cf_gate_reopen(c->gate, 0);
     cf_log(&c->log, CF_LOG_INFO, "core: entering standby mode");
 }
@@ -633,6 +646,8 @@ int cf_core_enable_ha(struct cf_core *c, struct cf_ha_backend *be,
     int rc = cf_ha_new(be, c->barrier, &cfg, &hooks, &c->log, &c->ha);
     if (rc)
         return rc;
+    /* Other nodes write while this one is standby. */
+    cf_physical_cache_enable(c->phys, 0);
     if (tb)
         enable_forwarding(c, tb);
     cf_gate_set_ha(c->gate, c->ha, c->fwd, c->node_id);

@@ -25,6 +25,7 @@
 #define DEF_IDLE_TIMEOUT 300LL
 #define DEF_MAX_CONN_PER_ADDRESS 256LL
 #define DEF_LEASE_TTL (768LL * 3600)
+#define DEF_CACHE_SIZE 131072LL /* Vault's: entries of the physical read cache */
 #define CONFIG_FILE_MAX (16u << 20)
 
 static const char *const top_keys[] = {"listener",
@@ -41,6 +42,7 @@ static const char *const top_keys[] = {"listener",
                                        "disable_clustering",
                                        "disable_mlock",
                                        "disable_cache",
+                                       "cache_size",
                                        "ui",
                                        "pid_file",
                                        "plugin_file_uid",
@@ -558,6 +560,8 @@ static int top_key(struct ctx *x, struct cf_hcl_entry *e)
         return get_bool(x, "", e, &c->disable_mlock);
     if (!strcmp(k, "disable_cache"))
         return get_bool(x, "", e, &c->disable_cache);
+    if (!strcmp(k, "cache_size"))
+        return get_count(x, "", e, &c->cache_size, "the default, 131072");
     if (!strcmp(k, "ui"))
         return get_bool(x, "", e, &c->ui);
     return unknown_key(x, "", e, top_keys);
@@ -629,6 +633,8 @@ static int finish(struct ctx *x)
                      "log_level \"%.32s\" is not valid (use trace, debug, "
                      "info, warn or error)",
                      c->log_level);
+    if (c->cache_size == 0)
+        c->cache_size = DEF_CACHE_SIZE;
     if (c->default_lease_ttl == 0)
         c->default_lease_ttl = DEF_LEASE_TTL;
     if (c->max_lease_ttl == 0)
@@ -683,6 +689,7 @@ static struct cf_config *config_new(const char *file)
     c->log_level = strdup("info");
     c->default_lease_ttl = DEF_LEASE_TTL;
     c->max_lease_ttl = DEF_LEASE_TTL;
+    c->cache_size = DEF_CACHE_SIZE;
     if (!c->file || !c->log_level) {
         cf_config_free(c);
         return NULL;

@@ -72,7 +72,8 @@ struct cf_config {
     long long max_lease_ttl;     /* seconds, default 768h */
     int disable_clustering;
     int disable_mlock;
-    int disable_cache;
+    int disable_cache;    /* no physical read cache */
+    long long cache_size; /* its entries; default 131072 (Vault's) */
     int ui;
     char *pid_file;
     /* Who else may own plugin files and directories besides root and the

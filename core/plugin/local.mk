@@ -4,7 +4,7 @@
 noinst_LIBRARIES += libcfplugin.a
 libcfplugin_a_SOURCES = core/plugin/loader.c core/plugin/loader.h \
 	core/plugin/host.c \
-	core/plugin/physical.c core/plugin/physical.h \
+	core/plugin/physical.c core/plugin/physical.h core/plugin/cache.c core/plugin/cache.h \
 	core/plugin/ha_backend.c core/plugin/ha_backend.h \
 	core/plugin/transport_backend.c core/plugin/transport_backend.h \
 	core/plugin/call_gate.c core/plugin/call_gate.h \
@@ -17,3 +17,9 @@ test_unit_test_plugin_loader_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 test_unit_test_plugin_loader_LDADD = libcfplugin.a libcfha.a libcfconfig.a libcfrequest.a libcfutil.a \
 	$(CUNIT_LIBS) $(CF_CORE_LIBS)
 # It loads the fixtures of test/fixtures/local.mk (check_DATA, built first).
+
+check_PROGRAMS += test/unit/test_cache
+TESTS += test/unit/test_cache
+test_unit_test_cache_SOURCES = test/unit/test_cache.c
+test_unit_test_cache_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+test_unit_test_cache_LDADD = libcfplugin.a libcfutil.a $(CUNIT_LIBS) $(CF_CORE_LIBS)

@@ -2,6 +2,7 @@
  * the vtable's struct_size, or NULL, as not offered, through the same call
  * gate as ha and transport so that free waits for calls in flight. */
 #include "plugin/physical.h"
+#include "plugin/cache.h"
 #include "plugin/call_gate.h"
 #include "util/json.h"
 #include <coffer/plugin.h>
@@ -12,6 +13,7 @@
 struct cf_physical {
     struct cf_plugin_gate gate; /* first: the gate allocates and frees p */
     const struct coffer_storage *vt;
+    struct cf_cache *cache; /* NULL: none (disable_cache) */
 };
 _Static_assert(offsetof(struct cf_physical, gate) == 0, "gate first");
 
@@ -32,8 +34,33 @@ int cf_physical_new(const struct coffer_storage *vt, void *inst, const char *nam
 
 void cf_physical_free(struct cf_physical *p)
 {
-    if (p)
-        cf_plugin_gate_free(&p->gate);
+    if (!p)
+        return;
+    struct cf_cache *c = p->cache;
+    cf_plugin_gate_free(&p->gate);
+    cf_cache_free(c);
+}
+
+int cf_physical_cache_init(struct cf_physical *p, size_t entries)
+{
+    if (p->cache)
+        return 0;
+    return cf_cache_new(entries, &p->cache);
+}
+
+void cf_physical_cache_enable(struct cf_physical *p, int on)
+{
+    if (p->cache)
+        cf_cache_enable(p->cache, on);
+}
+
+int cf_physical_cache_stats(struct cf_physical *p, size_t *entries, uint64_t *hits,
+                            uint64_t *misses)
+{
+    if (!p->cache || !cf_cache_enabled(p->cache))
+        return CF_ENOENT;
+    cf_cache_stats(p->cache, entries, hits, misses);
+    return 0;
 }
 
 const char *cf_physical_name(const struct cf_physical *p)
@@ -45,11 +72,26 @@ int cf_physical_get(struct cf_physical *p, const char *key, uint8_t **val, size_
 {
     if (!COFFER_VT_HAS(p->vt, get))
         return CF_ENOTSUP;
-    int rc = cf_plugin_gate_enter(&p->gate);
-    if (rc)
-        return rc;
-    rc = p->vt->get(p->gate.inst, key, val, len);
-    cf_plugin_gate_leave(&p->gate);
+    struct cf_cache *c = p->cache;
+    int rc;
+    if (c) {
+        cf_cache_lock(c, key, 0);
+        rc = cf_cache_get(c, key, val, len);
+        if (rc) {
+            cf_cache_unlock(c, key);
+            return rc < 0 ? rc : *val ? 0 : CF_ENOENT;
+        }
+    }
+    rc = cf_plugin_gate_enter(&p->gate);
+    if (!rc) {
+        rc = p->vt->get(p->gate.inst, key, val, len);
+        cf_plugin_gate_leave(&p->gate);
+    }
+    if (c) {
+        if (!rc || rc == CF_ENOENT)
+            cf_cache_set(c, key, rc ? NULL : *val, rc ? 0 : *len);
+        cf_cache_unlock(c, key);
+    }
     return rc;
 }
 
@@ -58,11 +100,21 @@ int cf_physical_put(struct cf_physical *p, const char *key, const uint8_t *val,
 {
     if (!COFFER_VT_HAS(p->vt, put))
         return CF_ENOTSUP;
+    struct cf_cache *c = p->cache;
+    if (c)
+        cf_cache_lock(c, key, 1);
     int rc = cf_plugin_gate_enter(&p->gate);
-    if (rc)
-        return rc;
-    rc = p->vt->put(p->gate.inst, key, val, len);
-    cf_plugin_gate_leave(&p->gate);
+    if (!rc) {
+        rc = p->vt->put(p->gate.inst, key, val, len);
+        cf_plugin_gate_leave(&p->gate);
+    }
+    if (c) {
+        if (!rc)
+            cf_cache_set(c, key, val, len);
+        else
+            cf_cache_drop(c, key); /* the write may or may not have landed */
+        cf_cache_unlock(c, key);
+    }
     return rc;
 }
 
@@ -70,11 +122,21 @@ int cf_physical_delete(struct cf_physical *p, const char *key)
 {
     if (!COFFER_VT_HAS(p->vt, del))
         return CF_ENOTSUP;
+    struct cf_cache *c = p->cache;
+    if (c)
+        cf_cache_lock(c, key, 1);
     int rc = cf_plugin_gate_enter(&p->gate);
-    if (rc)
-        return rc;
-    rc = p->vt->del(p->gate.inst, key);
-    cf_plugin_gate_leave(&p->gate);
+    if (!rc) {
+        rc = p->vt->del(p->gate.inst, key);
+        cf_plugin_gate_leave(&p->gate);
+    }
+    if (c) {
+        if (!rc || rc == CF_ENOENT)
+            cf_cache_set(c, key, NULL, 0);
+        else
+            cf_cache_drop(c, key);
+        cf_cache_unlock(c, key);
+    }
     return rc;
 }
 
@@ -149,10 +211,30 @@ int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops, size
                                       : !COFFER_VT_HAS(p->vt, del))
             return CF_ENOTSUP;
     }
+    struct cf_cache *c = p->cache;
+    const char *local[8], **keys = local;
+    if (c && n > 8 && !(keys = malloc(n * sizeof *keys)))
+        return CF_ENOMEM;
+    for (size_t i = 0; c && i < n; i++)
+        keys[i] = ops[i].key;
+    if (c)
+        cf_cache_lock_keys(c, keys, n);
     int rc = cf_plugin_gate_enter(&p->gate);
-    if (rc)
-        return rc;
-    rc = atomic ? p->vt->txn(p->gate.inst, ops, n) : apply_in_order(p, ops, n);
-    cf_plugin_gate_leave(&p->gate);
+    if (!rc) {
+        rc = atomic ? p->vt->txn(p->gate.inst, ops, n) : apply_in_order(p, ops, n);
+        cf_plugin_gate_leave(&p->gate);
+    }
+    for (size_t i = 0; c && i < n; i++) {
+        if (rc)
+            cf_cache_drop(c, ops[i].key); /* some may have landed */
+        else if (ops[i].kind == CF_TXN_PUT)
+            cf_cache_set(c, ops[i].key, ops[i].value, ops[i].value_len);
+        else
+            cf_cache_set(c, ops[i].key, NULL, 0);
+    }
+    if (c)
+        cf_cache_unlock_keys(c, keys, n);
+    if (keys != local)
+        free(keys);
     return rc;
 }

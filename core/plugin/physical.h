@@ -24,6 +24,15 @@ int cf_physical_list(struct cf_physical *p, const char *prefix, char ***keys, si
  * any prefix that lands is still consistent. CF_EINVAL, nothing applied,
  * for an op kind other than put and delete. */
 int cf_physical_txn(struct cf_physical *p, const struct coffer_txn_op *ops, size_t n);
+/* The read cache (plugin/cache.h): made once with room for entries
+ * (CF_ENOMEM), off until enabled. Enabling or disabling empties it; the
+ * core keeps it on only while this node is the one writer (a non-HA node
+ * once built, an HA node while active). */
+int cf_physical_cache_init(struct cf_physical *p, size_t entries);
+void cf_physical_cache_enable(struct cf_physical *p, int on);
+/* CF_ENOENT when there is no cache or it is off. */
+int cf_physical_cache_stats(struct cf_physical *p, size_t *entries, uint64_t *hits,
+                            uint64_t *misses);
 /* Plugin name ("bdb", "inmem"...), borrowed. */
 const char *cf_physical_name(const struct cf_physical *p);
 /* Waits for calls inside the plugin to return (later calls get
