@@ -313,8 +313,8 @@ static int start_listeners(struct server *s)
     for (size_t i = 0; i < cfg->nlisteners; i++) {
         struct coffer_err err = {""};
         int rc = cf_http_listener_start(&cfg->listeners[i], cf_gate_handle,
-                                        cf_core_gate(s->core), &s->log, &s->listeners[i],
-                                        &err);
+                                        cf_gate_inline_ok, cf_core_gate(s->core), &s->log,
+                                        &s->listeners[i], &err);
         if (rc) {
             fprintf(stderr, "Error: %s\n", err.msg);
             return rc;

@@ -225,6 +225,14 @@ static void standby_answer(struct cf_gate *g, const struct cf_request *req,
 
 static int serving(const struct cf_gate *g) { return !g->ha || cf_ha_serving(g->ha); }
 
+int cf_gate_inline_ok(void *gate, const struct cf_request *req)
+{
+    const struct cf_gate *g = gate;
+    if (req->op != CF_OP_READ && req->op != CF_OP_LIST)
+        return 0;
+    return !g->ha || cf_ha_serving_now(g->ha);
+}
+
 /* Not the active node's business, or not yet: 503 sealed, or standby. */
 static void elsewhere(struct cf_gate *g, const struct cf_request *req,
                       struct cf_result *res)

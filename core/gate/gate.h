@@ -71,6 +71,11 @@ void cf_gate_set_standby_refusal(struct cf_gate *g,
  * signature of a listener's and the forwarder's handler: gate is the
  * struct cf_gate. */
 void cf_gate_handle(void *gate, struct cf_request *req, struct cf_result *res);
+/* cf_http_inline_fn: 1 for a read (GET, LIST) that this node answers
+ * itself without asking the lock service first, a non-HA node or an
+ * active one within its lease; such a request never waits on the network
+ * before storage, so the listener may run it on its epoll thread. */
+int cf_gate_inline_ok(void *gate, const struct cf_request *req);
 
 /* The state lock. hold/release: shared, for readers of the unsealed
  * state outside a request (tidy, dev setup); ready says whether that state

@@ -443,6 +443,14 @@ static int lease_fresh(struct cf_ha *h)
     return age < (uint64_t)h->cfg.lease_ms;
 }
 
+int cf_ha_serving_now(struct cf_ha *h)
+{
+    pthread_mutex_lock(&h->mu);
+    int active = h->active;
+    pthread_mutex_unlock(&h->mu);
+    return active && !atomic_load(&h->lost) && lease_fresh(h);
+}
+
 int cf_ha_serving(struct cf_ha *h)
 {
     pthread_mutex_lock(&h->mu);

@@ -78,6 +78,9 @@ struct cf_ha_peer {
 
 /* 1 when this node may serve a request as active right now. */
 int cf_ha_serving(struct cf_ha *h);
+/* 1 when it may without asking the lock service: active, and the lock
+ * confirmed within the lease. Never blocks. */
+int cf_ha_serving_now(struct cf_ha *h);
 /* Gives up the lock (active only: CF_EINVAL otherwise) and waits
  * step_down_wait_ms before racing again. Returns once no longer active. */
 int cf_ha_step_down(struct cf_ha *h);

@@ -98,7 +98,7 @@ static struct cf_http_listener *start(struct cf_listener_cfg *c)
 {
     struct cf_http_listener *l = NULL;
     struct coffer_err err = {{0}};
-    int rc = cf_http_listener_start(c, echo_handler, NULL, &quiet, &l, &err);
+    int rc = cf_http_listener_start(c, echo_handler, NULL, NULL, &quiet, &l, &err);
     CF_ASSERT_STR_EQ(rc ? err.msg : "", "");
     return rc ? NULL : l;
 }
@@ -801,17 +801,19 @@ static void test_bind_in_use(void)
     c2.address = addr;
     struct cf_http_listener *l2 = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&c2, echo_handler, NULL, &quiet, &l2, &err),
-                     CF_EIO);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&c2, echo_handler, NULL, NULL, &quiet, &l2, &err), CF_EIO);
     CF_ASSERT_STR_EQ(err.msg, want);
     CF_ASSERT_INT_EQ(l2 == NULL, 1);
     c2.address = (char *)"127.0.0.1:99999";
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&c2, echo_handler, NULL, &quiet, &l2, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&c2, echo_handler, NULL, NULL, &quiet, &l2, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "listener 127.0.0.1:99999: address must be host:port");
     c2.address = (char *)"::1:8200";
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&c2, echo_handler, NULL, &quiet, &l2, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&c2, echo_handler, NULL, NULL, &quiet, &l2, &err),
+        CF_ECONFIG);
     cf_http_listener_stop(l);
 }
 
@@ -821,7 +823,7 @@ static void test_ipv6(void)
     cfg.address = (char *)"[::1]:0";
     struct cf_http_listener *l = NULL;
     struct coffer_err err = {{0}};
-    if (cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err)) {
+    if (cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err)) {
         /* No IPv6 loopback in this sandbox: nothing to test. */
         CF_ASSERT_CONTAINS(err.msg, "listener [::1]:0: ");
         return;
@@ -1030,8 +1032,9 @@ static void test_tls_client_cert(void)
     /* Requiring client certs without a CA to check them is a config error. */
     cfg.tls_client_ca_file = NULL;
     struct coffer_err err = {{0}};
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "tls_client_ca_file");
     tls_cleanup(&f);
 }
@@ -1049,8 +1052,8 @@ static void test_tls_bad_files(void)
     char missing[128], junk[128], want[256];
     snprintf(missing, sizeof missing, "%s/missing.pem", f.dir);
     cfg.tls_cert_file = missing;
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
-                     CF_EIO);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err), CF_EIO);
     snprintf(want, sizeof want,
              "listener 127.0.0.1:0: tls_cert_file \"%s\": cannot read: "
              "No such file or directory",
@@ -1061,7 +1064,8 @@ static void test_tls_bad_files(void)
         cfg.tls_cert_file = f.cert;
         chmod(f.key, 0);
         CF_ASSERT_INT_EQ(
-            cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err), CF_EIO);
+            cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err),
+            CF_EIO);
         CF_ASSERT_CONTAINS(err.msg, "tls_key_file");
         CF_ASSERT_CONTAINS(err.msg, "Permission denied");
         chmod(f.key, 0600);
@@ -1072,38 +1076,43 @@ static void test_tls_bad_files(void)
     fputs("not a certificate\n", j);
     fclose(j);
     cfg.tls_cert_file = junk;
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "tls_cert_file");
     CF_ASSERT_CONTAINS(err.msg, junk);
 
     cfg.tls_cert_file = f.cert;
     cfg.tls_key_file = junk;
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "tls_key_file");
 
     /* A key from another certificate. */
     cfg.tls_key_file = f.ckey;
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "do not go together");
 
     cfg.tls_key_file = f.key;
     cfg.tls_min_version = (char *)"tls14";
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "tls_min_version \"tls14\"");
     cfg.tls_min_version = (char *)"tls13";
     cfg.tls_max_version = (char *)"tls12";
-    CF_ASSERT_INT_EQ(cf_http_listener_start(&cfg, echo_handler, NULL, &quiet, &l, &err),
-                     CF_ECONFIG);
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, NULL, NULL, &quiet, &l, &err),
+        CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "above");
 
     struct cf_listener_cfg nocert = {0};
     nocert.address = (char *)"127.0.0.1:0";
     CF_ASSERT_INT_EQ(
-        cf_http_listener_start(&nocert, echo_handler, NULL, &quiet, &l, &err),
+        cf_http_listener_start(&nocert, echo_handler, NULL, NULL, &quiet, &l, &err),
         CF_ECONFIG);
     CF_ASSERT_CONTAINS(err.msg, "tls_cert_file is not set");
     CF_ASSERT_INT_EQ(l == NULL, 1);
@@ -1282,6 +1291,53 @@ static void test_body_budget(void)
     cf_http_listener_stop(l);
 }
 
+static int reads_inline(void *arg, const struct cf_request *req)
+{
+    (void)arg;
+    return req->op == CF_OP_READ;
+}
+
+/* Reads the owner allows run on the epoll thread, the rest on workers;
+ * both answer alike, and an inline read past max_request_duration has its
+ * socket cut (it cannot be answered from elsewhere). */
+static void test_inline_reads(void)
+{
+    struct cf_listener_cfg cfg = plain_cfg();
+    cfg.max_request_duration = 1;
+    struct cf_http_listener *l = NULL;
+    struct coffer_err err = {{0}};
+    CF_ASSERT_INT_EQ(
+        cf_http_listener_start(&cfg, echo_handler, reads_inline, NULL, &quiet, &l, &err),
+        0);
+    if (!l)
+        return;
+    uint16_t port = cf_http_listener_port(l);
+    CURL *keep = curl_easy_init();
+    struct req_opts get_o = {.reuse = keep};
+    struct req_opts post_o = {.method = "POST", .body = "{\"a\":\"b\"}", .reuse = keep};
+    for (int i = 0; i < 3; i++) {
+        struct reply r;
+        get(port, "/v1/inline", &get_o, &r);
+        CF_ASSERT_INT_EQ(r.status, 200);
+        CF_ASSERT_STR_EQ(jstr(&r, "data", "op"), "read");
+        reply_free(&r);
+        get(port, "/v1/worker", &post_o, &r);
+        CF_ASSERT_INT_EQ(r.status, 200);
+        CF_ASSERT_STR_EQ(jstr(&r, "data", "op"), "update");
+        reply_free(&r);
+    }
+    curl_easy_cleanup(keep);
+    struct slow_call sc = {.port = port};
+    slow3_client(&sc);
+    CU_ASSERT(sc.status != 200); /* cut, not answered */
+    CU_ASSERT(sc.ms < 2900);     /* before the 3 s handler returned */
+    struct reply r;
+    get(port, "/v1/after", NULL, &r);
+    CF_ASSERT_INT_EQ(r.status, 200);
+    reply_free(&r);
+    cf_http_listener_stop(l);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1301,6 +1357,7 @@ int main(void)
         {"stop waits for in-flight requests", test_stop_waits},
         {"max_request_duration bounds the handler", test_request_duration},
         {"bodies in flight share a budget", test_body_budget},
+        {"reads inline, the rest on workers", test_inline_reads},
         {"bind errors", test_bind_in_use},
         {"IPv6 loopback", test_ipv6},
         {"TLS and version window", test_tls},
