@@ -5,6 +5,7 @@
 #include "auth/acl.h"
 #include "auth/policy_store.h"
 
+#include <stdatomic.h>
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct table {
 };
 
 struct cf_acl {
+    atomic_int refs; /* cf_acl_free drops one */
     int root;
     struct cf_policy **pols; /* references held */
     size_t npols;
@@ -44,9 +46,15 @@ static void table_free(struct table *t)
     free(t->e);
 }
 
+struct cf_acl *cf_acl_ref(struct cf_acl *a)
+{
+    atomic_fetch_add(&a->refs, 1);
+    return a;
+}
+
 void cf_acl_free(struct cf_acl *a)
 {
-    if (!a)
+    if (!a || atomic_fetch_sub(&a->refs, 1) > 1)
         return;
     table_free(&a->exact);
     table_free(&a->prefix);
@@ -158,6 +166,7 @@ int cf_acl_from_policies(struct cf_policy *const *pols, size_t n, int is_root,
     struct cf_acl *a = calloc(1, sizeof *a);
     if (!a)
         return CF_ENOMEM;
+    atomic_init(&a->refs, 1);
     a->root = is_root;
     if (n && !(a->pols = calloc(n, sizeof *a->pols))) {
         free(a);

@@ -21,7 +21,11 @@ int cf_acl_new(struct cf_policy_store *ps, char *const *policies, size_t n,
  * references). */
 int cf_acl_from_policies(struct cf_policy *const *pols, size_t n, int is_root,
                          struct cf_acl **out);
+/* Drops one reference (the builder's, or one from cf_acl_ref); the last
+ * frees. NULL is fine. An ACL is immutable, so references may be used
+ * from any thread. */
 void cf_acl_free(struct cf_acl *a);
+struct cf_acl *cf_acl_ref(struct cf_acl *a);
 
 /* Capabilities on path (a request path below /v1/, no leading '/'):
  * the exact rule, else the highest-priority glob / '+' rule. Root: all. */

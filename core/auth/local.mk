@@ -3,7 +3,7 @@
 noinst_LIBRARIES += libcfauth.a
 libcfauth_a_SOURCES = core/auth/auth.h core/auth/policy.c core/auth/policy.h \
 	core/auth/policy_store.c core/auth/policy_store.h core/auth/acl.c \
-	core/auth/acl.h core/auth/token_store.c core/auth/token_store.h \
+	core/auth/acl.h core/auth/acl_cache.c core/auth/acl_cache.h core/auth/token_store.c core/auth/token_store.h \
 	core/auth/token_backend.c
 
 CF_AUTH_TEST_LIBS = libcfsys.a libcfauth.a libcfseal.a libcfplugin.a libcfconfig.a libcfrequest.a libcfutil.a \

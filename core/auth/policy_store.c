@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ struct cf_policy_store {
     pthread_mutex_t write_mu; /* serializes writers so cache and storage agree */
     struct slot *slots;
     size_t nslots;
+    atomic_ulong gen; /* moves on with every change of the cache */
 };
 
 #define CACHE_MAX 1024
@@ -155,8 +157,14 @@ int cf_policy_name_canonical(const char *name, struct coffer_err *err)
     return rc;
 }
 
+unsigned long cf_policy_store_generation(struct cf_policy_store *ps)
+{
+    return atomic_load(&ps->gen);
+}
+
 static void clear_cache_locked(struct cf_policy_store *ps)
 {
+    atomic_fetch_add(&ps->gen, 1);
     for (size_t i = 0; i < ps->nslots; i++) {
         free(ps->slots[i].name);
         cf_policy_free(ps->slots[i].pol);
@@ -175,6 +183,7 @@ void cf_policy_store_invalidate(struct cf_policy_store *ps)
 
 static void drop_slot_locked(struct cf_policy_store *ps, const char *name)
 {
+    atomic_fetch_add(&ps->gen, 1);
     for (size_t i = 0; i < ps->nslots; i++) {
         if (strcmp(ps->slots[i].name, name))
             continue;

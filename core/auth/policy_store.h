@@ -43,5 +43,8 @@ int cf_policy_store_list(struct cf_policy_store *ps, char ***names, size_t *n);
 /* Forgets every cached policy (after storage changed underneath, e.g. on a
  * node that just became active). */
 void cf_policy_store_invalidate(struct cf_policy_store *ps);
+/* A number that changes whenever a cached policy may have changed (put,
+ * delete, invalidate, a new load): what derived caches check. */
+unsigned long cf_policy_store_generation(struct cf_policy_store *ps);
 
 #endif

@@ -2,6 +2,7 @@
  * their vtable and the flags they give their paths. */
 #include "router/router.h"
 #include "auth/acl.h"
+#include "auth/acl_cache.h"
 #include "auth/token_store.h"
 #include "util/log.h"
 #include "util/strerror.h"
@@ -12,6 +13,7 @@ struct cf_router {
     struct cf_mount_table *mounts;
     struct cf_token_store *tokens;
     struct cf_policy_store *policies;
+    struct cf_acl_cache *acls;
     const struct cf_logger *log;
 };
 
@@ -22,12 +24,22 @@ int cf_router_new(struct cf_mount_table *mounts, struct cf_token_store *tokens,
     struct cf_router *r = calloc(1, sizeof *r);
     if (!r)
         return CF_ENOMEM;
-    *r = (struct cf_router){mounts, tokens, policies, log};
+    *r = (struct cf_router){mounts, tokens, policies, NULL, log};
+    if (cf_acl_cache_new(&r->acls)) {
+        free(r);
+        return CF_ENOMEM;
+    }
     *out = r;
     return 0;
 }
 
-void cf_router_free(struct cf_router *r) { free(r); }
+void cf_router_free(struct cf_router *r)
+{
+    if (!r)
+        return;
+    cf_acl_cache_free(r->acls);
+    free(r);
+}
 
 static void fail(const struct cf_router *r, int rc, const char *path,
                  struct cf_result *res)
@@ -80,7 +92,7 @@ static int check_acl(struct cf_router *r, struct cf_request *req, int needs_sudo
                      struct cf_token *tok, struct cf_result *res)
 {
     struct cf_acl *acl;
-    int rc = cf_acl_new(r->policies, tok->policies, tok->npolicies, &acl);
+    int rc = cf_acl_cache_get(r->acls, r->policies, tok->policies, tok->npolicies, &acl);
     if (rc) {
         fail(r, rc, req->path, res);
         return rc;

@@ -297,6 +297,29 @@ static void test_acl_by_capability(void)
     fx_close(&f);
 }
 
+/* ACLs are cached by policy set: a policy written, deleted or created
+ * between two requests counts for the second one. */
+static void test_policy_change_seen(void)
+{
+    struct fx f;
+    struct cf_result res = {0};
+    fx_open(&f);
+    CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "secret/foo", f.reader, &res), 200);
+    CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "secret/foo", f.reader, &res), 200);
+    put_policy(&f, "reader", "path \"secret/foo\" { capabilities = [\"deny\"] }");
+    CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "secret/foo", f.reader, &res), 403);
+    struct coffer_err err = {""};
+    CF_ASSERT_INT_EQ(cf_policy_store_delete(f.ps, "reader", &err), 0);
+    CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "secret/foo", f.reader, &res), 403);
+    char *later = token(&f, "later", 0); /* a policy that does not exist yet */
+    CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "secret/foo", later, &res), 403);
+    put_policy(&f, "later", "path \"secret/*\" { capabilities = [\"read\"] }");
+    CF_ASSERT_INT_EQ(route(&f, CF_OP_READ, "secret/foo", later, &res), 200);
+    free(later);
+    cf_result_free(&res);
+    fx_close(&f);
+}
+
 static void test_create_vs_update_by_exists(void)
 {
     struct fx f;
@@ -480,6 +503,7 @@ int main(void)
         {"unmounted path 404", test_unmounted_path_404},
         {"missing or unknown token 403", test_missing_or_unknown_token_403},
         {"acl by capability", test_acl_by_capability},
+        {"a policy change counts for the next request", test_policy_change_seen},
         {"create vs update by exists", test_create_vs_update_by_exists},
         {"sudo paths", test_sudo_paths},
         {"unauth paths", test_unauth_paths},
