@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Mirror of the listener's MHD flags and connection limit (core/http/listener.c,
  * cf_http_listener_start): keep them identical, minus TLS and IPv6. */
+/* As core/http/listener.c: epoll threads (2, 4 from 4 cores), answers on
+ * the epoll thread as the listener's inline reads are. */
 #define BARE_MHD_FLAGS                                                                   \
-    (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |    \
-     MHD_USE_ITC | MHD_USE_ERROR_LOG)
+    (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |        \
+     MHD_USE_ERROR_LOG)
 #define BARE_CONNECTION_LIMIT 1024U
 
 struct bare {
@@ -92,6 +95,9 @@ int main(int argc, char **argv)
     d = MHD_start_daemon(BARE_MHD_FLAGS, (uint16_t)port, NULL, NULL, answer, &b,
                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                          MHD_OPTION_CONNECTION_LIMIT, BARE_CONNECTION_LIMIT,
+                         MHD_OPTION_THREAD_POOL_SIZE,
+                         (unsigned)(sysconf(_SC_NPROCESSORS_ONLN) >= 4 ? 4 : 2),
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16u << 10),
                          MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "bare_server: cannot listen on 127.0.0.1:%ld\n", port);
