@@ -427,8 +427,6 @@ static void job_put(struct handler_job *j)
     free(j);
 }
 
-/* On a worker: the body's JSON, the handler and the rendering, so that a
- * large body or a slow backend never holds up an epoll thread. */
 /* The body's JSON, the handler and the rendering; the request is freed
  * (and its body bytes given back) as soon as the answer exists. */
 static void job_handle(struct handler_job *j)
