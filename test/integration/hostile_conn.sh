@@ -21,13 +21,7 @@ HCL
 start_cfg s "$TMP/coffer.hcl"
 wait_up "$A" s
 
-TOKEN=
-req PUT "$A/v1/sys/init" '{"secret_shares":1,"secret_threshold":1}'
-assert_eq "init" 200 "$STATUS"
-KEY=$(jq -r '.keys[0]' <<<"$BODY")
-TOKEN=$(jq -r .root_token <<<"$BODY")
-req PUT "$A/v1/sys/unseal" "{\"key\":\"$KEY\"}"
-assert_eq "unsealed" false "$(jq -r .sealed <<<"$BODY")"
+init_unseal "$A"
 req PUT "$A/v1/cubbyhole/canary" '{"v":"tweety"}'
 assert_eq "canary write" 204 "$STATUS"
 

@@ -98,6 +98,18 @@ req() {
     HEADERS=$(cat "$TMP/headers" 2>/dev/null || true)
 }
 
+# init_unseal URL: sys/init with one key share, then sys/unseal with it;
+# sets TOKEN (root) and KEY.
+init_unseal() {
+    TOKEN=
+    req PUT "$1/v1/sys/init" '{"secret_shares":1,"secret_threshold":1}'
+    assert_eq "init" 200 "$STATUS"
+    KEY=$(jq -r '.keys[0]' <<<"$BODY")
+    TOKEN=$(jq -r .root_token <<<"$BODY")
+    req PUT "$1/v1/sys/unseal" "{\"key\":\"$KEY\"}"
+    assert_eq "unsealed" false "$(jq -r .sealed <<<"$BODY")"
+}
+
 # finish: the plain summary line and the exit status.
 finish() {
     echo "$((CHECKS - FAILS)) passed, $FAILS failed"
