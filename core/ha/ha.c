@@ -60,13 +60,7 @@ struct cf_ha {
 static void wait_ms(struct cf_ha *h, int ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    cf_deadline_in(CLOCK_REALTIME, ms > 0 ? (unsigned)ms : 0, &ts);
     pthread_cond_timedwait(&h->cv, &h->mu, &ts);
 }
 

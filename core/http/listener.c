@@ -805,12 +805,7 @@ static void *watchdog_main(void *arg)
     pthread_mutex_lock(&l->mu);
     while (!l->quit) {
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += WATCH_TICK_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        cf_deadline_in(CLOCK_MONOTONIC, WATCH_TICK_MS, &until);
         pthread_cond_timedwait(&l->wake, &l->mu, &until);
         if (l->quit)
             break;

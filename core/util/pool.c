@@ -3,6 +3,7 @@
  * the count of live threads to reach zero instead of joining each one,
  * which keeps the bookkeeping to two counters. */
 #include "util/pool.h"
+#include "util/timeutil.h"
 #include "coffer/errors.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,17 +25,6 @@ struct cf_pool {
     int stopping;
 };
 
-static void deadline_in(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static void *worker(void *arg)
 {
     struct cf_pool *p = arg;
@@ -42,7 +32,7 @@ static void *worker(void *arg)
     for (;;) {
         while (!p->head && !p->stopping) {
             struct timespec until;
-            deadline_in(&until, p->idle_ms);
+            cf_deadline_in(CLOCK_MONOTONIC, p->idle_ms, &until);
             p->idle++;
             int rc = pthread_cond_timedwait(&p->work, &p->mu, &until);
             p->idle--;

@@ -17,6 +17,17 @@ int64_t cf_now_ns(void)
 
 int64_t cf_now_ms(void) { return cf_now_ns() / 1000000; }
 
+void cf_deadline_in(clockid_t clock, unsigned ms, struct timespec *out)
+{
+    clock_gettime(clock, out);
+    out->tv_sec += ms / 1000;
+    out->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}
+
 uint64_t cf_mono_ms(void)
 {
     struct timespec ts;

@@ -3,10 +3,14 @@
 #define CF_TIMEUTIL_H
 
 #include <stdint.h>
+#include <time.h>
 
 int64_t cf_now_ns(void); /* wall clock, ns since the epoch */
 int64_t cf_now_ms(void);
 uint64_t cf_mono_ms(void);
+/* clock's time ms milliseconds from now, for pthread_cond_timedwait on a
+ * condition bound to that clock. */
+void cf_deadline_in(clockid_t clock, unsigned ms, struct timespec *out);
 /* "2026-11-22T15:04:05.123456789Z" (nano precision, trailing zeros kept
  * off as Go's RFC3339Nano does). out must hold 40 bytes. */
 void cf_time_rfc3339nano(int64_t ns, char out[40]);
