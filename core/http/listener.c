@@ -375,18 +375,17 @@ static enum MHD_Result begin(struct cf_http_listener *l, struct MHD_Connection *
     snprintf(st->method, sizeof st->method, "%s", method);
     st->url = strdup(url);
     *con_cls = st;
+    /* one section: the count, the phase, where max_request_duration starts */
+    struct conn_state *cs = conn_of(c);
     pthread_mutex_lock(&l->mu);
     l->inflight++;
+    if (cs) {
+        cs->phase = PH_BODY;
+        cs->since_us = cs->req_us = st->t0_us;
+    }
     pthread_mutex_unlock(&l->mu);
     if (!st->url)
         return MHD_NO;
-    set_phase(l, c, PH_BODY);
-    struct conn_state *cs = conn_of(c);
-    if (cs) {
-        pthread_mutex_lock(&l->mu);
-        cs->req_us = st->t0_us;
-        pthread_mutex_unlock(&l->mu);
-    }
 
     const char *cl =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
