@@ -142,6 +142,7 @@ static void check_server(const struct cf_config *c)
     CF_ASSERT_INT_EQ(c->disable_clustering, 0);
     CF_ASSERT_INT_EQ(c->disable_mlock, 1);
     CF_ASSERT_INT_EQ(c->disable_cache, 0);
+    CF_ASSERT_INT_EQ(c->cache_size, 131072); /* Vault's default */
     CF_ASSERT_INT_EQ(c->ui, 1);
     CF_ASSERT_STR_EQ(c->pid_file, "/run/coffer.pid");
     CF_ASSERT_STR_EQ(c->file, "c.hcl");
@@ -484,6 +485,14 @@ static void test_connection_limits(void)
     EXPECT_ERR(STORAGE
                "listener \"tcp\" {\n tls_disable = true\n max_json_depth = 500\n}\n",
                "c.hcl:4: listener \"tcp\": \"max_json_depth\" must be at most 120");
+    c = ok(STORAGE "cache_size = 64\nlistener \"tcp\" {\n tls_disable = true\n}\n");
+    if (c) {
+        CF_ASSERT_INT_EQ(c->cache_size, 64);
+        cf_config_free(c);
+    }
+    EXPECT_ERR(
+        STORAGE "cache_size = -1\nlistener \"tcp\" {\n tls_disable = true\n}\n",
+        "c.hcl:2: \"cache_size\" must not be negative (0 means the default, 131072)");
     EXPECT_ERR(STORAGE "listener \"tcp\" {\n tls_disable = true\n"
                        " max_json_array_element_count = 100001\n}\n",
                "c.hcl:4: listener \"tcp\": \"max_json_array_element_count\" must be at "
